@@ -1,0 +1,396 @@
+//! The command table and what a handler sees.
+//!
+//! Every command is one [`Spec`] row in its family's table (the `SPECS` constant at the bottom of
+//! each family file): name, arity, flags, key positions, ACL categories, handler, subcommands.
+//! Dispatch, key extraction and routing, `COMMAND` and `INFO commandstats` all read the same rows.
+//!
+//! Handlers come in two kinds, as [`Handler`] says:
+//! - `Conn` handlers run on the connection's own core with its client state (PING, CLIENT, CONFIG,
+//!   INFO...). They may fan work out to every shard and finish when the answers are back.
+//! - `Key` handlers run on the core that owns the command's keys, with no client state and no
+//!   socket: they take the shard's data and write a reply. The connection's core calls them in
+//!   place when the keys are its own, or ships them (batched) to the owner.
+
+pub mod connection;
+pub mod docs;
+pub mod introspection;
+pub mod server;
+pub mod strings;
+
+use std::sync::OnceLock;
+
+use hashbrown::HashMap;
+
+use crate::error::CmdError;
+use crate::protocol::Out;
+use crate::server::conn::Conn;
+use crate::shard::mesh::{Job, JobOut};
+use crate::shard::Core;
+
+/// Command flags, as `COMMAND INFO` names them.
+pub mod flag {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const FAST: u32 = 1 << 11;
+    pub const NO_AUTH: u32 = 1 << 12;
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    pub const NO_MULTI: u32 = 1 << 14;
+    pub const ALLOW_BUSY: u32 = 1 << 15;
+    pub const SENTINEL: u32 = 1 << 16;
+    pub const NO_ASYNC_LOADING: u32 = 1 << 17;
+
+    /// Names in the order Redis lists them in `COMMAND INFO`.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MULTI, "no_multi"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// One command, or one subcommand of a container command.
+pub struct Spec {
+    /// Lower case; a subcommand's own name (`setname`), not `client|setname`.
+    pub name: &'static str,
+    /// Redis's arity: N means exactly N arguments (name included), -N at least N.
+    pub arity: i32,
+    pub flags: u32,
+    /// First key, last key (negative counts from the end), step; all 0 when keyless.
+    pub keys: (i32, i32, i32),
+    /// ACL categories, as COMMAND INFO lists them (`@keyspace`...).
+    pub acl: &'static [&'static str],
+    pub handler: Handler,
+    pub subs: &'static [Spec],
+}
+
+/// A command row (no subcommands).
+pub const fn cmd(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    keys: (i32, i32, i32),
+    acl: &'static [&'static str],
+    handler: Handler,
+) -> Spec {
+    Spec { name, arity, flags, keys, acl, handler, subs: &[] }
+}
+
+/// A container row (CLIENT, CONFIG...): dispatches to `subs`.
+pub const fn container(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    acl: &'static [&'static str],
+    subs: &'static [Spec],
+) -> Spec {
+    Spec { name, arity, flags, keys: (0, 0, 0), acl, handler: Handler::Container(None), subs }
+}
+
+/// How a command runs.
+pub enum Handler {
+    /// On the connection's core, with client state.
+    Conn(fn(&mut Cx<'_>) -> Result<Flow, CmdError>),
+    /// On the core owning the keys.
+    Key(fn(&mut KeyCx<'_>) -> Result<(), CmdError>),
+    /// Dispatches on its first argument to `subs`; the function, if any, answers the bare
+    /// command (`COMMAND` with no subcommand).
+    Container(Option<fn(&mut Cx<'_>) -> Result<Flow, CmdError>>),
+}
+
+/// What a `Conn` handler asks the connection to do next.
+pub enum Flow {
+    Done,
+    /// Send the reply, then close the connection (QUIT).
+    Close,
+    /// Wait for jobs on other shards; `finish` writes the reply.
+    Wait(FanOut),
+}
+
+/// Jobs for several shards and what to do with their answers (in the order of `jobs`).
+pub struct FanOut {
+    pub jobs: Vec<(usize, Job)>,
+    pub finish: Finish,
+}
+
+pub type Finish = Box<dyn FnOnce(&mut Core, &mut Conn, Vec<JobOut>)>;
+
+impl FanOut {
+    /// One job per shard, built by `job(shard)`.
+    pub fn all(shards: usize, mut job: impl FnMut(usize) -> Job, finish: Finish) -> Flow {
+        Flow::Wait(FanOut { jobs: (0..shards).map(|s| (s, job(s))).collect(), finish })
+    }
+}
+
+/// The arguments of one command: ranges into one buffer. `get(0)` is the command name.
+#[derive(Clone, Copy)]
+pub struct Argv<'a> {
+    buf: &'a [u8],
+    ranges: &'a [(u32, u32)],
+}
+
+impl<'a> Argv<'a> {
+    pub fn new(buf: &'a [u8], ranges: &'a [(u32, u32)]) -> Self {
+        Argv { buf, ranges }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> &'a [u8] {
+        let (start, end) = self.ranges[i];
+        &self.buf[start as usize..end as usize]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The arguments after `skip`, copied (for slow log entries, MONITOR, jobs).
+    pub fn to_vec(&self) -> Vec<Vec<u8>> {
+        self.iter().map(|a| a.to_vec()).collect()
+    }
+
+    /// `self.get(i)` upper-cased matches `word`.
+    pub fn is(&self, i: usize, word: &str) -> bool {
+        i < self.len() && self.get(i).eq_ignore_ascii_case(word.as_bytes())
+    }
+}
+
+/// A `Conn` handler's view: this core, the calling connection, its arguments.
+pub struct Cx<'a> {
+    pub core: &'a mut Core,
+    pub conn: &'a mut Conn,
+    pub argv: Argv<'a>,
+}
+
+impl Cx<'_> {
+    pub fn out(&mut self) -> &mut Out {
+        &mut self.conn.out
+    }
+}
+
+/// A `Key` handler's view: the owning core, the database, the arguments, the reply.
+pub struct KeyCx<'a> {
+    pub core: &'a mut Core,
+    pub db: usize,
+    pub argv: Argv<'a>,
+    pub out: &'a mut Out,
+}
+
+/// One registered command or subcommand.
+pub struct Entry {
+    pub spec: &'static Spec,
+    /// `get`, or `client|list` for a subcommand.
+    pub full_name: String,
+    pub parent: Option<usize>,
+    /// Subcommands by lower-case name.
+    pub subs: HashMap<&'static [u8], usize>,
+}
+
+/// Every command and subcommand with a dense id (for per-command statistics).
+pub struct Registry {
+    pub entries: Vec<Entry>,
+    top: HashMap<&'static [u8], usize>,
+}
+
+/// All family tables, in the order COMMAND lists them.
+const FAMILIES: &[&[Spec]] = &[connection::SPECS, server::SPECS, introspection::SPECS, strings::SPECS];
+
+impl Registry {
+    fn build() -> Self {
+        let mut reg = Registry { entries: Vec::new(), top: HashMap::new() };
+        for family in FAMILIES {
+            for spec in family.iter() {
+                let id = reg.add(spec, None);
+                reg.top.insert(spec.name.as_bytes(), id);
+            }
+        }
+        reg
+    }
+
+    fn add(&mut self, spec: &'static Spec, parent: Option<usize>) -> usize {
+        let id = self.entries.len();
+        let full_name = match parent {
+            Some(p) => format!("{}|{}", self.entries[p].spec.name, spec.name),
+            None => spec.name.to_string(),
+        };
+        self.entries.push(Entry { spec, full_name, parent, subs: HashMap::new() });
+        for sub in spec.subs {
+            let sid = self.add(sub, Some(id));
+            self.entries[id].subs.insert(sub.name.as_bytes(), sid);
+        }
+        id
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Top-level command by name, any case, without allocating.
+    pub fn lookup(&self, name: &[u8]) -> Option<usize> {
+        with_lower(name, |lower| self.top.get(lower).copied())
+    }
+
+    /// Subcommand of `parent` by name, any case.
+    pub fn lookup_sub(&self, parent: usize, name: &[u8]) -> Option<usize> {
+        with_lower(name, |lower| self.entries[parent].subs.get(lower).copied())
+    }
+
+    /// Top-level entries in table order.
+    pub fn top_level(&self) -> impl Iterator<Item = (usize, &Entry)> {
+        self.entries.iter().enumerate().filter(|(_, e)| e.parent.is_none())
+    }
+}
+
+/// Runs `f` on the lower-cased `name` (on the stack; names longer than any command match none).
+fn with_lower<T>(name: &[u8], f: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    f(&buf[..name.len()])
+}
+
+/// The process-wide command registry, built on first use.
+pub fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(Registry::build)
+}
+
+/// Checks arity: `argc` arguments including the name.
+pub fn arity_ok(arity: i32, argc: usize) -> bool {
+    if arity >= 0 {
+        argc == arity as usize
+    } else {
+        argc >= (-arity) as usize
+    }
+}
+
+/// Positions of the keys of a command with `argc` arguments, per its spec.
+pub fn key_positions(spec: &Spec, argc: usize) -> impl Iterator<Item = usize> {
+    let (first, last, step) = spec.keys;
+    let (first, step) = (first.max(0) as usize, step.max(1) as usize);
+    let last = if last < 0 { argc as i64 + last as i64 } else { last as i64 };
+    let end = if first == 0 { 0 } else { (last.max(0) as usize + 1).min(argc) };
+    (first..end).step_by(step).filter(move |_| first > 0)
+}
+
+/// Redis's string2ll: an optional '-', digits, no leading zeros, no spaces, fits in i64.
+pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
+    if bytes.is_empty() || bytes.len() > 20 {
+        return None;
+    }
+    if bytes == b"0" {
+        return Some(0);
+    }
+    let (neg, digits) = match bytes[0] {
+        b'-' => (true, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits[0] == b'0' {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+    }
+    if neg {
+        if value > i64::MAX as u64 + 1 {
+            None
+        } else {
+            Some((value as i64).wrapping_neg())
+        }
+    } else {
+        i64::try_from(value).ok()
+    }
+}
+
+/// An integer argument, or Redis's "not an integer" error.
+pub fn int_arg(bytes: &[u8]) -> Result<i64, CmdError> {
+    parse_i64(bytes).ok_or(CmdError::NotInteger)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string2ll() {
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-1"), Some(-1));
+        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [&b""[..], b"-", b"01", b"+1", b" 1", b"1 ", b"-0", b"9223372036854775808", b"1a"] {
+            assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn lookup_any_case() {
+        let reg = registry();
+        let get = reg.lookup(b"GeT").unwrap();
+        assert_eq!(reg.entries[get].full_name, "get");
+        let client = reg.lookup(b"client").unwrap();
+        let list = reg.lookup_sub(client, b"LIST").unwrap();
+        assert_eq!(reg.entries[list].full_name, "client|list");
+        assert!(reg.lookup(b"nosuchcommand").is_none());
+        assert!(reg.lookup(&[b'a'; 100]).is_none());
+    }
+
+    #[test]
+    fn keys() {
+        let reg = registry();
+        let get = reg.entries[reg.lookup(b"get").unwrap()].spec;
+        assert_eq!(key_positions(get, 2).collect::<Vec<_>>(), vec![1]);
+        let ping = reg.entries[reg.lookup(b"ping").unwrap()].spec;
+        assert_eq!(key_positions(ping, 2).count(), 0);
+    }
+}
+
+/// Redis's reply to `<CMD> HELP`: a status line per text line, between Redis's standard first
+/// and last lines.
+pub fn help(out: &mut Out, command: &str, lines: &[&str]) {
+    out.array(lines.len() + 3);
+    out.simple(format!("{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").as_bytes());
+    for line in lines {
+        out.simple(line.as_bytes());
+    }
+    out.simple(b"HELP");
+    out.simple(b"    Prints this help.");
+}

@@ -1,0 +1,781 @@
+//! Server commands: CONFIG INFO TIME SHUTDOWN LOLWUT DEBUG MONITOR SLOWLOG LATENCY.
+//!
+//! Every shard keeps its own copy of the configuration and its own statistics. CONFIG SET is
+//! checked here, then applied on every shard before the reply; INFO and SLOWLOG gather every
+//! shard's part and add them up.
+
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::flag::*;
+use super::{cmd, container, help, int_arg, registry, Cx, FanOut, Flow, Handler, Spec};
+use crate::error::CmdError;
+use crate::shard::mesh::JobOut;
+use crate::shard::{CmdStat, Core, SlowEntry};
+
+type R = Result<Flow, CmdError>;
+
+/// CONFIG GET parameter [parameter ...]
+fn config_get(cx: &mut Cx) -> R {
+    let patterns: Vec<&[u8]> = cx.argv.iter().skip(2).collect();
+    let pairs = cx.core.config.get(&patterns);
+    let out = cx.out();
+    out.map(pairs.len());
+    for (name, value) in pairs {
+        out.bulk(name.as_bytes());
+        out.bulk(value.as_bytes());
+    }
+    Ok(Flow::Done)
+}
+
+/// CONFIG SET parameter value [parameter value ...]
+fn config_set(cx: &mut Cx) -> R {
+    let argv = cx.argv;
+    if argv.len() % 2 != 0 {
+        return Err(CmdError::WrongArity("config|set".into()));
+    }
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> =
+        (2..argv.len()).step_by(2).map(|i| (argv.get(i).to_vec(), argv.get(i + 1).to_vec())).collect();
+    // Check once here; every shard then applies the same, already valid, change.
+    let mut trial = cx.core.config.clone();
+    trial.set(&borrow_pairs(&pairs)).map_err(CmdError::Other)?;
+    apply_process_wide(&trial);
+    let shards = cx.core.shards();
+    Ok(FanOut::all(
+        shards,
+        |_| {
+            let pairs = pairs.clone();
+            Box::new(move |core: &mut Core| -> JobOut {
+                let _ = core.config.set(&borrow_pairs(&pairs));
+                core.slowlog.truncate(core.config.slowlog_max_len as usize);
+                Box::new(())
+            })
+        },
+        Box::new(|_core, conn, _| conn.out.ok()),
+    ))
+}
+
+fn borrow_pairs(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<(&[u8], &[u8])> {
+    pairs.iter().map(|(k, v)| (k.as_slice(), v.as_slice())).collect()
+}
+
+/// Settings that live outside the shards (the log).
+fn apply_process_wide(config: &crate::config::Config) {
+    if let Some(level) = crate::log::Level::parse(config.loglevel.name()) {
+        crate::log::set_level(level);
+    }
+}
+
+/// CONFIG RESETSTAT
+fn config_resetstat(cx: &mut Cx) -> R {
+    let shards = cx.core.shards();
+    Ok(FanOut::all(
+        shards,
+        |_| {
+            Box::new(|core: &mut Core| -> JobOut {
+                core.stats.reset();
+                Box::new(())
+            })
+        },
+        Box::new(|_core, conn, _| conn.out.ok()),
+    ))
+}
+
+/// CONFIG REWRITE
+fn config_rewrite(cx: &mut Cx) -> R {
+    cx.core.config.rewrite().map_err(CmdError::Other)?;
+    crate::notice!("CONFIG REWRITE executed with success.");
+    cx.out().ok();
+    Ok(Flow::Done)
+}
+
+/// CONFIG HELP
+fn config_help(cx: &mut Cx) -> R {
+    help(
+        cx.out(),
+        "CONFIG",
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+        ],
+    );
+    Ok(Flow::Done)
+}
+
+/// One shard's contribution to INFO.
+struct ShardReport {
+    commands: Vec<CmdStat>,
+    errors: Vec<(Vec<u8>, u64)>,
+    totals: [u64; 8],
+    clients: usize,
+    keys: Vec<(usize, usize)>,
+}
+
+fn report(core: &mut Core) -> ShardReport {
+    let s = &core.stats;
+    ShardReport {
+        commands: s.commands.clone(),
+        errors: s.errors.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        totals: [
+            s.total_commands,
+            s.total_connections,
+            s.rejected_connections,
+            s.net_input_bytes,
+            s.net_output_bytes,
+            s.total_error_replies,
+            s.keyspace_hits,
+            s.keyspace_misses,
+        ],
+        clients: core.conns.len(),
+        keys: core.dbs.iter().enumerate().map(|(i, db)| (i, db.len())).collect(),
+    }
+}
+
+/// INFO [section [section ...]]
+fn info(cx: &mut Cx) -> R {
+    let sections: Vec<String> =
+        cx.argv.iter().skip(1).map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
+    let shards = cx.core.shards();
+    Ok(FanOut::all(
+        shards,
+        |_| Box::new(|core: &mut Core| -> JobOut { Box::new(report(core)) }),
+        Box::new(move |core, conn, parts| {
+            let reports: Vec<ShardReport> =
+                parts.into_iter().filter_map(|p| p.downcast::<ShardReport>().ok()).map(|b| *b).collect();
+            let text = render_info(core, &sections, &reports);
+            conn.out.verbatim(b"txt", text.as_bytes());
+        }),
+    ))
+}
+
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+const ALL_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "commandstats",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+
+fn render_info(core: &Core, asked: &[String], reports: &[ShardReport]) -> String {
+    let wanted: Vec<&str> = if asked.is_empty() || asked.iter().any(|s| s == "default") {
+        let mut w = DEFAULT_SECTIONS.to_vec();
+        w.extend(asked.iter().map(|s| s.as_str()).filter(|s| *s != "default"));
+        w
+    } else if asked.iter().any(|s| s == "all" || s == "everything") {
+        ALL_SECTIONS.to_vec()
+    } else {
+        asked.iter().map(|s| s.as_str()).collect()
+    };
+    let mut text = String::new();
+    for section in ALL_SECTIONS.iter().filter(|s| wanted.contains(s)) {
+        if !text.is_empty() {
+            text.push_str("\r\n");
+        }
+        section_text(core, section, reports, &mut text);
+    }
+    text
+}
+
+fn sum(reports: &[ShardReport], i: usize) -> u64 {
+    reports.iter().map(|r| r.totals[i]).sum()
+}
+
+fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes}B")
+    } else {
+        format!("{:.2}{}", value, UNITS[unit])
+    }
+}
+
+fn rusage(who: i32) -> (f64, f64) {
+    // SAFETY: getrusage fills the zeroed struct we own.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(who, &mut ru);
+        ru
+    };
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    (t(ru.ru_stime), t(ru.ru_utime))
+}
+
+/// Resident set size in bytes, from /proc/self/statm.
+pub fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64
+}
+
+/// (allocated, active, resident) bytes from jemalloc.
+pub fn jemalloc_stats() -> (u64, u64, u64) {
+    use tikv_jemalloc_ctl::{epoch, stats};
+    let _ = epoch::advance();
+    (
+        stats::allocated::read().unwrap_or(0) as u64,
+        stats::active::read().unwrap_or(0) as u64,
+        stats::resident::read().unwrap_or(0) as u64,
+    )
+}
+
+fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut String) {
+    let shared = &core.shared;
+    let cfg = &core.config;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let uptime = shared.started.elapsed().as_secs();
+    macro_rules! line { ($($arg:tt)*) => {{ let _ = write!(t, $($arg)*); t.push_str("\r\n"); }} }
+    match section {
+        "server" => {
+            line!("# Server");
+            line!("redis_version:{}", crate::REDIS_VERSION);
+            line!("redis_git_sha1:00000000");
+            line!("redis_git_dirty:0");
+            line!("redis_build_id:0");
+            line!("redis_mode:standalone");
+            line!("os:{}", os_line());
+            line!("arch_bits:64");
+            line!("monotonic_clock:POSIX clock_gettime");
+            line!("multiplexing_api:io_uring");
+            line!("atomicvar_api:c11-builtin");
+            line!("gcc_version:0.0.0");
+            line!("process_id:{}", std::process::id());
+            line!("process_supervised:no");
+            line!("run_id:{}", shared.run_id);
+            line!("tcp_port:{}", shared.tcp_port);
+            line!("server_time_usec:{}", now.as_micros());
+            line!("uptime_in_seconds:{}", uptime);
+            line!("uptime_in_days:{}", uptime / 86400);
+            line!("hz:{}", cfg.hz);
+            line!("configured_hz:{}", cfg.hz);
+            line!("lru_clock:{}", (now.as_secs()) & ((1 << 24) - 1));
+            line!("executable:{}", shared.executable.display());
+            line!("config_file:{}", shared.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
+            line!("io_threads_active:0");
+            line!("shardis_version:{}", crate::SHARDIS_VERSION);
+            line!("shards:{}", shared.shards());
+        }
+        "clients" => {
+            line!("# Clients");
+            line!("connected_clients:{}", reports.iter().map(|r| r.clients).sum::<usize>());
+            line!("cluster_connections:0");
+            line!("maxclients:{}", cfg.maxclients);
+            line!("client_recent_max_input_buffer:0");
+            line!("client_recent_max_output_buffer:0");
+            line!("blocked_clients:0");
+            line!("tracking_clients:0");
+            line!("clients_in_timeout_table:0");
+        }
+        "memory" => {
+            let (allocated, active, resident) = jemalloc_stats();
+            let rss = rss_bytes();
+            // SAFETY: sysconf has no preconditions.
+            let total =
+                unsafe { libc::sysconf(libc::_SC_PHYS_PAGES) as u64 * libc::sysconf(libc::_SC_PAGESIZE) as u64 };
+            line!("# Memory");
+            line!("used_memory:{}", allocated);
+            line!("used_memory_human:{}", human(allocated));
+            line!("used_memory_rss:{}", rss);
+            line!("used_memory_rss_human:{}", human(rss));
+            line!("used_memory_peak:{}", allocated);
+            line!("used_memory_peak_human:{}", human(allocated));
+            line!("used_memory_peak_perc:100.00%");
+            line!("used_memory_overhead:0");
+            line!("used_memory_startup:0");
+            line!("used_memory_dataset:{}", allocated);
+            line!("allocator_allocated:{}", allocated);
+            line!("allocator_active:{}", active);
+            line!("allocator_resident:{}", resident);
+            line!("total_system_memory:{}", total);
+            line!("total_system_memory_human:{}", human(total));
+            line!("used_memory_lua:0");
+            line!("used_memory_scripts:0");
+            line!("number_of_cached_scripts:0");
+            line!("maxmemory:{}", cfg.maxmemory);
+            line!("maxmemory_human:{}", human(cfg.maxmemory));
+            line!("maxmemory_policy:{}", cfg.maxmemory_policy);
+            line!("mem_fragmentation_ratio:{:.2}", if allocated > 0 { rss as f64 / allocated as f64 } else { 0.0 });
+            line!("mem_allocator:jemalloc-5.3.0");
+            line!("lazyfree_pending_objects:0");
+        }
+        "persistence" => {
+            line!("# Persistence");
+            line!("loading:0");
+            line!("async_loading:0");
+            line!("rdb_changes_since_last_save:0");
+            line!("rdb_bgsave_in_progress:0");
+            line!("rdb_last_save_time:{}", shared.started_unix);
+            line!("rdb_last_bgsave_status:ok");
+            line!("rdb_last_bgsave_time_sec:-1");
+            line!("rdb_current_bgsave_time_sec:-1");
+            line!("rdb_saves:0");
+            line!("aof_enabled:0");
+            line!("aof_rewrite_in_progress:0");
+            line!("aof_rewrite_scheduled:0");
+            line!("aof_last_write_status:ok");
+        }
+        "stats" => {
+            line!("# Stats");
+            line!("total_connections_received:{}", sum(reports, 1));
+            line!("total_commands_processed:{}", sum(reports, 0));
+            line!("instantaneous_ops_per_sec:0");
+            line!("total_net_input_bytes:{}", sum(reports, 3));
+            line!("total_net_output_bytes:{}", sum(reports, 4));
+            line!("instantaneous_input_kbps:0.00");
+            line!("instantaneous_output_kbps:0.00");
+            line!("rejected_connections:{}", sum(reports, 2));
+            line!("expired_keys:0");
+            line!("evicted_keys:0");
+            line!("keyspace_hits:{}", sum(reports, 6));
+            line!("keyspace_misses:{}", sum(reports, 7));
+            line!("pubsub_channels:0");
+            line!("pubsub_patterns:0");
+            line!("latest_fork_usec:0");
+            line!("total_forks:0");
+            line!("unexpected_error_replies:0");
+            line!("total_error_replies:{}", sum(reports, 5));
+        }
+        "replication" => {
+            line!("# Replication");
+            line!("role:master");
+            line!("connected_slaves:0");
+            line!("master_failover_state:no-failover");
+            line!("master_replid:{}", shared.run_id);
+            line!("master_replid2:0000000000000000000000000000000000000000");
+            line!("master_repl_offset:0");
+            line!("second_repl_offset:-1");
+            line!("repl_backlog_active:0");
+            line!("repl_backlog_size:1048576");
+            line!("repl_backlog_first_byte_offset:0");
+            line!("repl_backlog_histlen:0");
+        }
+        "cpu" => {
+            let (sys, user) = rusage(libc::RUSAGE_SELF);
+            let (tsys, tuser) = rusage(libc::RUSAGE_THREAD);
+            line!("# CPU");
+            line!("used_cpu_sys:{:.6}", sys);
+            line!("used_cpu_user:{:.6}", user);
+            line!("used_cpu_sys_children:0.000000");
+            line!("used_cpu_user_children:0.000000");
+            line!("used_cpu_sys_main_thread:{:.6}", tsys);
+            line!("used_cpu_user_main_thread:{:.6}", tuser);
+        }
+        "modules" => line!("# Modules"),
+        "commandstats" => {
+            line!("# Commandstats");
+            let reg = registry();
+            for (id, entry) in reg.entries.iter().enumerate() {
+                let mut total = CmdStat::default();
+                for r in reports {
+                    let s = r.commands.get(id).copied().unwrap_or_default();
+                    total.calls += s.calls;
+                    total.usec += s.usec;
+                    total.rejected_calls += s.rejected_calls;
+                    total.failed_calls += s.failed_calls;
+                }
+                if total.calls == 0 && total.rejected_calls == 0 && total.failed_calls == 0 {
+                    continue;
+                }
+                let per = if total.calls > 0 { total.usec as f64 / total.calls as f64 } else { 0.0 };
+                line!(
+                    "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}",
+                    entry.full_name,
+                    total.calls,
+                    total.usec,
+                    per,
+                    total.rejected_calls,
+                    total.failed_calls
+                );
+            }
+        }
+        "errorstats" => {
+            line!("# Errorstats");
+            let mut errors: Vec<(Vec<u8>, u64)> = Vec::new();
+            for r in reports {
+                for (code, n) in &r.errors {
+                    match errors.iter_mut().find(|(c, _)| c == code) {
+                        Some((_, total)) => *total += n,
+                        None => errors.push((code.clone(), *n)),
+                    }
+                }
+            }
+            errors.sort();
+            for (code, n) in errors {
+                line!("errorstat_{}:count={}", String::from_utf8_lossy(&code), n);
+            }
+        }
+        "cluster" => {
+            line!("# Cluster");
+            line!("cluster_enabled:0");
+        }
+        "keyspace" => {
+            line!("# Keyspace");
+            for db in 0..core.dbs.len() {
+                let keys: usize = reports.iter().map(|r| r.keys.get(db).map(|k| k.1).unwrap_or(0)).sum();
+                if keys > 0 {
+                    line!("db{}:keys={},expires=0,avg_ttl=0", db, keys);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn os_line() -> String {
+    // SAFETY: uname fills the zeroed struct we own; its fields are NUL-terminated.
+    unsafe {
+        let mut u: libc::utsname = std::mem::zeroed();
+        libc::uname(&mut u);
+        let s = |f: &[libc::c_char]| std::ffi::CStr::from_ptr(f.as_ptr()).to_string_lossy().into_owned();
+        format!("{} {} {}", s(&u.sysname), s(&u.release), s(&u.machine))
+    }
+}
+
+/// TIME
+fn time(cx: &mut Cx) -> R {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let out = cx.out();
+    out.array(2);
+    out.bulk(now.as_secs().to_string().as_bytes());
+    out.bulk(now.subsec_micros().to_string().as_bytes());
+    Ok(Flow::Done)
+}
+
+/// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
+fn shutdown(cx: &mut Cx) -> R {
+    let argv = cx.argv;
+    let mut abort = false;
+    for i in 1..argv.len() {
+        if argv.is(i, "ABORT") {
+            abort = true;
+        } else if !(argv.is(i, "NOSAVE") || argv.is(i, "SAVE") || argv.is(i, "NOW") || argv.is(i, "FORCE")) {
+            return Err(CmdError::Syntax);
+        }
+    }
+    if abort {
+        if argv.len() > 2 {
+            return Err(CmdError::Syntax);
+        }
+        return Err(CmdError::other("ERR No shutdown in progress."));
+    }
+    crate::warning!("User requested shutdown...");
+    crate::server::stop_all(&cx.core.shared);
+    Ok(Flow::Close)
+}
+
+/// LOLWUT [VERSION version]
+fn lolwut(cx: &mut Cx) -> R {
+    let argv = cx.argv;
+    if argv.len() == 3 && argv.is(1, "VERSION") {
+        int_arg(argv.get(2))?;
+    } else if argv.len() != 1 {
+        return Err(CmdError::Syntax);
+    }
+    let text = format!("Redis ver. {}\n", crate::REDIS_VERSION);
+    cx.out().verbatim(b"txt", text.as_bytes());
+    Ok(Flow::Done)
+}
+
+/// MONITOR
+fn monitor(cx: &mut Cx) -> R {
+    if !cx.conn.monitor {
+        cx.conn.monitor = true;
+        cx.core.shared.monitors.fetch_add(1, Ordering::Relaxed);
+    }
+    cx.out().ok();
+    Ok(Flow::Done)
+}
+
+/// DEBUG subcommand [argument ...] — the subset shardis supports, listed in DEBUG HELP.
+fn debug(cx: &mut Cx) -> R {
+    let argv = cx.argv;
+    let sub = argv.get(1);
+    if sub.eq_ignore_ascii_case(b"help") {
+        help(
+            cx.out(),
+            "DEBUG",
+            &[
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
+                "SET-ACTIVE-EXPIRE <0|1>",
+                "    Setting it to 0 disables expiring keys in background when they are not accessed.",
+                "LOG <message>",
+                "    Write <message> to the server log.",
+                "SHARD <key>",
+                "    (shardis) Return the index of the shard that owns <key>.",
+                "SHARDS",
+                "    (shardis) Return, per shard, the number of keys in the current database.",
+            ],
+        );
+    } else if sub.eq_ignore_ascii_case(b"sleep") && argv.len() == 3 {
+        let secs: f64 = std::str::from_utf8(argv.get(2)).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+        // DEBUG SLEEP stops the whole server in Redis; here it stops this shard's thread.
+        std::thread::sleep(Duration::from_secs_f64(secs.clamp(0.0, 1e6)));
+        cx.out().ok();
+    } else if sub.eq_ignore_ascii_case(b"set-active-expire") && argv.len() == 3 {
+        cx.out().ok();
+    } else if sub.eq_ignore_ascii_case(b"log") && argv.len() == 3 {
+        crate::warning!("DEBUG LOG: {}", String::from_utf8_lossy(argv.get(2)));
+        cx.out().ok();
+    } else if sub.eq_ignore_ascii_case(b"shard") && argv.len() == 3 {
+        let shard = cx.core.owner(argv.get(2)) as i64;
+        cx.out().int(shard);
+    } else if sub.eq_ignore_ascii_case(b"shards") && argv.len() == 2 {
+        let db = cx.conn.db;
+        let shards = cx.core.shards();
+        return Ok(FanOut::all(
+            shards,
+            |_| Box::new(move |core: &mut Core| -> JobOut { Box::new(core.dbs[db].len() as i64) }),
+            Box::new(|_core, conn, parts| {
+                conn.out.array(parts.len());
+                for part in parts {
+                    conn.out.int(part.downcast::<i64>().map(|n| *n).unwrap_or(0));
+                }
+            }),
+        ));
+    } else {
+        return Err(CmdError::other(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            String::from_utf8_lossy(sub)
+        )));
+    }
+    Ok(Flow::Done)
+}
+
+/// SLOWLOG GET [count]
+fn slowlog_get(cx: &mut Cx) -> R {
+    let count = match cx.argv.len() {
+        2 => 10,
+        _ => {
+            let n = super::parse_i64(cx.argv.get(2))
+                .ok_or_else(|| CmdError::other("ERR count should be greater than or equal to -1"))?;
+            if n < -1 {
+                return Err(CmdError::other("ERR count should be greater than or equal to -1"));
+            }
+            if n == -1 {
+                usize::MAX
+            } else {
+                n as usize
+            }
+        }
+    };
+    let shards = cx.core.shards();
+    Ok(FanOut::all(
+        shards,
+        |_| {
+            Box::new(move |core: &mut Core| -> JobOut {
+                Box::new(core.slowlog.iter().take(count).cloned().collect::<Vec<_>>())
+            })
+        },
+        Box::new(move |_core, conn, parts| {
+            let mut entries: Vec<SlowEntry> = Vec::new();
+            for part in parts {
+                if let Ok(part) = part.downcast::<Vec<SlowEntry>>() {
+                    entries.extend(*part);
+                }
+            }
+            entries.sort_by(|a, b| b.id.cmp(&a.id));
+            entries.truncate(count);
+            let out = &mut conn.out;
+            out.array(entries.len());
+            for e in entries {
+                out.array(6);
+                out.int(e.id as i64);
+                out.int(e.time as i64);
+                out.int(e.micros as i64);
+                out.array(e.args.len());
+                for a in &e.args {
+                    out.bulk(a);
+                }
+                out.bulk(e.peer.as_bytes());
+                out.bulk(e.name.as_bytes());
+            }
+        }),
+    ))
+}
+
+/// SLOWLOG LEN
+fn slowlog_len(cx: &mut Cx) -> R {
+    let shards = cx.core.shards();
+    Ok(FanOut::all(
+        shards,
+        |_| Box::new(|core: &mut Core| -> JobOut { Box::new(core.slowlog.len() as i64) }),
+        Box::new(|_core, conn, parts| {
+            let total: i64 = parts.into_iter().filter_map(|p| p.downcast::<i64>().ok()).map(|n| *n).sum();
+            conn.out.int(total);
+        }),
+    ))
+}
+
+/// SLOWLOG RESET
+fn slowlog_reset(cx: &mut Cx) -> R {
+    let shards = cx.core.shards();
+    Ok(FanOut::all(
+        shards,
+        |_| {
+            Box::new(|core: &mut Core| -> JobOut {
+                core.slowlog.clear();
+                Box::new(())
+            })
+        },
+        Box::new(|_core, conn, _| conn.out.ok()),
+    ))
+}
+
+/// SLOWLOG HELP
+fn slowlog_help(cx: &mut Cx) -> R {
+    help(
+        cx.out(),
+        "SLOWLOG",
+        &[
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+        ],
+    );
+    Ok(Flow::Done)
+}
+
+/// LATENCY DOCTOR
+fn latency_doctor(cx: &mut Cx) -> R {
+    let text = "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \
+                \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep \
+                space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n";
+    let text = if cx.core.config.latency_monitor_threshold == 0 {
+        text.to_string()
+    } else {
+        "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. \
+         I honestly think you ought to sleep tonight.\n"
+            .to_string()
+    };
+    cx.out().verbatim(b"txt", text.as_bytes());
+    Ok(Flow::Done)
+}
+
+/// LATENCY LATEST / LATENCY HISTORY event: no latency events are recorded yet.
+fn latency_empty(cx: &mut Cx) -> R {
+    cx.out().array(0);
+    Ok(Flow::Done)
+}
+
+/// LATENCY RESET [event ...]
+fn latency_reset(cx: &mut Cx) -> R {
+    cx.out().int(0);
+    Ok(Flow::Done)
+}
+
+/// LATENCY HISTOGRAM [command ...]: per-command histograms are not kept yet.
+fn latency_histogram(cx: &mut Cx) -> R {
+    cx.out().map(0);
+    Ok(Flow::Done)
+}
+
+/// LATENCY HELP
+fn latency_help(cx: &mut Cx) -> R {
+    help(
+        cx.out(),
+        "LATENCY",
+        &[
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
+            "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.",
+            "LATEST",
+            "    Return the latest latency samples for all events.",
+            "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)",
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
+        ],
+    );
+    Ok(Flow::Done)
+}
+
+/// LATENCY GRAPH event
+fn latency_graph(cx: &mut Cx) -> R {
+    let event = String::from_utf8_lossy(cx.argv.get(2)).into_owned();
+    Err(CmdError::other(format!("ERR No samples available for event '{event}'")))
+}
+
+const ADMIN_ACL: &[&str] = &["@admin", "@slow", "@dangerous"];
+const NS: u32 = NOSCRIPT | LOADING | STALE;
+
+const CONFIG_SUBS: &[Spec] = &[
+    cmd("get", -3, NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(config_get)),
+    cmd("set", -4, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(config_set)),
+    cmd("resetstat", 2, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(config_resetstat)),
+    cmd("rewrite", 2, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(config_rewrite)),
+    cmd("help", 2, LOADING | STALE, (0, 0, 0), &["@slow"], Handler::Conn(config_help)),
+];
+
+const SLOWLOG_SUBS: &[Spec] = &[
+    cmd("get", -2, ADMIN | LOADING | STALE, (0, 0, 0), ADMIN_ACL, Handler::Conn(slowlog_get)),
+    cmd("len", 2, ADMIN | LOADING | STALE, (0, 0, 0), ADMIN_ACL, Handler::Conn(slowlog_len)),
+    cmd("reset", 2, ADMIN | LOADING | STALE, (0, 0, 0), ADMIN_ACL, Handler::Conn(slowlog_reset)),
+    cmd("help", 2, LOADING | STALE, (0, 0, 0), &["@slow"], Handler::Conn(slowlog_help)),
+];
+
+const LATENCY_SUBS: &[Spec] = &[
+    cmd("doctor", 2, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(latency_doctor)),
+    cmd("latest", 2, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(latency_empty)),
+    cmd("history", 3, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(latency_empty)),
+    cmd("reset", -2, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(latency_reset)),
+    cmd("graph", 3, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(latency_graph)),
+    cmd("histogram", -2, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(latency_histogram)),
+    cmd("help", 2, LOADING | STALE, (0, 0, 0), &["@slow"], Handler::Conn(latency_help)),
+];
+
+pub const SPECS: &[Spec] = &[
+    container("config", -2, 0, &["@slow"], CONFIG_SUBS),
+    cmd("info", -1, LOADING | STALE, (0, 0, 0), &["@slow", "@dangerous"], Handler::Conn(info)),
+    cmd("time", 1, LOADING | STALE | FAST, (0, 0, 0), &["@fast"], Handler::Conn(time)),
+    cmd("shutdown", -1, ADMIN | NS | NO_MULTI | ALLOW_BUSY, (0, 0, 0), ADMIN_ACL, Handler::Conn(shutdown)),
+    cmd("lolwut", -1, READONLY | FAST, (0, 0, 0), &["@read", "@fast"], Handler::Conn(lolwut)),
+    cmd("monitor", 1, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(monitor)),
+    cmd("debug", -2, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(debug)),
+    container("slowlog", -2, 0, &["@slow"], SLOWLOG_SUBS),
+    container("latency", -2, 0, &["@slow"], LATENCY_SUBS),
+];

@@ -1,0 +1,264 @@
+//! One client connection and the slab that holds a core's connections.
+//!
+//! A `Conn` is owned by the core that accepted it, for its whole life. While a receive or a send
+//! is in flight the kernel holds a pointer into `input` or `sending`, so neither buffer is touched
+//! (moved, grown, compacted) until that operation completes; output produced meanwhile goes to
+//! `out`, and the two swap when the send finishes.
+
+use std::os::fd::RawFd;
+use std::time::Instant;
+
+use crate::protocol::{Args, Out};
+use crate::shard::mesh::{ConnRef, JobOut};
+
+use crate::commands::Finish;
+
+/// CLIENT REPLY state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// CLIENT REPLY SKIP was sent: the next command's reply is dropped.
+    SkipNext,
+}
+
+/// When the connection closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Closing {
+    Open,
+    /// After its pending output is written (QUIT, protocol errors).
+    AfterFlush,
+    /// As soon as no I/O is in flight (CLIENT KILL, errors, EOF).
+    Now,
+}
+
+/// What the connection is waiting for before it may run its next command.
+pub struct Wait {
+    pub remaining: usize,
+    pub parts: Vec<Option<JobOut>>,
+    /// `None`: a batch for one remote shard; its single part is encoded reply bytes.
+    pub finish: Option<Finish>,
+    /// Drop the replies (CLIENT REPLY OFF/SKIP).
+    pub suppress: bool,
+}
+
+pub struct Conn {
+    pub fd: RawFd,
+    pub slot: u32,
+    pub gen: u32,
+    pub id: u64,
+    pub unix: bool,
+    pub peer: String,
+    pub local: String,
+    pub created: Instant,
+    pub last_interaction: Instant,
+    pub name: String,
+    pub lib_name: String,
+    pub lib_ver: String,
+    pub db: usize,
+    pub authenticated: bool,
+    pub monitor: bool,
+    pub reply: ReplyMode,
+    pub no_touch: bool,
+    /// Full name of the last command run (`client|list`), for CLIENT LIST's `cmd=`.
+    pub last_cmd: &'static str,
+    /// Received bytes; `input[pos..]` is not parsed yet.
+    pub input: Vec<u8>,
+    pub pos: usize,
+    pub args: Args,
+    /// Replies not yet handed to the kernel.
+    pub out: Out,
+    /// Replies the kernel is sending; `sending[sent..]` is still to go.
+    pub sending: Vec<u8>,
+    pub sent: usize,
+    pub recv_inflight: bool,
+    pub send_inflight: bool,
+    pub wait: Option<Wait>,
+    /// Held back by CLIENT PAUSE; retried on the next tick or unpause.
+    pub paused: bool,
+    pub closing: Closing,
+}
+
+impl Conn {
+    pub fn new(fd: RawFd, id: u64, unix: bool, peer: String, local: String, authenticated: bool) -> Self {
+        let now = Instant::now();
+        Conn {
+            fd,
+            slot: 0,
+            gen: 0,
+            id,
+            unix,
+            peer,
+            local,
+            created: now,
+            last_interaction: now,
+            name: String::new(),
+            lib_name: String::new(),
+            lib_ver: String::new(),
+            db: 0,
+            authenticated,
+            monitor: false,
+            reply: ReplyMode::On,
+            no_touch: false,
+            last_cmd: "NULL",
+            input: Vec::with_capacity(16 * 1024),
+            pos: 0,
+            args: Args::default(),
+            out: Out::new(false),
+            sending: Vec::new(),
+            sent: 0,
+            recv_inflight: false,
+            send_inflight: false,
+            wait: None,
+            paused: false,
+            closing: Closing::Open,
+        }
+    }
+
+    pub fn cref(&self, shard: usize) -> ConnRef {
+        ConnRef { shard, slot: self.slot, gen: self.gen }
+    }
+
+    pub fn resp3(&self) -> bool {
+        self.out.resp3
+    }
+
+    /// Output bytes not yet acknowledged by the kernel.
+    pub fn pending_output(&self) -> usize {
+        self.out.buf.len() + self.sending.len() - self.sent
+    }
+
+    /// The address as MONITOR and the slow log show it.
+    pub fn addr_for_logs(&self) -> &str {
+        &self.peer
+    }
+
+    /// One line of CLIENT LIST / CLIENT INFO, in Redis 7.2's field order.
+    pub fn info_line(&self, now: Instant) -> String {
+        let mut flags = String::new();
+        if self.monitor {
+            flags.push('O');
+        }
+        if self.paused {
+            flags.push('b');
+        }
+        if self.no_touch {
+            flags.push('T');
+        }
+        if self.closing == Closing::AfterFlush {
+            flags.push('A');
+        }
+        if self.unix {
+            flags.push('U');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        let qbuf = self.input.len() - self.pos;
+        let omem = self.out.buf.capacity() + self.sending.capacity();
+        let events = if self.pending_output() > 0 { "rw" } else { "r" };
+        format!(
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 \
+             qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events={} \
+             cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            self.id,
+            self.peer,
+            self.local,
+            self.fd,
+            self.name,
+            now.duration_since(self.created).as_secs(),
+            now.duration_since(self.last_interaction).as_secs(),
+            flags,
+            self.db,
+            qbuf,
+            self.input.capacity() - self.input.len(),
+            self.input.capacity(),
+            self.input.len(),
+            self.out.buf.len(),
+            omem,
+            omem + self.input.capacity() + std::mem::size_of::<Conn>(),
+            events,
+            self.last_cmd,
+            if self.resp3() { 3 } else { 2 },
+            self.lib_name,
+            self.lib_ver,
+        )
+    }
+}
+
+/// A core's connections, by slot. A slot's `gen` grows each time it is reused, so a late answer
+/// for a closed connection is recognised and dropped.
+#[derive(Default)]
+pub struct Conns {
+    slots: Vec<Option<Box<Conn>>>,
+    gens: Vec<u32>,
+    free: Vec<u32>,
+}
+
+impl Conns {
+    pub fn insert(&mut self, mut conn: Box<Conn>) -> u32 {
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.slots.push(None);
+                self.gens.push(0);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.gens[slot as usize] = self.gens[slot as usize].wrapping_add(1);
+        conn.slot = slot;
+        conn.gen = self.gens[slot as usize];
+        self.slots[slot as usize] = Some(conn);
+        slot
+    }
+
+    /// Takes the connection out while it is being worked on; `put` brings it back.
+    pub fn take(&mut self, slot: u32, gen: u32) -> Option<Box<Conn>> {
+        let s = slot as usize;
+        if s < self.slots.len() && self.gens[s] == gen {
+            self.slots[s].take()
+        } else {
+            None
+        }
+    }
+
+    pub fn put(&mut self, conn: Box<Conn>) {
+        let slot = conn.slot as usize;
+        self.slots[slot] = Some(conn);
+    }
+
+    /// Frees the slot for good.
+    pub fn remove(&mut self, slot: u32) {
+        self.slots[slot as usize] = None;
+        self.free.push(slot);
+    }
+
+    pub fn get(&self, slot: u32, gen: u32) -> Option<&Conn> {
+        let s = slot as usize;
+        if s < self.slots.len() && self.gens[s] == gen {
+            self.slots[s].as_deref()
+        } else {
+            None
+        }
+    }
+
+    pub fn gen(&self, slot: u32) -> u32 {
+        self.gens[slot as usize]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Conn> {
+        self.slots.iter().filter_map(|c| c.as_deref())
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Conn> {
+        self.slots.iter_mut().filter_map(|c| c.as_deref_mut())
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

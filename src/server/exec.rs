@@ -1,0 +1,444 @@
+//! Running a connection's commands: parse, look up, check, route, run or ship, reply in order.
+//!
+//! Order is the invariant: a connection's command is looked at only after all its earlier
+//! commands have run. A command for a key on another shard is shipped there; the commands right
+//! after it that go to the same shard join it in one batch (one hop there and back for many
+//! commands: the "hop tax" of a pipeline is paid once per run of same-shard commands, not per
+//! command). Any other command ends the batch and waits until its replies are back.
+
+use std::time::Instant;
+
+use crate::commands::{arity_ok, flag, key_positions, registry, Argv, Cx, FanOut, Flow, Handler, KeyCx};
+use crate::error::{self, CmdError};
+use crate::protocol::{parse_command, Limits, Out, ParseError};
+use crate::server::conn::{Closing, Conn, ReplyMode, Wait};
+use crate::shard::mesh::{Job, JobOut, Msg};
+use crate::shard::Core;
+
+/// Commands per batch at most, so one hop never carries an unbounded amount of work.
+const MAX_BATCH: usize = 1024;
+
+/// Commands bound for one remote shard, copied out of the input buffer.
+struct Batch {
+    shard: usize,
+    data: Vec<u8>,
+    ranges: Vec<(u32, u32)>,
+    /// (command id, first range, end range)
+    cmds: Vec<(usize, u32, u32)>,
+}
+
+impl Batch {
+    fn new(shard: usize) -> Self {
+        Batch { shard, data: Vec::new(), ranges: Vec::new(), cmds: Vec::new() }
+    }
+
+    fn push(&mut self, id: usize, argv: &Argv<'_>) {
+        let first = self.ranges.len() as u32;
+        for arg in argv.iter() {
+            let start = self.data.len() as u32;
+            self.data.extend_from_slice(arg);
+            self.ranges.push((start, self.data.len() as u32));
+        }
+        self.cmds.push((id, first, self.ranges.len() as u32));
+    }
+}
+
+/// Where a parsed command goes.
+enum Route {
+    /// Reply now with this error (unknown command, arity, auth...). `id` is set once the
+    /// command is known, for its `rejected_calls`.
+    Reject(Option<usize>, String),
+    /// Run here.
+    Local(usize),
+    /// Run on that shard.
+    Remote(usize, usize),
+    /// Held by CLIENT PAUSE.
+    Paused,
+}
+
+/// Runs what can run of `conn`'s buffered input. `conn` has been taken out of `core.conns`.
+pub fn process(core: &mut Core, conn: &mut Conn) {
+    if conn.wait.is_some() || conn.closing != Closing::Open {
+        return;
+    }
+    // The argument ranges borrow the input buffer while handlers borrow the connection; move the
+    // buffers out for the duration (three words each) and put them back at the end.
+    let input = std::mem::take(&mut conn.input);
+    let mut args = std::mem::take(&mut conn.args);
+    let mut batch: Option<Batch> = None;
+    let limits = Limits {
+        max_bulk_len: core.config.proto_max_bulk_len as usize,
+        max_multibulk_len: 1024 * 1024,
+        max_inline_len: 64 * 1024,
+        authenticated: conn.authenticated,
+    };
+    conn.paused = false;
+    while conn.closing == Closing::Open && conn.pos < input.len() {
+        let pending = &input[conn.pos..];
+        let consumed = match parse_command(pending, &limits, &mut args) {
+            Ok(n) => n,
+            Err(ParseError::Incomplete) => break,
+            Err(ParseError::Protocol(text)) => {
+                if batch.is_some() {
+                    break;
+                }
+                crate::verbose!("Protocol error ({}) from client: id={} addr={}", text, conn.id, conn.peer);
+                conn.out.error(text.as_bytes());
+                core.stats.total_error_replies += 1;
+                *core.stats.errors.entry(error::error_code(text.as_bytes()).to_vec()).or_insert(0) += 1;
+                conn.closing = Closing::AfterFlush;
+                conn.pos = input.len();
+                break;
+            }
+        };
+        if args.is_empty() {
+            conn.pos += consumed;
+            continue;
+        }
+        let buf = if args.inline { &args.scratch[..] } else { pending };
+        let argv = Argv::new(buf, &args.ranges);
+        let route = route(core, conn, &argv);
+        if let Some(open) = &mut batch {
+            match route {
+                Route::Remote(id, shard) if shard == open.shard && open.cmds.len() < MAX_BATCH => {
+                    open.push(id, &argv);
+                    conn.pos += consumed;
+                    continue;
+                }
+                // Anything else waits until the batch's replies are in.
+                _ => break,
+            }
+        }
+        match route {
+            Route::Paused => {
+                conn.paused = true;
+                break;
+            }
+            Route::Reject(id, text) => {
+                conn.pos += consumed;
+                if let Some(id) = id {
+                    core.stats.commands[id].rejected_calls += 1;
+                }
+                let (before, mode) = (conn.out.buf.len(), conn.reply);
+                conn.out.error(text.as_bytes());
+                count_error(core, text.as_bytes());
+                after_reply(conn, before, mode);
+            }
+            Route::Remote(id, shard) => {
+                feed_monitors(core, conn, id, &argv);
+                let mut open = Batch::new(shard);
+                open.push(id, &argv);
+                conn.pos += consumed;
+                batch = Some(open);
+                if conn.reply != ReplyMode::On {
+                    // Replies are dropped one command at a time: no batching.
+                    break;
+                }
+            }
+            Route::Local(id) => {
+                conn.pos += consumed;
+                feed_monitors(core, conn, id, &argv);
+                let (before, mode) = (conn.out.buf.len(), conn.reply);
+                let flow = run_local(core, conn, id, argv);
+                match flow {
+                    Flow::Done => after_reply(conn, before, mode),
+                    Flow::Close => {
+                        after_reply(conn, before, mode);
+                        conn.closing = Closing::AfterFlush;
+                    }
+                    Flow::Wait(fan) => start_fanout(core, conn, fan, mode),
+                }
+                if conn.wait.is_some() {
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(batch) = batch {
+        ship(core, conn, batch);
+    }
+    if conn.pos == input.len() {
+        conn.pos = 0;
+        let mut input = input;
+        input.clear();
+        conn.input = input;
+    } else {
+        conn.input = input;
+    }
+    conn.args = args;
+}
+
+/// Applies CLIENT REPLY OFF/SKIP, as it stood before the command (`mode`), to the reply written
+/// since `before`.
+fn after_reply(conn: &mut Conn, before: usize, mode: ReplyMode) {
+    match mode {
+        ReplyMode::On => {}
+        // CLIENT REPLY ON itself is answered.
+        ReplyMode::Off if conn.reply == ReplyMode::On => {}
+        ReplyMode::Off => conn.out.buf.truncate(before),
+        ReplyMode::SkipNext => {
+            conn.out.buf.truncate(before);
+            if conn.reply == ReplyMode::SkipNext {
+                conn.reply = ReplyMode::On;
+            }
+        }
+    }
+}
+
+fn count_error(core: &mut Core, text: &[u8]) {
+    core.stats.total_error_replies += 1;
+    let code = error::error_code(text);
+    match core.stats.errors.get_mut(code) {
+        Some(n) => *n += 1,
+        None => {
+            core.stats.errors.insert(code.to_vec(), 1);
+        }
+    }
+}
+
+/// Looks the command up and decides where it runs.
+fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
+    let reg = registry();
+    let name = argv.get(0);
+    let Some(mut id) = reg.lookup(name) else {
+        return Route::Reject(None, error::unknown_command(name, &mut argv.iter().skip(1)));
+    };
+    let mut spec = reg.entries[id].spec;
+    if !arity_ok(spec.arity, argv.len()) {
+        return Route::Reject(Some(id), CmdError::WrongArity(reg.entries[id].full_name.clone()).to_string());
+    }
+    if let (Handler::Container(_), true) = (&spec.handler, argv.len() > 1) {
+        let sub = argv.get(1);
+        match reg.lookup_sub(id, sub) {
+            Some(sid) => {
+                id = sid;
+                spec = reg.entries[id].spec;
+                if !arity_ok(spec.arity, argv.len()) {
+                    return Route::Reject(
+                        Some(id),
+                        CmdError::WrongArity(reg.entries[id].full_name.clone()).to_string(),
+                    );
+                }
+            }
+            None => {
+                return Route::Reject(None, CmdError::unknown_subcommand(spec.name, sub).to_string());
+            }
+        }
+    }
+    if !conn.authenticated && spec.flags & flag::NO_AUTH == 0 {
+        return Route::Reject(Some(id), CmdError::NoAuth.to_string());
+    }
+    if core.pause.until.is_some() && core.pause.blocks(spec.flags & flag::WRITE != 0) {
+        return Route::Paused;
+    }
+    match spec.handler {
+        Handler::Key(_) => {
+            let mut positions = key_positions(spec, argv.len());
+            let Some(first) = positions.next() else { return Route::Local(id) };
+            let owner = core.owner(argv.get(first));
+            if positions.any(|p| core.owner(argv.get(p)) != owner) {
+                return Route::Reject(
+                    Some(id),
+                    "ERR keys of this command live on different shards; multi-shard commands arrive with the keyspace"
+                        .into(),
+                );
+            }
+            if owner == core.id {
+                Route::Local(id)
+            } else {
+                Route::Remote(id, owner)
+            }
+        }
+        _ => Route::Local(id),
+    }
+}
+
+/// Runs command `id` here, timing it for `INFO commandstats` and the slow log.
+fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>) -> Flow {
+    let entry = &registry().entries[id];
+    conn.last_cmd = leak_name(id);
+    let start = Instant::now();
+    let before = conn.out.buf.len();
+    let result = match entry.spec.handler {
+        Handler::Conn(f) => f(&mut Cx { core, conn, argv }),
+        Handler::Key(f) => {
+            let db = conn.db;
+            f(&mut KeyCx { core, db, argv, out: &mut conn.out }).map(|()| Flow::Done)
+        }
+        Handler::Container(Some(bare)) => bare(&mut Cx { core, conn, argv }),
+        Handler::Container(None) => Ok(Flow::Done),
+    };
+    let flow = match result {
+        Ok(flow) => flow,
+        Err(e) => {
+            conn.out.error(e.to_string().as_bytes());
+            Flow::Done
+        }
+    };
+    let micros = start.elapsed().as_micros() as u64;
+    account(core, id, micros, &conn.out.buf[before..]);
+    if entry.spec.flags & flag::SKIP_SLOWLOG == 0 {
+        let (peer, name) = (conn.peer.clone(), conn.name.clone());
+        core.slowlog_push(micros, || argv.to_vec(), &peer, &name);
+    }
+    flow
+}
+
+/// The registry's full name with a 'static lifetime (the registry lives for the process).
+fn leak_name(id: usize) -> &'static str {
+    &registry().entries[id].full_name
+}
+
+/// Counts a run of command `id` whose reply is `reply`.
+fn account(core: &mut Core, id: usize, micros: u64, reply: &[u8]) {
+    let stat = &mut core.stats.commands[id];
+    stat.calls += 1;
+    stat.usec += micros;
+    core.stats.total_commands += 1;
+    if reply.first() == Some(&b'-') {
+        core.stats.commands[id].failed_calls += 1;
+        let end = memchr::memchr(b'\r', reply).unwrap_or(reply.len());
+        count_error(core, &reply[1..end]);
+    }
+}
+
+/// Runs a shipped batch on its owner; returns the encoded replies.
+fn run_batch(core: &mut Core, batch: Batch, db: usize, resp3: bool, peer: String, name: String) -> JobOut {
+    let mut out = Out::new(resp3);
+    for &(id, first, end) in &batch.cmds {
+        let argv = Argv::new(&batch.data, &batch.ranges[first as usize..end as usize]);
+        let Handler::Key(f) = registry().entries[id].spec.handler else { continue };
+        let start = Instant::now();
+        let before = out.buf.len();
+        if let Err(e) = f(&mut KeyCx { core, db, argv, out: &mut out }) {
+            out.error(e.to_string().as_bytes());
+        }
+        let micros = start.elapsed().as_micros() as u64;
+        account(core, id, micros, &out.buf[before..]);
+        core.slowlog_push(micros, || argv.to_vec(), &peer, &name);
+    }
+    Box::new(out.buf)
+}
+
+fn ship(core: &mut Core, conn: &mut Conn, batch: Batch) {
+    let shard = batch.shard;
+    let (db, resp3, peer, name) = (conn.db, conn.resp3(), conn.peer.clone(), conn.name.clone());
+    let job: Job = Box::new(move |core: &mut Core| run_batch(core, batch, db, resp3, peer, name));
+    conn.wait = Some(Wait { remaining: 1, parts: vec![None], finish: None, suppress: conn.reply != ReplyMode::On });
+    if conn.reply == ReplyMode::SkipNext {
+        conn.reply = ReplyMode::On;
+    }
+    core.shared.mesh.send(shard, Msg::Run { reply_to: conn.cref(core.id), part: 0, job });
+}
+
+/// Sends a fan-out's jobs; every job, this shard's included, goes through the inbox so it runs
+/// when no connection is checked out of `core.conns`.
+fn start_fanout(core: &mut Core, conn: &mut Conn, fan: FanOut, mode: ReplyMode) {
+    let FanOut { jobs, finish } = fan;
+    let suppress = mode != ReplyMode::On;
+    if mode == ReplyMode::SkipNext {
+        conn.reply = ReplyMode::On;
+    }
+    if jobs.is_empty() {
+        let before = conn.out.buf.len();
+        finish(core, conn, Vec::new());
+        if suppress {
+            conn.out.buf.truncate(before);
+        }
+        return;
+    }
+    let me = conn.cref(core.id);
+    conn.wait = Some(Wait {
+        remaining: jobs.len(),
+        parts: (0..jobs.len()).map(|_| None).collect(),
+        finish: Some(finish),
+        suppress,
+    });
+    for (part, (shard, job)) in jobs.into_iter().enumerate() {
+        core.shared.mesh.send(shard, Msg::Run { reply_to: me, part, job });
+    }
+}
+
+/// An answer for `conn` arrived. Returns true when the connection may run commands again.
+pub fn deliver(core: &mut Core, conn: &mut Conn, part: usize, out: JobOut) -> bool {
+    let Some(wait) = &mut conn.wait else { return false };
+    if part < wait.parts.len() && wait.parts[part].is_none() {
+        wait.parts[part] = Some(out);
+        wait.remaining -= 1;
+    }
+    if wait.remaining > 0 {
+        return false;
+    }
+    let wait = conn.wait.take().expect("checked above");
+    let parts: Vec<JobOut> = wait.parts.into_iter().map(|p| p.expect("all parts arrived")).collect();
+    match wait.finish {
+        None => {
+            if !wait.suppress {
+                for part in parts {
+                    if let Ok(bytes) = part.downcast::<Vec<u8>>() {
+                        conn.out.buf.extend_from_slice(&bytes);
+                    }
+                }
+            }
+        }
+        Some(finish) => {
+            let before = conn.out.buf.len();
+            finish(core, conn, parts);
+            if wait.suppress {
+                conn.out.buf.truncate(before);
+            }
+        }
+    }
+    true
+}
+
+/// Sends the command to every MONITOR client, as Redis formats it.
+fn feed_monitors(core: &mut Core, conn: &Conn, id: usize, argv: &Argv<'_>) {
+    use std::sync::atomic::Ordering;
+    if core.shared.monitors.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    let spec = registry().entries[id].spec;
+    if spec.flags & (flag::SKIP_MONITOR | flag::ADMIN) != 0 {
+        return;
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let addr = if conn.unix { format!("unix:{}", conn.local) } else { conn.peer.clone() };
+    let mut line = format!("{}.{:06} [{} {}]", now.as_secs(), now.subsec_micros(), conn.db, addr);
+    for arg in argv.iter() {
+        line.push(' ');
+        line.push_str(&repr(arg));
+    }
+    let line = std::sync::Arc::new(line);
+    core.shared.mesh.broadcast(|| {
+        let line = line.clone();
+        Box::new(move |core: &mut Core| {
+            for c in core.conns.iter_mut().filter(|c| c.monitor) {
+                c.out.simple(line.as_bytes());
+                core.dirty.push(c.slot);
+            }
+            Box::new(())
+        })
+    });
+}
+
+/// Quotes bytes as Redis's sdscatrepr does.
+pub fn repr(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() + 2);
+    s.push('"');
+    for &b in bytes {
+        match b {
+            b'\\' => s.push_str("\\\\"),
+            b'"' => s.push_str("\\\""),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            7 => s.push_str("\\a"),
+            8 => s.push_str("\\b"),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    s.push('"');
+    s
+}

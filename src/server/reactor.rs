@@ -1,0 +1,465 @@
+//! One shard's event loop: an io_uring ring with `SINGLE_ISSUER` and `DEFER_TASKRUN`.
+//!
+//! Those two flags are why the ring is ours and not a runtime's: with deferred task running the
+//! kernel completes network I/O only when this thread enters the ring to wait, so packets for a
+//! busy shard never interrupt it (glommio 0.9's rings lack the flag; see BENCHMARKS.md). Each pass
+//! of the loop handles the inbox, sends what connections have produced, then submits every queued
+//! operation and waits in one `io_uring_enter`.
+//!
+//! Per connection at most one receive and one send are in flight. A receive is armed only while
+//! the connection may run commands (not waiting for other shards, not paused, not holding too much
+//! unsent output), which is what gives pipelined clients back-pressure.
+
+use std::os::fd::RawFd;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use io_uring::{cqueue, opcode, squeue, types, IoUring};
+
+use crate::server::conn::{Closing, Conn};
+use crate::server::exec;
+use crate::shard::mesh::Msg;
+use crate::shard::Core;
+
+const KIND_ACCEPT: u64 = 1;
+const KIND_RECV: u64 = 2;
+const KIND_SEND: u64 = 3;
+const KIND_WAKE: u64 = 4;
+const KIND_TICK: u64 = 5;
+
+/// Stop reading from a client while this much of its output is unsent.
+const OUTPUT_HIGH_WATER: usize = 4 * 1024 * 1024;
+/// The most one receive asks for.
+const RECV_CHUNK: usize = 256 * 1024;
+/// Receive buffers start at this size and grow while big requests arrive.
+const RECV_MIN: usize = 16 * 1024;
+
+fn token(kind: u64, slot: u32, gen: u32) -> u64 {
+    kind << 56 | ((gen as u64) & 0xff_ffff) << 32 | slot as u64
+}
+
+fn untoken(data: u64) -> (u64, u32, u32) {
+    (data >> 56, data as u32, ((data >> 32) & 0xff_ffff) as u32)
+}
+
+/// A listening socket this shard accepts on.
+#[derive(Clone, Copy)]
+pub struct Listener {
+    pub fd: RawFd,
+    pub unix: bool,
+}
+
+pub struct Reactor {
+    ring: IoUring,
+    core: Core,
+    listeners: Vec<Listener>,
+    wake_buf: Box<u64>,
+    tick: Box<types::Timespec>,
+    completions: Vec<(u64, i32, u32)>,
+    last_cron: Instant,
+    stopping: bool,
+}
+
+impl Reactor {
+    pub fn new(core: Core, listeners: Vec<Listener>) -> std::io::Result<Self> {
+        let ring = IoUring::builder()
+            .setup_single_issuer()
+            .setup_defer_taskrun()
+            .setup_coop_taskrun()
+            .setup_cqsize(16 * 1024)
+            .build(4096)?;
+        let hz = core.config.hz.clamp(1, 500) as u64;
+        let tick = Box::new(types::Timespec::from(Duration::from_millis(1000 / hz)));
+        Ok(Reactor {
+            ring,
+            core,
+            listeners,
+            wake_buf: Box::new(0),
+            tick,
+            completions: Vec::with_capacity(1024),
+            last_cron: Instant::now(),
+            stopping: false,
+        })
+    }
+
+    fn push(&mut self, entry: squeue::Entry) {
+        // SAFETY: every entry we queue points into memory that outlives the operation: a
+        // connection's buffers stay put until its completion (see the module docs), the wake-up
+        // buffer and timespec live in `self`.
+        unsafe {
+            while self.ring.submission().push(&entry).is_err() {
+                let _ = self.ring.submit();
+            }
+        }
+    }
+
+    fn arm_accept(&mut self, index: usize) {
+        let fd = self.listeners[index].fd;
+        let entry = opcode::AcceptMulti::new(types::Fd(fd)).flags(libc::SOCK_CLOEXEC).build().user_data(token(
+            KIND_ACCEPT,
+            index as u32,
+            0,
+        ));
+        self.push(entry);
+    }
+
+    fn arm_wake(&mut self) {
+        let fd = self.core.shared.mesh.inbox(self.core.id).eventfd();
+        let buf = &mut *self.wake_buf as *mut u64 as *mut u8;
+        let entry = opcode::Read::new(types::Fd(fd), buf, 8).build().user_data(token(KIND_WAKE, 0, 0));
+        self.push(entry);
+    }
+
+    fn arm_tick(&mut self) {
+        let entry =
+            opcode::Timeout::new(&*self.tick as *const types::Timespec).build().user_data(token(KIND_TICK, 0, 0));
+        self.push(entry);
+    }
+
+    /// Runs until SHUTDOWN.
+    pub fn run(mut self) -> std::io::Result<()> {
+        for i in 0..self.listeners.len() {
+            self.arm_accept(i);
+        }
+        self.arm_wake();
+        self.arm_tick();
+        let shared = self.core.shared.clone();
+        let inbox = shared.mesh.inbox(self.core.id);
+        loop {
+            while let Some(msg) = inbox.pop() {
+                self.on_message(msg);
+            }
+            self.visit_dirty();
+            if self.stopping {
+                break;
+            }
+            let wait = inbox.park();
+            let entered = if wait { self.ring.submit_and_wait(1) } else { self.ring.submit() };
+            inbox.unpark();
+            match entered {
+                Ok(_) => {}
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) || e.raw_os_error() == Some(libc::EBUSY) => {}
+                Err(e) => return Err(e),
+            }
+            self.completions.clear();
+            for cqe in self.ring.completion() {
+                self.completions.push((cqe.user_data(), cqe.result(), cqe.flags()));
+            }
+            for i in 0..self.completions.len() {
+                let (data, result, flags) = self.completions[i];
+                self.on_completion(data, result, flags);
+            }
+        }
+        self.close_all();
+        Ok(())
+    }
+
+    fn on_completion(&mut self, data: u64, result: i32, flags: u32) {
+        let (kind, slot, gen) = untoken(data);
+        match kind {
+            KIND_ACCEPT => {
+                if result >= 0 {
+                    self.on_accept(result, self.listeners[slot as usize].unix);
+                }
+                if !cqueue::more(flags) && !self.stopping {
+                    self.arm_accept(slot as usize);
+                }
+            }
+            KIND_RECV => self.on_recv(slot, gen, result),
+            KIND_SEND => self.on_send(slot, gen, result),
+            KIND_WAKE => self.arm_wake(),
+            KIND_TICK => {
+                self.cron();
+                self.arm_tick();
+            }
+            _ => {}
+        }
+    }
+
+    fn on_accept(&mut self, fd: RawFd, unix: bool) {
+        let shared = &self.core.shared;
+        self.core.stats.total_connections += 1;
+        if shared.clients.load(Ordering::Relaxed) >= self.core.config.maxclients as usize {
+            let msg = b"-ERR max number of clients reached\r\n";
+            // SAFETY: a freshly accepted fd of ours; best-effort write then close, as Redis does.
+            unsafe {
+                libc::send(fd, msg.as_ptr() as *const libc::c_void, msg.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL);
+                libc::close(fd);
+            }
+            self.core.stats.rejected_connections += 1;
+            return;
+        }
+        shared.clients.fetch_add(1, Ordering::Relaxed);
+        let (peer, local) = if unix {
+            (
+                format!(
+                    "{}:0",
+                    self.core.config.unixsocket.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+                ),
+                self.core.config.unixsocket.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            )
+        } else {
+            set_nodelay(fd);
+            (sock_name(fd, true), sock_name(fd, false))
+        };
+        let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
+        let authenticated = self.core.config.requirepass.is_none();
+        let conn = Box::new(Conn::new(fd, id, unix, peer, local, authenticated));
+        let slot = self.core.conns.insert(conn);
+        let gen = self.core.conns.gen(slot);
+        if let Some(mut conn) = self.core.conns.take(slot, gen) {
+            self.arm_recv(&mut conn);
+            self.core.conns.put(conn);
+        }
+    }
+
+    fn on_recv(&mut self, slot: u32, gen: u32, result: i32) {
+        let Some(mut conn) = self.core.conns.take(slot, gen) else { return };
+        conn.recv_inflight = false;
+        if result > 0 {
+            // SAFETY: the kernel wrote `result` bytes right after the initialised part.
+            unsafe { conn.input.set_len(conn.input.len() + result as usize) };
+            self.core.stats.net_input_bytes += result as u64;
+            conn.last_interaction = Instant::now();
+            if conn.input.len() - conn.pos > self.core.config.client_query_buffer_limit as usize {
+                crate::warning!(
+                    "Closing client that reached max query buffer length: id={} addr={}",
+                    conn.id,
+                    conn.peer
+                );
+                conn.closing = Closing::Now;
+            } else {
+                exec::process(&mut self.core, &mut conn);
+            }
+        } else if result == 0 || (result != -libc::EINTR && result != -libc::EAGAIN && result != -libc::ENOBUFS) {
+            conn.closing = Closing::Now;
+        }
+        self.settle(conn);
+    }
+
+    fn on_send(&mut self, slot: u32, gen: u32, result: i32) {
+        let Some(mut conn) = self.core.conns.take(slot, gen) else { return };
+        conn.send_inflight = false;
+        if result >= 0 {
+            conn.sent += result as usize;
+            self.core.stats.net_output_bytes += result as u64;
+            if conn.sent >= conn.sending.len() {
+                conn.sending.clear();
+                conn.sent = 0;
+                if conn.sending.capacity() > 1024 * 1024 {
+                    conn.sending = Vec::new();
+                }
+            }
+        } else if result != -libc::EINTR && result != -libc::EAGAIN {
+            conn.closing = Closing::Now;
+        }
+        // Output pressure may have held back commands or the receive.
+        if conn.closing == Closing::Open && conn.wait.is_none() && !conn.recv_inflight {
+            exec::process(&mut self.core, &mut conn);
+        }
+        self.settle(conn);
+    }
+
+    /// After any event: send what is pending, re-arm the receive, or finish closing; then put
+    /// the connection back (or free it).
+    fn settle(&mut self, mut conn: Box<Conn>) {
+        self.flush(&mut conn);
+        if conn.closing == Closing::AfterFlush && conn.pending_output() == 0 {
+            conn.closing = Closing::Now;
+        }
+        if conn.closing == Closing::Now {
+            if conn.recv_inflight || conn.send_inflight {
+                // Wake the operations in flight; their completions bring us back here.
+                // SAFETY: plain syscall on our own fd.
+                unsafe { libc::shutdown(conn.fd, libc::SHUT_RDWR) };
+                self.core.conns.put(conn);
+            } else {
+                self.free(conn);
+            }
+            return;
+        }
+        self.arm_recv(&mut conn);
+        self.core.conns.put(conn);
+    }
+
+    fn free(&mut self, conn: Box<Conn>) {
+        // SAFETY: no operation on this fd is in flight any more.
+        unsafe { libc::close(conn.fd) };
+        if conn.monitor {
+            self.core.shared.monitors.fetch_sub(1, Ordering::Relaxed);
+        }
+        self.core.shared.clients.fetch_sub(1, Ordering::Relaxed);
+        self.core.conns.remove(conn.slot);
+    }
+
+    fn flush(&mut self, conn: &mut Conn) {
+        if conn.send_inflight || conn.closing == Closing::Now {
+            return;
+        }
+        if conn.sending.is_empty() {
+            if conn.out.buf.is_empty() {
+                return;
+            }
+            std::mem::swap(&mut conn.out.buf, &mut conn.sending);
+            conn.sent = 0;
+        }
+        let rest = &conn.sending[conn.sent..];
+        let entry = opcode::Send::new(types::Fd(conn.fd), rest.as_ptr(), rest.len().min(u32::MAX as usize) as u32)
+            .flags(libc::MSG_NOSIGNAL)
+            .build()
+            .user_data(token(KIND_SEND, conn.slot, conn.gen));
+        conn.send_inflight = true;
+        self.push(entry);
+    }
+
+    fn arm_recv(&mut self, conn: &mut Conn) {
+        if conn.recv_inflight
+            || conn.closing != Closing::Open
+            || conn.wait.is_some()
+            || conn.paused
+            || conn.pending_output() > OUTPUT_HIGH_WATER
+        {
+            return;
+        }
+        let input = &mut conn.input;
+        if input.capacity() - input.len() < RECV_MIN / 4 {
+            if conn.pos > 0 {
+                input.drain(..conn.pos);
+                conn.pos = 0;
+            }
+            let want = input.len().max(RECV_MIN);
+            input.reserve(want);
+        }
+        let room = (input.capacity() - input.len()).min(RECV_CHUNK);
+        // SAFETY: the pointer is to `room` spare bytes of the Vec, which is not touched until
+        // the completion arrives (recv_inflight guards it).
+        let ptr = unsafe { input.as_mut_ptr().add(input.len()) };
+        let entry = opcode::Recv::new(types::Fd(conn.fd), ptr, room as u32)
+            .build()
+            .user_data(token(KIND_RECV, conn.slot, conn.gen));
+        conn.recv_inflight = true;
+        self.push(entry);
+    }
+
+    fn on_message(&mut self, msg: Msg) {
+        match msg {
+            Msg::Run { reply_to, part, job } => {
+                let out = job(&mut self.core);
+                if reply_to.shard == self.core.id {
+                    self.on_done(reply_to.slot, reply_to.gen, part, out);
+                } else {
+                    self.core.shared.mesh.send(reply_to.shard, Msg::Done { conn: reply_to, part, out });
+                }
+            }
+            Msg::Post(job) => {
+                job(&mut self.core);
+            }
+            Msg::Done { conn, part, out } => self.on_done(conn.slot, conn.gen, part, out),
+            Msg::Shutdown => self.stopping = true,
+        }
+    }
+
+    fn on_done(&mut self, slot: u32, gen: u32, part: usize, out: crate::shard::mesh::JobOut) {
+        let Some(mut conn) = self.core.conns.take(slot, gen) else { return };
+        if exec::deliver(&mut self.core, &mut conn, part, out) && !conn.recv_inflight {
+            exec::process(&mut self.core, &mut conn);
+        }
+        self.settle(conn);
+    }
+
+    /// Connections that jobs touched (output from MONITOR, CLIENT KILL, unpause...).
+    fn visit_dirty(&mut self) {
+        while let Some(slot) = self.core.dirty.pop() {
+            let gen = self.core.conns.gen(slot);
+            let Some(mut conn) = self.core.conns.take(slot, gen) else { continue };
+            if conn.closing == Closing::Open && conn.wait.is_none() && !conn.recv_inflight {
+                exec::process(&mut self.core, &mut conn);
+            }
+            self.settle(conn);
+        }
+    }
+
+    /// Periodic work, `hz` times a second: paused clients, idle timeouts.
+    fn cron(&mut self) {
+        let now = Instant::now();
+        self.last_cron = now;
+        let paused = self.core.pause.until.is_some() && !self.core.pause.blocks(true);
+        let timeout = self.core.config.timeout;
+        let mut dirty = Vec::new();
+        for conn in self.core.conns.iter_mut() {
+            if conn.paused && (paused || self.core.pause.until.is_none()) {
+                dirty.push(conn.slot);
+            }
+            if timeout > 0
+                && !conn.monitor
+                && conn.wait.is_none()
+                && now.duration_since(conn.last_interaction) > Duration::from_secs(timeout)
+            {
+                crate::verbose!("Closing idle client");
+                conn.closing = Closing::Now;
+                dirty.push(conn.slot);
+            }
+        }
+        for conn in self.core.conns.iter_mut() {
+            if conn.paused && self.core.pause.until.is_none() {
+                dirty.push(conn.slot);
+            }
+        }
+        self.core.dirty.extend(dirty);
+        if self.core.shared.shutting_down.load(Ordering::Relaxed) {
+            self.stopping = true;
+        }
+    }
+
+    fn close_all(&mut self) {
+        let slots: Vec<u32> = self.core.conns.iter().map(|c| c.slot).collect();
+        for slot in slots {
+            let gen = self.core.conns.gen(slot);
+            if let Some(conn) = self.core.conns.take(slot, gen) {
+                // SAFETY: we own the fd; the ring is dropped right after, cancelling its operations.
+                unsafe { libc::close(conn.fd) };
+            }
+        }
+    }
+}
+
+fn set_nodelay(fd: RawFd) {
+    let one: libc::c_int = 1;
+    // SAFETY: setsockopt with a live int.
+    unsafe {
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_NODELAY,
+            &one as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
+/// "ip:port" of the peer (`peer` true) or of our end.
+pub fn sock_name(fd: RawFd, peer: bool) -> String {
+    // SAFETY: the storage is large enough for any address; the kernel fills at most `len` bytes.
+    unsafe {
+        let mut storage: libc::sockaddr_storage = std::mem::zeroed();
+        let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        let p = &mut storage as *mut libc::sockaddr_storage as *mut libc::sockaddr;
+        let rc = if peer { libc::getpeername(fd, p, &mut len) } else { libc::getsockname(fd, p, &mut len) };
+        if rc != 0 {
+            return "?:0".into();
+        }
+        match storage.ss_family as i32 {
+            libc::AF_INET => {
+                let a = &*(p as *const libc::sockaddr_in);
+                let ip = std::net::Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr));
+                format!("{}:{}", ip, u16::from_be(a.sin_port))
+            }
+            libc::AF_INET6 => {
+                let a = &*(p as *const libc::sockaddr_in6);
+                let ip = std::net::Ipv6Addr::from(a.sin6_addr.s6_addr);
+                format!("{}:{}", ip, u16::from_be(a.sin6_port))
+            }
+            _ => "?:0".into(),
+        }
+    }
+}

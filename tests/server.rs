@@ -1,0 +1,180 @@
+//! Server commands: INFO, CONFIG, SLOWLOG, COMMAND, TIME, DEBUG, SHUTDOWN, LOLWUT.
+
+mod common;
+use common::*;
+use std::collections::HashMap;
+use std::time::Duration;
+
+fn info_fields(text: &str) -> HashMap<String, String> {
+    text.lines().filter_map(|l| l.split_once(':')).map(|(k, v)| (k.to_string(), v.trim().to_string())).collect()
+}
+
+#[test]
+fn info_sections_and_fields() {
+    let server = Proc::shardis(&[]);
+    let mut con = server.client();
+    for i in 0..50 {
+        let _: () = redis::cmd("SET").arg(format!("k{i}")).arg(i).query(&mut con).unwrap();
+    }
+    let _: Option<String> = redis::cmd("GET").arg("k1").query(&mut con).unwrap();
+    let _: Option<String> = redis::cmd("GET").arg("missing").query(&mut con).unwrap();
+    let _: redis::RedisResult<()> = redis::cmd("SELECT").arg("x").query(&mut con);
+    let text: String = redis::cmd("INFO").query(&mut con).unwrap();
+    for section in
+        ["# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU", "# Keyspace"]
+    {
+        assert!(text.contains(section), "{section} missing");
+    }
+    assert!(!text.contains("# Commandstats"));
+    let f = info_fields(&text);
+    assert_eq!(f["redis_version"], "7.2.4");
+    assert_eq!(f["shards"], SHARDS.to_string());
+    assert!(f.contains_key("shardis_version"));
+    assert_eq!(f["tcp_port"], server.port.to_string());
+    assert_eq!(f["keyspace_hits"], "1");
+    assert_eq!(f["keyspace_misses"], "1");
+    assert_eq!(f["db0"], "keys=50,expires=0,avg_ttl=0");
+    assert!(f["used_memory"].parse::<u64>().unwrap() > 0);
+    assert!(f["total_commands_processed"].parse::<u64>().unwrap() >= 52);
+    assert_eq!(f["errorstat_ERR"], "count=1");
+    assert_eq!(f["role"], "master");
+    let stats: String = redis::cmd("INFO").arg("commandstats").query(&mut con).unwrap();
+    let f = info_fields(&stats);
+    assert!(f["cmdstat_set"].starts_with("calls=50,usec="), "{stats}");
+    assert!(f["cmdstat_select"].ends_with("rejected_calls=0,failed_calls=1"), "{stats}");
+    assert!(!stats.contains("# Server"));
+    let everything: String = redis::cmd("INFO").arg("everything").query(&mut con).unwrap();
+    assert!(everything.contains("# Commandstats") && everything.contains("# Keyspace"));
+    let _: () = redis::cmd("CONFIG").arg("RESETSTAT").query(&mut con).unwrap();
+    let stats: String = redis::cmd("INFO").arg("stats").query(&mut con).unwrap();
+    assert_eq!(info_fields(&stats)["keyspace_hits"], "0");
+}
+
+#[test]
+fn info_is_verbatim_in_resp3() {
+    let server = Proc::shardis(&[]);
+    let mut raw = server.raw();
+    raw.words("HELLO 3");
+    let reply = s(&raw.words("INFO server"));
+    assert!(reply.starts_with('=') && reply.contains("txt:# Server\r\n"), "{reply}");
+}
+
+#[test]
+fn config_set_reaches_every_shard() {
+    let server = Proc::shardis(&[]);
+    let mut admin = server.client();
+    let _: () = redis::cmd("CONFIG").arg("SET").arg("slowlog-log-slower-than").arg(0).query(&mut admin).unwrap();
+    // Connections on whichever shard see the new value, and it takes effect there.
+    for _ in 0..8 {
+        let mut c = server.client();
+        let v: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("slowlog-log-slower-than").query(&mut c).unwrap();
+        assert_eq!(v, ["slowlog-log-slower-than", "0"]);
+        let _: () = redis::cmd("SET").arg("slow").arg("x").query(&mut c).unwrap();
+    }
+    let len: i64 = redis::cmd("SLOWLOG").arg("LEN").query(&mut admin).unwrap();
+    assert!(len >= 16, "{len}");
+    let entries: Vec<redis::Value> = redis::cmd("SLOWLOG").arg("GET").arg(3).query(&mut admin).unwrap();
+    assert_eq!(entries.len(), 3);
+    let all: Vec<redis::Value> = redis::cmd("SLOWLOG").arg("GET").arg(-1).query(&mut admin).unwrap();
+    assert_eq!(all.len() as i64, redis::cmd("SLOWLOG").arg("LEN").query::<i64>(&mut admin).unwrap());
+    let _: () = redis::cmd("SLOWLOG").arg("RESET").query(&mut admin).unwrap();
+    let _: () = redis::cmd("CONFIG").arg("SET").arg("slowlog-log-slower-than").arg(-1).query(&mut admin).unwrap();
+    let len: i64 = redis::cmd("SLOWLOG").arg("LEN").query(&mut admin).unwrap();
+    assert!(len <= 1, "{len}");
+    // Globs.
+    let v: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("slowlog-*").query(&mut admin).unwrap();
+    assert_eq!(v.len(), 4);
+    let v: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("maxmemory").arg("port").query(&mut admin).unwrap();
+    assert_eq!(v.len(), 4);
+}
+
+#[test]
+fn slowlog_entry_shape() {
+    let server = Proc::shardis(&["--slowlog-log-slower-than", "0"]);
+    let mut raw = server.raw();
+    raw.words("SLOWLOG RESET");
+    raw.words("CLIENT SETNAME slowpoke");
+    let long = vec![b'z'; 200];
+    raw.cmd(&[b"ECHO", &long]);
+    let reply = s(&raw.words("SLOWLOG GET 1"));
+    assert!(reply.starts_with("*1\r\n*6\r\n:"), "{reply}");
+    assert!(reply.contains("$4\r\nECHO\r\n"), "{reply}");
+    assert!(reply.contains(&format!("{}... (72 more bytes)", "z".repeat(128))), "{reply}");
+    assert!(reply.ends_with("$8\r\nslowpoke\r\n"), "{reply}");
+}
+
+#[test]
+fn config_rewrite_keeps_the_file() {
+    let dir = std::env::temp_dir().join(format!("shardis-rewrite-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("redis.conf");
+    std::fs::write(&conf, "# my settings\nmaxmemory 1mb\nsave \"\"\n").unwrap();
+    let server = Proc::shardis(&[conf.to_str().unwrap()]);
+    let mut con = server.client();
+    let _: () = redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg("2mb").query(&mut con).unwrap();
+    let _: () = redis::cmd("CONFIG").arg("REWRITE").query(&mut con).unwrap();
+    let text = std::fs::read_to_string(&conf).unwrap();
+    assert!(text.contains("# my settings"), "{text}");
+    assert!(text.contains("maxmemory 2mb"), "{text}");
+    drop(server);
+    // Without a file, REWRITE says so.
+    let server = Proc::shardis(&[]);
+    let mut raw = server.raw();
+    assert_eq!(raw.words("CONFIG REWRITE"), b"-ERR The server is running without a config file\r\n");
+}
+
+#[test]
+fn command_table() {
+    let server = Proc::shardis(&[]);
+    let mut con = server.client();
+    let count: i64 = redis::cmd("COMMAND").arg("COUNT").query(&mut con).unwrap();
+    let all: Vec<redis::Value> = redis::cmd("COMMAND").query(&mut con).unwrap();
+    assert_eq!(all.len() as i64, count);
+    let list: Vec<String> = redis::cmd("COMMAND").arg("LIST").query(&mut con).unwrap();
+    for name in ["ping", "client", "client|list", "config|get", "command|docs", "get", "set"] {
+        assert!(list.iter().any(|n| n == name), "{name}");
+    }
+    let filtered: Vec<String> =
+        redis::cmd("COMMAND").arg("LIST").arg("FILTERBY").arg("PATTERN").arg("client|*").query(&mut con).unwrap();
+    assert!(filtered.iter().all(|n| n.starts_with("client|")) && filtered.len() > 5, "{filtered:?}");
+    let keys: Vec<String> = redis::cmd("COMMAND").arg("GETKEYS").arg("SET").arg("k").arg("v").query(&mut con).unwrap();
+    assert_eq!(keys, ["k"]);
+    // redis-cli's hints come from COMMAND DOCS.
+    let docs: redis::Value = redis::cmd("COMMAND").arg("DOCS").query(&mut con).unwrap();
+    match docs {
+        redis::Value::Array(items) => assert_eq!(items.len() as i64, count * 2),
+        redis::Value::Map(items) => assert_eq!(items.len() as i64, count),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn time_and_lolwut_and_debug() {
+    let server = Proc::shardis(&[]);
+    let mut con = server.client();
+    let (secs, micros): (u64, u64) = redis::cmd("TIME").query(&mut con).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert!(secs.abs_diff(now) <= 2 && micros < 1_000_000);
+    let art: String = redis::cmd("LOLWUT").query(&mut con).unwrap();
+    assert!(art.contains("Redis ver. 7.2.4"));
+    let t = std::time::Instant::now();
+    let _: () = redis::cmd("DEBUG").arg("SLEEP").arg("0.2").query(&mut con).unwrap();
+    assert!(t.elapsed() >= Duration::from_millis(200));
+    let help: Vec<String> = redis::cmd("DEBUG").arg("HELP").query(&mut con).unwrap();
+    assert!(help.iter().any(|l| l.starts_with("SLEEP")));
+    let err = redis::cmd("DEBUG").arg("nosuch").query::<()>(&mut con).unwrap_err();
+    assert!(err.to_string().contains("Try DEBUG HELP"), "{err}");
+}
+
+#[test]
+fn shutdown_stops_the_server() {
+    let mut server = Proc::shardis(&[]);
+    let mut raw = server.raw();
+    assert_eq!(raw.words("SHUTDOWN ABORT"), b"-ERR No shutdown in progress.\r\n");
+    raw.send(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    assert!(raw.closed());
+    assert!(server.wait_exit(Duration::from_secs(10)), "server still running after SHUTDOWN");
+    let log = server.log_text();
+    assert!(log.contains("User requested shutdown"), "{log}");
+    assert!(log.contains("ready to exit, bye bye"), "{log}");
+}
