@@ -78,6 +78,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             .with_context(|| format!("Failed to write PID file {}", pidfile.display()))?;
     }
 
+    // Build the command table and parse the command docs now, not on the first client's COMMAND.
+    shardis::commands::registry();
+    if let Some(e) = shardis::commands::docs::load_error() {
+        warning!("Command docs unavailable: {}", e);
+    }
     // Shard threads inherit this mask, so only the signal thread below sees SIGTERM/SIGINT.
     let signals = block_signals();
     let server = match Server::start(config.clone(), shards, cpus.clone()) {

@@ -69,7 +69,7 @@ fn unauthenticated_clients_get_tight_limits() {
     let mut raw = server.raw();
     assert_eq!(raw.words("AUTH pw"), b"+OK\r\n");
     let big = vec![b'x'; 20000];
-    assert_eq!(raw.cmd(&[b"ECHO", &big]).len(), 20000 + 9);
+    assert_eq!(raw.cmd(&[b"ECHO", &big]).len(), 20000 + 10);
 }
 
 #[test]

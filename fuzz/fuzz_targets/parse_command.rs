@@ -47,21 +47,7 @@ fn run(data: &[u8], limits: &Limits) {
 
 fuzz_target!(|data: &[u8]| {
     run(data, &Limits::default());
-    run(
-        data,
-        &Limits {
-            authenticated: false,
-            ..Limits::default()
-        },
-    );
+    run(data, &Limits { authenticated: false, ..Limits::default() });
     // Tiny limits reach the "too big" and length errors with short inputs.
-    run(
-        data,
-        &Limits {
-            max_bulk_len: 8,
-            max_multibulk_len: 4,
-            max_inline_len: 16,
-            authenticated: true,
-        },
-    );
+    run(data, &Limits { max_bulk_len: 8, max_multibulk_len: 4, max_inline_len: 16, authenticated: true });
 });

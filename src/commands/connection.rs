@@ -382,7 +382,7 @@ fn client_kill(cx: &mut Cx) -> R {
         filter.addr = Some(String::from_utf8_lossy(argv.get(2)).into_owned());
         filter.skip_id = None;
     } else {
-        if argv.len() % 2 != 0 {
+        if !argv.len().is_multiple_of(2) {
             return Err(CmdError::Syntax);
         }
         let mut i = 2;

@@ -107,15 +107,18 @@ pub const fn container(
     Spec { name, arity, flags, keys: (0, 0, 0), acl, handler: Handler::Container(None), subs }
 }
 
+/// A handler that runs on the connection's core.
+pub type ConnFn = fn(&mut Cx<'_>) -> Result<Flow, CmdError>;
+
 /// How a command runs.
 pub enum Handler {
     /// On the connection's core, with client state.
-    Conn(fn(&mut Cx<'_>) -> Result<Flow, CmdError>),
+    Conn(ConnFn),
     /// On the core owning the keys.
     Key(fn(&mut KeyCx<'_>) -> Result<(), CmdError>),
     /// Dispatches on its first argument to `subs`; the function, if any, answers the bare
     /// command (`COMMAND` with no subcommand).
-    Container(Option<fn(&mut Cx<'_>) -> Result<Flow, CmdError>>),
+    Container(Option<ConnFn>),
 }
 
 /// What a `Conn` handler asks the connection to do next.
@@ -346,6 +349,18 @@ pub fn int_arg(bytes: &[u8]) -> Result<i64, CmdError> {
     parse_i64(bytes).ok_or(CmdError::NotInteger)
 }
 
+/// Redis's reply to `<CMD> HELP`: a status line per text line, between Redis's standard first
+/// and last lines.
+pub fn help(out: &mut Out, command: &str, lines: &[&str]) {
+    out.array(lines.len() + 3);
+    out.simple(format!("{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").as_bytes());
+    for line in lines {
+        out.simple(line.as_bytes());
+    }
+    out.simple(b"HELP");
+    out.simple(b"    Prints this help.");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,16 +396,4 @@ mod tests {
         let ping = reg.entries[reg.lookup(b"ping").unwrap()].spec;
         assert_eq!(key_positions(ping, 2).count(), 0);
     }
-}
-
-/// Redis's reply to `<CMD> HELP`: a status line per text line, between Redis's standard first
-/// and last lines.
-pub fn help(out: &mut Out, command: &str, lines: &[&str]) {
-    out.array(lines.len() + 3);
-    out.simple(format!("{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").as_bytes());
-    for line in lines {
-        out.simple(line.as_bytes());
-    }
-    out.simple(b"HELP");
-    out.simple(b"    Prints this help.");
 }

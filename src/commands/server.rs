@@ -32,7 +32,7 @@ fn config_get(cx: &mut Cx) -> R {
 /// CONFIG SET parameter value [parameter value ...]
 fn config_set(cx: &mut Cx) -> R {
     let argv = cx.argv;
-    if argv.len() % 2 != 0 {
+    if !argv.len().is_multiple_of(2) {
         return Err(CmdError::WrongArity("config|set".into()));
     }
     let pairs: Vec<(Vec<u8>, Vec<u8>)> =
@@ -499,10 +499,9 @@ fn shutdown(cx: &mut Cx) -> R {
 /// LOLWUT [VERSION version]
 fn lolwut(cx: &mut Cx) -> R {
     let argv = cx.argv;
+    // Like Redis, only `VERSION n` is looked at; other arguments are ignored.
     if argv.len() == 3 && argv.is(1, "VERSION") {
         int_arg(argv.get(2))?;
-    } else if argv.len() != 1 {
-        return Err(CmdError::Syntax);
     }
     let text = format!("Redis ver. {}\n", crate::REDIS_VERSION);
     cx.out().verbatim(b"txt", text.as_bytes());
@@ -607,7 +606,7 @@ fn slowlog_get(cx: &mut Cx) -> R {
                     entries.extend(*part);
                 }
             }
-            entries.sort_by(|a, b| b.id.cmp(&a.id));
+            entries.sort_by_key(|e| std::cmp::Reverse(e.id));
             entries.truncate(count);
             let out = &mut conn.out;
             out.array(entries.len());
@@ -744,7 +743,7 @@ const ADMIN_ACL: &[&str] = &["@admin", "@slow", "@dangerous"];
 const NS: u32 = NOSCRIPT | LOADING | STALE;
 
 const CONFIG_SUBS: &[Spec] = &[
-    cmd("get", -3, NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(config_get)),
+    cmd("get", -3, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(config_get)),
     cmd("set", -4, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(config_set)),
     cmd("resetstat", 2, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(config_resetstat)),
     cmd("rewrite", 2, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(config_rewrite)),

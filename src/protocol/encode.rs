@@ -149,13 +149,11 @@ impl Out {
     #[inline]
     pub fn int(&mut self, v: i64) {
         let mut b = itoa::Buffer::new();
-        let digits = b.format(v).as_bytes();
-        let mut tmp = [0u8; 24];
-        let end = 1 + digits.len();
-        tmp[0] = b':';
-        tmp[1..end].copy_from_slice(digits);
-        tmp[end..end + 2].copy_from_slice(CRLF);
-        self.buf.extend_from_slice(&tmp[..end + 2]);
+        let s = b.format(v).as_bytes();
+        self.buf.reserve(s.len() + 3);
+        self.buf.push(b':');
+        self.buf.extend_from_slice(s);
+        self.buf.extend_from_slice(CRLF);
     }
 
     /// Array header `*<n>`; the caller then writes `n` elements.
@@ -281,9 +279,12 @@ impl Out {
 
     #[inline]
     fn header(&mut self, prefix: u8, n: u64) {
-        let mut tmp = [0u8; 24];
-        let len = encode_header(&mut tmp, prefix, n);
-        self.buf.extend_from_slice(&tmp[..len]);
+        let mut b = itoa::Buffer::new();
+        let digits = b.format(n).as_bytes();
+        self.buf.reserve(digits.len() + 3);
+        self.buf.push(prefix);
+        self.buf.extend_from_slice(digits);
+        self.buf.extend_from_slice(CRLF);
     }
 }
 

@@ -74,6 +74,8 @@ pub struct Conn {
     pub recv_inflight: bool,
     pub send_inflight: bool,
     pub wait: Option<Wait>,
+    /// The command waiting for other shards: (command id, start, arguments), for its statistics.
+    pub running: Option<(usize, Instant, Vec<Vec<u8>>)>,
     /// Held back by CLIENT PAUSE; retried on the next tick or unpause.
     pub paused: bool,
     pub closing: Closing,
@@ -110,6 +112,7 @@ impl Conn {
             recv_inflight: false,
             send_inflight: false,
             wait: None,
+            running: None,
             paused: false,
             closing: Closing::Open,
         }
@@ -154,7 +157,7 @@ impl Conn {
         if flags.is_empty() {
             flags.push('N');
         }
-        let qbuf = self.input.len() - self.pos;
+        let qbuf = self.input.len().saturating_sub(self.pos);
         let omem = self.out.buf.capacity() + self.sending.capacity();
         let events = if self.pending_output() > 0 { "rw" } else { "r" };
         format!(

@@ -68,9 +68,8 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
     let mut batch: Option<Batch> = None;
     let limits = Limits {
         max_bulk_len: core.config.proto_max_bulk_len as usize,
-        max_multibulk_len: 1024 * 1024,
-        max_inline_len: 64 * 1024,
         authenticated: conn.authenticated,
+        ..Limits::default()
     };
     conn.paused = false;
     while conn.closing == Closing::Open && conn.pos < input.len() {
@@ -275,13 +274,22 @@ fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>) -> Flo
             Flow::Done
         }
     };
+    if let Flow::Wait(_) = flow {
+        // Counted when the answers are in, so that e.g. SLOWLOG GET does not see itself.
+        conn.running = Some((id, start, argv.to_vec()));
+        return flow;
+    }
+    finished(core, conn, id, start, &|| argv.to_vec(), before);
+    flow
+}
+
+/// Statistics and slow log for a command that has just written its reply after `before`.
+fn finished(core: &mut Core, conn: &Conn, id: usize, start: Instant, args: &dyn Fn() -> Vec<Vec<u8>>, before: usize) {
     let micros = start.elapsed().as_micros() as u64;
     account(core, id, micros, &conn.out.buf[before..]);
-    if entry.spec.flags & flag::SKIP_SLOWLOG == 0 {
-        let (peer, name) = (conn.peer.clone(), conn.name.clone());
-        core.slowlog_push(micros, || argv.to_vec(), &peer, &name);
+    if registry().entries[id].spec.flags & flag::SKIP_SLOWLOG == 0 && core.is_slow(micros) {
+        core.slowlog_push(micros, args(), &conn.peer, &conn.name);
     }
-    flow
 }
 
 /// The registry's full name with a 'static lifetime (the registry lives for the process).
@@ -315,7 +323,9 @@ fn run_batch(core: &mut Core, batch: Batch, db: usize, resp3: bool, peer: String
         }
         let micros = start.elapsed().as_micros() as u64;
         account(core, id, micros, &out.buf[before..]);
-        core.slowlog_push(micros, || argv.to_vec(), &peer, &name);
+        if core.is_slow(micros) {
+            core.slowlog_push(micros, argv.to_vec(), &peer, &name);
+        }
     }
     Box::new(out.buf)
 }
@@ -384,6 +394,9 @@ pub fn deliver(core: &mut Core, conn: &mut Conn, part: usize, out: JobOut) -> bo
         Some(finish) => {
             let before = conn.out.buf.len();
             finish(core, conn, parts);
+            if let Some((id, start, args)) = conn.running.take() {
+                finished(core, conn, id, start, &|| args.clone(), before);
+            }
             if wait.suppress {
                 conn.out.buf.truncate(before);
             }

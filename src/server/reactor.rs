@@ -264,7 +264,7 @@ impl Reactor {
     /// the connection back (or free it).
     fn settle(&mut self, mut conn: Box<Conn>) {
         self.flush(&mut conn);
-        if conn.closing == Closing::AfterFlush && conn.pending_output() == 0 {
+        if conn.closing == Closing::AfterFlush && conn.pending_output() == 0 && conn.wait.is_none() {
             conn.closing = Closing::Now;
         }
         if conn.closing == Closing::Now {

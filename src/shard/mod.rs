@@ -185,15 +185,16 @@ impl Core {
         route::key_shard(key, self.shards())
     }
 
-    /// Keeps a slow log entry if the command took at least `slowlog-log-slower-than` µs.
-    pub fn slowlog_push(&mut self, micros: u64, args: impl FnOnce() -> Vec<Vec<u8>>, peer: &str, name: &str) {
+    /// Whether a command that took `micros` belongs in the slow log.
+    pub fn is_slow(&self, micros: u64) -> bool {
         let threshold = self.config.slowlog_log_slower_than;
-        if threshold < 0 || (micros as i64) < threshold {
-            return;
-        }
+        threshold >= 0 && micros as i64 >= threshold
+    }
+
+    /// Keeps a slow log entry (the caller checked [`Core::is_slow`]).
+    pub fn slowlog_push(&mut self, micros: u64, mut args: Vec<Vec<u8>>, peer: &str, name: &str) {
         let id = self.shared.next_slowlog_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let time = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let mut args = args();
         // Redis keeps at most 32 arguments, the last one saying how many more there were, and
         // cuts each argument at 128 bytes.
         if args.len() > 32 {

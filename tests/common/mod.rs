@@ -33,8 +33,9 @@ impl Proc {
     /// Starts shardis with `--shards 4` and `args`.
     pub fn shardis(args: &[&str]) -> Proc {
         let shards = SHARDS.to_string();
-        let mut all = vec!["--shards", shards.as_str()];
-        all.extend_from_slice(args);
+        let mut all: Vec<&str> = args.iter().take_while(|a| !a.starts_with("--")).copied().collect();
+        all.extend(["--shards", shards.as_str()]);
+        all.extend(args.iter().skip_while(|a| !a.starts_with("--")));
         Self::spawn(env!("CARGO_BIN_EXE_shardis-server"), &all)
     }
 
@@ -50,8 +51,13 @@ impl Proc {
             let port = free_port();
             let log = std::env::temp_dir().join(format!("shardis-test-{port}.log"));
             let port_s = port.to_string();
+            // A config file, if any, must come first.
+            let (file, flags) = match args.first() {
+                Some(first) if !first.starts_with("--") => (&args[..1], &args[1..]),
+                _ => (&args[..0], args),
+            };
             let mut cmd = Command::new(program);
-            cmd.args(["--port", &port_s]).args(args);
+            cmd.args(file).args(["--port", &port_s]).args(flags);
             let child = cmd
                 .stdout(std::fs::File::create(&log).unwrap())
                 .stderr(Stdio::inherit())
@@ -72,9 +78,10 @@ impl Proc {
                 return false;
             }
             if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+                // Any reply will do: with requirepass set, PING answers -NOAUTH.
                 let _ = s.write_all(b"PING\r\n");
-                let mut buf = [0u8; 7];
-                if s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n" {
+                let mut buf = [0u8; 1];
+                if s.read_exact(&mut buf).is_ok() && (buf[0] == b'+' || buf[0] == b'-') {
                     return true;
                 }
             }
