@@ -103,7 +103,7 @@ impl Conn {
             reply: ReplyMode::On,
             no_touch: false,
             last_cmd: "NULL",
-            input: Vec::with_capacity(16 * 1024),
+            input: Vec::new(),
             pos: 0,
             args: Args::default(),
             out: Out::new(false),

@@ -156,14 +156,19 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
     if let Some(batch) = batch {
         ship(core, conn, batch);
     }
+    let mut input = input;
     if conn.pos == input.len() {
         conn.pos = 0;
-        let mut input = input;
         input.clear();
-        conn.input = input;
-    } else {
-        conn.input = input;
+        if input.capacity() > 1024 * 1024 {
+            input = Vec::new();
+        }
+    } else if conn.pos >= input.len() / 2 {
+        // Moving the unparsed tail down costs at most what was parsed: amortised O(1) a byte.
+        input.drain(..conn.pos);
+        conn.pos = 0;
     }
+    conn.input = input;
     conn.args = args;
 }
 

@@ -7,6 +7,7 @@
 //! use" message. A Unix socket cannot be shared that way; shard 0 creates it and every shard
 //! accepts on the same descriptor.
 
+pub mod bufring;
 pub mod conn;
 pub mod exec;
 pub mod reactor;

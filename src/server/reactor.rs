@@ -6,9 +6,10 @@
 //! of the loop handles the inbox, sends what connections have produced, then submits every queued
 //! operation and waits in one `io_uring_enter`.
 //!
-//! Per connection at most one receive and one send are in flight. A receive is armed only while
-//! the connection may run commands (not waiting for other shards, not paused, not holding too much
-//! unsent output), which is what gives pipelined clients back-pressure.
+//! Per connection one multishot receive stays armed (fed from a ring of provided buffers, see
+//! [`super::bufring`]) and at most one send is in flight. Input that arrives while a connection
+//! waits for other shards simply queues in its input buffer, bounded by
+//! `client-query-buffer-limit`.
 
 use std::os::fd::RawFd;
 use std::sync::atomic::Ordering;
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use io_uring::{cqueue, opcode, squeue, types, IoUring};
 
+use crate::server::bufring::BufRing;
 use crate::server::conn::{Closing, Conn};
 use crate::server::exec;
 use crate::shard::mesh::Msg;
@@ -27,12 +29,10 @@ const KIND_SEND: u64 = 3;
 const KIND_WAKE: u64 = 4;
 const KIND_TICK: u64 = 5;
 
-/// Stop reading from a client while this much of its output is unsent.
-const OUTPUT_HIGH_WATER: usize = 4 * 1024 * 1024;
-/// The most one receive asks for.
-const RECV_CHUNK: usize = 256 * 1024;
-/// Receive buffers start at this size and grow while big requests arrive.
-const RECV_MIN: usize = 16 * 1024;
+/// Provided receive buffers per shard, and their size.
+const RECV_BUFFERS: u16 = 256;
+const RECV_BUFFER_SIZE: usize = 16 * 1024;
+const RECV_GROUP: u16 = 0;
 
 fn token(kind: u64, slot: u32, gen: u32) -> u64 {
     kind << 56 | ((gen as u64) & 0xff_ffff) << 32 | slot as u64
@@ -50,7 +50,9 @@ pub struct Listener {
 }
 
 pub struct Reactor {
+    // Declared first so it is dropped first: the kernel lets go of `bufs` with the ring.
     ring: IoUring,
+    bufs: BufRing,
     core: Core,
     listeners: Vec<Listener>,
     wake_buf: Box<u64>,
@@ -68,10 +70,12 @@ impl Reactor {
             .setup_coop_taskrun()
             .setup_cqsize(16 * 1024)
             .build(4096)?;
+        let bufs = BufRing::new(&ring, RECV_GROUP, RECV_BUFFERS, RECV_BUFFER_SIZE)?;
         let hz = core.config.hz.clamp(1, 500) as u64;
         let tick = Box::new(types::Timespec::from(Duration::from_millis(1000 / hz)));
         Ok(Reactor {
             ring,
+            bufs,
             core,
             listeners,
             wake_buf: Box::new(0),
@@ -165,7 +169,7 @@ impl Reactor {
                     self.arm_accept(slot as usize);
                 }
             }
-            KIND_RECV => self.on_recv(slot, gen, result),
+            KIND_RECV => self.on_recv(slot, gen, result, flags),
             KIND_SEND => self.on_send(slot, gen, result),
             KIND_WAKE => self.arm_wake(),
             KIND_TICK => {
@@ -213,13 +217,24 @@ impl Reactor {
         }
     }
 
-    fn on_recv(&mut self, slot: u32, gen: u32, result: i32) {
-        let Some(mut conn) = self.core.conns.take(slot, gen) else { return };
-        conn.recv_inflight = false;
+    fn on_recv(&mut self, slot: u32, gen: u32, result: i32, flags: u32) {
+        let bid = cqueue::buffer_select(flags);
+        let Some(mut conn) = self.core.conns.take(slot, gen) else {
+            if let Some(bid) = bid {
+                self.bufs.recycle(bid);
+            }
+            return;
+        };
+        if !cqueue::more(flags) {
+            conn.recv_inflight = false;
+        }
         if result > 0 {
-            // SAFETY: the kernel wrote `result` bytes right after the initialised part.
-            unsafe { conn.input.set_len(conn.input.len() + result as usize) };
-            self.core.stats.net_input_bytes += result as u64;
+            let n = result as usize;
+            if let Some(bid) = bid {
+                conn.input.extend_from_slice(self.bufs.data(bid, n));
+                self.bufs.recycle(bid);
+            }
+            self.core.stats.net_input_bytes += n as u64;
             conn.last_interaction = Instant::now();
             if conn.input.len() - conn.pos > self.core.config.client_query_buffer_limit as usize {
                 crate::warning!(
@@ -253,8 +268,7 @@ impl Reactor {
         } else if result != -libc::EINTR && result != -libc::EAGAIN {
             conn.closing = Closing::Now;
         }
-        // Output pressure may have held back commands or the receive.
-        if conn.closing == Closing::Open && conn.wait.is_none() && !conn.recv_inflight {
+        if conn.closing == Closing::Open && conn.wait.is_none() {
             exec::process(&mut self.core, &mut conn);
         }
         self.settle(conn);
@@ -313,28 +327,10 @@ impl Reactor {
     }
 
     fn arm_recv(&mut self, conn: &mut Conn) {
-        if conn.recv_inflight
-            || conn.closing != Closing::Open
-            || conn.wait.is_some()
-            || conn.paused
-            || conn.pending_output() > OUTPUT_HIGH_WATER
-        {
+        if conn.recv_inflight || conn.closing != Closing::Open {
             return;
         }
-        let input = &mut conn.input;
-        if input.capacity() - input.len() < RECV_MIN / 4 {
-            if conn.pos > 0 {
-                input.drain(..conn.pos);
-                conn.pos = 0;
-            }
-            let want = input.len().max(RECV_MIN);
-            input.reserve(want);
-        }
-        let room = (input.capacity() - input.len()).min(RECV_CHUNK);
-        // SAFETY: the pointer is to `room` spare bytes of the Vec, which is not touched until
-        // the completion arrives (recv_inflight guards it).
-        let ptr = unsafe { input.as_mut_ptr().add(input.len()) };
-        let entry = opcode::Recv::new(types::Fd(conn.fd), ptr, room as u32)
+        let entry = opcode::RecvMulti::new(types::Fd(conn.fd), self.bufs.bgid)
             .build()
             .user_data(token(KIND_RECV, conn.slot, conn.gen));
         conn.recv_inflight = true;
@@ -361,7 +357,7 @@ impl Reactor {
 
     fn on_done(&mut self, slot: u32, gen: u32, part: usize, out: crate::shard::mesh::JobOut) {
         let Some(mut conn) = self.core.conns.take(slot, gen) else { return };
-        if exec::deliver(&mut self.core, &mut conn, part, out) && !conn.recv_inflight {
+        if exec::deliver(&mut self.core, &mut conn, part, out) {
             exec::process(&mut self.core, &mut conn);
         }
         self.settle(conn);
@@ -372,7 +368,7 @@ impl Reactor {
         while let Some(slot) = self.core.dirty.pop() {
             let gen = self.core.conns.gen(slot);
             let Some(mut conn) = self.core.conns.take(slot, gen) else { continue };
-            if conn.closing == Closing::Open && conn.wait.is_none() && !conn.recv_inflight {
+            if conn.closing == Closing::Open && conn.wait.is_none() {
                 exec::process(&mut self.core, &mut conn);
             }
             self.settle(conn);
