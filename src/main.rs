@@ -8,27 +8,12 @@ use std::path::Path;
 use anyhow::Context;
 use clap::Parser;
 
-use shardis::config::Config;
+use shardis::config::{Cli, Config};
 use shardis::server::{self, Server};
 use shardis::{notice, warning};
 
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
-/// A Redis-compatible cache server, one shard per core.
-#[derive(Parser)]
-#[command(
-    name = "shardis-server",
-    version,
-    about,
-    override_usage = "shardis-server [/path/to/redis.conf] [--directive value ...]"
-)]
-struct Cli {
-    /// An optional redis.conf-style file, then any directive as `--name value [value ...]`
-    /// (`--port 7000 --save "" --shards 4`).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
-    args: Vec<String>,
-}
 
 fn main() {
     let cli = Cli::parse();
@@ -98,7 +83,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     std::thread::spawn(move || wait_for_signal(signals, &shared));
     notice!(
         "Running mode=standalone, port={}, shards={} on CPUs {:?}.",
-        server.shared.tcp_port,
+        server.shared.tcp_port.load(std::sync::atomic::Ordering::Relaxed),
         shards,
         (0..shards).map(|i| cpus[i % cpus.len()]).collect::<Vec<_>>()
     );

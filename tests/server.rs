@@ -179,3 +179,27 @@ fn shutdown_stops_the_server() {
     assert!(log.contains("User requested shutdown"), "{log}");
     assert!(log.contains("ready to exit, bye bye"), "{log}");
 }
+
+#[test]
+fn config_set_port_moves_every_shard() {
+    let server = Proc::shardis(&[]);
+    let mut raw = server.raw();
+    let new_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    assert_eq!(raw.cmd(&[b"CONFIG", b"SET", b"port", new_port.to_string().as_bytes()]), b"+OK\r\n");
+    // The old connection stays; new ones go to the new port, on every shard.
+    assert_eq!(raw.words("PING"), b"+PONG\r\n");
+    for _ in 0..12 {
+        let mut c = Raw::connect(new_port);
+        assert_eq!(c.words("PING"), b"+PONG\r\n");
+    }
+    assert!(!Raw::try_connect(server.port), "old port still accepts");
+    let info = s(&raw.words("INFO server"));
+    assert!(info.contains(&format!("tcp_port:{new_port}")), "{info}");
+    // A port someone holds is refused.
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = holder.local_addr().unwrap().port().to_string();
+    assert_eq!(
+        raw.cmd(&[b"CONFIG", b"SET", b"port", taken.as_bytes()]),
+        b"-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port\r\n"
+    );
+}

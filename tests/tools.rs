@@ -65,7 +65,8 @@ fn redis_cli_one_shot_commands() {
 fn redis_cli_interactive_hints() {
     let server = Proc::shardis(&[]);
     let session = format!("shardis-hints-{}", server.port);
-    let tmux = |args: &[&str]| Command::new("tmux").args(args).output().expect("tmux is needed (scripts/test.sh installs it)");
+    let tmux =
+        |args: &[&str]| Command::new("tmux").args(args).output().expect("tmux is needed (scripts/test.sh installs it)");
     let cli = format!("redis-cli -p {}", server.port);
     assert!(tmux(&["new-session", "-d", "-s", &session, "-x", "160", "-y", "10", &cli]).status.success());
     let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-t", &session, "-p"]).stdout).into_owned();

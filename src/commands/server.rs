@@ -40,6 +40,17 @@ fn config_set(cx: &mut Cx) -> R {
     // Check once here; every shard then applies the same, already valid, change.
     let mut trial = cx.core.config.clone();
     trial.set(&borrow_pairs(&pairs)).map_err(CmdError::Other)?;
+    let relisten = pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case(b"port") || k.eq_ignore_ascii_case(b"bind"));
+    if relisten && (trial.port != cx.core.config.port || trial.bind != cx.core.config.bind) {
+        // Checked here, so every shard can then listen on the new address.
+        crate::server::probe_all(&trial).map_err(|_| {
+            let name = if trial.port != cx.core.config.port { "port" } else { "bind" };
+            CmdError::other(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - Unable to listen on this port"
+            ))
+        })?;
+        cx.core.shared.tcp_port.store(trial.port, Ordering::Relaxed);
+    }
     apply_process_wide(&trial);
     let shards = cx.core.shards();
     Ok(FanOut::all(
@@ -47,7 +58,9 @@ fn config_set(cx: &mut Cx) -> R {
         |_| {
             let pairs = pairs.clone();
             Box::new(move |core: &mut Core| -> JobOut {
+                let (port, bind) = (core.config.port, core.config.bind.clone());
                 let _ = core.config.set(&borrow_pairs(&pairs));
+                core.relisten |= core.config.port != port || core.config.bind != bind;
                 core.slowlog.truncate(core.config.slowlog_max_len as usize);
                 Box::new(())
             })
@@ -275,7 +288,7 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("process_id:{}", std::process::id());
             line!("process_supervised:no");
             line!("run_id:{}", shared.run_id);
-            line!("tcp_port:{}", shared.tcp_port);
+            line!("tcp_port:{}", shared.tcp_port.load(Ordering::Relaxed));
             line!("server_time_usec:{}", now.as_micros());
             line!("uptime_in_seconds:{}", uptime);
             line!("uptime_in_days:{}", uptime / 86400);

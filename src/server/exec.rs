@@ -421,7 +421,7 @@ fn feed_monitors(core: &mut Core, conn: &Conn, id: usize, argv: &Argv<'_>) {
         return;
     }
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let addr = if conn.unix { format!("unix:{}", conn.local) } else { conn.peer.clone() };
+    let addr = if conn.unix { format!("unix:{}", conn.local.trim_end_matches(":0")) } else { conn.peer.clone() };
     let mut line = format!("{}.{:06} [{} {}]", now.as_secs(), now.subsec_micros(), conn.db, addr);
     for arg in argv.iter() {
         line.push(' ');

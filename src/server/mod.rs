@@ -42,30 +42,12 @@ pub struct Server {
 impl Server {
     /// Binds, spawns one pinned thread per shard and returns once all are serving.
     pub fn start(config: Config, shards: usize, cpus: Vec<usize>) -> Result<Server, StartError> {
-        let addrs = bind_addrs(&config);
-        let mut tcp: Vec<Vec<RawFd>> = vec![Vec::new(); shards];
-        let mut port = config.port;
-        if config.port != 0 {
-            for addr in &addrs {
-                let Some(ip) = addr.ip else { continue };
-                probe(ip, port, &addr.text)?;
-                for fds in tcp.iter_mut() {
-                    match listen_tcp(ip, port, config.tcp_backlog as i32) {
-                        Ok((fd, bound)) => {
-                            port = bound;
-                            fds.push(fd);
-                        }
-                        Err((what, err)) if addr.optional && err.raw_os_error() == Some(libc::EADDRNOTAVAIL) => {
-                            let _ = what;
-                            break;
-                        }
-                        Err((what, err)) => {
-                            return Err(StartError::Listen { addr: format!("{}:{}", addr.text, port), what, err })
-                        }
-                    }
-                }
-            }
+        probe_all(&config)?;
+        let mut tcp = Vec::with_capacity(shards);
+        for _ in 0..shards {
+            tcp.push(tcp_listeners(&config)?.into_iter().map(|(fd, _)| fd).collect::<Vec<_>>());
         }
+        let port = config.port;
         let unix = match &config.unixsocket {
             Some(path) => {
                 Some(listen_unix(path, config.unixsocketperm, config.tcp_backlog as i32).map_err(StartError::Unix)?)
@@ -119,6 +101,43 @@ impl Server {
     pub fn stop(&self) {
         stop_all(&self.shared);
     }
+}
+
+/// Fails if anyone already holds one of the configured TCP addresses.
+pub fn probe_all(config: &Config) -> Result<(), StartError> {
+    if config.port == 0 {
+        return Ok(());
+    }
+    for addr in bind_addrs(config) {
+        if let Some(ip) = addr.ip {
+            probe(ip, config.port, &addr.text)?;
+        }
+    }
+    Ok(())
+}
+
+/// One listening socket per `bind` address on `port` (none when the port is 0), for one shard.
+pub fn tcp_listeners(config: &Config) -> Result<Vec<(RawFd, u16)>, StartError> {
+    let mut fds = Vec::new();
+    if config.port == 0 {
+        return Ok(fds);
+    }
+    for addr in bind_addrs(config) {
+        let Some(ip) = addr.ip else { continue };
+        match listen_tcp(ip, config.port, config.tcp_backlog as i32) {
+            Ok(fd) => fds.push(fd),
+            // `-addr`: skipped when the address does not exist on this host.
+            Err((_, err)) if addr.optional && err.raw_os_error() == Some(libc::EADDRNOTAVAIL) => {}
+            Err((what, err)) => {
+                for (fd, _) in fds {
+                    // SAFETY: sockets we just opened.
+                    unsafe { libc::close(fd) };
+                }
+                return Err(StartError::Listen { addr: format!("{}:{}", addr.text, config.port), what, err });
+            }
+        }
+    }
+    Ok(fds)
 }
 
 /// Asks every shard to stop.

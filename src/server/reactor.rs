@@ -60,6 +60,8 @@ pub struct Reactor {
     completions: Vec<(u64, i32, u32)>,
     last_cron: Instant,
     stopping: bool,
+    /// Bumped each time the TCP listeners are replaced.
+    listen_gen: u32,
 }
 
 impl Reactor {
@@ -83,6 +85,7 @@ impl Reactor {
             completions: Vec::with_capacity(1024),
             last_cron: Instant::now(),
             stopping: false,
+            listen_gen: 0,
         })
     }
 
@@ -102,9 +105,35 @@ impl Reactor {
         let entry = opcode::AcceptMulti::new(types::Fd(fd)).flags(libc::SOCK_CLOEXEC).build().user_data(token(
             KIND_ACCEPT,
             index as u32,
-            0,
+            self.listen_gen,
         ));
         self.push(entry);
+    }
+
+    /// CONFIG SET port/bind: replace this shard's TCP listeners with ones for the new addresses.
+    /// The old accepts are cancelled; their last completions carry an old `listen_gen` and are
+    /// ignored.
+    fn relisten(&mut self) {
+        self.core.relisten = false;
+        for i in 0..self.listeners.len() {
+            if self.listeners[i].unix {
+                continue;
+            }
+            let cancel = opcode::AsyncCancel::new(token(KIND_ACCEPT, i as u32, self.listen_gen)).build().user_data(0);
+            self.push(cancel);
+            // SAFETY: our listening socket; the cancelled accept no longer uses it.
+            unsafe { libc::close(self.listeners[i].fd) };
+        }
+        self.listen_gen = self.listen_gen.wrapping_add(1) & 0xff_ffff;
+        let mut listeners: Vec<Listener> = self.listeners.iter().copied().filter(|l| l.unix).collect();
+        match super::tcp_listeners(&self.core.config) {
+            Ok(fds) => listeners.extend(fds.into_iter().map(|(fd, _)| Listener { fd, unix: false })),
+            Err(e) => crate::warning!("Could not listen on the new address: {}", e),
+        }
+        self.listeners = listeners;
+        for i in 0..self.listeners.len() {
+            self.arm_accept(i);
+        }
     }
 
     fn arm_wake(&mut self) {
@@ -132,6 +161,9 @@ impl Reactor {
         loop {
             while let Some(msg) = inbox.pop() {
                 self.on_message(msg);
+            }
+            if self.core.relisten {
+                self.relisten();
             }
             self.visit_dirty();
             if self.stopping {
@@ -162,10 +194,12 @@ impl Reactor {
         let (kind, slot, gen) = untoken(data);
         match kind {
             KIND_ACCEPT => {
+                let current = gen == self.listen_gen && (slot as usize) < self.listeners.len();
                 if result >= 0 {
-                    self.on_accept(result, self.listeners[slot as usize].unix);
+                    let unix = current && self.listeners[slot as usize].unix;
+                    self.on_accept(result, unix);
                 }
-                if !cqueue::more(flags) && !self.stopping {
+                if current && !cqueue::more(flags) && !self.stopping {
                     self.arm_accept(slot as usize);
                 }
             }
@@ -195,15 +229,11 @@ impl Reactor {
         }
         shared.clients.fetch_add(1, Ordering::Relaxed);
         let (peer, local) = if unix {
-            (
-                format!(
-                    "{}:0",
-                    self.core.config.unixsocket.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
-                ),
-                self.core.config.unixsocket.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-            )
+            // Redis shows a Unix socket client as `path:0` on both ends.
+            let path = self.core.config.unixsocket.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+            (format!("{path}:0"), format!("{path}:0"))
         } else {
-            set_nodelay(fd);
+            set_tcp_options(fd, self.core.config.tcp_keepalive);
             (sock_name(fd, true), sock_name(fd, false))
         };
         let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
@@ -375,33 +405,30 @@ impl Reactor {
         }
     }
 
-    /// Periodic work, `hz` times a second: paused clients, idle timeouts.
+    /// Periodic work, `hz` times a second: paused clients, idle timeouts, CONFIG SET hz.
     fn cron(&mut self) {
         let now = Instant::now();
         self.last_cron = now;
-        let paused = self.core.pause.until.is_some() && !self.core.pause.blocks(true);
         let timeout = self.core.config.timeout;
         let mut dirty = Vec::new();
         for conn in self.core.conns.iter_mut() {
-            if conn.paused && (paused || self.core.pause.until.is_none()) {
+            if conn.paused {
+                // Runs again and is held again if the pause still holds.
                 dirty.push(conn.slot);
-            }
-            if timeout > 0
+            } else if timeout > 0
                 && !conn.monitor
                 && conn.wait.is_none()
                 && now.duration_since(conn.last_interaction) > Duration::from_secs(timeout)
             {
-                crate::verbose!("Closing idle client");
+                crate::verbose!("Closing idle client id={} addr={}", conn.id, conn.peer);
                 conn.closing = Closing::Now;
                 dirty.push(conn.slot);
             }
         }
-        for conn in self.core.conns.iter_mut() {
-            if conn.paused && self.core.pause.until.is_none() {
-                dirty.push(conn.slot);
-            }
-        }
         self.core.dirty.extend(dirty);
+        // The kernel copies the timespec when the timeout is queued, so a new hz applies from
+        // the next tick.
+        *self.tick = types::Timespec::from(Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64));
         if self.core.shared.shutting_down.load(Ordering::Relaxed) {
             self.stopping = true;
         }
@@ -419,17 +446,27 @@ impl Reactor {
     }
 }
 
-fn set_nodelay(fd: RawFd) {
-    let one: libc::c_int = 1;
-    // SAFETY: setsockopt with a live int.
-    unsafe {
-        libc::setsockopt(
-            fd,
-            libc::IPPROTO_TCP,
-            libc::TCP_NODELAY,
-            &one as *const libc::c_int as *const libc::c_void,
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        );
+/// TCP_NODELAY, and keep-alive probes every `keepalive` seconds (0: none), as Redis sets them.
+fn set_tcp_options(fd: RawFd, keepalive: u32) {
+    let set = |level: i32, name: i32, value: libc::c_int| {
+        // SAFETY: setsockopt with a live int on our own socket.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                level,
+                name,
+                &value as *const libc::c_int as *const libc::c_void,
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    };
+    set(libc::IPPROTO_TCP, libc::TCP_NODELAY, 1);
+    if keepalive > 0 {
+        let interval = (keepalive / 3).max(1) as libc::c_int;
+        set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1);
+        set(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, keepalive as libc::c_int);
+        set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, interval);
+        set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3);
     }
 }
 
@@ -451,9 +488,10 @@ pub fn sock_name(fd: RawFd, peer: bool) -> String {
                 format!("{}:{}", ip, u16::from_be(a.sin_port))
             }
             libc::AF_INET6 => {
+                // Redis brackets IPv6 addresses: `[::1]:6379`.
                 let a = &*(p as *const libc::sockaddr_in6);
                 let ip = std::net::Ipv6Addr::from(a.sin6_addr.s6_addr);
-                format!("{}:{}", ip, u16::from_be(a.sin6_port))
+                format!("[{}]:{}", ip, u16::from_be(a.sin6_port))
             }
             _ => "?:0".into(),
         }

@@ -11,7 +11,7 @@ pub mod mesh;
 pub mod route;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, AtomicUsize};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -31,7 +31,7 @@ pub struct Shared {
     pub config_file: Option<PathBuf>,
     pub executable: PathBuf,
     /// The TCP port actually bound (differs from the configured one only for `port 0` tests).
-    pub tcp_port: u16,
+    pub tcp_port: AtomicU16,
     pub next_client_id: AtomicU64,
     pub clients: AtomicUsize,
     pub monitors: AtomicUsize,
@@ -49,7 +49,7 @@ impl Shared {
             run_id: run_id(),
             config_file,
             executable: std::env::current_exe().unwrap_or_default(),
-            tcp_port,
+            tcp_port: AtomicU16::new(tcp_port),
             next_client_id: AtomicU64::new(1),
             clients: AtomicUsize::new(0),
             monitors: AtomicUsize::new(0),
@@ -157,6 +157,8 @@ pub struct Core {
     pub conns: Conns,
     /// Connections (slots) with output to send or input to run, for the event loop to visit.
     pub dirty: Vec<u32>,
+    /// Set when CONFIG SET changed `port` or `bind`: the event loop re-creates its listeners.
+    pub relisten: bool,
 }
 
 impl Core {
@@ -173,6 +175,7 @@ impl Core {
             pause: Pause::default(),
             conns: Conns::default(),
             dirty: Vec::new(),
+            relisten: false,
         }
     }
 
