@@ -31,7 +31,9 @@
 //! - [`commands`]: one file per command family, each ending with its spec table.
 //! - [`error`]: command errors and their exact Redis texts.
 //! - [`log`]: Redis-style log lines.
+//! - [`clock`]: the cheap clock that times every command.
 
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod error;

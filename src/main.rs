@@ -65,6 +65,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
     // Build the command table and parse the command docs now, not on the first client's COMMAND.
     shardis::commands::registry();
+    shardis::clock::calibrate();
     if let Some(e) = shardis::commands::docs::load_error() {
         warning!("Command docs unavailable: {}", e);
     }

@@ -219,7 +219,10 @@ pub struct Entry {
 /// Every command and subcommand with a dense id (for per-command statistics).
 pub struct Registry {
     pub entries: Vec<Entry>,
-    top: HashMap<&'static [u8], usize>,
+    /// Top-level commands bucketed by (name length, first letter & 31): `& 31` maps a letter
+    /// and its upper case to the same bucket, so lookup needs no lower-casing and no hashing,
+    /// just a case-insensitive compare against the one or two names in the bucket.
+    top: Vec<Vec<(&'static [u8], usize)>>,
 }
 
 /// All family tables, in the order COMMAND lists them.
@@ -227,11 +230,12 @@ const FAMILIES: &[&[Spec]] = &[connection::SPECS, server::SPECS, introspection::
 
 impl Registry {
     fn build() -> Self {
-        let mut reg = Registry { entries: Vec::new(), top: HashMap::new() };
+        let mut reg = Registry { entries: Vec::new(), top: vec![Vec::new(); 32 * 32] };
         for family in FAMILIES {
             for spec in family.iter() {
                 let id = reg.add(spec, None);
-                reg.top.insert(spec.name.as_bytes(), id);
+                let name = spec.name.as_bytes();
+                reg.top[bucket(name)].push((name, id));
             }
         }
         reg
@@ -261,7 +265,10 @@ impl Registry {
 
     /// Top-level command by name, any case, without allocating.
     pub fn lookup(&self, name: &[u8]) -> Option<usize> {
-        with_lower(name, |lower| self.top.get(lower).copied())
+        if name.is_empty() {
+            return None;
+        }
+        self.top[bucket(name)].iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|&(_, id)| id)
     }
 
     /// Subcommand of `parent` by name, any case.
@@ -273,6 +280,10 @@ impl Registry {
     pub fn top_level(&self) -> impl Iterator<Item = (usize, &Entry)> {
         self.entries.iter().enumerate().filter(|(_, e)| e.parent.is_none())
     }
+}
+
+fn bucket(name: &[u8]) -> usize {
+    (name.len() & 31) * 32 + (name[0] & 31) as usize
 }
 
 /// Runs `f` on the lower-cased `name` (on the stack; names longer than any command match none).

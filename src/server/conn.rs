@@ -74,8 +74,9 @@ pub struct Conn {
     pub recv_inflight: bool,
     pub send_inflight: bool,
     pub wait: Option<Wait>,
-    /// The command waiting for other shards: (command id, start, arguments), for its statistics.
-    pub running: Option<(usize, Instant, Vec<Vec<u8>>)>,
+    /// The command waiting for other shards: (command id, start in clock ticks, arguments), for
+    /// its statistics.
+    pub running: Option<(usize, u64, Vec<Vec<u8>>)>,
     /// Held back by CLIENT PAUSE; retried on the next tick or unpause.
     pub paused: bool,
     pub closing: Closing,

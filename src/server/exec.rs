@@ -6,8 +6,7 @@
 //! commands: the "hop tax" of a pipeline is paid once per run of same-shard commands, not per
 //! command). Any other command ends the batch and waits until its replies are back.
 
-use std::time::Instant;
-
+use crate::clock;
 use crate::commands::{arity_ok, flag, key_positions, registry, Argv, Cx, FanOut, Flow, Handler, KeyCx};
 use crate::error::{self, CmdError};
 use crate::protocol::{parse_command, Limits, Out, ParseError};
@@ -261,7 +260,7 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
 fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>) -> Flow {
     let entry = &registry().entries[id];
     conn.last_cmd = leak_name(id);
-    let start = Instant::now();
+    let start = clock::ticks();
     let before = conn.out.buf.len();
     let result = match entry.spec.handler {
         Handler::Conn(f) => f(&mut Cx { core, conn, argv }),
@@ -289,8 +288,8 @@ fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>) -> Flo
 }
 
 /// Statistics and slow log for a command that has just written its reply after `before`.
-fn finished(core: &mut Core, conn: &Conn, id: usize, start: Instant, args: &dyn Fn() -> Vec<Vec<u8>>, before: usize) {
-    let micros = start.elapsed().as_micros() as u64;
+fn finished(core: &mut Core, conn: &Conn, id: usize, start: u64, args: &dyn Fn() -> Vec<Vec<u8>>, before: usize) {
+    let micros = clock::micros_since(start);
     account(core, id, micros, &conn.out.buf[before..]);
     if registry().entries[id].spec.flags & flag::SKIP_SLOWLOG == 0 && core.is_slow(micros) {
         core.slowlog_push(micros, args(), &conn.peer, &conn.name);
@@ -321,12 +320,12 @@ fn run_batch(core: &mut Core, batch: Batch, db: usize, resp3: bool, peer: String
     for &(id, first, end) in &batch.cmds {
         let argv = Argv::new(&batch.data, &batch.ranges[first as usize..end as usize]);
         let Handler::Key(f) = registry().entries[id].spec.handler else { continue };
-        let start = Instant::now();
+        let start = clock::ticks();
         let before = out.buf.len();
         if let Err(e) = f(&mut KeyCx { core, db, argv, out: &mut out }) {
             out.error(e.to_string().as_bytes());
         }
-        let micros = start.elapsed().as_micros() as u64;
+        let micros = clock::micros_since(start);
         account(core, id, micros, &out.buf[before..]);
         if core.is_slow(micros) {
             core.slowlog_push(micros, argv.to_vec(), &peer, &name);
