@@ -481,25 +481,17 @@ fn client_unpause(cx: &mut Cx) -> R {
 }
 
 fn set_pause(cx: &mut Cx, until: Option<Instant>, writes_only: bool) -> R {
-    let shards = cx.core.shards();
-    Ok(FanOut::all(
-        shards,
-        |_| {
-            Box::new(move |core: &mut Core| -> JobOut {
-                // A pause never shortens a longer one still running, as in Redis.
-                let keep = matches!((core.pause.until, until), (Some(old), Some(new)) if old > new);
-                if !keep {
-                    core.pause.until = until;
-                    core.pause.writes_only = writes_only;
-                }
-                for c in core.conns.iter().filter(|c| c.paused) {
-                    core.dirty.push(c.slot);
-                }
-                Box::new(())
-            })
-        },
-        Box::new(|_core, conn, _| conn.out.ok()),
-    ))
+    Ok(FanOut::apply(cx.core.shards(), move |core: &mut Core| {
+        // A pause never shortens a longer one still running, as in Redis.
+        let keep = matches!((core.pause.until, until), (Some(old), Some(new)) if old > new);
+        if !keep {
+            core.pause.until = until;
+            core.pause.writes_only = writes_only;
+        }
+        for c in core.conns.iter().filter(|c| c.paused) {
+            core.dirty.push(c.slot);
+        }
+    }))
 }
 
 /// CLIENT HELP

@@ -143,6 +143,36 @@ impl FanOut {
     pub fn all(shards: usize, mut job: impl FnMut(usize) -> Job, finish: Finish) -> Flow {
         Flow::Wait(FanOut { jobs: (0..shards).map(|s| (s, job(s))).collect(), finish })
     }
+
+    /// Runs `f` on every shard, then replies +OK.
+    pub fn apply(shards: usize, f: impl Fn(&mut Core) + Clone + Send + 'static) -> Flow {
+        Self::all(
+            shards,
+            |_| {
+                let f = f.clone();
+                Box::new(move |core: &mut Core| -> JobOut {
+                    f(core);
+                    Box::new(())
+                })
+            },
+            Box::new(|_core, conn, _| conn.out.ok()),
+        )
+    }
+
+    /// Replies with the sum over shards of `f`.
+    pub fn sum(shards: usize, f: impl Fn(&mut Core) -> i64 + Clone + Send + 'static) -> Flow {
+        Self::all(
+            shards,
+            |_| {
+                let f = f.clone();
+                Box::new(move |core: &mut Core| -> JobOut { Box::new(f(core)) })
+            },
+            Box::new(|_core, conn, parts| {
+                let total: i64 = parts.into_iter().filter_map(|p| p.downcast::<i64>().ok()).map(|n| *n).sum();
+                conn.out.int(total);
+            }),
+        )
+    }
 }
 
 /// The arguments of one command: ranges into one buffer. `get(0)` is the command name.
@@ -322,38 +352,7 @@ pub fn key_positions(spec: &Spec, argc: usize) -> impl Iterator<Item = usize> {
     (first..end).step_by(step).filter(move |_| first > 0)
 }
 
-/// Redis's string2ll: an optional '-', digits, no leading zeros, no spaces, fits in i64.
-pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
-    if bytes.is_empty() || bytes.len() > 20 {
-        return None;
-    }
-    if bytes == b"0" {
-        return Some(0);
-    }
-    let (neg, digits) = match bytes[0] {
-        b'-' => (true, &bytes[1..]),
-        _ => (false, bytes),
-    };
-    if digits.is_empty() || digits[0] == b'0' {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        value = value.checked_mul(10)?.checked_add((d - b'0') as u64)?;
-    }
-    if neg {
-        if value > i64::MAX as u64 + 1 {
-            None
-        } else {
-            Some((value as i64).wrapping_neg())
-        }
-    } else {
-        i64::try_from(value).ok()
-    }
-}
+pub use crate::protocol::string2ll as parse_i64;
 
 /// An integer argument, or Redis's "not an integer" error.
 pub fn int_arg(bytes: &[u8]) -> Result<i64, CmdError> {
@@ -375,17 +374,6 @@ pub fn help(out: &mut Out, command: &str, lines: &[&str]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn string2ll() {
-        assert_eq!(parse_i64(b"0"), Some(0));
-        assert_eq!(parse_i64(b"-1"), Some(-1));
-        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
-        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [&b""[..], b"-", b"01", b"+1", b" 1", b"1 ", b"-0", b"9223372036854775808", b"1a"] {
-            assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
-        }
-    }
 
     #[test]
     fn lookup_any_case() {

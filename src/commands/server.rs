@@ -53,20 +53,12 @@ fn config_set(cx: &mut Cx) -> R {
     }
     apply_process_wide(&trial);
     let shards = cx.core.shards();
-    Ok(FanOut::all(
-        shards,
-        |_| {
-            let pairs = pairs.clone();
-            Box::new(move |core: &mut Core| -> JobOut {
-                let (port, bind) = (core.config.port, core.config.bind.clone());
-                let _ = core.config.set(&borrow_pairs(&pairs));
-                core.relisten |= core.config.port != port || core.config.bind != bind;
-                core.slowlog.truncate(core.config.slowlog_max_len as usize);
-                Box::new(())
-            })
-        },
-        Box::new(|_core, conn, _| conn.out.ok()),
-    ))
+    Ok(FanOut::apply(shards, move |core: &mut Core| {
+        let (port, bind) = (core.config.port, core.config.bind.clone());
+        let _ = core.config.set(&borrow_pairs(&pairs));
+        core.relisten |= core.config.port != port || core.config.bind != bind;
+        core.slowlog.truncate(core.config.slowlog_max_len as usize);
+    }))
 }
 
 fn borrow_pairs(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<(&[u8], &[u8])> {
@@ -82,17 +74,7 @@ fn apply_process_wide(config: &crate::config::Config) {
 
 /// CONFIG RESETSTAT
 fn config_resetstat(cx: &mut Cx) -> R {
-    let shards = cx.core.shards();
-    Ok(FanOut::all(
-        shards,
-        |_| {
-            Box::new(|core: &mut Core| -> JobOut {
-                core.stats.reset();
-                Box::new(())
-            })
-        },
-        Box::new(|_core, conn, _| conn.out.ok()),
-    ))
+    Ok(FanOut::apply(cx.core.shards(), |core: &mut Core| core.stats.reset()))
 }
 
 /// CONFIG REWRITE
@@ -641,30 +623,12 @@ fn slowlog_get(cx: &mut Cx) -> R {
 
 /// SLOWLOG LEN
 fn slowlog_len(cx: &mut Cx) -> R {
-    let shards = cx.core.shards();
-    Ok(FanOut::all(
-        shards,
-        |_| Box::new(|core: &mut Core| -> JobOut { Box::new(core.slowlog.len() as i64) }),
-        Box::new(|_core, conn, parts| {
-            let total: i64 = parts.into_iter().filter_map(|p| p.downcast::<i64>().ok()).map(|n| *n).sum();
-            conn.out.int(total);
-        }),
-    ))
+    Ok(FanOut::sum(cx.core.shards(), |core: &mut Core| core.slowlog.len() as i64))
 }
 
 /// SLOWLOG RESET
 fn slowlog_reset(cx: &mut Cx) -> R {
-    let shards = cx.core.shards();
-    Ok(FanOut::all(
-        shards,
-        |_| {
-            Box::new(|core: &mut Core| -> JobOut {
-                core.slowlog.clear();
-                Box::new(())
-            })
-        },
-        Box::new(|_core, conn, _| conn.out.ok()),
-    ))
+    Ok(FanOut::apply(cx.core.shards(), |core: &mut Core| core.slowlog.clear()))
 }
 
 /// SLOWLOG HELP

@@ -4,7 +4,6 @@
 use super::flag::*;
 use super::{cmd, Cx, FanOut, Flow, Handler, KeyCx, Spec};
 use crate::error::CmdError;
-use crate::shard::mesh::JobOut;
 use crate::shard::Core;
 
 /// GET key
@@ -36,15 +35,7 @@ fn set(cx: &mut KeyCx) -> Result<(), CmdError> {
 /// DBSIZE
 fn dbsize(cx: &mut Cx) -> Result<Flow, CmdError> {
     let db = cx.conn.db;
-    let shards = cx.core.shards();
-    Ok(FanOut::all(
-        shards,
-        |_| Box::new(move |core: &mut Core| -> JobOut { Box::new(core.dbs[db].len() as i64) }),
-        Box::new(|_core, conn, parts| {
-            let total: i64 = parts.into_iter().filter_map(|p| p.downcast::<i64>().ok()).map(|n| *n).sum();
-            conn.out.int(total);
-        }),
-    ))
+    Ok(FanOut::sum(cx.core.shards(), move |core: &mut Core| core.dbs[db].len() as i64))
 }
 
 pub const SPECS: &[Spec] = &[

@@ -1,20 +1,11 @@
 //! Redis's low-level text conventions, reproduced byte for byte: how a configuration line splits
-//! into arguments (`sdssplitargs`), how a string is quoted back (`sdscatrepr`), and the number
+//! into arguments (`sdssplitargs`, shared with the inline protocol parser), how a string is quoted back (`sdscatrepr`), and the number
 //! parsers whose leniencies and strictnesses show through in CONFIG SET replies (`memtoull`,
 //! `string2ll`, `strtoll`).
 
 /// C's `isspace` in the C locale.
 fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// Splits one line into arguments the way Redis's `sdssplitargs` does.
@@ -26,84 +17,11 @@ fn hex_value(b: u8) -> Option<u8> {
 /// A NUL byte ends the line, as it ends a C string.
 pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let end = line.iter().position(|&b| b == 0).unwrap_or(line.len());
-    let line = &line[..end];
-    let at = |i: usize| -> u8 { line.get(i).copied().unwrap_or(0) };
-    let mut args = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < line.len() && is_c_space(line[i]) {
-            i += 1;
-        }
-        if i >= line.len() {
-            return Some(args);
-        }
-        let mut current = Vec::new();
-        let (mut in_double, mut in_single) = (false, false);
-        loop {
-            let c = at(i);
-            if in_double {
-                if c == b'\\' && at(i + 1) == b'x' {
-                    if let (Some(hi), Some(lo)) = (hex_value(at(i + 2)), hex_value(at(i + 3))) {
-                        current.push(hi * 16 + lo);
-                        i += 4;
-                        continue;
-                    }
-                }
-                if c == b'\\' && at(i + 1) != 0 {
-                    current.push(match at(i + 1) {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 0x08,
-                        b'a' => 0x07,
-                        other => other,
-                    });
-                    i += 2;
-                } else if c == b'"' {
-                    if at(i + 1) != 0 && !is_c_space(at(i + 1)) {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    current.push(c);
-                    i += 1;
-                }
-            } else if in_single {
-                if c == b'\\' && at(i + 1) == b'\'' {
-                    current.push(b'\'');
-                    i += 2;
-                } else if c == b'\'' {
-                    if at(i + 1) != 0 && !is_c_space(at(i + 1)) {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    current.push(c);
-                    i += 1;
-                }
-            } else {
-                match c {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => {
-                        if c != 0 {
-                            i += 1;
-                        }
-                        break;
-                    }
-                    b'"' => in_double = true,
-                    b'\'' => in_single = true,
-                    _ => current.push(c),
-                }
-                i += 1;
-            }
-        }
-        args.push(current);
+    let mut args = crate::protocol::Args { inline: true, ..Default::default() };
+    if !crate::protocol::split_args(&line[..end], &mut args) {
+        return None;
     }
+    Some(args.to_vecs(&[]))
 }
 
 /// Quotes `bytes` the way Redis's `sdscatrepr` does: inside double quotes, with `\\ \" \n \r
@@ -177,35 +95,7 @@ pub fn format_memory(bytes: i128) -> String {
     }
 }
 
-/// Redis's `string2ll`: an optional `-`, then digits with no leading zero (except "0" itself),
-/// nothing else, within `i64`. No `+`, no blanks, no "-0".
-pub fn string2ll(s: &[u8]) -> Option<i64> {
-    let (negative, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        _ => (false, s),
-    };
-    match digits {
-        [] => return None,
-        [b'0'] if !negative => return Some(0),
-        [b'1'..=b'9', ..] => {}
-        _ => return None,
-    }
-    let mut magnitude: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        magnitude = magnitude.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if negative {
-        if magnitude > i64::MAX as u64 + 1 {
-            return None;
-        }
-        Some((magnitude as i64).wrapping_neg())
-    } else {
-        i64::try_from(magnitude).ok()
-    }
-}
+pub use crate::protocol::string2ll;
 
 /// C's `strtoll(s, &end, base)` followed by Redis's usual `*end == '\0'` check: leading blanks
 /// and a sign are allowed, the whole string must be consumed, and an empty string is 0 (no

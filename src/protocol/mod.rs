@@ -24,4 +24,6 @@ pub mod encode;
 pub mod parse;
 
 pub use encode::{format_double, Deferred, Out};
-pub use parse::{parse_command, string2ll, Args, Limits, ParseError, UNAUTH_MAX_BULK_LEN, UNAUTH_MAX_MULTIBULK_LEN};
+pub use parse::{
+    parse_command, split_args, string2ll, Args, Limits, ParseError, UNAUTH_MAX_BULK_LEN, UNAUTH_MAX_MULTIBULK_LEN,
+};

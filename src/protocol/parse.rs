@@ -429,11 +429,11 @@ fn hex_val(b: u8) -> Option<u8> {
     }
 }
 
-/// Redis's `sdssplitargs` over one inline line (which holds no NUL: the line
+/// Redis's `sdssplitargs` over one line (which holds no NUL: the inline line
 /// search stops at NUL). Words go into `args.scratch`; returns false on
 /// unbalanced quotes or a closing quote followed by something other than
 /// whitespace.
-fn split_args(line: &[u8], args: &mut Args) -> bool {
+pub fn split_args(line: &[u8], args: &mut Args) -> bool {
     let n = line.len();
     // Byte at `i`, or 0 past the end: the C code reads the NUL terminator.
     let at = |i: usize| -> u8 {

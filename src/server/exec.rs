@@ -424,7 +424,7 @@ fn feed_monitors(core: &mut Core, conn: &Conn, id: usize, argv: &Argv<'_>) {
     let mut line = format!("{}.{:06} [{} {}]", now.as_secs(), now.subsec_micros(), conn.db, addr);
     for arg in argv.iter() {
         line.push(' ');
-        line.push_str(&repr(arg));
+        line.push_str(&crate::config::repr(arg));
     }
     let line = std::sync::Arc::new(line);
     core.shared.mesh.broadcast(|| {
@@ -437,25 +437,4 @@ fn feed_monitors(core: &mut Core, conn: &Conn, id: usize, argv: &Argv<'_>) {
             Box::new(())
         })
     });
-}
-
-/// Quotes bytes as Redis's sdscatrepr does.
-pub fn repr(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() + 2);
-    s.push('"');
-    for &b in bytes {
-        match b {
-            b'\\' => s.push_str("\\\\"),
-            b'"' => s.push_str("\\\""),
-            b'\n' => s.push_str("\\n"),
-            b'\r' => s.push_str("\\r"),
-            b'\t' => s.push_str("\\t"),
-            7 => s.push_str("\\a"),
-            8 => s.push_str("\\b"),
-            0x20..=0x7e => s.push(b as char),
-            _ => s.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    s.push('"');
-    s
 }
