@@ -29,6 +29,7 @@
 //! - [`server`]: listeners, the per-core event loop, connections and pipelining.
 //! - [`shard`]: what one core owns (keyspace, stats, slow log), routing, and the mesh.
 //! - [`commands`]: one file per command family, each ending with its spec table.
+//! - [`coord`]: commands that span shards: intent locks and transactions.
 //! - [`error`]: command errors and their exact Redis texts.
 //! - [`log`]: Redis-style log lines.
 //! - [`clock`]: the cheap clock that times every command.
@@ -36,6 +37,7 @@
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod coord;
 pub mod error;
 pub mod log;
 pub mod protocol;

@@ -369,6 +369,7 @@ fn client_list(cx: &mut Cx) -> R {
                 text.push('\n');
             }
             conn.out.verbatim(b"txt", text.as_bytes());
+            Flow::Done
         }),
     ))
 }
@@ -443,6 +444,7 @@ fn client_kill(cx: &mut Cx) -> R {
             } else {
                 conn.out.int(killed);
             }
+            Flow::Done
         }),
     ))
 }

@@ -243,6 +243,7 @@ pub const SPECS: &[Spec] = &[Spec {
     // Bare COMMAND lists every command.
     handler: Handler::Container(Some(command)),
     subs: COMMAND_SUBS,
+    spread: None,
 }];
 
 #[cfg(test)]

@@ -82,6 +82,9 @@ pub struct Spec {
     pub acl: &'static [&'static str],
     pub handler: Handler,
     pub subs: &'static [Spec],
+    /// For a `Key` command with several keys: how it runs when they live on different shards
+    /// (on the connection's core, through a [`crate::coord::Tx`]).
+    pub spread: Option<ConnFn>,
 }
 
 /// A command row (no subcommands).
@@ -93,7 +96,20 @@ pub const fn cmd(
     acl: &'static [&'static str],
     handler: Handler,
 ) -> Spec {
-    Spec { name, arity, flags, keys, acl, handler, subs: &[] }
+    Spec { name, arity, flags, keys, acl, handler, subs: &[], spread: None }
+}
+
+/// A multi-key command row: `handler` when all keys are on one shard, `spread` otherwise.
+pub const fn multi(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    keys: (i32, i32, i32),
+    acl: &'static [&'static str],
+    handler: Handler,
+    spread: ConnFn,
+) -> Spec {
+    Spec { name, arity, flags, keys, acl, handler, subs: &[], spread: Some(spread) }
 }
 
 /// A container row (CLIENT, CONFIG...): dispatches to `subs`.
@@ -104,7 +120,7 @@ pub const fn container(
     acl: &'static [&'static str],
     subs: &'static [Spec],
 ) -> Spec {
-    Spec { name, arity, flags, keys: (0, 0, 0), acl, handler: Handler::Container(None), subs }
+    Spec { name, arity, flags, keys: (0, 0, 0), acl, handler: Handler::Container(None), subs, spread: None }
 }
 
 /// A handler that runs on the connection's core.
@@ -126,8 +142,10 @@ pub enum Flow {
     Done,
     /// Send the reply, then close the connection (QUIT).
     Close,
-    /// Wait for jobs on other shards; `finish` writes the reply.
+    /// Wait for jobs on other shards; `finish` writes the reply or starts the next round.
     Wait(FanOut),
+    /// Go on at once with this step (a round that turned out to need no other shard).
+    Then(Step),
 }
 
 /// Jobs for several shards and what to do with their answers (in the order of `jobs`).
@@ -136,7 +154,10 @@ pub struct FanOut {
     pub finish: Finish,
 }
 
-pub type Finish = Box<dyn FnOnce(&mut Core, &mut Conn, Vec<JobOut>)>;
+pub type Finish = Box<dyn FnOnce(&mut Core, &mut Conn, Vec<JobOut>) -> Flow>;
+
+/// A step that continues a command on the connection's core.
+pub type Step = Box<dyn FnOnce(&mut Core, &mut Conn) -> Flow>;
 
 impl FanOut {
     /// One job per shard, built by `job(shard)`.
@@ -155,7 +176,10 @@ impl FanOut {
                     Box::new(())
                 })
             },
-            Box::new(|_core, conn, _| conn.out.ok()),
+            Box::new(|_core, conn, _| {
+                conn.out.ok();
+                Flow::Done
+            }),
         )
     }
 
@@ -170,6 +194,7 @@ impl FanOut {
             Box::new(|_core, conn, parts| {
                 let total: i64 = parts.into_iter().filter_map(|p| p.downcast::<i64>().ok()).map(|n| *n).sum();
                 conn.out.int(total);
+                Flow::Done
             }),
         )
     }

@@ -146,6 +146,7 @@ fn info(cx: &mut Cx) -> R {
                 parts.into_iter().filter_map(|p| p.downcast::<ShardReport>().ok()).map(|b| *b).collect();
             let text = render_info(core, &sections, &reports);
             conn.out.verbatim(b"txt", text.as_bytes());
+            Flow::Done
         }),
     ))
 }
@@ -558,6 +559,7 @@ fn debug(cx: &mut Cx) -> R {
                 for part in parts {
                     conn.out.int(part.downcast::<i64>().map(|n| *n).unwrap_or(0));
                 }
+                Flow::Done
             }),
         ));
     } else {
@@ -617,6 +619,7 @@ fn slowlog_get(cx: &mut Cx) -> R {
                 out.bulk(e.peer.as_bytes());
                 out.bulk(e.name.as_bytes());
             }
+            Flow::Done
         }),
     ))
 }

@@ -11,34 +11,41 @@ use crate::commands::{arity_ok, flag, key_positions, registry, Argv, Cx, FanOut,
 use crate::error::{self, CmdError};
 use crate::protocol::{parse_command, Limits, Out, ParseError};
 use crate::server::conn::{Closing, Conn, ReplyMode, Wait};
-use crate::shard::mesh::{Job, JobOut, Msg};
+use crate::shard::mesh::{Batch, JobOut, Msg};
 use crate::shard::Core;
 
 /// Commands per batch at most, so one hop never carries an unbounded amount of work.
 const MAX_BATCH: usize = 1024;
 
-/// Commands bound for one remote shard, copied out of the input buffer.
-struct Batch {
+/// Commands being gathered for one remote shard.
+struct Open {
     shard: usize,
-    data: Vec<u8>,
-    ranges: Vec<(u32, u32)>,
-    /// (command id, first range, end range)
-    cmds: Vec<(usize, u32, u32)>,
+    batch: Batch,
 }
 
-impl Batch {
-    fn new(shard: usize) -> Self {
-        Batch { shard, data: Vec::new(), ranges: Vec::new(), cmds: Vec::new() }
+impl Open {
+    fn new(shard: usize, conn: &Conn) -> Self {
+        let batch = Batch {
+            data: Vec::new(),
+            ranges: Vec::new(),
+            cmds: Vec::new(),
+            db: conn.db,
+            resp3: conn.resp3(),
+            peer: conn.peer.clone(),
+            name: conn.name.clone(),
+        };
+        Open { shard, batch }
     }
 
     fn push(&mut self, id: usize, argv: &Argv<'_>) {
-        let first = self.ranges.len() as u32;
+        let b = &mut self.batch;
+        let first = b.ranges.len() as u32;
         for arg in argv.iter() {
-            let start = self.data.len() as u32;
-            self.data.extend_from_slice(arg);
-            self.ranges.push((start, self.data.len() as u32));
+            let start = b.data.len() as u32;
+            b.data.extend_from_slice(arg);
+            b.ranges.push((start, b.data.len() as u32));
         }
-        self.cmds.push((id, first, self.ranges.len() as u32));
+        b.cmds.push((id, first, b.ranges.len() as u32));
     }
 }
 
@@ -51,8 +58,12 @@ enum Route {
     Local(usize),
     /// Run on that shard.
     Remote(usize, usize),
+    /// Keys on several shards: run the command's `spread` form here.
+    Spread(usize),
     /// Held by CLIENT PAUSE.
     Paused,
+    /// A key it touches is locked by a multi-shard transaction.
+    Locked,
 }
 
 /// Runs what can run of `conn`'s buffered input. `conn` has been taken out of `core.conns`.
@@ -64,7 +75,7 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
     // buffers out for the duration (three words each) and put them back at the end.
     let input = std::mem::take(&mut conn.input);
     let mut args = std::mem::take(&mut conn.args);
-    let mut batch: Option<Batch> = None;
+    let mut batch: Option<Open> = None;
     let limits = Limits {
         max_bulk_len: core.config.proto_max_bulk_len as usize,
         authenticated: conn.authenticated,
@@ -98,7 +109,7 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
         let route = route(core, conn, &argv);
         if let Some(open) = &mut batch {
             match route {
-                Route::Remote(id, shard) if shard == open.shard && open.cmds.len() < MAX_BATCH => {
+                Route::Remote(id, shard) if shard == open.shard && open.batch.cmds.len() < MAX_BATCH => {
                     open.push(id, &argv);
                     conn.pos += consumed;
                     continue;
@@ -110,6 +121,11 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
         match route {
             Route::Paused => {
                 conn.paused = true;
+                break;
+            }
+            Route::Locked => {
+                conn.paused = true;
+                core.lock_parked.push(conn.slot);
                 break;
             }
             Route::Reject(id, text) => {
@@ -124,7 +140,7 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
             }
             Route::Remote(id, shard) => {
                 feed_monitors(core, conn, id, &argv);
-                let mut open = Batch::new(shard);
+                let mut open = Open::new(shard, conn);
                 open.push(id, &argv);
                 conn.pos += consumed;
                 batch = Some(open);
@@ -133,19 +149,13 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
                     break;
                 }
             }
-            Route::Local(id) => {
+            Route::Local(id) | Route::Spread(id) => {
+                let spread = matches!(route, Route::Spread(_));
                 conn.pos += consumed;
                 feed_monitors(core, conn, id, &argv);
                 let (before, mode) = (conn.out.buf.len(), conn.reply);
-                let flow = run_local(core, conn, id, argv);
-                match flow {
-                    Flow::Done => after_reply(conn, before, mode),
-                    Flow::Close => {
-                        after_reply(conn, before, mode);
-                        conn.closing = Closing::AfterFlush;
-                    }
-                    Flow::Wait(fan) => start_fanout(core, conn, fan, mode),
-                }
+                let flow = run_local(core, conn, id, argv, spread);
+                follow(core, conn, flow, before, mode);
                 if conn.wait.is_some() {
                     break;
                 }
@@ -240,16 +250,17 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
             let Some(first) = positions.next() else { return Route::Local(id) };
             let owner = core.owner(argv.get(first));
             if positions.any(|p| core.owner(argv.get(p)) != owner) {
-                return Route::Reject(
-                    Some(id),
-                    "ERR keys of this command live on different shards; multi-shard commands arrive with the keyspace"
-                        .into(),
-                );
+                return match spec.spread {
+                    Some(_) => Route::Spread(id),
+                    None => Route::Reject(Some(id), "ERR keys of this command live on different shards".into()),
+                };
             }
-            if owner == core.id {
-                Route::Local(id)
-            } else {
+            if owner != core.id {
                 Route::Remote(id, owner)
+            } else if !core.locks.is_empty() && keys_blocked(core, conn.db, spec, argv) {
+                Route::Locked
+            } else {
+                Route::Local(id)
             }
         }
         _ => Route::Local(id),
@@ -257,12 +268,13 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
 }
 
 /// Runs command `id` here, timing it for `INFO commandstats` and the slow log.
-fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>) -> Flow {
+fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread: bool) -> Flow {
     let entry = &registry().entries[id];
     conn.last_cmd = leak_name(id);
     let start = clock::ticks();
     let before = conn.out.buf.len();
     let result = match entry.spec.handler {
+        _ if spread => (entry.spec.spread.expect("routed as Spread"))(&mut Cx { core, conn, argv }),
         Handler::Conn(f) => f(&mut Cx { core, conn, argv }),
         Handler::Key(f) => {
             let db = conn.db;
@@ -278,7 +290,7 @@ fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>) -> Flo
             Flow::Done
         }
     };
-    if let Flow::Wait(_) = flow {
+    if let Flow::Wait(_) | Flow::Then(_) = flow {
         // Counted when the answers are in, so that e.g. SLOWLOG GET does not see itself.
         conn.running = Some((id, start, argv.to_vec()));
         return flow;
@@ -314,35 +326,64 @@ fn account(core: &mut Core, id: usize, micros: u64, reply: &[u8]) {
     }
 }
 
+/// Carries on with what a command asked for after it wrote (part of) its reply.
+fn follow(core: &mut Core, conn: &mut Conn, mut flow: Flow, before: usize, mode: ReplyMode) {
+    loop {
+        match flow {
+            Flow::Done => return after_reply(conn, before, mode),
+            Flow::Close => {
+                after_reply(conn, before, mode);
+                conn.closing = Closing::AfterFlush;
+                return;
+            }
+            Flow::Wait(fan) => return start_fanout(core, conn, fan, mode),
+            Flow::Then(step) => flow = step(core, conn),
+        }
+    }
+}
+
+/// Would any command of `batch` touch a key a transaction holds here?
+pub fn batch_blocked(core: &Core, batch: &Batch) -> bool {
+    if core.locks.is_empty() {
+        return false;
+    }
+    batch.cmds.iter().any(|&(id, first, end)| {
+        let argv = Argv::new(&batch.data, &batch.ranges[first as usize..end as usize]);
+        keys_blocked(core, batch.db, registry().entries[id].spec, &argv)
+    })
+}
+
+fn keys_blocked(core: &Core, db: usize, spec: &crate::commands::Spec, argv: &Argv<'_>) -> bool {
+    let write = spec.flags & flag::WRITE != 0;
+    key_positions(spec, argv.len()).any(|p| core.locks.blocks(db, argv.get(p), write))
+}
+
 /// Runs a shipped batch on its owner; returns the encoded replies.
-fn run_batch(core: &mut Core, batch: Batch, db: usize, resp3: bool, peer: String, name: String) -> JobOut {
-    let mut out = Out::new(resp3);
+pub fn run_batch(core: &mut Core, batch: &Batch) -> Vec<u8> {
+    let mut out = Out::new(batch.resp3);
     for &(id, first, end) in &batch.cmds {
         let argv = Argv::new(&batch.data, &batch.ranges[first as usize..end as usize]);
         let Handler::Key(f) = registry().entries[id].spec.handler else { continue };
         let start = clock::ticks();
         let before = out.buf.len();
-        if let Err(e) = f(&mut KeyCx { core, db, argv, out: &mut out }) {
+        if let Err(e) = f(&mut KeyCx { core, db: batch.db, argv, out: &mut out }) {
             out.error(e.to_string().as_bytes());
         }
         let micros = clock::micros_since(start);
         account(core, id, micros, &out.buf[before..]);
         if core.is_slow(micros) {
-            core.slowlog_push(micros, argv.to_vec(), &peer, &name);
+            core.slowlog_push(micros, argv.to_vec(), &batch.peer, &batch.name);
         }
     }
-    Box::new(out.buf)
+    out.buf
 }
 
-fn ship(core: &mut Core, conn: &mut Conn, batch: Batch) {
-    let shard = batch.shard;
-    let (db, resp3, peer, name) = (conn.db, conn.resp3(), conn.peer.clone(), conn.name.clone());
-    let job: Job = Box::new(move |core: &mut Core| run_batch(core, batch, db, resp3, peer, name));
+fn ship(core: &mut Core, conn: &mut Conn, open: Open) {
     conn.wait = Some(Wait { remaining: 1, parts: vec![None], finish: None, suppress: conn.reply != ReplyMode::On });
     if conn.reply == ReplyMode::SkipNext {
         conn.reply = ReplyMode::On;
     }
-    core.shared.mesh.send(shard, Msg::Run { reply_to: conn.cref(core.id), part: 0, job });
+    core.shared.mesh.send(open.shard, Msg::Batch { reply_to: conn.cref(core.id), batch: Box::new(open.batch) });
 }
 
 /// Sends a fan-out's jobs; every job, this shard's included, goes through the inbox so it runs
@@ -355,10 +396,8 @@ fn start_fanout(core: &mut Core, conn: &mut Conn, fan: FanOut, mode: ReplyMode) 
     }
     if jobs.is_empty() {
         let before = conn.out.buf.len();
-        finish(core, conn, Vec::new());
-        if suppress {
-            conn.out.buf.truncate(before);
-        }
+        let flow = finish(core, conn, Vec::new());
+        follow(core, conn, flow, before, if suppress { ReplyMode::Off } else { ReplyMode::On });
         return;
     }
     let me = conn.cref(core.id);
@@ -397,12 +436,15 @@ pub fn deliver(core: &mut Core, conn: &mut Conn, part: usize, out: JobOut) -> bo
         }
         Some(finish) => {
             let before = conn.out.buf.len();
-            finish(core, conn, parts);
+            let mode = if wait.suppress { ReplyMode::Off } else { ReplyMode::On };
+            let flow = finish(core, conn, parts);
+            follow(core, conn, flow, before, mode);
+            if conn.wait.is_some() {
+                // Another round started; the command is not finished yet.
+                return false;
+            }
             if let Some((id, start, args)) = conn.running.take() {
                 finished(core, conn, id, start, &|| args.clone(), before);
-            }
-            if wait.suppress {
-                conn.out.buf.truncate(before);
             }
         }
     }

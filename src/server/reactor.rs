@@ -159,8 +159,12 @@ impl Reactor {
         let shared = self.core.shared.clone();
         let inbox = shared.mesh.inbox(self.core.id);
         loop {
+            self.core.now_ms = crate::shard::now_ms();
             while let Some(msg) = inbox.pop() {
                 self.on_message(msg);
+                if self.core.lock_released {
+                    self.after_release();
+                }
             }
             if self.core.relisten {
                 self.relisten();
@@ -370,11 +374,19 @@ impl Reactor {
     fn on_message(&mut self, msg: Msg) {
         match msg {
             Msg::Run { reply_to, part, job } => {
+                self.core.reply_to = Some((reply_to, part));
                 let out = job(&mut self.core);
-                if reply_to.shard == self.core.id {
-                    self.on_done(reply_to.slot, reply_to.gen, part, out);
+                self.core.reply_to = None;
+                if !out.is::<crate::coord::Queued>() {
+                    self.answer(reply_to, part, out);
+                }
+            }
+            Msg::Batch { reply_to, batch } => {
+                if exec::batch_blocked(&self.core, &batch) {
+                    self.core.held_batches.push_back((reply_to, batch));
                 } else {
-                    self.core.shared.mesh.send(reply_to.shard, Msg::Done { conn: reply_to, part, out });
+                    let out = exec::run_batch(&mut self.core, &batch);
+                    self.answer(reply_to, 0, Box::new(out));
                 }
             }
             Msg::Post(job) => {
@@ -383,6 +395,31 @@ impl Reactor {
             Msg::Done { conn, part, out } => self.on_done(conn.slot, conn.gen, part, out),
             Msg::Shutdown => self.stopping = true,
         }
+    }
+
+    /// Sends a job's output to the connection that asked for it.
+    fn answer(&mut self, reply_to: crate::shard::mesh::ConnRef, part: usize, out: crate::shard::mesh::JobOut) {
+        if reply_to.shard == self.core.id {
+            self.on_done(reply_to.slot, reply_to.gen, part, out);
+        } else {
+            self.core.shared.mesh.send(reply_to.shard, Msg::Done { conn: reply_to, part, out });
+        }
+    }
+
+    /// A transaction released locks here: retry what waited for them, in arrival order.
+    fn after_release(&mut self) {
+        self.core.lock_released = false;
+        let held = std::mem::take(&mut self.core.held_batches);
+        for (reply_to, batch) in held {
+            if exec::batch_blocked(&self.core, &batch) {
+                self.core.held_batches.push_back((reply_to, batch));
+            } else {
+                let out = exec::run_batch(&mut self.core, &batch);
+                self.answer(reply_to, 0, Box::new(out));
+            }
+        }
+        let parked = std::mem::take(&mut self.core.lock_parked);
+        self.core.dirty.extend(parked);
     }
 
     fn on_done(&mut self, slot: u32, gen: u32, part: usize, out: crate::shard::mesh::JobOut) {

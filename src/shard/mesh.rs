@@ -34,10 +34,25 @@ pub enum Msg {
     Run { reply_to: ConnRef, part: usize, job: Job },
     /// Run `job` for its effect only (broadcasts that need no answer).
     Post(Job),
-    /// The answer to `Run`.
+    /// The answer to `Run` (and to `Batch`, whose output is the encoded replies).
     Done { conn: ConnRef, part: usize, out: JobOut },
+    /// Consecutive single-shard commands of one connection, to run here in order.
+    Batch { reply_to: ConnRef, batch: Box<Batch> },
     /// Stop the event loop.
     Shutdown,
+}
+
+/// Commands bound for one remote shard, copied out of the connection's input buffer, with
+/// what running them needs from the connection.
+pub struct Batch {
+    pub data: Vec<u8>,
+    pub ranges: Vec<(u32, u32)>,
+    /// (command id, first range, end range)
+    pub cmds: Vec<(usize, u32, u32)>,
+    pub db: usize,
+    pub resp3: bool,
+    pub peer: String,
+    pub name: String,
 }
 
 /// One shard's inbox.

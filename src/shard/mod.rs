@@ -63,6 +63,11 @@ impl Shared {
     }
 }
 
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as u64
+}
+
 /// 40 hex characters, random per start, as Redis's run_id.
 fn run_id() -> String {
     let mut bytes = [0u8; 20];
@@ -159,6 +164,19 @@ pub struct Core {
     pub dirty: Vec<u32>,
     /// Set when CONFIG SET changed `port` or `bind`: the event loop re-creates its listeners.
     pub relisten: bool,
+    /// Intent locks of multi-shard transactions on this shard's keys.
+    pub locks: crate::coord::Locks,
+    /// Set by a release: parked connections and held batches get another look.
+    pub lock_released: bool,
+    /// Local connections (slots) waiting for a lock on a key they touch.
+    pub lock_parked: Vec<u32>,
+    /// Remote batches waiting for a lock on a key they touch, in arrival order.
+    pub held_batches: std::collections::VecDeque<(mesh::ConnRef, Box<mesh::Batch>)>,
+    /// Where the job now running answers (set by the event loop for `Msg::Run`).
+    pub reply_to: Option<(mesh::ConnRef, usize)>,
+    /// Milliseconds since the Unix epoch, read once per pass of the event loop: the time every
+    /// command of that pass sees (expiry, TTLs).
+    pub now_ms: u64,
 }
 
 impl Core {
@@ -176,6 +194,12 @@ impl Core {
             conns: Conns::default(),
             dirty: Vec::new(),
             relisten: false,
+            locks: crate::coord::Locks::default(),
+            lock_released: false,
+            lock_parked: Vec::new(),
+            held_batches: std::collections::VecDeque::new(),
+            reply_to: None,
+            now_ms: now_ms(),
         }
     }
 
