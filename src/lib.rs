@@ -30,6 +30,7 @@
 //! - [`shard`]: what one core owns (keyspace, stats, slow log), routing, and the mesh.
 //! - [`commands`]: one file per command family, each ending with its spec table.
 //! - [`coord`]: commands that span shards: intent locks and transactions.
+//! - [`store`]: value types and the keyspace table; no I/O.
 //! - [`error`]: command errors and their exact Redis texts.
 //! - [`log`]: Redis-style log lines.
 //! - [`clock`]: the cheap clock that times every command.
@@ -40,9 +41,11 @@ pub mod config;
 pub mod coord;
 pub mod error;
 pub mod log;
+pub mod persistence;
 pub mod protocol;
 pub mod server;
 pub mod shard;
+pub mod store;
 
 /// The version reported to clients (`INFO`, `HELLO`): clients gate features on it.
 pub const REDIS_VERSION: &str = "7.2.4";

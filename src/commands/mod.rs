@@ -13,7 +13,9 @@
 
 pub mod connection;
 pub mod docs;
+pub mod expire;
 pub mod introspection;
+pub mod keys;
 pub mod server;
 pub mod strings;
 
@@ -281,7 +283,8 @@ pub struct Registry {
 }
 
 /// All family tables, in the order COMMAND lists them.
-const FAMILIES: &[&[Spec]] = &[connection::SPECS, server::SPECS, introspection::SPECS, strings::SPECS];
+const FAMILIES: &[&[Spec]] =
+    &[connection::SPECS, server::SPECS, introspection::SPECS, strings::SPECS, keys::SPECS, expire::SPECS];
 
 impl Registry {
     fn build() -> Self {

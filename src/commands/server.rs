@@ -108,9 +108,9 @@ fn config_help(cx: &mut Cx) -> R {
 struct ShardReport {
     commands: Vec<CmdStat>,
     errors: Vec<(Vec<u8>, u64)>,
-    totals: [u64; 8],
+    totals: [u64; 9],
     clients: usize,
-    keys: Vec<(usize, usize)>,
+    keys: Vec<(usize, usize, usize)>,
 }
 
 fn report(core: &mut Core) -> ShardReport {
@@ -127,9 +127,10 @@ fn report(core: &mut Core) -> ShardReport {
             s.total_error_replies,
             s.keyspace_hits,
             s.keyspace_misses,
+            s.expired_keys,
         ],
         clients: core.conns.len(),
-        keys: core.dbs.iter().enumerate().map(|(i, db)| (i, db.len())).collect(),
+        keys: core.dbs.iter().enumerate().map(|(i, db)| (i, db.len(), db.expires_len())).collect(),
     }
 }
 
@@ -353,7 +354,7 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("instantaneous_input_kbps:0.00");
             line!("instantaneous_output_kbps:0.00");
             line!("rejected_connections:{}", sum(reports, 2));
-            line!("expired_keys:0");
+            line!("expired_keys:{}", sum(reports, 8));
             line!("evicted_keys:0");
             line!("keyspace_hits:{}", sum(reports, 6));
             line!("keyspace_misses:{}", sum(reports, 7));
@@ -441,8 +442,9 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("# Keyspace");
             for db in 0..core.dbs.len() {
                 let keys: usize = reports.iter().map(|r| r.keys.get(db).map(|k| k.1).unwrap_or(0)).sum();
+                let expires: usize = reports.iter().map(|r| r.keys.get(db).map(|k| k.2).unwrap_or(0)).sum();
                 if keys > 0 {
-                    line!("db{}:keys={},expires=0,avg_ttl=0", db, keys);
+                    line!("db{}:keys={},expires={},avg_ttl=0", db, keys, expires);
                 }
             }
         }

@@ -44,8 +44,8 @@ pub type Then = Box<dyn FnOnce(&mut Core, &mut Conn, Tx) -> Flow>;
 /// What a lock covers.
 #[derive(Clone, Debug)]
 pub enum Scope {
-    /// These keys of one database.
-    Keys(usize, Vec<Vec<u8>>),
+    /// These keys, each with its database.
+    Keys(Vec<(usize, Vec<u8>)>),
     /// Whole databases (FLUSHDB: one, SWAPDB: two, FLUSHALL: all).
     Dbs(Vec<usize>),
 }
@@ -106,18 +106,18 @@ impl Locks {
 
     fn grantable(&self, scope: &Scope, exclusive: bool) -> bool {
         match scope {
-            Scope::Keys(db, keys) => {
+            Scope::Keys(keys) => keys.iter().all(|(db, k)| {
                 !Self::conflicts(self.dbs.get(db), exclusive)
-                    && keys.iter().all(|k| !Self::conflicts(self.keys.get(&(*db, k.clone())), exclusive))
-            }
+                    && !Self::conflicts(self.keys.get(&(*db, k.clone())), exclusive)
+            }),
             Scope::Dbs(dbs) => dbs.iter().all(|db| !self.blocks_db(*db, exclusive)),
         }
     }
 
     fn take(&mut self, txid: u64, scope: Scope, exclusive: bool) {
         match &scope {
-            Scope::Keys(db, keys) => {
-                for k in keys {
+            Scope::Keys(keys) => {
+                for (db, k) in keys {
                     let hold = self.keys.entry((*db, k.clone())).or_default();
                     hold.exclusive = exclusive;
                     hold.holders += 1;
@@ -152,9 +152,8 @@ impl Locks {
     fn release(&mut self, txid: u64) -> Vec<(ConnRef, usize)> {
         if let Some((scope, _)) = self.by_tx.remove(&txid) {
             match scope {
-                Scope::Keys(db, keys) => {
-                    for k in keys {
-                        let entry = (db, k);
+                Scope::Keys(keys) => {
+                    for entry in keys {
                         if let Some(h) = self.keys.get_mut(&entry) {
                             h.holders -= 1;
                             if h.holders == 0 {
@@ -195,8 +194,8 @@ impl Locks {
 
 fn overlaps(a: &Scope, b: &Scope) -> bool {
     match (a, b) {
-        (Scope::Keys(da, ka), Scope::Keys(db, kb)) => da == db && ka.iter().any(|k| kb.contains(k)),
-        (Scope::Keys(d, _), Scope::Dbs(ds)) | (Scope::Dbs(ds), Scope::Keys(d, _)) => ds.contains(d),
+        (Scope::Keys(ka), Scope::Keys(kb)) => ka.iter().any(|k| kb.contains(k)),
+        (Scope::Keys(ks), Scope::Dbs(ds)) | (Scope::Dbs(ds), Scope::Keys(ks)) => ks.iter().any(|(d, _)| ds.contains(d)),
         (Scope::Dbs(x), Scope::Dbs(y)) => x.iter().any(|d| y.contains(d)),
     }
 }
@@ -219,17 +218,17 @@ pub struct Tx {
 }
 
 impl Tx {
-    /// Locks `keys` of `db` on their owners.
-    pub fn keys<'a>(core: &Core, db: usize, keys: impl Iterator<Item = &'a [u8]>, exclusive: bool) -> Tx {
-        let mut per: Vec<Vec<Vec<u8>>> = vec![Vec::new(); core.shards()];
-        for key in keys {
+    /// Locks `keys` (each with its database) on their owners.
+    pub fn keys<'a>(core: &Core, keys: impl Iterator<Item = (usize, &'a [u8])>, exclusive: bool) -> Tx {
+        let mut per: Vec<Vec<(usize, Vec<u8>)>> = vec![Vec::new(); core.shards()];
+        for (db, key) in keys {
             let owned = &mut per[core.owner(key)];
-            if !owned.iter().any(|k| k == key) {
-                owned.push(key.to_vec());
+            if !owned.iter().any(|(d, k)| *d == db && k == key) {
+                owned.push((db, key.to_vec()));
             }
         }
         let parts =
-            per.into_iter().enumerate().filter(|(_, k)| !k.is_empty()).map(|(s, k)| (s, Scope::Keys(db, k))).collect();
+            per.into_iter().enumerate().filter(|(_, k)| !k.is_empty()).map(|(s, k)| (s, Scope::Keys(k))).collect();
         Tx { txid: NEXT_TXID.fetch_add(1, Ordering::Relaxed), exclusive, parts }
     }
 
@@ -286,10 +285,15 @@ impl Tx {
         Flow::Wait(FanOut { jobs, finish })
     }
 
-    /// A middle round: runs `job(shard)` on every shard, keeping the locks.
-    pub fn run(&self, mut job: impl FnMut(usize, &Scope) -> Job, finish: Finish) -> Flow {
+    /// A middle round: runs `job(shard)` on every shard, keeping the locks; `finish` gets the
+    /// outputs and the transaction back, for the next round.
+    pub fn run(
+        self,
+        mut job: impl FnMut(usize, &Scope) -> Job,
+        finish: impl FnOnce(&mut Core, &mut Conn, Vec<JobOut>, Tx) -> Flow + 'static,
+    ) -> Flow {
         let jobs = self.parts.iter().map(|(shard, scope)| (*shard, job(*shard, scope))).collect();
-        Flow::Wait(FanOut { jobs, finish })
+        Flow::Wait(FanOut { jobs, finish: Box::new(move |core, conn, parts| finish(core, conn, parts, self)) })
     }
 
     /// Releases every lock without running anything more (e.g. MSETNX found a key).
@@ -307,7 +311,7 @@ mod tests {
     }
 
     fn keys(db: usize, ks: &[&str]) -> Scope {
-        Scope::Keys(db, ks.iter().map(|k| k.as_bytes().to_vec()).collect())
+        Scope::Keys(ks.iter().map(|k| (db, k.as_bytes().to_vec())).collect())
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! [`Shared`] holds the few process-wide facts: the mesh itself, start time and run id, and
 //! atomics for the counters that must be global (client ids, client count, MONITOR clients).
 
+pub mod keyspace;
 pub mod mesh;
 pub mod route;
 
@@ -82,9 +83,8 @@ fn run_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// One database's part held by one shard. A plain map until the keyspace issue brings the
-/// segmented table; kept behind this name so callers don't change.
-pub type Db = HashMap<Box<[u8]>, Box<[u8]>>;
+/// One database's part held by one shard.
+pub type Db = crate::store::table::Table<crate::store::value::Value>;
 
 /// Counters for one command, as `INFO commandstats` shows them.
 #[derive(Clone, Copy, Default, Debug)]
@@ -109,6 +109,7 @@ pub struct Stats {
     pub total_error_replies: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
+    pub expired_keys: u64,
 }
 
 impl Stats {

@@ -170,3 +170,53 @@ mod tests {
         assert_eq!(Value::from_bytes(b"4.2").as_int(), None);
     }
 }
+
+extern "C" {
+    fn shardis_ld_add(a: *const u8, alen: usize, b: *const u8, blen: usize, out: *mut u8, outlen: usize) -> i64;
+}
+
+/// Why a long double addition failed.
+#[derive(Debug, PartialEq)]
+pub enum FloatError {
+    /// An operand is not a valid float ("ERR value is not a valid float").
+    NotFloat,
+    /// The sum is NaN or infinite ("ERR increment would produce NaN or Infinity").
+    NanOrInf,
+}
+
+/// `value + incr` in C's long double, formatted as Redis's INCRBYFLOAT replies.
+pub fn long_double_add(value: &[u8], incr: &[u8]) -> Result<Vec<u8>, FloatError> {
+    let mut out = vec![0u8; 5 * 1024 + 64];
+    // SAFETY: pointers and lengths of live buffers; the C side writes at most `out.len()` bytes.
+    let n =
+        unsafe { shardis_ld_add(value.as_ptr(), value.len(), incr.as_ptr(), incr.len(), out.as_mut_ptr(), out.len()) };
+    match n {
+        -1 => Err(FloatError::NotFloat),
+        n if n < 0 => Err(FloatError::NanOrInf),
+        n => {
+            out.truncate(n as usize);
+            Ok(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod float_tests {
+    use super::*;
+
+    #[test]
+    fn long_double_like_redis() {
+        let add = |a: &str, b: &str| String::from_utf8(long_double_add(a.as_bytes(), b.as_bytes()).unwrap()).unwrap();
+        // Replies of Redis 7.0.15.
+        assert_eq!(add("10.5", "0.1"), "10.6");
+        assert_eq!(add("3000", "1.1"), "3001.10000000000000009");
+        assert_eq!(add("5.0e3", "2.0e2"), "5200");
+        assert_eq!(add("1", "-0.9"), "0.1");
+        assert_eq!(add("10", "1e20"), "100000000000000000008");
+        assert_eq!(add("-1", "1"), "0");
+        assert_eq!(long_double_add(b"1", b"x"), Err(FloatError::NotFloat));
+        assert_eq!(long_double_add(b" 1", b"1"), Err(FloatError::NotFloat));
+        assert_eq!(long_double_add(b"1", b"inf"), Err(FloatError::NanOrInf));
+        assert_eq!(long_double_add(b"1", b"1e5000"), Err(FloatError::NotFloat));
+    }
+}

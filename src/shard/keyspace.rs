@@ -1,0 +1,64 @@
+//! Key access for command handlers: lazy expiry, keyspace hits and misses.
+//!
+//! Every read or write of a key goes through here, so a key whose deadline has passed is never
+//! seen: it is removed on first touch (and counted in `expired_keys`), and the shard's active
+//! cycle removes the ones nobody touches. A key is expired when now > its deadline, as in Redis.
+
+use super::Core;
+use crate::store::value::Value;
+
+/// Is a key with this deadline (0: none) expired at `now`?
+#[inline]
+pub fn expired(deadline: u64, now: u64) -> bool {
+    deadline != 0 && now > deadline
+}
+
+impl Core {
+    /// The live value of `key` and its deadline; an expired key is removed and reported absent.
+    pub fn live(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
+        let now = self.now_ms;
+        let table: *mut super::Db = &mut self.dbs[db];
+        // SAFETY: `table` points into `self.dbs`, which outlives this call; the mutable borrow
+        // taken by `get_mut` is either returned or ended before `remove` runs (the conditional
+        // return that today's borrow checker cannot see through).
+        match unsafe { (*table).get_mut(key) } {
+            Some((value, deadline)) if !expired(deadline, now) => return Some((value, deadline)),
+            Some(_) => {}
+            None => return None,
+        }
+        unsafe { (*table).remove(key) };
+        self.stats.expired_keys += 1;
+        None
+    }
+
+    /// Like [`Core::live`], counting a keyspace hit or miss (commands that read a value).
+    pub fn read(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
+        let hit = self.live(db, key).is_some();
+        if hit {
+            self.stats.keyspace_hits += 1;
+        } else {
+            self.stats.keyspace_misses += 1;
+        }
+        self.live(db, key)
+    }
+
+    pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
+        self.live(db, key).is_some()
+    }
+
+    /// Sets `key`, replacing any value and deadline.
+    pub fn put(&mut self, db: usize, key: &[u8], value: Value, deadline: u64) {
+        self.dbs[db].insert(key, value, deadline);
+    }
+
+    /// Removes a live key; returns what it held.
+    pub fn del(&mut self, db: usize, key: &[u8]) -> Option<(Value, u64)> {
+        self.live(db, key)?;
+        self.dbs[db].remove(key)
+    }
+
+    /// Sets or clears (0) the deadline of a live key; false if there is no such key.
+    pub fn set_deadline(&mut self, db: usize, key: &[u8], deadline: u64) -> bool {
+        self.live(db, key).is_some() && self.dbs[db].set_expire(key, deadline)
+    }
+}

@@ -1,0 +1,118 @@
+//! Multi-shard commands are atomic and isolated: money moved between keys on different shards
+//! (MSET, RENAME) while readers MGET the set never shows a wrong total.
+
+mod common;
+use common::*;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+#[test]
+fn transfers_between_shards_never_show_a_wrong_total() {
+    let server = Proc::shardis(&[]);
+    let accounts: Vec<String> = (0..SHARDS).map(|s| key_on_shard("acct:", s, SHARDS)).collect();
+    let tokens: Vec<String> = (0..2).map(|s| key_on_shard("token:", s, SHARDS)).collect();
+    let mut con = server.client();
+    for a in &accounts {
+        let _: () = redis::cmd("SET").arg(a).arg(100).query(&mut con).unwrap();
+    }
+    let _: () = redis::cmd("SET").arg(&tokens[0]).arg("t").query(&mut con).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let reads = Arc::new(AtomicU64::new(0));
+    let mut threads = Vec::new();
+    // Two writers on disjoint pairs of accounts (each pair spans two shards).
+    for pair in [(0, 1), (2, 3)] {
+        let (a, b) = (accounts[pair.0].clone(), accounts[pair.1].clone());
+        let mut con = server.client();
+        let stop = stop.clone();
+        threads.push(std::thread::spawn(move || {
+            for i in 0..1500u64 {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let (va, vb): (i64, i64) = redis::cmd("MGET").arg(&a).arg(&b).query(&mut con).unwrap();
+                let amount = (i % 7) as i64 - 3;
+                let _: () =
+                    redis::cmd("MSET").arg(&a).arg(va - amount).arg(&b).arg(vb + amount).query(&mut con).unwrap();
+            }
+        }));
+    }
+    // A token renamed back and forth between two shards: exactly one of the names exists.
+    {
+        let (t0, t1) = (tokens[0].clone(), tokens[1].clone());
+        let mut con = server.client();
+        let stop = stop.clone();
+        threads.push(std::thread::spawn(move || {
+            for i in 0..1500 {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let (from, to) = if i % 2 == 0 { (&t0, &t1) } else { (&t1, &t0) };
+                let _: () = redis::cmd("RENAME").arg(from).arg(to).query(&mut con).unwrap();
+            }
+        }));
+    }
+    let mut readers = Vec::new();
+    for _ in 0..3 {
+        let accounts = accounts.clone();
+        let tokens = tokens.clone();
+        let mut con = server.client();
+        let (stop, reads) = (stop.clone(), reads.clone());
+        readers.push(std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let values: Vec<i64> = redis::cmd("MGET").arg(&accounts).query(&mut con).unwrap();
+                assert_eq!(values.iter().sum::<i64>(), 100 * SHARDS as i64, "torn read: {values:?}");
+                let n: i64 = redis::cmd("EXISTS").arg(&tokens).query(&mut con).unwrap();
+                assert_eq!(n, 1, "a RENAME was seen half done");
+                reads.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in threads {
+        t.join().unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        r.join().unwrap();
+    }
+    assert!(reads.load(Ordering::Relaxed) > 100, "readers ran concurrently with the writers");
+    let values: Vec<i64> = redis::cmd("MGET").arg(&accounts).query(&mut con).unwrap();
+    assert_eq!(values.iter().sum::<i64>(), 100 * SHARDS as i64);
+}
+
+#[test]
+fn flushall_does_not_split_a_transaction() {
+    let server = Proc::shardis(&[]);
+    let keys: Vec<String> = (0..SHARDS).map(|s| key_on_shard("pair:", s, SHARDS)).collect();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let keys = keys.clone();
+        let mut con = server.client();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut i = 0u64;
+            while !stop.load(Ordering::Relaxed) && i < 3000 {
+                let mut cmd = redis::cmd("MSET");
+                for k in &keys {
+                    cmd.arg(k).arg(i);
+                }
+                let _: () = cmd.query(&mut con).unwrap();
+                i += 1;
+            }
+        })
+    };
+    let mut con = server.client();
+    for _ in 0..200 {
+        let _: () = redis::cmd("FLUSHALL").query(&mut con).unwrap();
+        // Either every key of the last MSET is there or none is.
+        let n: i64 = redis::cmd("EXISTS").arg(&keys).query(&mut con).unwrap();
+        assert!(n == 0 || n == SHARDS as i64, "{n} of {SHARDS} keys survived a FLUSHALL");
+        let values: Vec<Option<u64>> = redis::cmd("MGET").arg(&keys).query(&mut con).unwrap();
+        let present: Vec<u64> = values.iter().flatten().copied().collect();
+        assert!(
+            present.is_empty() || (present.len() == SHARDS && present.iter().all(|v| *v == present[0])),
+            "{values:?}"
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+}
