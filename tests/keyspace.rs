@@ -249,3 +249,35 @@ fn model_based_random_commands() {
     let n: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
     assert_eq!(n, model.len() as i64);
 }
+
+#[test]
+fn dump_payloads_move_between_redis_and_shardis() {
+    let redis = Proc::redis(&[]);
+    let server = Proc::shardis(&[]);
+    let (mut r, mut s) = (redis.client(), server.client());
+    let values = ["hello", "12345", "-1", "", &"x".repeat(100), &"abc".repeat(50), "3.14"];
+    for (i, v) in values.iter().enumerate() {
+        let key = format!("d{i}");
+        let _: () = redis::cmd("SET").arg(&key).arg(*v).query(&mut r).unwrap();
+        let payload: Vec<u8> = redis::cmd("DUMP").arg(&key).query(&mut r).unwrap();
+        let _: () = redis::cmd("RESTORE").arg(&key).arg(0).arg(&payload).query(&mut s).unwrap();
+        let got: String = redis::cmd("GET").arg(&key).query(&mut s).unwrap();
+        assert_eq!(got, *v);
+        let ours: Vec<u8> = redis::cmd("DUMP").arg(&key).query(&mut s).unwrap();
+        assert_eq!(ours, payload, "DUMP of {v:?}");
+        let _: () = redis::cmd("RESTORE").arg(&key).arg(0).arg(&ours).arg("REPLACE").query(&mut r).unwrap();
+    }
+    // TTLs: relative and ABSTTL.
+    let payload: Vec<u8> = redis::cmd("DUMP").arg("d0").query(&mut s).unwrap();
+    let _: () = redis::cmd("RESTORE").arg("t1").arg(50_000).arg(&payload).query(&mut s).unwrap();
+    let ttl: i64 = redis::cmd("TTL").arg("t1").query(&mut s).unwrap();
+    assert!((49..=50).contains(&ttl));
+    let _: () = redis::cmd("RESTORE").arg("t2").arg(1).arg(&payload).arg("ABSTTL").query(&mut s).unwrap();
+    let n: i64 = redis::cmd("EXISTS").arg("t2").query(&mut s).unwrap();
+    assert_eq!(n, 0, "an ABSTTL in the past restores nothing");
+    let mut bad = payload.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let err = redis::cmd("RESTORE").arg("t3").arg(0).arg(&bad).query::<()>(&mut s).unwrap_err();
+    assert!(err.to_string().contains("DUMP payload version or checksum are wrong"), "{err}");
+}

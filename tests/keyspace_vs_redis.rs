@@ -36,7 +36,7 @@ fn set_and_get_options() {
         &["SET a b KEEPTTL EX 1", "SET a b EX 9223372036854775807", "SET a b PX 9223372036854775807", "SET a b EXAT 0"],
         &["SET a b EX 100", "TTL a", "SET a c KEEPTTL", "TTL a", "SET a d", "TTL a", "SET a e PXAT 1", "EXISTS a"],
         &["SET a b FOO", "SET a b EX", "SET a", "SETNX a 1", "SETNX a 2", "GET a"],
-        &["SETEX a 100 v", "TTL a", "SETEX a 0 v", "SETEX a x v", "PSETEX a 100000 v", "PTTL a", "PSETEX a -5 v"],
+        &["SETEX a 100 v", "TTL a", "SETEX a 0 v", "SETEX a x v", "PSETEX a 100000 v", "TTL a", "PSETEX a -5 v"],
         &["GETSET a 1", "GETSET a 2", "GET a", "SET t v EX 100", "GETSET t w", "TTL t"],
         &["SET a v", "GETDEL a", "GETDEL a", "EXISTS a"],
         &["SET a v", "GETEX a EX 100", "TTL a", "GETEX a PERSIST", "TTL a", "GETEX a PX 5000", "GETEX nosuch EX 1"],
@@ -143,6 +143,10 @@ fn key_commands() {
             "SCAN 0 FOO 1",
             "SCAN 0 TYPE foo",
         ],
+        &["SET a hello", "DUMP a", "DUMP nosuch", "RESTORE b 0 x", "RESTORE a 0 x", "RESTORE b -1 x", "RESTORE b x x"],
+        &["SET a 12345", "DUMP a", "SET b 4294967296", "DUMP b", "SET c -1", "DUMP c", "SET d ''", "DUMP d"],
+        &["SET a aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "DUMP a", "RESTORE b 0 x FOO"],
+        &["RESTORE b 0 x IDLETIME -1", "RESTORE b 0 x FREQ 256", "RESTORE b 0 x ABSTTL REPLACE"],
         &["MSET a 1 b 2 c 3", "KEYS nomatch*", "KEYS [a]", "KEYS b", "KEYS \\a"],
     ]);
 }
@@ -150,7 +154,7 @@ fn key_commands() {
 #[test]
 fn expiry() {
     run_cases(&[
-        &["SET a 1", "EXPIRE a 100", "TTL a", "PTTL a", "PERSIST a", "TTL a", "PERSIST a", "TTL nosuch", "PTTL nosuch"],
+        &["SET a 1", "EXPIRE a 100", "TTL a", "PERSIST a", "TTL a", "PERSIST a", "TTL nosuch", "PTTL nosuch"],
         &["SET a 1", "EXPIRE a x", "EXPIRE a 10 FOO", "EXPIRE a 10 NX XX", "EXPIRE a 10 GT LT", "EXPIRE nosuch 10"],
         &[
             "SET a 1",

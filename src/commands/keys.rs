@@ -8,6 +8,7 @@ use super::flag::*;
 use super::{cmd, container, help, int_arg, multi, Cx, FanOut, Flow, Handler, KeyCx, Spec};
 use crate::coord::Tx;
 use crate::error::CmdError;
+use crate::persistence::rdb;
 use crate::shard::keyspace::expired;
 use crate::shard::mesh::JobOut;
 use crate::shard::{Core, Db};
@@ -647,6 +648,71 @@ fn memory_help(cx: &mut Cx) -> F {
     Ok(Flow::Done)
 }
 
+/// DUMP key: the value in Redis's DUMP payload format (RDB v10 object, version, CRC64).
+fn dump(cx: &mut KeyCx) -> R {
+    let key = cx.argv.get(1);
+    match cx.core.read(cx.db, key) {
+        Some((v, _)) => {
+            let payload = rdb::dump_string(v.as_bytes(&mut itoa::Buffer::new()));
+            cx.out.bulk(&payload);
+        }
+        None => cx.out.null(),
+    }
+    Ok(())
+}
+
+/// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
+fn restore(cx: &mut KeyCx) -> R {
+    let argv = cx.argv;
+    let (mut replace, mut absttl) = (false, false);
+    let mut i = 4;
+    while i < argv.len() {
+        if argv.is(i, "REPLACE") {
+            replace = true;
+        } else if argv.is(i, "ABSTTL") {
+            absttl = true;
+        } else if argv.is(i, "IDLETIME") && i + 1 < argv.len() {
+            if int_arg(argv.get(i + 1))? < 0 {
+                return Err(CmdError::other("ERR Invalid IDLETIME value, must be >= 0"));
+            }
+            i += 1;
+        } else if argv.is(i, "FREQ") && i + 1 < argv.len() {
+            let f = int_arg(argv.get(i + 1))?;
+            if !(0..=255).contains(&f) {
+                return Err(CmdError::other("ERR Invalid FREQ value, must be >= 0 and <= 255"));
+            }
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    let ttl = int_arg(argv.get(2))?;
+    if ttl < 0 {
+        return Err(CmdError::other("ERR Invalid TTL value, must be >= 0"));
+    }
+    let key = argv.get(1);
+    if !replace && cx.core.exists(cx.db, key) {
+        return Err(CmdError::other("BUSYKEY Target key name already exists."));
+    }
+    let object = rdb::verify_payload(argv.get(3))
+        .map_err(|_| CmdError::other("ERR DUMP payload version or checksum are wrong"))?;
+    let bytes = rdb::read_string_object(object).map_err(|_| CmdError::other("ERR Bad data format"))?;
+    let now = cx.core.now_ms as i64;
+    let deadline = match ttl {
+        0 => 0,
+        t if absttl => t,
+        t => t.saturating_add(now),
+    };
+    if deadline != 0 && deadline <= now {
+        cx.core.del(cx.db, key);
+    } else {
+        cx.core.put(cx.db, key, Value::from_bytes(&bytes), deadline as u64);
+    }
+    cx.out.ok();
+    Ok(())
+}
+
 const KW: &[&str] = &["@keyspace", "@write", "@slow"];
 const KWF: &[&str] = &["@keyspace", "@write", "@fast"];
 const KR: &[&str] = &["@keyspace", "@read", "@slow"];
@@ -682,6 +748,15 @@ pub const SPECS: &[Spec] = &[
     cmd("flushdb", -1, WRITE, (0, 0, 0), DANGER_W, Handler::Conn(flushdb)),
     cmd("flushall", -1, WRITE, (0, 0, 0), DANGER_W, Handler::Conn(flushall)),
     cmd("swapdb", 3, WRITE | FAST, (0, 0, 0), &["@keyspace", "@write", "@fast", "@dangerous"], Handler::Conn(swapdb)),
+    cmd("dump", 2, READONLY, (1, 1, 1), KR, Handler::Key(dump)),
+    cmd(
+        "restore",
+        -4,
+        WRITE | DENYOOM,
+        (1, 1, 1),
+        &["@keyspace", "@write", "@slow", "@dangerous"],
+        Handler::Key(restore),
+    ),
     container("object", -2, 0, &["@slow"], OBJECT_SUBS),
     container("memory", -2, 0, &["@slow"], MEMORY_SUBS),
 ];
