@@ -34,14 +34,11 @@ fn reply_value(cx: &mut KeyCx, value: Option<&Value>) {
 
 /// GET key
 fn get(cx: &mut KeyCx) -> R {
-    let key = cx.argv.get(1);
-    let mut scratch = itoa::Buffer::new();
-    match read_string(cx, key)? {
-        Some((v, _)) => {
-            let bytes = v.as_bytes(&mut scratch).to_vec();
-            cx.out.bulk(&bytes);
-        }
-        None => cx.out.null(),
+    let KeyCx { core, db, argv, out } = cx;
+    match core.read(*db, argv.get(1)) {
+        Some((v, _)) if v.kind() != Kind::String => return Err(CmdError::WrongType),
+        Some((v, _)) => out.bulk(v.as_bytes(&mut itoa::Buffer::new())),
+        None => out.null(),
     }
     Ok(())
 }
@@ -138,11 +135,18 @@ fn store(cx: &mut KeyCx, key: &[u8], value: Value, ttl: Ttl, old: u64) {
 
 /// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]
 fn set(cx: &mut KeyCx) -> R {
-    let o = parse_set_opts(cx, 3, false)?;
     let (key, value) = (cx.argv.get(1), cx.argv.get(2));
-    let (old_value, old_ttl) = match cx.core.live(cx.db, key) {
-        Some((v, ttl)) => (Some(v.clone()), ttl),
-        None => (None, 0),
+    if cx.argv.len() == 3 {
+        // Plain SET: one insert, no lookup first.
+        cx.core.put(cx.db, key, Value::from_bytes(value), 0);
+        cx.out.ok();
+        return Ok(());
+    }
+    let o = parse_set_opts(cx, 3, false)?;
+    // The old value is copied only when GET asks for it.
+    let (found, old_value, old_ttl) = match cx.core.live(cx.db, key) {
+        Some((v, ttl)) => (true, o.get.then(|| v.clone()), ttl),
+        None => (false, None, 0),
     };
     if o.get {
         if old_value.as_ref().is_some_and(|v| v.kind() != Kind::String) {
@@ -150,7 +154,6 @@ fn set(cx: &mut KeyCx) -> R {
         }
         reply_value(cx, old_value.as_ref());
     }
-    let found = old_value.is_some();
     if (o.nx && found) || (o.xx && !found) {
         if !o.get {
             cx.out.null();

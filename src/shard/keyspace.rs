@@ -13,33 +13,38 @@ pub fn expired(deadline: u64, now: u64) -> bool {
     deadline != 0 && now > deadline
 }
 
+/// The live value of `key` in `db`: an expired key is removed (and counted) and reported absent.
+/// A free function over the two fields it needs, so callers can keep using the others.
+fn live_in<'a>(db: &'a mut super::Db, stats: &mut super::Stats, now: u64, key: &[u8]) -> Option<(&'a mut Value, u64)> {
+    let table: *mut super::Db = db;
+    // SAFETY: `table` is `db`, borrowed for 'a; the mutable borrow taken by `get_mut` is either
+    // returned or ended before `remove` runs (the conditional return that today's borrow
+    // checker cannot see through; Polonius accepts it).
+    match unsafe { (*table).get_mut(key) } {
+        Some((value, deadline)) if !expired(deadline, now) => return Some((value, deadline)),
+        Some(_) => {}
+        None => return None,
+    }
+    unsafe { (*table).remove(key) };
+    stats.expired_keys += 1;
+    None
+}
+
 impl Core {
     /// The live value of `key` and its deadline; an expired key is removed and reported absent.
     pub fn live(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
-        let now = self.now_ms;
-        let table: *mut super::Db = &mut self.dbs[db];
-        // SAFETY: `table` points into `self.dbs`, which outlives this call; the mutable borrow
-        // taken by `get_mut` is either returned or ended before `remove` runs (the conditional
-        // return that today's borrow checker cannot see through).
-        match unsafe { (*table).get_mut(key) } {
-            Some((value, deadline)) if !expired(deadline, now) => return Some((value, deadline)),
-            Some(_) => {}
-            None => return None,
-        }
-        unsafe { (*table).remove(key) };
-        self.stats.expired_keys += 1;
-        None
+        live_in(&mut self.dbs[db], &mut self.stats, self.now_ms, key)
     }
 
     /// Like [`Core::live`], counting a keyspace hit or miss (commands that read a value).
     pub fn read(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
-        let hit = self.live(db, key).is_some();
-        if hit {
+        let found = live_in(&mut self.dbs[db], &mut self.stats, self.now_ms, key);
+        if found.is_some() {
             self.stats.keyspace_hits += 1;
         } else {
             self.stats.keyspace_misses += 1;
         }
-        self.live(db, key)
+        found
     }
 
     pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {

@@ -209,8 +209,12 @@ impl Core {
     }
 
     /// The shard that owns `key`.
+    #[inline]
     pub fn owner(&self, key: &[u8]) -> usize {
-        route::key_shard(key, self.shards())
+        match self.shards() {
+            1 => 0,
+            n => route::key_shard(key, n),
+        }
     }
 
     /// Whether a command that took `micros` belongs in the slow log.
