@@ -116,3 +116,27 @@ fn flushall_does_not_split_a_transaction() {
     stop.store(true, Ordering::Relaxed);
     writer.join().unwrap();
 }
+
+#[test]
+fn a_client_leaving_mid_transaction_leaves_no_lock_behind() {
+    let server = Proc::shardis(&[]);
+    let keys: Vec<String> = (0..SHARDS).map(|s| key_on_shard("gone:", s, SHARDS)).collect();
+    let mut mset = vec![b"MSET".to_vec()];
+    for k in &keys {
+        mset.push(k.as_bytes().to_vec());
+        mset.push(b"v".to_vec());
+    }
+    let args: Vec<&[u8]> = mset.iter().map(|a| a.as_slice()).collect();
+    for _ in 0..200 {
+        let mut raw = server.raw();
+        raw.send(&encode(&args));
+        drop(raw);
+    }
+    // Every key is still readable and writable: nothing waits on a lock forever.
+    let mut con = server.client();
+    for k in &keys {
+        let _: () = redis::cmd("SET").arg(k).arg("after").query(&mut con).unwrap();
+    }
+    let values: Vec<String> = redis::cmd("MGET").arg(&keys).query(&mut con).unwrap();
+    assert!(values.iter().all(|v| v == "after"), "{values:?}");
+}

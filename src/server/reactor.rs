@@ -321,6 +321,11 @@ impl Reactor {
                 // SAFETY: plain syscall on our own fd.
                 unsafe { libc::shutdown(conn.fd, libc::SHUT_RDWR) };
                 self.core.conns.put(conn);
+            } else if conn.wait.is_some() {
+                // A command of this client is still running on other shards (it may hold
+                // transaction locks there): keep the slot until its last round is done, so
+                // the rounds still run and release what they hold. Its replies go nowhere.
+                self.core.conns.put(conn);
             } else {
                 self.free(conn);
             }

@@ -90,8 +90,11 @@ impl Proc {
         false
     }
 
+    /// A redis-crate connection; a reply that takes over 20 s fails the test instead of hanging it.
     pub fn client(&self) -> redis::Connection {
-        redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).unwrap().get_connection().unwrap()
+        let con = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).unwrap().get_connection().unwrap();
+        con.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        con
     }
 
     pub fn raw(&self) -> Raw {
