@@ -281,3 +281,23 @@ fn dump_payloads_move_between_redis_and_shardis() {
     let err = redis::cmd("RESTORE").arg("t3").arg(0).arg(&bad).query::<()>(&mut s).unwrap_err();
     assert!(err.to_string().contains("DUMP payload version or checksum are wrong"), "{err}");
 }
+
+#[test]
+fn unlink_frees_big_values_and_flushall_async_empties_every_shard() {
+    let server = Proc::shardis(&[]);
+    let mut con = server.client();
+    let big = vec![b'x'; 4 << 20];
+    for s in 0..SHARDS {
+        let k = key_on_shard("big:", s, SHARDS);
+        let _: () = redis::cmd("SET").arg(&k).arg(&big).query(&mut con).unwrap();
+    }
+    let keys: Vec<String> = (0..SHARDS).map(|s| key_on_shard("big:", s, SHARDS)).collect();
+    let n: i64 = redis::cmd("UNLINK").arg(&keys).arg("nosuch").query(&mut con).unwrap();
+    assert_eq!(n, SHARDS as i64);
+    for i in 0..1000 {
+        let _: () = redis::cmd("SET").arg(format!("f{i}")).arg(i).query(&mut con).unwrap();
+    }
+    let _: () = redis::cmd("FLUSHALL").arg("ASYNC").query(&mut con).unwrap();
+    let n: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
+    assert_eq!(n, 0);
+}

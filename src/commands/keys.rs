@@ -26,6 +26,24 @@ fn act_del(core: &mut Core, db: usize, key: &[u8]) -> bool {
     core.del(db, key).is_some()
 }
 
+/// Values at least this big are freed off the shard's thread by UNLINK (Redis's
+/// LAZYFREE_THRESHOLD counts elements; for a string the cost is its size).
+const LAZY_FREE_BYTES: usize = 1 << 20;
+
+/// UNLINK's delete: a big value is handed to a short-lived thread to free, so the shard never
+/// stalls on it.
+fn act_unlink(core: &mut Core, db: usize, key: &[u8]) -> bool {
+    match core.del(db, key) {
+        Some((value, _)) => {
+            if value.heap_bytes() >= LAZY_FREE_BYTES {
+                std::thread::spawn(move || drop(value));
+            }
+            true
+        }
+        None => false,
+    }
+}
+
 fn act_exists(core: &mut Core, db: usize, key: &[u8]) -> bool {
     core.exists(db, key)
 }
@@ -38,6 +56,14 @@ fn key_args(cx: &KeyCx) -> Vec<Vec<u8>> {
 fn del(cx: &mut KeyCx) -> R {
     let keys = key_args(cx);
     let n = count_keys(cx.core, cx.db, &keys, act_del);
+    cx.out.int(n);
+    Ok(())
+}
+
+/// UNLINK key [key ...] (all keys here)
+fn unlink(cx: &mut KeyCx) -> R {
+    let keys = key_args(cx);
+    let n = count_keys(cx.core, cx.db, &keys, act_unlink);
     cx.out.int(n);
     Ok(())
 }
@@ -75,6 +101,10 @@ fn count_spread(cx: &mut Cx, exclusive: bool, act: fn(&mut Core, usize, &[u8]) -
 
 fn del_spread(cx: &mut Cx) -> F {
     count_spread(cx, true, act_del)
+}
+
+fn unlink_spread(cx: &mut Cx) -> F {
+    count_spread(cx, true, act_unlink)
 }
 
 fn exists_spread(cx: &mut Cx) -> F {
@@ -733,7 +763,7 @@ const MEMORY_SUBS: &[Spec] = &[
 
 pub const SPECS: &[Spec] = &[
     multi("del", -2, WRITE, (1, -1, 1), KW, Handler::Key(del), del_spread),
-    multi("unlink", -2, WRITE | FAST, (1, -1, 1), KWF, Handler::Key(del), del_spread),
+    multi("unlink", -2, WRITE | FAST, (1, -1, 1), KWF, Handler::Key(unlink), unlink_spread),
     multi("exists", -2, READONLY | FAST, (1, -1, 1), KRF, Handler::Key(exists), exists_spread),
     multi("touch", -2, READONLY | FAST, (1, -1, 1), KRF, Handler::Key(exists), exists_spread),
     cmd("type", 2, READONLY | FAST, (1, 1, 1), KRF, Handler::Key(type_cmd)),
