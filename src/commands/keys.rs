@@ -517,7 +517,7 @@ fn dbsize(cx: &mut Cx) -> F {
 /// UNLINK-style lazy freeing), so the shard does not stall freeing millions of values.
 fn empty(core: &mut Core, dbs: &[usize], lazy: bool) {
     for &db in dbs {
-        let old = std::mem::replace(&mut core.dbs[db], Db::new());
+        let old = std::mem::take(&mut core.dbs[db]);
         if lazy && old.len() > 64 {
             std::thread::spawn(move || drop(old));
         }
