@@ -11,7 +11,7 @@ use crate::error::CmdError;
 use crate::persistence::rdb;
 use crate::shard::keyspace::expired;
 use crate::shard::mesh::JobOut;
-use crate::shard::{Core, Db};
+use crate::shard::Core;
 use crate::store::value::Value;
 
 type R = Result<(), CmdError>;
