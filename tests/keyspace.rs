@@ -301,3 +301,30 @@ fn unlink_frees_big_values_and_flushall_async_empties_every_shard() {
     let n: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
     assert_eq!(n, 0);
 }
+
+#[test]
+fn object_idletime_tracks_access_and_respects_no_touch() {
+    let server = Proc::shardis(&[]);
+    let mut con = server.client();
+    let _: () = redis::cmd("SET").arg("idle").arg("v").query(&mut con).unwrap();
+    let _: () = redis::cmd("SET").arg("idle2").arg("v").query(&mut con).unwrap();
+    std::thread::sleep(Duration::from_millis(2100));
+    // OBJECT, TYPE and TTL do not count as accesses.
+    let _: String = redis::cmd("TYPE").arg("idle").query(&mut con).unwrap();
+    let idle: i64 = redis::cmd("OBJECT").arg("IDLETIME").arg("idle").query(&mut con).unwrap();
+    assert!((1..=3).contains(&idle), "{idle}");
+    // A NO-TOUCH client reads without touching; TOUCH always touches.
+    let mut quiet = server.client();
+    let _: () = redis::cmd("CLIENT").arg("NO-TOUCH").arg("ON").query(&mut quiet).unwrap();
+    let _: String = redis::cmd("GET").arg("idle").query(&mut quiet).unwrap();
+    let idle: i64 = redis::cmd("OBJECT").arg("IDLETIME").arg("idle").query(&mut con).unwrap();
+    assert!(idle >= 1, "{idle}");
+    let _: i64 = redis::cmd("TOUCH").arg("idle2").query(&mut quiet).unwrap();
+    let idle: i64 = redis::cmd("OBJECT").arg("IDLETIME").arg("idle2").query(&mut con).unwrap();
+    assert_eq!(idle, 0);
+    let _: String = redis::cmd("GET").arg("idle").query(&mut con).unwrap();
+    let idle: i64 = redis::cmd("OBJECT").arg("IDLETIME").arg("idle").query(&mut con).unwrap();
+    assert_eq!(idle, 0);
+    let none: Option<i64> = redis::cmd("OBJECT").arg("IDLETIME").arg("nosuch").query(&mut con).unwrap();
+    assert_eq!(none, None);
+}

@@ -90,7 +90,7 @@ fn pexpireat(cx: &mut KeyCx) -> R {
 fn ttl_generic(cx: &mut KeyCx, ms: bool, absolute: bool) -> R {
     let key = cx.argv.get(1);
     let now = cx.core.now_ms;
-    let reply = match cx.core.live(cx.db, key) {
+    let reply = match cx.core.peek(cx.db, key) {
         None => -2,
         Some((_, 0)) => -1,
         Some((_, deadline)) if absolute => {

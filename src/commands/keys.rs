@@ -48,6 +48,10 @@ fn act_exists(core: &mut Core, db: usize, key: &[u8]) -> bool {
     core.exists(db, key)
 }
 
+fn act_touch(core: &mut Core, db: usize, key: &[u8]) -> bool {
+    core.touch(db, key)
+}
+
 fn key_args(cx: &KeyCx) -> Vec<Vec<u8>> {
     cx.argv.iter().skip(1).map(|k| k.to_vec()).collect()
 }
@@ -58,6 +62,18 @@ fn del(cx: &mut KeyCx) -> R {
     let n = count_keys(cx.core, cx.db, &keys, act_del);
     cx.out.int(n);
     Ok(())
+}
+
+/// TOUCH key [key ...] (all keys here)
+fn touch(cx: &mut KeyCx) -> R {
+    let keys = key_args(cx);
+    let n = count_keys(cx.core, cx.db, &keys, act_touch);
+    cx.out.int(n);
+    Ok(())
+}
+
+fn touch_spread(cx: &mut Cx) -> F {
+    count_spread(cx, false, act_touch)
 }
 
 /// UNLINK key [key ...] (all keys here)
@@ -114,7 +130,7 @@ fn exists_spread(cx: &mut Cx) -> F {
 /// TYPE key
 fn type_cmd(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(1);
-    match cx.core.live(cx.db, key) {
+    match cx.core.peek(cx.db, key) {
         Some((v, _)) => {
             let name = v.kind().name();
             cx.out.simple(name.as_bytes());
@@ -582,7 +598,7 @@ fn swapdb(cx: &mut Cx) -> F {
 /// OBJECT ENCODING key
 fn object_encoding(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(2);
-    match cx.core.live(cx.db, key) {
+    match cx.core.peek(cx.db, key) {
         Some((v, _)) => {
             let enc = v.encoding();
             cx.out.bulk(enc.as_bytes());
@@ -597,8 +613,10 @@ fn object_encoding(cx: &mut KeyCx) -> R {
 fn object_refcount(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(2);
     let shared_ints = cx.core.config.maxmemory == 0 || !cx.core.config.maxmemory_policy.name().contains("l");
-    match cx.core.live(cx.db, key) {
-        Some((Value::Int(n), _)) if shared_ints && (0..10000).contains(n) => cx.out.int(i32::MAX as i64),
+    match cx.core.peek(cx.db, key) {
+        Some((v, _)) if shared_ints && v.stored_int().is_some_and(|n| (0..10000).contains(&n)) => {
+            cx.out.int(i32::MAX as i64)
+        }
         Some(_) => cx.out.int(1),
         None => cx.out.null(),
     }
@@ -614,8 +632,29 @@ fn object_freq(cx: &mut KeyCx) -> R {
         ));
     }
     let key = cx.argv.get(2);
-    match cx.core.live(cx.db, key) {
+    match cx.core.peek(cx.db, key) {
         Some(_) => cx.out.int(0),
+        None => cx.out.null(),
+    }
+    Ok(())
+}
+
+/// OBJECT IDLETIME key: seconds since the key was last read or written (not with an LFU policy,
+/// as in Redis).
+fn object_idletime(cx: &mut KeyCx) -> R {
+    if cx.core.config.maxmemory_policy.name().contains("lfu") {
+        return Err(CmdError::other(
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching \
+             between policies at runtime LRU and LFU data will take some time to adjust.",
+        ));
+    }
+    let key = cx.argv.get(2);
+    let clock = cx.core.lru_clock();
+    match cx.core.peek(cx.db, key) {
+        Some((v, _)) => {
+            let idle = v.idle_secs(clock) as i64;
+            cx.out.int(idle);
+        }
         None => cx.out.null(),
     }
     Ok(())
@@ -752,6 +791,7 @@ const DANGER_W: &[&str] = &["@keyspace", "@write", "@slow", "@dangerous"];
 const OBJECT_SUBS: &[Spec] = &[
     cmd("encoding", 3, READONLY, (2, 2, 1), KR, Handler::Key(object_encoding)),
     cmd("freq", 3, READONLY, (2, 2, 1), KR, Handler::Key(object_freq)),
+    cmd("idletime", 3, READONLY, (2, 2, 1), KR, Handler::Key(object_idletime)),
     cmd("refcount", 3, READONLY, (2, 2, 1), KR, Handler::Key(object_refcount)),
     cmd("help", 2, LOADING | STALE, (0, 0, 0), &["@keyspace", "@slow"], Handler::Conn(object_help)),
 ];
@@ -765,7 +805,7 @@ pub const SPECS: &[Spec] = &[
     multi("del", -2, WRITE, (1, -1, 1), KW, Handler::Key(del), del_spread),
     multi("unlink", -2, WRITE | FAST, (1, -1, 1), KWF, Handler::Key(unlink), unlink_spread),
     multi("exists", -2, READONLY | FAST, (1, -1, 1), KRF, Handler::Key(exists), exists_spread),
-    multi("touch", -2, READONLY | FAST, (1, -1, 1), KRF, Handler::Key(exists), exists_spread),
+    multi("touch", -2, READONLY | FAST, (1, -1, 1), KRF, Handler::Key(touch), touch_spread),
     cmd("type", 2, READONLY | FAST, (1, 1, 1), KRF, Handler::Key(type_cmd)),
     multi("rename", 3, WRITE, (1, 2, 1), KW, Handler::Key(rename), rename_spread),
     multi("renamenx", 3, WRITE | FAST, (1, 2, 1), KWF, Handler::Key(renamenx), renamenx_spread),

@@ -437,7 +437,7 @@ fn incr_by(cx: &mut KeyCx, by: i64) -> R {
         None => (0, 0),
     };
     let new = current.checked_add(by).ok_or_else(|| CmdError::other("ERR increment or decrement would overflow"))?;
-    cx.core.put(cx.db, key, Value::Int(new), ttl);
+    cx.core.put(cx.db, key, Value::int(new), ttl);
     cx.out.int(new);
     Ok(())
 }
@@ -593,7 +593,7 @@ fn setrange(cx: &mut KeyCx) -> R {
             let mut buf = vec![0u8; offset + patch.len()];
             buf[offset..].copy_from_slice(patch);
             let len = buf.len() as i64;
-            cx.core.put(cx.db, key, Value::Raw(Box::new(buf)), 0);
+            cx.core.put(cx.db, key, Value::raw(buf), 0);
             cx.out.int(len);
             Ok(())
         }

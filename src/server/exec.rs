@@ -33,6 +33,7 @@ impl Open {
             resp3: conn.resp3(),
             peer: conn.peer.clone(),
             name: conn.name.clone(),
+            no_touch: conn.no_touch,
         };
         Open { shard, batch }
     }
@@ -273,6 +274,7 @@ fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread
     conn.last_cmd = leak_name(id);
     let start = clock::ticks();
     let before = conn.out.buf.len();
+    core.no_touch = conn.no_touch;
     let result = match entry.spec.handler {
         _ if spread => (entry.spec.spread.expect("routed as Spread"))(&mut Cx { core, conn, argv }),
         Handler::Conn(f) => f(&mut Cx { core, conn, argv }),
@@ -283,6 +285,7 @@ fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread
         Handler::Container(Some(bare)) => bare(&mut Cx { core, conn, argv }),
         Handler::Container(None) => Ok(Flow::Done),
     };
+    core.no_touch = false;
     let flow = match result {
         Ok(flow) => flow,
         Err(e) => {
@@ -361,6 +364,7 @@ fn keys_blocked(core: &Core, db: usize, spec: &crate::commands::Spec, argv: &Arg
 /// Runs a shipped batch on its owner; returns the encoded replies.
 pub fn run_batch(core: &mut Core, batch: &Batch) -> Vec<u8> {
     let mut out = Out::new(batch.resp3);
+    core.no_touch = batch.no_touch;
     for &(id, first, end) in &batch.cmds {
         let argv = Argv::new(&batch.data, &batch.ranges[first as usize..end as usize]);
         let Handler::Key(f) = registry().entries[id].spec.handler else { continue };
@@ -375,6 +379,7 @@ pub fn run_batch(core: &mut Core, batch: &Batch) -> Vec<u8> {
             core.slowlog_push(micros, argv.to_vec(), &batch.peer, &batch.name);
         }
     }
+    core.no_touch = false;
     out.buf
 }
 

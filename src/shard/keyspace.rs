@@ -15,13 +15,24 @@ pub fn expired(deadline: u64, now: u64) -> bool {
 
 /// The live value of `key` in `db`: an expired key is removed (and counted) and reported absent.
 /// A free function over the two fields it needs, so callers can keep using the others.
-fn live_in<'a>(db: &'a mut super::Db, stats: &mut super::Stats, now: u64, key: &[u8]) -> Option<(&'a mut Value, u64)> {
+fn live_in<'a>(
+    db: &'a mut super::Db,
+    stats: &mut super::Stats,
+    now: u64,
+    touch: Option<u32>,
+    key: &[u8],
+) -> Option<(&'a mut Value, u64)> {
     let table: *mut super::Db = db;
     // SAFETY: `table` is `db`, borrowed for 'a; the mutable borrow taken by `get_mut` is either
     // returned or ended before `remove` runs (the conditional return that today's borrow
     // checker cannot see through; Polonius accepts it).
     match unsafe { (*table).get_mut(key) } {
-        Some((value, deadline)) if !expired(deadline, now) => return Some((value, deadline)),
+        Some((value, deadline)) if !expired(deadline, now) => {
+            if let Some(clock) = touch {
+                value.touch(clock);
+            }
+            return Some((value, deadline));
+        }
         Some(_) => {}
         None => return None,
     }
@@ -32,13 +43,32 @@ fn live_in<'a>(db: &'a mut super::Db, stats: &mut super::Stats, now: u64, key: &
 
 impl Core {
     /// The live value of `key` and its deadline; an expired key is removed and reported absent.
+    /// Counts as an access (OBJECT IDLETIME) unless the client asked for CLIENT NO-TOUCH.
     pub fn live(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
-        live_in(&mut self.dbs[db], &mut self.stats, self.now_ms, key)
+        let touch = (!self.no_touch).then_some(self.lru_clock());
+        live_in(&mut self.dbs[db], &mut self.stats, self.now_ms, touch, key)
+    }
+
+    /// Like [`Core::live`] but never an access: TYPE, TTL, EXISTS, OBJECT look without touching.
+    pub fn peek(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
+        live_in(&mut self.dbs[db], &mut self.stats, self.now_ms, None, key)
+    }
+
+    /// Like [`Core::live`], always an access (TOUCH, whatever CLIENT NO-TOUCH says).
+    pub fn touch(&mut self, db: usize, key: &[u8]) -> bool {
+        let clock = self.lru_clock();
+        live_in(&mut self.dbs[db], &mut self.stats, self.now_ms, Some(clock), key).is_some()
+    }
+
+    /// The access clock: seconds, from the time of this pass of the event loop.
+    pub fn lru_clock(&self) -> u32 {
+        (self.now_ms / 1000) as u32
     }
 
     /// Like [`Core::live`], counting a keyspace hit or miss (commands that read a value).
     pub fn read(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
-        let found = live_in(&mut self.dbs[db], &mut self.stats, self.now_ms, key);
+        let touch = (!self.no_touch).then_some(self.lru_clock());
+        let found = live_in(&mut self.dbs[db], &mut self.stats, self.now_ms, touch, key);
         if found.is_some() {
             self.stats.keyspace_hits += 1;
         } else {
@@ -48,11 +78,12 @@ impl Core {
     }
 
     pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
-        self.live(db, key).is_some()
+        self.peek(db, key).is_some()
     }
 
-    /// Sets `key`, replacing any value and deadline.
-    pub fn put(&mut self, db: usize, key: &[u8], value: Value, deadline: u64) {
+    /// Sets `key`, replacing any value and deadline; the new value counts as just accessed.
+    pub fn put(&mut self, db: usize, key: &[u8], mut value: Value, deadline: u64) {
+        value.touch(self.lru_clock());
         self.dbs[db].insert(key, value, deadline);
     }
 

@@ -53,6 +53,8 @@ pub struct Batch {
     pub resp3: bool,
     pub peer: String,
     pub name: String,
+    /// From a CLIENT NO-TOUCH client.
+    pub no_touch: bool,
 }
 
 /// One shard's inbox.

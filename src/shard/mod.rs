@@ -178,6 +178,8 @@ pub struct Core {
     /// Milliseconds since the Unix epoch, read once per pass of the event loop: the time every
     /// command of that pass sees (expiry, TTLs).
     pub now_ms: u64,
+    /// The command now running comes from a CLIENT NO-TOUCH client: reads are not accesses.
+    pub no_touch: bool,
 }
 
 impl Core {
@@ -201,6 +203,7 @@ impl Core {
             held_batches: std::collections::VecDeque::new(),
             reply_to: None,
             now_ms: now_ms(),
+            no_touch: false,
         }
     }
 

@@ -1,26 +1,77 @@
 //! Values as the keyspace stores them, in compact encodings.
 //!
 //! A string is kept the way it is cheapest: an integer as an `i64` (Redis's "int" encoding),
-//! up to 22 bytes inline in the value itself ("embstr": no allocation at all), longer ones in one
-//! exact-size heap block, and strings that APPEND/SETRANGE modify in a growable buffer ("raw"),
-//! so repeated appends are amortised O(1) a byte. `Value` is 24 bytes.
+//! up to 14 bytes inline in the value itself (no allocation at all), longer ones in one
+//! exact-size heap block (a thin pointer and a 32-bit length), and strings that APPEND/SETRANGE
+//! modify in a growable buffer ("raw"), so repeated appends are amortised O(1) a byte.
+//!
+//! Every value also carries its access clock (seconds, for OBJECT IDLETIME and LRU eviction).
+//! `Value` is 24 bytes: a 16-byte representation plus the clock and 4 spare bytes.
 //! OBJECT ENCODING reports what Redis 7.0 would for the same history.
 
+use std::ptr::NonNull;
+
 /// Longest string kept inside the value.
-pub const INLINE_MAX: usize = 22;
+pub const INLINE_MAX: usize = 14;
 /// Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: longer strings are "raw" even when fresh.
 const EMBSTR_MAX: usize = 44;
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub struct Value {
+    repr: Repr,
+    /// Last access, in seconds of the shard's clock ([`Value::touch`]).
+    lru: u32,
+}
+
+enum Repr {
     /// A string that is the canonical decimal form of this integer.
     Int(i64),
     /// A short string, stored in place.
     Inline { len: u8, bytes: [u8; INLINE_MAX] },
-    /// A string set as a whole (SET, MSET...), exactly sized.
-    Heap(Box<[u8]>),
-    /// A string modified in place (APPEND, SETRANGE): room to grow.
+    /// A string set as a whole (SET, MSET...), in one exact-size block we own.
+    Heap { len: u32, ptr: NonNull<u8> },
+    /// A string modified in place (APPEND, SETRANGE), or too long for a 32-bit length.
+    /// Boxed so that this variant stays 8 bytes and `Repr` 16.
+    #[allow(clippy::box_collection)]
     Raw(Box<Vec<u8>>),
+}
+
+// SAFETY: `Heap` owns its block exclusively (like a Box<[u8]>); nothing else points to it.
+unsafe impl Send for Repr {}
+unsafe impl Sync for Repr {}
+
+impl Drop for Repr {
+    fn drop(&mut self) {
+        if let Repr::Heap { len, ptr } = *self {
+            // SAFETY: allocated in `Value::string` as a Box<[u8]> of exactly `len` bytes.
+            unsafe { drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr.as_ptr(), len as usize))) };
+        }
+    }
+}
+
+impl Clone for Value {
+    fn clone(&self) -> Self {
+        let repr = match &self.repr {
+            Repr::Int(n) => Repr::Int(*n),
+            Repr::Inline { len, bytes } => Repr::Inline { len: *len, bytes: *bytes },
+            Repr::Heap { .. } => return Value { lru: self.lru, ..Value::string(self.heap_slice()) },
+            Repr::Raw(v) => Repr::Raw(v.clone()),
+        };
+        Value { repr, lru: self.lru }
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        let (mut a, mut b) = (itoa::Buffer::new(), itoa::Buffer::new());
+        self.as_bytes(&mut a) == other.as_bytes(&mut b)
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut scratch = itoa::Buffer::new();
+        write!(f, "Value({:?}, {})", String::from_utf8_lossy(self.as_bytes(&mut scratch)), self.encoding())
+    }
 }
 
 /// The type names TYPE and SCAN TYPE use.
@@ -43,20 +94,43 @@ impl Value {
     pub fn from_bytes(bytes: &[u8]) -> Value {
         if bytes.len() <= 20 {
             if let Some(n) = crate::protocol::string2ll(bytes) {
-                return Value::Int(n);
+                return Value::int(n);
             }
         }
         Self::string(bytes)
     }
 
+    /// An integer value.
+    pub fn int(n: i64) -> Value {
+        Value { repr: Repr::Int(n), lru: 0 }
+    }
+
     /// A string value kept as bytes even if it looks like an integer.
     pub fn string(bytes: &[u8]) -> Value {
-        if bytes.len() <= INLINE_MAX {
+        let repr = if bytes.len() <= INLINE_MAX {
             let mut inline = [0u8; INLINE_MAX];
             inline[..bytes.len()].copy_from_slice(bytes);
-            Value::Inline { len: bytes.len() as u8, bytes: inline }
+            Repr::Inline { len: bytes.len() as u8, bytes: inline }
+        } else if let Ok(len) = u32::try_from(bytes.len()) {
+            let boxed: Box<[u8]> = bytes.into();
+            let ptr = NonNull::new(Box::into_raw(boxed) as *mut u8).expect("Box is non-null");
+            Repr::Heap { len, ptr }
         } else {
-            Value::Heap(bytes.into())
+            Repr::Raw(Box::new(bytes.to_vec()))
+        };
+        Value { repr, lru: 0 }
+    }
+
+    /// A string that will be modified in place (SETRANGE on a new key).
+    pub fn raw(bytes: Vec<u8>) -> Value {
+        Value { repr: Repr::Raw(Box::new(bytes)), lru: 0 }
+    }
+
+    fn heap_slice(&self) -> &[u8] {
+        match self.repr {
+            // SAFETY: the block holds exactly `len` initialised bytes and lives as long as self.
+            Repr::Heap { len, ptr } => unsafe { std::slice::from_raw_parts(ptr.as_ptr(), len as usize) },
+            _ => &[],
         }
     }
 
@@ -64,33 +138,41 @@ impl Value {
         Kind::String
     }
 
+    /// The integer, if the value is stored as one.
+    pub fn stored_int(&self) -> Option<i64> {
+        match self.repr {
+            Repr::Int(n) => Some(n),
+            _ => None,
+        }
+    }
+
     /// The string's bytes; integers are formatted into `scratch`.
     pub fn as_bytes<'a>(&'a self, scratch: &'a mut itoa::Buffer) -> &'a [u8] {
-        match self {
-            Value::Int(n) => scratch.format(*n).as_bytes(),
-            Value::Inline { len, bytes } => &bytes[..*len as usize],
-            Value::Heap(b) => b,
-            Value::Raw(v) => v,
+        match &self.repr {
+            Repr::Int(n) => scratch.format(*n).as_bytes(),
+            Repr::Inline { len, bytes } => &bytes[..*len as usize],
+            Repr::Heap { .. } => self.heap_slice(),
+            Repr::Raw(v) => v,
         }
     }
 
     /// The string's length in bytes (STRLEN).
     pub fn str_len(&self) -> usize {
-        match self {
-            Value::Int(n) => itoa::Buffer::new().format(*n).len(),
-            Value::Inline { len, .. } => *len as usize,
-            Value::Heap(b) => b.len(),
-            Value::Raw(v) => v.len(),
+        match &self.repr {
+            Repr::Int(n) => itoa::Buffer::new().format(*n).len(),
+            Repr::Inline { len, .. } => *len as usize,
+            Repr::Heap { len, .. } => *len as usize,
+            Repr::Raw(v) => v.len(),
         }
     }
 
     /// The value as an integer, if it is one in canonical form (INCR and friends).
     pub fn as_int(&self) -> Option<i64> {
-        match self {
-            Value::Int(n) => Some(*n),
-            other => {
+        match self.repr {
+            Repr::Int(n) => Some(n),
+            _ => {
                 let mut scratch = itoa::Buffer::new();
-                let bytes = other.as_bytes(&mut scratch);
+                let bytes = self.as_bytes(&mut scratch);
                 if bytes.len() <= 20 {
                     crate::protocol::string2ll(bytes)
                 } else {
@@ -102,34 +184,45 @@ impl Value {
 
     /// A growable buffer for in-place edits (APPEND, SETRANGE); the value becomes "raw".
     pub fn make_raw(&mut self) -> &mut Vec<u8> {
-        if !matches!(self, Value::Raw(_)) {
+        if !matches!(self.repr, Repr::Raw(_)) {
             let mut scratch = itoa::Buffer::new();
             let bytes = self.as_bytes(&mut scratch).to_vec();
-            *self = Value::Raw(Box::new(bytes));
+            self.repr = Repr::Raw(Box::new(bytes));
         }
-        match self {
-            Value::Raw(v) => v,
+        match &mut self.repr {
+            Repr::Raw(v) => v,
             _ => unreachable!("just made raw"),
         }
     }
 
     /// OBJECT ENCODING, as Redis 7.0 names it.
     pub fn encoding(&self) -> &'static str {
-        match self {
-            Value::Int(_) => "int",
-            Value::Inline { .. } => "embstr",
-            Value::Heap(b) if b.len() <= EMBSTR_MAX => "embstr",
-            Value::Heap(_) | Value::Raw(_) => "raw",
+        match &self.repr {
+            Repr::Int(_) => "int",
+            Repr::Inline { .. } => "embstr",
+            Repr::Heap { len, .. } if *len as usize <= EMBSTR_MAX => "embstr",
+            Repr::Heap { .. } | Repr::Raw(_) => "raw",
         }
     }
 
     /// Bytes this value owns outside itself (MEMORY USAGE, memory accounting).
     pub fn heap_bytes(&self) -> usize {
-        match self {
-            Value::Int(_) | Value::Inline { .. } => 0,
-            Value::Heap(b) => b.len(),
-            Value::Raw(v) => std::mem::size_of::<Vec<u8>>() + v.capacity(),
+        match &self.repr {
+            Repr::Int(_) | Repr::Inline { .. } => 0,
+            Repr::Heap { len, .. } => *len as usize,
+            Repr::Raw(v) => std::mem::size_of::<Vec<u8>>() + v.capacity(),
         }
+    }
+
+    /// Records an access at `now_s` (seconds).
+    #[inline]
+    pub fn touch(&mut self, now_s: u32) {
+        self.lru = now_s;
+    }
+
+    /// Seconds since the last access (OBJECT IDLETIME).
+    pub fn idle_secs(&self, now_s: u32) -> u32 {
+        now_s.saturating_sub(self.lru)
     }
 }
 
@@ -139,6 +232,7 @@ mod tests {
 
     #[test]
     fn size() {
+        assert_eq!(std::mem::size_of::<Repr>(), 16);
         assert_eq!(std::mem::size_of::<Value>(), 24);
     }
 
@@ -148,6 +242,7 @@ mod tests {
         assert_eq!(Value::from_bytes(b"-9223372036854775808").encoding(), "int");
         assert_eq!(Value::from_bytes(b"012").encoding(), "embstr");
         assert_eq!(Value::from_bytes(b"hello").encoding(), "embstr");
+        assert_eq!(Value::from_bytes(&[b'a'; 30]).encoding(), "embstr");
         assert_eq!(Value::from_bytes(&[b'a'; 44]).encoding(), "embstr");
         assert_eq!(Value::from_bytes(&[b'a'; 45]).encoding(), "raw");
         let mut v = Value::from_bytes(b"ab");
@@ -159,15 +254,27 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for bytes in [&b""[..], b"0", b"-1", b"9223372036854775808", b"x", &[7u8; 22], &[9u8; 23], &[1u8; 100]] {
+        for bytes in [&b""[..], b"0", b"-1", b"9223372036854775808", b"x", &[7u8; 14], &[9u8; 15], &[1u8; 100]] {
             let v = Value::from_bytes(bytes);
             let mut s = itoa::Buffer::new();
             assert_eq!(v.as_bytes(&mut s), bytes);
             assert_eq!(v.str_len(), bytes.len());
+            let c = v.clone();
+            assert_eq!(c, v);
+            drop(v);
+            assert_eq!(c.as_bytes(&mut s), bytes);
         }
         assert_eq!(Value::from_bytes(b"42").as_int(), Some(42));
         assert_eq!(Value::string(b"42").as_int(), Some(42));
         assert_eq!(Value::from_bytes(b"4.2").as_int(), None);
+    }
+
+    #[test]
+    fn idle_time() {
+        let mut v = Value::string(b"x");
+        v.touch(100);
+        assert_eq!(v.idle_secs(130), 30);
+        assert_eq!(v.idle_secs(50), 0);
     }
 }
 
