@@ -31,6 +31,7 @@
 //! - [`commands`]: one file per command family, each ending with its spec table.
 //! - [`coord`]: commands that span shards: intent locks and transactions.
 //! - [`store`]: value types and the keyspace table; no I/O.
+//! - [`persistence`]: the RDB format (DUMP/RESTORE payloads today, snapshots next).
 //! - [`error`]: command errors and their exact Redis texts.
 //! - [`log`]: Redis-style log lines.
 //! - [`clock`]: the cheap clock that times every command.
