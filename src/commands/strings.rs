@@ -8,6 +8,7 @@ use super::flag::*;
 use super::{cmd, int_arg, multi, Cx, Flow, Handler, KeyCx, Spec};
 use crate::coord::{Scope, Tx};
 use crate::error::CmdError;
+use crate::protocol::Out;
 use crate::shard::mesh::JobOut;
 use crate::shard::Core;
 use crate::store::value::{long_double_add, FloatError, Kind, Value};
@@ -363,36 +364,40 @@ fn pairs_by_shard(cx: &Cx) -> Vec<Vec<(Vec<u8>, Vec<u8>)>> {
     per
 }
 
+/// The last round of a spread MSET/MSETNX: every shard writes its pairs and releases its
+/// locks; then `reply` answers.
+fn write_pairs(tx: &Tx, mut per: Vec<Vec<(Vec<u8>, Vec<u8>)>>, db: usize, reply: fn(&mut Out)) -> Flow {
+    tx.run_and_release(
+        |shard, _| {
+            let pairs = std::mem::take(&mut per[shard]);
+            Box::new(move |core: &mut Core| -> JobOut {
+                for (k, v) in pairs {
+                    core.put(db, &k, Value::from_bytes(&v), 0);
+                }
+                Box::new(())
+            })
+        },
+        Box::new(move |_core, conn, _| {
+            reply(&mut conn.out);
+            Flow::Done
+        }),
+    )
+}
+
 /// MSET over several shards: exclusive locks, write everywhere, release.
 fn mset_spread(cx: &mut Cx) -> Result<Flow, CmdError> {
     check_pairs(cx.argv.len(), "mset")?;
     let db = cx.conn.db;
-    let mut per = pairs_by_shard(cx);
+    let per = pairs_by_shard(cx);
     let tx = Tx::keys(cx.core, (1..cx.argv.len()).step_by(2).map(|i| (db, cx.argv.get(i))), true);
-    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
-        tx.run_and_release(
-            |shard, _| {
-                let pairs = std::mem::take(&mut per[shard]);
-                Box::new(move |core: &mut Core| -> JobOut {
-                    for (k, v) in pairs {
-                        core.put(db, &k, Value::from_bytes(&v), 0);
-                    }
-                    Box::new(())
-                })
-            },
-            Box::new(|_core, conn, _| {
-                conn.out.ok();
-                Flow::Done
-            }),
-        )
-    })))
+    Ok(tx.lock(Box::new(move |_core, _conn, tx| write_pairs(&tx, per, db, |out| out.ok()))))
 }
 
 /// MSETNX over several shards: lock, check every key, then write all or nothing.
 fn msetnx_spread(cx: &mut Cx) -> Result<Flow, CmdError> {
     check_pairs(cx.argv.len(), "msetnx")?;
     let db = cx.conn.db;
-    let mut per = pairs_by_shard(cx);
+    let per = pairs_by_shard(cx);
     let tx = Tx::keys(cx.core, (1..cx.argv.len()).step_by(2).map(|i| (db, cx.argv.get(i))), true);
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run(
@@ -408,21 +413,7 @@ fn msetnx_spread(cx: &mut Cx) -> Result<Flow, CmdError> {
                         Flow::Done
                     }));
                 }
-                tx.run_and_release(
-                    |shard, _| {
-                        let pairs = std::mem::take(&mut per[shard]);
-                        Box::new(move |core: &mut Core| -> JobOut {
-                            for (k, v) in pairs {
-                                core.put(db, &k, Value::from_bytes(&v), 0);
-                            }
-                            Box::new(())
-                        })
-                    },
-                    Box::new(|_core, conn, _| {
-                        conn.out.int(1);
-                        Flow::Done
-                    }),
-                )
+                write_pairs(&tx, per, db, |out| out.int(1))
             },
         )
     })))
