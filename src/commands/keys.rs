@@ -12,7 +12,7 @@ use crate::persistence::rdb;
 use crate::shard::keyspace::expired;
 use crate::shard::mesh::JobOut;
 use crate::shard::Core;
-use crate::store::value::Value;
+use crate::store::value::{Kind, Value};
 
 type R = Result<(), CmdError>;
 type F = Result<Flow, CmdError>;
@@ -721,10 +721,12 @@ fn memory_help(cx: &mut Cx) -> F {
 fn dump(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(1);
     match cx.core.read(cx.db, key) {
-        Some((v, _)) => {
+        Some((v, _)) if v.kind() == Kind::String => {
             let payload = rdb::dump_string(v.as_bytes(&mut itoa::Buffer::new()));
             cx.out.bulk(&payload);
         }
+        // Collections get their RDB encodings with the collections issue.
+        Some(_) => return Err(CmdError::other("ERR DUMP of this type is not supported yet")),
         None => cx.out.null(),
     }
     Ok(())

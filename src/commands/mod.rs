@@ -14,8 +14,10 @@
 pub mod connection;
 pub mod docs;
 pub mod expire;
+pub mod hashes;
 pub mod introspection;
 pub mod keys;
+pub mod lists;
 pub mod server;
 pub mod strings;
 
@@ -283,8 +285,16 @@ pub struct Registry {
 }
 
 /// All family tables, in the order COMMAND lists them.
-const FAMILIES: &[&[Spec]] =
-    &[connection::SPECS, server::SPECS, introspection::SPECS, strings::SPECS, keys::SPECS, expire::SPECS];
+const FAMILIES: &[&[Spec]] = &[
+    connection::SPECS,
+    server::SPECS,
+    introspection::SPECS,
+    strings::SPECS,
+    keys::SPECS,
+    expire::SPECS,
+    lists::SPECS,
+    hashes::SPECS,
+];
 
 impl Registry {
     fn build() -> Self {

@@ -159,7 +159,6 @@ impl Reactor {
         let shared = self.core.shared.clone();
         let inbox = shared.mesh.inbox(self.core.id);
         loop {
-            self.core.now_ms = crate::shard::now_ms();
             while let Some(msg) = inbox.pop() {
                 self.on_message(msg);
                 if self.core.lock_released {
@@ -181,6 +180,8 @@ impl Reactor {
                 Err(e) if e.raw_os_error() == Some(libc::EINTR) || e.raw_os_error() == Some(libc::EBUSY) => {}
                 Err(e) => return Err(e),
             }
+            // The time commands see: read after the wait, not before it (a shard may sleep long).
+            self.core.now_ms = crate::shard::now_ms();
             self.completions.clear();
             for cqe in self.ring.completion() {
                 self.completions.push((cqe.user_data(), cqe.result(), cqe.flags()));

@@ -11,6 +11,9 @@
 
 use std::ptr::NonNull;
 
+use super::hash::Hash;
+use super::list::List;
+
 /// Longest string kept inside the value.
 pub const INLINE_MAX: usize = 14;
 /// Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: longer strings are "raw" even when fresh.
@@ -26,13 +29,21 @@ enum Repr {
     /// A string that is the canonical decimal form of this integer.
     Int(i64),
     /// A short string, stored in place.
-    Inline { len: u8, bytes: [u8; INLINE_MAX] },
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE_MAX],
+    },
     /// A string set as a whole (SET, MSET...), in one exact-size block we own.
-    Heap { len: u32, ptr: NonNull<u8> },
+    Heap {
+        len: u32,
+        ptr: NonNull<u8>,
+    },
     /// A string modified in place (APPEND, SETRANGE), or too long for a 32-bit length.
     /// Boxed so that this variant stays 8 bytes and `Repr` 16.
     #[allow(clippy::box_collection)]
     Raw(Box<Vec<u8>>),
+    List(Box<List>),
+    Hash(Box<Hash>),
 }
 
 // SAFETY: `Heap` owns its block exclusively (like a Box<[u8]>); nothing else points to it.
@@ -55,6 +66,8 @@ impl Clone for Value {
             Repr::Inline { len, bytes } => Repr::Inline { len: *len, bytes: *bytes },
             Repr::Heap { .. } => return Value { lru: self.lru, ..Value::string(self.heap_slice()) },
             Repr::Raw(v) => Repr::Raw(v.clone()),
+            Repr::List(l) => Repr::List(l.clone()),
+            Repr::Hash(h) => Repr::Hash(h.clone()),
         };
         Value { repr, lru: self.lru }
     }
@@ -78,12 +91,16 @@ impl std::fmt::Debug for Value {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     String,
+    List,
+    Hash,
 }
 
 impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::String => "string",
+            Kind::List => "list",
+            Kind::Hash => "hash",
         }
     }
 }
@@ -135,7 +152,49 @@ impl Value {
     }
 
     pub fn kind(&self) -> Kind {
-        Kind::String
+        match self.repr {
+            Repr::List(_) => Kind::List,
+            Repr::Hash(_) => Kind::Hash,
+            _ => Kind::String,
+        }
+    }
+
+    /// A list value.
+    pub fn list(list: List) -> Value {
+        Value { repr: Repr::List(Box::new(list)), lru: 0 }
+    }
+
+    /// A hash value.
+    pub fn hash(hash: Hash) -> Value {
+        Value { repr: Repr::Hash(Box::new(hash)), lru: 0 }
+    }
+
+    pub fn as_list(&self) -> Option<&List> {
+        match &self.repr {
+            Repr::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn as_list_mut(&mut self) -> Option<&mut List> {
+        match &mut self.repr {
+            Repr::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn as_hash(&self) -> Option<&Hash> {
+        match &self.repr {
+            Repr::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    pub fn as_hash_mut(&mut self) -> Option<&mut Hash> {
+        match &mut self.repr {
+            Repr::Hash(h) => Some(h),
+            _ => None,
+        }
     }
 
     /// The integer, if the value is stored as one.
@@ -146,13 +205,15 @@ impl Value {
         }
     }
 
-    /// The string's bytes; integers are formatted into `scratch`.
+    /// The string's bytes; integers are formatted into `scratch`. Empty for other types:
+    /// callers check [`Value::kind`] first (WRONGTYPE).
     pub fn as_bytes<'a>(&'a self, scratch: &'a mut itoa::Buffer) -> &'a [u8] {
         match &self.repr {
             Repr::Int(n) => scratch.format(*n).as_bytes(),
             Repr::Inline { len, bytes } => &bytes[..*len as usize],
             Repr::Heap { .. } => self.heap_slice(),
             Repr::Raw(v) => v,
+            Repr::List(_) | Repr::Hash(_) => &[],
         }
     }
 
@@ -163,6 +224,7 @@ impl Value {
             Repr::Inline { len, .. } => *len as usize,
             Repr::Heap { len, .. } => *len as usize,
             Repr::Raw(v) => v.len(),
+            Repr::List(_) | Repr::Hash(_) => 0,
         }
     }
 
@@ -202,6 +264,8 @@ impl Value {
             Repr::Inline { .. } => "embstr",
             Repr::Heap { len, .. } if *len as usize <= EMBSTR_MAX => "embstr",
             Repr::Heap { .. } | Repr::Raw(_) => "raw",
+            Repr::List(l) => l.encoding(),
+            Repr::Hash(h) => h.encoding(),
         }
     }
 
@@ -211,6 +275,8 @@ impl Value {
             Repr::Int(_) | Repr::Inline { .. } => 0,
             Repr::Heap { len, .. } => *len as usize,
             Repr::Raw(v) => std::mem::size_of::<Vec<u8>>() + v.capacity(),
+            Repr::List(l) => l.memory(),
+            Repr::Hash(h) => h.memory(),
         }
     }
 
