@@ -19,6 +19,7 @@ pub mod introspection;
 pub mod keys;
 pub mod lists;
 pub mod server;
+pub mod sets;
 pub mod strings;
 
 use std::sync::OnceLock;
@@ -294,6 +295,7 @@ const FAMILIES: &[&[Spec]] = &[
     expire::SPECS,
     lists::SPECS,
     hashes::SPECS,
+    sets::SPECS,
 ];
 
 impl Registry {

@@ -2,5 +2,6 @@
 
 pub mod hash;
 pub mod list;
+pub mod set;
 pub mod table;
 pub mod value;

@@ -13,6 +13,7 @@ use std::ptr::NonNull;
 
 use super::hash::Hash;
 use super::list::List;
+use super::set::Set;
 
 /// Longest string kept inside the value.
 pub const INLINE_MAX: usize = 14;
@@ -44,6 +45,7 @@ enum Repr {
     Raw(Box<Vec<u8>>),
     List(Box<List>),
     Hash(Box<Hash>),
+    Set(Box<Set>),
 }
 
 // SAFETY: `Heap` owns its block exclusively (like a Box<[u8]>); nothing else points to it.
@@ -68,6 +70,7 @@ impl Clone for Value {
             Repr::Raw(v) => Repr::Raw(v.clone()),
             Repr::List(l) => Repr::List(l.clone()),
             Repr::Hash(h) => Repr::Hash(h.clone()),
+            Repr::Set(x) => Repr::Set(x.clone()),
         };
         Value { repr, lru: self.lru }
     }
@@ -93,6 +96,7 @@ pub enum Kind {
     String,
     List,
     Hash,
+    Set,
 }
 
 impl Kind {
@@ -101,6 +105,7 @@ impl Kind {
             Kind::String => "string",
             Kind::List => "list",
             Kind::Hash => "hash",
+            Kind::Set => "set",
         }
     }
 }
@@ -155,6 +160,7 @@ impl Value {
         match self.repr {
             Repr::List(_) => Kind::List,
             Repr::Hash(_) => Kind::Hash,
+            Repr::Set(_) => Kind::Set,
             _ => Kind::String,
         }
     }
@@ -179,6 +185,25 @@ impl Value {
     pub fn as_list_mut(&mut self) -> Option<&mut List> {
         match &mut self.repr {
             Repr::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// A set value.
+    pub fn set(set: Set) -> Value {
+        Value { repr: Repr::Set(Box::new(set)), lru: 0 }
+    }
+
+    pub fn as_set(&self) -> Option<&Set> {
+        match &self.repr {
+            Repr::Set(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    pub fn as_set_mut(&mut self) -> Option<&mut Set> {
+        match &mut self.repr {
+            Repr::Set(x) => Some(x),
             _ => None,
         }
     }
@@ -213,7 +238,7 @@ impl Value {
             Repr::Inline { len, bytes } => &bytes[..*len as usize],
             Repr::Heap { .. } => self.heap_slice(),
             Repr::Raw(v) => v,
-            Repr::List(_) | Repr::Hash(_) => &[],
+            Repr::List(_) | Repr::Hash(_) | Repr::Set(_) => &[],
         }
     }
 
@@ -224,7 +249,7 @@ impl Value {
             Repr::Inline { len, .. } => *len as usize,
             Repr::Heap { len, .. } => *len as usize,
             Repr::Raw(v) => v.len(),
-            Repr::List(_) | Repr::Hash(_) => 0,
+            Repr::List(_) | Repr::Hash(_) | Repr::Set(_) => 0,
         }
     }
 
@@ -266,6 +291,7 @@ impl Value {
             Repr::Heap { .. } | Repr::Raw(_) => "raw",
             Repr::List(l) => l.encoding(),
             Repr::Hash(h) => h.encoding(),
+            Repr::Set(x) => x.encoding(),
         }
     }
 
@@ -277,6 +303,7 @@ impl Value {
             Repr::Raw(v) => std::mem::size_of::<Vec<u8>>() + v.capacity(),
             Repr::List(l) => l.memory(),
             Repr::Hash(h) => h.memory(),
+            Repr::Set(x) => x.memory(),
         }
     }
 

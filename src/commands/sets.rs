@@ -1,0 +1,5 @@
+//! sets commands (placeholder: the collections issue fills this in).
+
+use super::Spec;
+
+pub const SPECS: &[Spec] = &[];
