@@ -52,6 +52,8 @@ pub mod flag {
     pub const ALLOW_BUSY: u32 = 1 << 15;
     pub const SENTINEL: u32 = 1 << 16;
     pub const NO_ASYNC_LOADING: u32 = 1 << 17;
+    /// Key positions come from the arguments (numkeys), not from first/last/step.
+    pub const MOVABLEKEYS: u32 = 1 << 18;
 
     /// Names in the order Redis lists them in `COMMAND INFO`.
     pub const NAMES: &[(u32, &str)] = &[
@@ -70,6 +72,7 @@ pub mod flag {
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
         (NO_MULTI, "no_multi"),
+        (MOVABLEKEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
     ];
 }
