@@ -1,5 +1,679 @@
-//! lists commands (placeholder: the collections issue fills this in).
+//! List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LINSERT LREM LTRIM
+//! LPOS LMOVE RPOPLPUSH LMPOP.
+//!
+//! Single-key commands run on the key's owner. LMOVE and RPOPLPUSH run there too when both keys
+//! live on one shard, and as a [`Tx`] otherwise: lock both keys, peek the element on the source
+//! and check the destination's type, then pop and push in the last round. LMPOP's keys are
+//! movable (`numkeys`), so the router cannot place it: it always runs as a [`Tx`] over its keys.
+//! A list that loses its last element loses its key, as in Redis.
 
-use super::Spec;
+use super::flag::*;
+use super::{cmd, int_arg, multi, Argv, Cx, Flow, Handler, KeyCx, Spec};
+use crate::coord::{Scope, Tx};
+use crate::error::CmdError;
+use crate::protocol::Out;
+use crate::shard::mesh::JobOut;
+use crate::shard::Core;
+use crate::store::list::List;
+use crate::store::value::{Kind, Value};
 
-pub const SPECS: &[Spec] = &[];
+type R = Result<(), CmdError>;
+
+/// The list at `key` for writing (no hit counted): None when missing, WRONGTYPE on another type.
+fn write_list<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a mut List>, CmdError> {
+    match core.live(db, key) {
+        Some((v, _)) => v.as_list_mut().map(Some).ok_or(CmdError::WrongType),
+        None => Ok(None),
+    }
+}
+
+/// The list at `key` for reading (counts a hit or miss).
+fn read_list<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a mut List>, CmdError> {
+    match core.read(db, key) {
+        Some((v, _)) => v.as_list_mut().map(Some).ok_or(CmdError::WrongType),
+        None => Ok(None),
+    }
+}
+
+/// Deletes `key` if its list is empty (after a pop, trim or removal).
+fn drop_if_empty(core: &mut Core, db: usize, key: &[u8]) {
+    let empty = matches!(core.live(db, key), Some((v, _)) if v.as_list().is_some_and(List::is_empty));
+    if empty {
+        core.dbs[db].remove(key);
+    }
+}
+
+/// LEFT or RIGHT: true for LEFT.
+fn side(arg: &[u8]) -> Result<bool, CmdError> {
+    if arg.eq_ignore_ascii_case(b"LEFT") {
+        Ok(true)
+    } else if arg.eq_ignore_ascii_case(b"RIGHT") {
+        Ok(false)
+    } else {
+        Err(CmdError::Syntax)
+    }
+}
+
+/// A non-negative integer argument, or the error `msg` (Redis's getPositiveLongFromObjectOrReply).
+fn non_negative(arg: &[u8], msg: &str) -> Result<i64, CmdError> {
+    match super::parse_i64(arg) {
+        Some(n) if n >= 0 => Ok(n),
+        _ => Err(CmdError::other(msg)),
+    }
+}
+
+/// An integer in 1..=i64::MAX, or the error `msg` (for a non-integer too, as Redis's
+/// getRangeLongFromObjectOrReply answers).
+fn at_least_one(arg: &[u8], msg: &str) -> Result<i64, CmdError> {
+    match super::parse_i64(arg) {
+        Some(n) if n >= 1 => Ok(n),
+        _ => Err(CmdError::other(msg)),
+    }
+}
+
+fn push_generic(cx: &mut KeyCx, left: bool, only_existing: bool) -> R {
+    let key = cx.argv.get(1);
+    let fill = cx.core.config.list_max_listpack_size;
+    let argv = cx.argv;
+    let push_all = |l: &mut List| {
+        for i in 2..argv.len() {
+            if left {
+                l.push_front(argv.get(i));
+            } else {
+                l.push_back(argv.get(i));
+            }
+        }
+        l.len() as i64
+    };
+    match write_list(cx.core, cx.db, key)? {
+        Some(l) => {
+            let n = push_all(l);
+            cx.out.int(n);
+        }
+        None if only_existing => cx.out.int(0),
+        None => {
+            let mut l = List::new(fill);
+            let n = push_all(&mut l);
+            cx.core.put(cx.db, key, Value::list(l), 0);
+            cx.out.int(n);
+        }
+    }
+    Ok(())
+}
+
+/// LPUSH key element [element ...]
+fn lpush(cx: &mut KeyCx) -> R {
+    push_generic(cx, true, false)
+}
+
+/// RPUSH key element [element ...]
+fn rpush(cx: &mut KeyCx) -> R {
+    push_generic(cx, false, false)
+}
+
+/// LPUSHX key element [element ...]
+fn lpushx(cx: &mut KeyCx) -> R {
+    push_generic(cx, true, true)
+}
+
+/// RPUSHX key element [element ...]
+fn rpushx(cx: &mut KeyCx) -> R {
+    push_generic(cx, false, true)
+}
+
+/// Pops up to `count` elements from one end.
+fn pop_n(l: &mut List, left: bool, count: usize) -> Vec<Vec<u8>> {
+    let n = count.min(l.len());
+    (0..n).filter_map(|_| if left { l.pop_front() } else { l.pop_back() }).collect()
+}
+
+fn pop_generic(cx: &mut KeyCx, left: bool, name: &str) -> R {
+    if cx.argv.len() > 3 {
+        return Err(CmdError::WrongArity(name.into()));
+    }
+    let count = match cx.argv.len() {
+        3 => Some(non_negative(cx.argv.get(2), "ERR value is out of range, must be positive")?),
+        _ => None,
+    };
+    let key = cx.argv.get(1);
+    let Some(l) = write_list(cx.core, cx.db, key)? else {
+        match count {
+            Some(_) => cx.out.null_array(),
+            None => cx.out.null(),
+        }
+        return Ok(());
+    };
+    match count {
+        None => {
+            let v = pop_n(l, left, 1);
+            cx.out.bulk(&v[0]);
+        }
+        Some(n) => {
+            let items = pop_n(l, left, n as usize);
+            cx.out.array(items.len());
+            for v in &items {
+                cx.out.bulk(v);
+            }
+        }
+    }
+    drop_if_empty(cx.core, cx.db, key);
+    Ok(())
+}
+
+/// LPOP key [count]
+fn lpop(cx: &mut KeyCx) -> R {
+    pop_generic(cx, true, "lpop")
+}
+
+/// RPOP key [count]
+fn rpop(cx: &mut KeyCx) -> R {
+    pop_generic(cx, false, "rpop")
+}
+
+/// LLEN key
+fn llen(cx: &mut KeyCx) -> R {
+    let n = read_list(cx.core, cx.db, cx.argv.get(1))?.map_or(0, |l| l.len());
+    cx.out.int(n as i64);
+    Ok(())
+}
+
+/// Redis's start/end normalisation for LRANGE and LTRIM: Some((start, end)) in range, or None
+/// when the range is empty.
+fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let start = if start < 0 { len.saturating_add(start) } else { start }.max(0);
+    let end = if end < 0 { len.saturating_add(end) } else { end };
+    if start > end || start >= len {
+        return None;
+    }
+    Some((start as usize, end.min(len - 1) as usize))
+}
+
+/// LRANGE key start stop
+fn lrange(cx: &mut KeyCx) -> R {
+    let start = int_arg(cx.argv.get(2))?;
+    let end = int_arg(cx.argv.get(3))?;
+    let KeyCx { core, db, argv, out } = cx;
+    match read_list(core, *db, argv.get(1))? {
+        Some(l) => match clamp_range(start, end, l.len()) {
+            Some((s, e)) => {
+                out.array(e - s + 1);
+                for v in l.range(s, e) {
+                    out.bulk(v);
+                }
+            }
+            None => out.array(0),
+        },
+        None => out.array(0),
+    }
+    Ok(())
+}
+
+/// LINDEX key index
+fn lindex(cx: &mut KeyCx) -> R {
+    let KeyCx { core, db, argv, out } = cx;
+    let Some(l) = read_list(core, *db, argv.get(1))? else {
+        out.null();
+        return Ok(());
+    };
+    let index = int_arg(argv.get(2))?;
+    match l.get(index) {
+        Some(v) => out.bulk(v),
+        None => out.null(),
+    }
+    Ok(())
+}
+
+/// LSET key index element
+fn lset(cx: &mut KeyCx) -> R {
+    let Some(l) = write_list(cx.core, cx.db, cx.argv.get(1))? else {
+        return Err(CmdError::other("ERR no such key"));
+    };
+    let index = int_arg(cx.argv.get(2))?;
+    if !l.set(index, cx.argv.get(3)) {
+        return Err(CmdError::other("ERR index out of range"));
+    }
+    cx.out.ok();
+    Ok(())
+}
+
+/// LINSERT key BEFORE | AFTER pivot element
+fn linsert(cx: &mut KeyCx) -> R {
+    let after = if cx.argv.is(2, "AFTER") {
+        true
+    } else if cx.argv.is(2, "BEFORE") {
+        false
+    } else {
+        return Err(CmdError::Syntax);
+    };
+    let Some(l) = write_list(cx.core, cx.db, cx.argv.get(1))? else {
+        cx.out.int(0);
+        return Ok(());
+    };
+    let n = if l.insert_by_pivot(cx.argv.get(3), cx.argv.get(4), after) { l.len() as i64 } else { -1 };
+    cx.out.int(n);
+    Ok(())
+}
+
+/// LREM key count element
+fn lrem(cx: &mut KeyCx) -> R {
+    let count = int_arg(cx.argv.get(2))?;
+    let key = cx.argv.get(1);
+    let Some(l) = write_list(cx.core, cx.db, key)? else {
+        cx.out.int(0);
+        return Ok(());
+    };
+    let n = l.remove(cx.argv.get(3), count);
+    cx.out.int(n as i64);
+    drop_if_empty(cx.core, cx.db, key);
+    Ok(())
+}
+
+/// LTRIM key start stop
+fn ltrim(cx: &mut KeyCx) -> R {
+    let start = int_arg(cx.argv.get(2))?;
+    let end = int_arg(cx.argv.get(3))?;
+    let key = cx.argv.get(1);
+    if let Some(l) = write_list(cx.core, cx.db, key)? {
+        let len = l.len();
+        match clamp_range(start, end, len) {
+            Some((s, e)) => l.trim(s, len - e - 1),
+            None => l.trim(len, 0),
+        }
+        drop_if_empty(cx.core, cx.db, key);
+    }
+    cx.out.ok();
+    Ok(())
+}
+
+/// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+fn lpos(cx: &mut KeyCx) -> R {
+    let argv = cx.argv;
+    let (mut rank, mut count, mut maxlen) = (1i64, None::<i64>, 0i64);
+    let mut i = 3;
+    while i < argv.len() {
+        let more = i + 1 < argv.len();
+        if argv.is(i, "RANK") && more {
+            rank = int_arg(argv.get(i + 1))?;
+            if rank == 0 {
+                return Err(CmdError::other(
+                    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use \
+                     negative to start from the end of the list",
+                ));
+            }
+        } else if argv.is(i, "COUNT") && more {
+            count = Some(non_negative(argv.get(i + 1), "ERR COUNT can't be negative")?);
+        } else if argv.is(i, "MAXLEN") && more {
+            maxlen = non_negative(argv.get(i + 1), "ERR MAXLEN can't be negative")?;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    let KeyCx { core, db, out, .. } = cx;
+    let Some(l) = read_list(core, *db, argv.get(1))? else {
+        match count {
+            Some(_) => out.array(0),
+            None => out.null(),
+        }
+        return Ok(());
+    };
+    let matches = positions(l, argv.get(2), rank, count, maxlen);
+    match count {
+        Some(_) => {
+            out.array(matches.len());
+            for m in matches {
+                out.int(m as i64);
+            }
+        }
+        None => match matches.first() {
+            Some(&m) => out.int(m as i64),
+            None => out.null(),
+        },
+    }
+    Ok(())
+}
+
+/// Redis's LPOS scan, overflow quirks included (RANK i64::MIN acts as "first from the tail").
+fn positions(l: &List, ele: &[u8], rank: i64, count: Option<i64>, maxlen: i64) -> Vec<usize> {
+    let from_tail = rank < 0;
+    let rank = if from_tail { rank.wrapping_neg() } else { rank };
+    let len = l.len();
+    let mut found = Vec::new();
+    let mut matches = 0i64;
+    let entries: Box<dyn Iterator<Item = &[u8]>> =
+        if from_tail { Box::new(l.iter().rev()) } else { Box::new(l.iter()) };
+    for (index, e) in entries.enumerate() {
+        if maxlen != 0 && index as i64 >= maxlen {
+            break;
+        }
+        if e != ele {
+            continue;
+        }
+        matches += 1;
+        if matches < rank {
+            continue;
+        }
+        found.push(if from_tail { len - index - 1 } else { index });
+        match count {
+            None => break,
+            Some(c) if c != 0 && matches.wrapping_sub(rank).wrapping_add(1) >= c => break,
+            Some(_) => {}
+        }
+    }
+    found
+}
+
+/// What the source of a move holds.
+enum Source {
+    Missing,
+    WrongType,
+    /// The element the move would pop.
+    Next(Vec<u8>),
+}
+
+fn peek_source(core: &mut Core, db: usize, key: &[u8], left: bool) -> Source {
+    match write_list(core, db, key) {
+        Err(_) => Source::WrongType,
+        Ok(None) => Source::Missing,
+        Ok(Some(l)) => Source::Next(l.get(if left { 0 } else { -1 }).unwrap_or_default().to_vec()),
+    }
+}
+
+/// Whether `key` holds something other than a list.
+fn wrong_type(core: &mut Core, db: usize, key: &[u8]) -> bool {
+    core.live(db, key).is_some_and(|(v, _)| v.kind() != Kind::List)
+}
+
+/// Pushes `v` onto `key`'s list at one end, creating the list if needed.
+fn push_one(core: &mut Core, db: usize, key: &[u8], v: &[u8], left: bool) {
+    let fill = core.config.list_max_listpack_size;
+    match write_list(core, db, key) {
+        Ok(Some(l)) if left => l.push_front(v),
+        Ok(Some(l)) => l.push_back(v),
+        _ => {
+            let mut l = List::new(fill);
+            l.push_back(v);
+            core.put(db, key, Value::list(l), 0);
+        }
+    }
+}
+
+/// Pops one element from `key`'s list end, deleting the key when it empties.
+fn pop_one(core: &mut Core, db: usize, key: &[u8], left: bool) -> Option<Vec<u8>> {
+    let l = write_list(core, db, key).ok()??;
+    let v = if left { l.pop_front() } else { l.pop_back() };
+    drop_if_empty(core, db, key);
+    v
+}
+
+/// The source and destination ends of LMOVE (`true` = LEFT) or RPOPLPUSH.
+fn move_ends(argv: &Argv) -> Result<(bool, bool), CmdError> {
+    if argv.len() == 5 {
+        Ok((side(argv.get(3))?, side(argv.get(4))?))
+    } else {
+        Ok((false, true))
+    }
+}
+
+/// LMOVE source destination LEFT | RIGHT LEFT | RIGHT (and RPOPLPUSH source destination), with
+/// both keys on this shard.
+fn lmove(cx: &mut KeyCx) -> R {
+    let (from_left, to_left) = move_ends(&cx.argv)?;
+    let (src, dst) = (cx.argv.get(1), cx.argv.get(2));
+    match peek_source(cx.core, cx.db, src, from_left) {
+        Source::WrongType => return Err(CmdError::WrongType),
+        Source::Missing => {
+            cx.out.null();
+            return Ok(());
+        }
+        Source::Next(_) => {}
+    }
+    if wrong_type(cx.core, cx.db, dst) {
+        return Err(CmdError::WrongType);
+    }
+    let v = pop_one(cx.core, cx.db, src, from_left).unwrap_or_default();
+    push_one(cx.core, cx.db, dst, &v, to_left);
+    cx.out.bulk(&v);
+    Ok(())
+}
+
+/// LMOVE / RPOPLPUSH with source and destination on two shards.
+fn lmove_spread(cx: &mut Cx) -> Result<Flow, CmdError> {
+    let (from_left, to_left) = move_ends(&cx.argv)?;
+    let db = cx.conn.db;
+    let (src, dst) = (cx.argv.get(1).to_vec(), cx.argv.get(2).to_vec());
+    let (src_shard, dst_shard) = (cx.core.owner(&src), cx.core.owner(&dst));
+    let tx = Tx::keys(cx.core, [(db, src.as_slice()), (db, dst.as_slice())].into_iter(), true);
+    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
+        let (s, d) = (src.clone(), dst.clone());
+        tx.run(
+            move |shard, _| {
+                let (s, d) = (s.clone(), d.clone());
+                Box::new(move |core: &mut Core| -> JobOut {
+                    if shard == src_shard {
+                        Box::new(peek_source(core, db, &s, from_left))
+                    } else {
+                        Box::new(wrong_type(core, db, &d))
+                    }
+                })
+            },
+            move |_core, _conn, parts, tx| {
+                let (mut source, mut dst_wrong) = (Source::Missing, false);
+                for part in parts {
+                    match part.downcast::<Source>() {
+                        Ok(s) => source = *s,
+                        Err(other) => dst_wrong = other.downcast::<bool>().map(|b| *b).unwrap_or(false),
+                    }
+                }
+                let value = match source {
+                    Source::Missing => None,
+                    Source::WrongType => return release_with_error(&tx, CmdError::WrongType),
+                    Source::Next(_) if dst_wrong => return release_with_error(&tx, CmdError::WrongType),
+                    Source::Next(v) => Some(v),
+                };
+                let Some(value) = value else {
+                    return tx.release(Box::new(|_core, conn, _| {
+                        conn.out.null();
+                        Flow::Done
+                    }));
+                };
+                let pushed = value.clone();
+                tx.run_and_release(
+                    |shard, _| {
+                        let (s, d, v) = (src.clone(), dst.clone(), pushed.clone());
+                        Box::new(move |core: &mut Core| -> JobOut {
+                            if shard == src_shard {
+                                pop_one(core, db, &s, from_left);
+                            } else if shard == dst_shard {
+                                push_one(core, db, &d, &v, to_left);
+                            }
+                            Box::new(())
+                        })
+                    },
+                    Box::new(move |_core, conn, _| {
+                        conn.out.bulk(&value);
+                        Flow::Done
+                    }),
+                )
+            },
+        )
+    })))
+}
+
+fn release_with_error(tx: &Tx, e: CmdError) -> Flow {
+    tx.release(Box::new(move |_core, conn, _| {
+        conn.out.error(e.to_string().as_bytes());
+        Flow::Done
+    }))
+}
+
+/// What LMPOP found at one key: None missing, Some(false) another type, Some(true) a list.
+type Found = Vec<(Vec<u8>, Option<bool>)>;
+
+/// LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count]
+fn lmpop(cx: &mut Cx) -> Result<Flow, CmdError> {
+    let argv = cx.argv;
+    let numkeys = at_least_one(argv.get(1), "ERR numkeys should be greater than 0")? as u64;
+    let where_idx = numkeys.saturating_add(2);
+    if where_idx >= argv.len() as u64 {
+        return Err(CmdError::Syntax);
+    }
+    let where_idx = where_idx as usize;
+    let left = side(argv.get(where_idx))?;
+    let mut count = None;
+    let mut j = where_idx + 1;
+    while j < argv.len() {
+        if count.is_none() && argv.is(j, "COUNT") && j + 1 < argv.len() {
+            count = Some(at_least_one(argv.get(j + 1), "ERR count should be greater than 0")?);
+            j += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let count = count.unwrap_or(1) as usize;
+    let db = cx.conn.db;
+    let keys: Vec<Vec<u8>> = (2..where_idx).map(|i| argv.get(i).to_vec()).collect();
+    let tx = Tx::keys(cx.core, keys.iter().map(|k| (db, k.as_slice())), true);
+    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
+        tx.run(
+            |_, scope| {
+                let mine: Vec<Vec<u8>> = match scope {
+                    Scope::Keys(ks) => ks.iter().map(|(_, k)| k.clone()).collect(),
+                    Scope::Dbs(_) => Vec::new(),
+                };
+                Box::new(move |core: &mut Core| -> JobOut {
+                    let found: Found = mine
+                        .into_iter()
+                        .map(|k| {
+                            let state = match write_list(core, db, &k) {
+                                Err(_) => Some(false),
+                                Ok(None) => None,
+                                Ok(Some(_)) => Some(true),
+                            };
+                            (k, state)
+                        })
+                        .collect();
+                    Box::new(found)
+                })
+            },
+            move |core, _conn, parts, tx| {
+                let mut states = hashbrown::HashMap::new();
+                for part in parts {
+                    if let Ok(found) = part.downcast::<Found>() {
+                        states.extend(*found);
+                    }
+                }
+                let chosen = keys.iter().find_map(|k| states.get(k).copied().flatten().map(|is_list| (k, is_list)));
+                let key = match chosen {
+                    None => {
+                        return tx.release(Box::new(|_core, conn, _| {
+                            conn.out.null_array();
+                            Flow::Done
+                        }))
+                    }
+                    Some((_, false)) => return release_with_error(&tx, CmdError::WrongType),
+                    Some((k, true)) => k.clone(),
+                };
+                let owner = core.owner(&key);
+                let k = key.clone();
+                tx.run_and_release(
+                    |shard, _| {
+                        let k = k.clone();
+                        Box::new(move |core: &mut Core| -> JobOut {
+                            if shard != owner {
+                                return Box::new(Vec::<Vec<u8>>::new());
+                            }
+                            let popped = match write_list(core, db, &k) {
+                                Ok(Some(l)) => pop_n(l, left, count),
+                                _ => Vec::new(),
+                            };
+                            drop_if_empty(core, db, &k);
+                            Box::new(popped)
+                        })
+                    },
+                    Box::new(move |_core, conn, parts| {
+                        let popped: Vec<Vec<u8>> = parts
+                            .into_iter()
+                            .filter_map(|p| p.downcast::<Vec<Vec<u8>>>().ok())
+                            .flat_map(|v| *v)
+                            .collect();
+                        reply_mpop(&mut conn.out, &key, &popped);
+                        Flow::Done
+                    }),
+                )
+            },
+        )
+    })))
+}
+
+fn reply_mpop(out: &mut Out, key: &[u8], popped: &[Vec<u8>]) {
+    out.array(2);
+    out.bulk(key);
+    out.array(popped.len());
+    for v in popped {
+        out.bulk(v);
+    }
+}
+
+const RS: &[&str] = &["@read", "@list", "@slow"];
+const RF: &[&str] = &["@read", "@list", "@fast"];
+const WS: &[&str] = &["@write", "@list", "@slow"];
+const WF: &[&str] = &["@write", "@list", "@fast"];
+
+pub const SPECS: &[Spec] = &[
+    cmd("lpush", -3, WRITE | DENYOOM | FAST, (1, 1, 1), WF, Handler::Key(lpush)),
+    cmd("rpush", -3, WRITE | DENYOOM | FAST, (1, 1, 1), WF, Handler::Key(rpush)),
+    cmd("lpushx", -3, WRITE | DENYOOM | FAST, (1, 1, 1), WF, Handler::Key(lpushx)),
+    cmd("rpushx", -3, WRITE | DENYOOM | FAST, (1, 1, 1), WF, Handler::Key(rpushx)),
+    cmd("lpop", -2, WRITE | FAST, (1, 1, 1), WF, Handler::Key(lpop)),
+    cmd("rpop", -2, WRITE | FAST, (1, 1, 1), WF, Handler::Key(rpop)),
+    cmd("llen", 2, READONLY | FAST, (1, 1, 1), RF, Handler::Key(llen)),
+    cmd("lrange", 4, READONLY, (1, 1, 1), RS, Handler::Key(lrange)),
+    cmd("lindex", 3, READONLY, (1, 1, 1), RS, Handler::Key(lindex)),
+    cmd("lset", 4, WRITE | DENYOOM, (1, 1, 1), WS, Handler::Key(lset)),
+    cmd("linsert", 5, WRITE | DENYOOM, (1, 1, 1), WS, Handler::Key(linsert)),
+    cmd("lrem", 4, WRITE, (1, 1, 1), WS, Handler::Key(lrem)),
+    cmd("ltrim", 4, WRITE, (1, 1, 1), WS, Handler::Key(ltrim)),
+    cmd("lpos", -3, READONLY, (1, 1, 1), RS, Handler::Key(lpos)),
+    multi("lmove", 5, WRITE | DENYOOM, (1, 2, 1), WS, Handler::Key(lmove), lmove_spread),
+    multi("rpoplpush", 3, WRITE | DENYOOM, (1, 2, 1), WS, Handler::Key(lmove), lmove_spread),
+    // Redis also flags LMPOP `movablekeys`, which the flag table here does not carry yet.
+    cmd("lmpop", -4, WRITE | MOVABLEKEYS, (0, 0, 0), WS, Handler::Conn(lmpop)),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(items: &[&str]) -> List {
+        let mut l = List::new(2);
+        for i in items {
+            l.push_back(i.as_bytes());
+        }
+        l
+    }
+
+    #[test]
+    fn lpos_scan() {
+        let l = list(&["a", "b", "a", "c", "a"]);
+        assert_eq!(positions(&l, b"a", 1, None, 0), vec![0]);
+        assert_eq!(positions(&l, b"a", 2, None, 0), vec![2]);
+        assert_eq!(positions(&l, b"a", -1, None, 0), vec![4]);
+        assert_eq!(positions(&l, b"a", 1, Some(0), 0), vec![0, 2, 4]);
+        assert_eq!(positions(&l, b"a", -2, Some(2), 0), vec![2, 0]);
+        assert_eq!(positions(&l, b"a", 1, Some(0), 2), vec![0]);
+        assert_eq!(positions(&l, b"a", i64::MIN, None, 0), vec![4]);
+        assert!(positions(&l, b"z", 1, None, 0).is_empty());
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(clamp_range(0, -1, 3), Some((0, 2)));
+        assert_eq!(clamp_range(-100, 100, 3), Some((0, 2)));
+        assert_eq!(clamp_range(2, 1, 3), None);
+        assert_eq!(clamp_range(3, 5, 3), None);
+        assert_eq!(clamp_range(i64::MIN, i64::MAX, 3), Some((0, 2)));
+        assert_eq!(clamp_range(0, 0, 0), None);
+    }
+}
