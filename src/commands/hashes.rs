@@ -348,32 +348,10 @@ fn hrandfield(cx: &mut KeyCx) -> R {
     Ok(())
 }
 
-/// A SCAN cursor as Redis's strtoul reads it: optional sign, decimal digits, nothing else
-/// (an empty string is 0; a minus wraps around).
-fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::other("ERR invalid cursor");
-    let (negative, digits) = match arg.first() {
-        Some(b'-') => (true, &arg[1..]),
-        Some(b'+') => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    let mut n: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return Err(invalid());
-        }
-        n = n.checked_mul(10).and_then(|n| n.checked_add((d - b'0') as u64)).ok_or_else(invalid)?;
-    }
-    if digits.is_empty() && !arg.is_empty() {
-        return Err(invalid());
-    }
-    Ok(if negative { n.wrapping_neg() } else { n })
-}
-
 /// HSCAN key cursor [MATCH pattern] [COUNT count]
 fn hscan(cx: &mut KeyCx) -> R {
     let argv = cx.argv;
-    let cursor = parse_cursor(argv.get(2))?;
+    let cursor = super::scan_cursor(argv.get(2))?;
     let KeyCx { core, db, out, .. } = cx;
     let hash = match core.read(*db, argv.get(1)) {
         Some((v, _)) => v.as_hash().ok_or(CmdError::WrongType)?,
@@ -442,20 +420,3 @@ pub const SPECS: &[Spec] = &[
     cmd("hrandfield", -2, READONLY, (1, 1, 1), RS, Handler::Key(hrandfield)),
     cmd("hscan", -3, READONLY, (1, 1, 1), RS, Handler::Key(hscan)),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_parse_like_strtoul() {
-        assert_eq!(parse_cursor(b"0"), Ok(0));
-        assert_eq!(parse_cursor(b""), Ok(0));
-        assert_eq!(parse_cursor(b"+5"), Ok(5));
-        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
-        assert!(parse_cursor(b"x").is_err());
-        assert!(parse_cursor(b" 5").is_err());
-        assert!(parse_cursor(b"-").is_err());
-        assert!(parse_cursor(b"18446744073709551616").is_err());
-    }
-}

@@ -376,10 +376,7 @@ const CURSOR_BITS: u32 = 54;
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 fn scan(cx: &mut Cx) -> F {
     let argv = cx.argv;
-    let cursor: u64 = std::str::from_utf8(argv.get(1))
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| CmdError::other("ERR invalid cursor"))?;
+    let cursor = super::scan_cursor(argv.get(1))?;
     let (mut pattern, mut count, mut kind) = (None, 10usize, None);
     let mut i = 2;
     while i < argv.len() {

@@ -402,6 +402,28 @@ pub fn int_arg(bytes: &[u8]) -> Result<i64, CmdError> {
     parse_i64(bytes).ok_or(CmdError::NotInteger)
 }
 
+/// A SCAN cursor as Redis's strtoul reads it: optional sign, decimal digits, nothing else
+/// (an empty string is 0; a minus wraps around).
+pub fn scan_cursor(arg: &[u8]) -> Result<u64, CmdError> {
+    let invalid = || CmdError::other("ERR invalid cursor");
+    let (negative, digits) = match arg.first() {
+        Some(b'-') => (true, &arg[1..]),
+        Some(b'+') => (false, &arg[1..]),
+        _ => (false, arg),
+    };
+    let mut n: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return Err(invalid());
+        }
+        n = n.checked_mul(10).and_then(|n| n.checked_add((d - b'0') as u64)).ok_or_else(invalid)?;
+    }
+    if digits.is_empty() && !arg.is_empty() {
+        return Err(invalid());
+    }
+    Ok(if negative { n.wrapping_neg() } else { n })
+}
+
 /// Redis's reply to `<CMD> HELP`: a status line per text line, between Redis's standard first
 /// and last lines.
 pub fn help(out: &mut Out, command: &str, lines: &[&str]) {
@@ -417,6 +439,18 @@ pub fn help(out: &mut Out, command: &str, lines: &[&str]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cursors_parse_like_strtoul() {
+        assert_eq!(scan_cursor(b"0"), Ok(0));
+        assert_eq!(scan_cursor(b""), Ok(0));
+        assert_eq!(scan_cursor(b"+5"), Ok(5));
+        assert_eq!(scan_cursor(b"-1"), Ok(u64::MAX));
+        assert!(scan_cursor(b"x").is_err());
+        assert!(scan_cursor(b" 5").is_err());
+        assert!(scan_cursor(b"-").is_err());
+        assert!(scan_cursor(b"18446744073709551616").is_err());
+    }
 
     #[test]
     fn lookup_any_case() {

@@ -250,32 +250,10 @@ fn srandmember(cx: &mut KeyCx) -> R {
     Ok(())
 }
 
-/// A SCAN cursor as Redis's strtoul reads it: optional sign, decimal digits, nothing else
-/// (an empty string is 0; a minus wraps around).
-fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::other("ERR invalid cursor");
-    let (negative, digits) = match arg.first() {
-        Some(b'-') => (true, &arg[1..]),
-        Some(b'+') => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    let mut n: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return Err(invalid());
-        }
-        n = n.checked_mul(10).and_then(|n| n.checked_add((d - b'0') as u64)).ok_or_else(invalid)?;
-    }
-    if digits.is_empty() && !arg.is_empty() {
-        return Err(invalid());
-    }
-    Ok(if negative { n.wrapping_neg() } else { n })
-}
-
 /// SSCAN key cursor [MATCH pattern] [COUNT count]
 fn sscan(cx: &mut KeyCx) -> R {
     let argv = cx.argv;
-    let cursor = parse_cursor(argv.get(2))?;
+    let cursor = super::scan_cursor(argv.get(2))?;
     let KeyCx { core, db, out, .. } = cx;
     let Some(set) = read_arg(core, *db, argv.get(1))? else {
         out.array(2);
