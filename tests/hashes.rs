@@ -10,14 +10,12 @@ use std::collections::{HashMap, HashSet};
 /// Runs each case on both servers (fresh connection after FLUSHALL; `''` is an empty argument;
 /// `HELLO 3` in a case switches it to RESP3) and compares the transcripts.
 fn run_cases(cases: &[&[&str]]) {
-    let redis = Proc::redis(&[]);
-    let shardis = Proc::shardis(&[]);
     let run = |port: u16, lines: &[&str]| {
         let mut raw = Raw::connect(port);
         assert_eq!(raw.words("FLUSHALL"), b"+OK\r\n");
         let mut out = String::new();
         for line in lines {
-            let args: Vec<&[u8]> = line.split(' ').map(|w| if w == "''" { &b""[..] } else { w.as_bytes() }).collect();
+            let args = line_args(line);
             let reply = raw.cmd(&args);
             // HELLO's reply names the server and the connection: only its success is compared.
             let reply = if line.starts_with("HELLO") { reply[..1].to_vec() } else { reply };
@@ -28,11 +26,7 @@ fn run_cases(cases: &[&[&str]]) {
         raw.words("CONFIG SET hash-max-listpack-value 64");
         out
     };
-    for case in cases {
-        let want = run(redis.port, case);
-        let got = run(shardis.port, case);
-        assert_eq!(got, want, "case {case:?}");
-    }
+    same_on_both(cases, run);
 }
 
 #[test]

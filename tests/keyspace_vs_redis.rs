@@ -7,24 +7,17 @@ mod common;
 use common::*;
 
 fn run_cases(cases: &[&[&str]]) {
-    let redis = Proc::redis(&[]);
-    let shardis = Proc::shardis(&[]);
     let run = |port: u16, lines: &[&str]| {
         let mut raw = Raw::connect(port);
         assert_eq!(raw.words("FLUSHALL"), b"+OK\r\n");
         let mut out = String::new();
         for line in lines {
-            // '' stands for an empty argument.
-            let args: Vec<&[u8]> = line.split(' ').map(|w| if w == "''" { &b""[..] } else { w.as_bytes() }).collect();
+            let args = line_args(line);
             out.push_str(&format!("> {line}\n{}\n", s(&raw.cmd(&args))));
         }
         out
     };
-    for case in cases {
-        let want = run(redis.port, case);
-        let got = run(shardis.port, case);
-        assert_eq!(got, want, "case {case:?}");
-    }
+    same_on_both(cases, run);
 }
 
 #[test]

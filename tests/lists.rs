@@ -13,8 +13,7 @@ fn run_on(port: u16, lines: &[&str]) -> String {
     assert_eq!(raw.words("FLUSHALL"), b"+OK\r\n");
     let mut out = String::new();
     for line in lines {
-        // '' stands for an empty argument.
-        let args: Vec<&[u8]> = line.split(' ').map(|w| if w == "''" { &b""[..] } else { w.as_bytes() }).collect();
+        let args = line_args(line);
         let reply = raw.cmd(&args);
         // HELLO's map names the server's version and client id, which differ by design.
         if !line.starts_with("HELLO") {
@@ -25,13 +24,7 @@ fn run_on(port: u16, lines: &[&str]) -> String {
 }
 
 fn run_cases(cases: &[&[&str]]) {
-    let redis = Proc::redis(&[]);
-    let shardis = Proc::shardis(&[]);
-    for case in cases {
-        let want = run_on(redis.port, case);
-        let got = run_on(shardis.port, case);
-        assert_eq!(got, want, "case {case:?}");
-    }
+    same_on_both(cases, run_on);
 }
 
 #[test]

@@ -40,8 +40,6 @@ fn flat(reply: &[u8]) -> (u8, Vec<Vec<u8>>) {
 /// header and sorted members, for replies whose order Redis leaves to its hash table) and
 /// compares the transcripts.
 fn run_cases(cases: &[&[&str]]) {
-    let redis = Proc::redis(&[]);
-    let shardis = Proc::shardis(&[]);
     let run = |port: u16, lines: &[&str]| {
         let mut raw = Raw::connect(port);
         assert_eq!(raw.words("FLUSHALL"), b"+OK\r\n");
@@ -51,7 +49,7 @@ fn run_cases(cases: &[&[&str]]) {
                 Some(rest) => (true, rest),
                 None => (false, *line),
             };
-            let args: Vec<&[u8]> = cmd.split(' ').map(|w| if w == "''" { &b""[..] } else { w.as_bytes() }).collect();
+            let args = line_args(cmd);
             let reply = raw.cmd(&args);
             // HELLO's reply names the server and the connection: only its success is compared.
             let reply = if cmd.starts_with("HELLO") { reply[..1].to_vec() } else { reply };
@@ -67,11 +65,7 @@ fn run_cases(cases: &[&[&str]]) {
         raw.words("CONFIG SET set-max-intset-entries 512");
         out
     };
-    for case in cases {
-        let want = run(redis.port, case);
-        let got = run(shardis.port, case);
-        assert_eq!(got, want, "case {case:?}");
-    }
+    same_on_both(cases, run);
 }
 
 #[test]

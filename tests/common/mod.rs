@@ -234,3 +234,20 @@ impl Raw {
         TcpStream::connect(("127.0.0.1", port)).is_ok()
     }
 }
+
+/// A test command line split on spaces; `''` stands for an empty argument.
+pub fn line_args(line: &str) -> Vec<&[u8]> {
+    line.split(' ').map(|w| if w == "''" { &b""[..] } else { w.as_bytes() }).collect()
+}
+
+/// Starts the reference redis-server and shardis, runs `transcript(port, case)` for every case
+/// on both and asserts the two transcripts are identical.
+pub fn same_on_both(cases: &[&[&str]], transcript: impl Fn(u16, &[&str]) -> String) {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    for case in cases {
+        let want = transcript(redis.port, case);
+        let got = transcript(shardis.port, case);
+        assert_eq!(got, want, "case {case:?}");
+    }
+}
