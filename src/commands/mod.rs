@@ -424,6 +424,32 @@ pub fn scan_cursor(arg: &[u8]) -> Result<u64, CmdError> {
     Ok(if negative { n.wrapping_neg() } else { n })
 }
 
+/// HSCAN/SSCAN/ZSCAN options from argument `from` on: `[MATCH pattern] [COUNT count]`, as
+/// (pattern, None for `*`; count, default 10).
+pub fn scan_options<'a>(argv: &Argv<'a>, from: usize) -> Result<(Option<&'a [u8]>, usize), CmdError> {
+    let (mut pattern, mut count) = (None, 10usize);
+    let mut i = from;
+    while i < argv.len() {
+        if i + 1 >= argv.len() {
+            return Err(CmdError::Syntax);
+        }
+        let v = argv.get(i + 1);
+        if argv.is(i, "MATCH") {
+            pattern = Some(v).filter(|p| *p != b"*");
+        } else if argv.is(i, "COUNT") {
+            let n = int_arg(v)?;
+            if n < 1 {
+                return Err(CmdError::Syntax);
+            }
+            count = n as usize;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    Ok((pattern, count))
+}
+
 /// Redis's reply to `<CMD> HELP`: a status line per text line, between Redis's standard first
 /// and last lines.
 pub fn help(out: &mut Out, command: &str, lines: &[&str]) {

@@ -261,26 +261,7 @@ fn sscan(cx: &mut KeyCx) -> R {
         out.array(0);
         return Ok(());
     };
-    let (mut pattern, mut count) = (None, 10usize);
-    let mut i = 3;
-    while i < argv.len() {
-        if i + 1 >= argv.len() {
-            return Err(CmdError::Syntax);
-        }
-        let v = argv.get(i + 1);
-        if argv.is(i, "MATCH") {
-            pattern = Some(v).filter(|p| *p != b"*");
-        } else if argv.is(i, "COUNT") {
-            let n = int_arg(v)?;
-            if n < 1 {
-                return Err(CmdError::Syntax);
-            }
-            count = n as usize;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let (pattern, count) = super::scan_options(&argv, 3)?;
     let mut found = Vec::new();
     let next = set.scan(cursor, count, |m| {
         if pattern.is_none_or(|p| glob_match(p, &m, false)) {
