@@ -1,36 +1,76 @@
 #!/usr/bin/env bash
-# Memory per key: RSS growth after 1M SETs of 16-byte keys ("key:%012d") and 32-byte values,
-# shardis (one shard) and Debian's redis-server, each started fresh and pinned to CPU 0, loaded
-# with redis-cli --pipe from CPU 1. Prints bytes per key from RSS and from the allocator
-# (used_memory), for both.
+# Memory per element: RSS and allocator (used_memory) growth after loading one data set through
+# redis-cli --pipe, shardis (one shard) and Debian's redis-server, each started fresh and pinned
+# to CPU 0, loaded from CPU 1. Data sets (DATASETS, default all):
+#   strings   1M `SET key:%012d <32 bytes>`                      (bytes per key)
+#   hash      one hash of 1M fields `field:%010d` -> 16 bytes     (bytes per field)
+#   set       one set of 1M members `member:%09d`                 (bytes per member)
+#   zset      one sorted set of 1M members `member:%09d`, score i (bytes per member)
+#   hashes    100k hashes `user:%07d` of 10 fields f0..f9 -> 8 bytes (bytes per hash)
+# Before the first reading each server answers 8 MB of ECHOs, so that its network buffers
+# (shardis's provided receive buffers are 4 MB a shard, touched only when the kernel fills them)
+# are resident already and only the data set's own growth is counted.
+# Prints one markdown row per data set and server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-KEYS=${KEYS:-1000000}
+DATASETS=${DATASETS:-strings hash set zset hashes}
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
-python3 - "$KEYS" > "$work/load.resp" <<'PY'
+generate() { # data set -> RESP on stdout; prints the element count on stderr
+  python3 - "$1" <<'PY'
 import sys
-n = int(sys.argv[1]); value = b"v" * 32; out = sys.stdout.buffer
-for i in range(n):
-    key = b"key:%012d" % i
-    out.write(b"*3\r\n$3\r\nSET\r\n$16\r\n" + key + b"\r\n$32\r\n" + value + b"\r\n")
+kind = sys.argv[1]; out = sys.stdout.buffer
+def cmd(*args):
+    out.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+def batched(key, verb, pairs, n, per=100):
+    for start in range(0, n, per):
+        args = [verb, key]
+        for i in range(start, min(n, start + per)):
+            args.extend(pairs(i))
+        cmd(*args)
+M = 1000000
+if kind == "strings":
+    for i in range(M):
+        cmd(b"SET", b"key:%012d" % i, b"v" * 32)
+    n = M
+elif kind == "hash":
+    batched(b"h", b"HSET", lambda i: (b"field:%010d" % i, b"value:%010d" % i), M); n = M
+elif kind == "set":
+    batched(b"s", b"SADD", lambda i: (b"member:%09d" % i,), M); n = M
+elif kind == "zset":
+    batched(b"z", b"ZADD", lambda i: (b"%d" % i, b"member:%09d" % i), M); n = M
+elif kind == "hashes":
+    n = 100000
+    for i in range(n):
+        args = [b"HSET", b"user:%07d" % i]
+        for f in range(10):
+            args.extend((b"f%d" % f, b"%08d" % (i + f)))
+        cmd(*args)
+print(n, file=sys.stderr)
 PY
+}
+python3 -c 'import sys; sys.stdout.buffer.write(b"*2\r\n$4\r\nECHO\r\n$1024\r\n" + b"e" * 1024 + b"\r\n")' > "$work/echo1"
+for _ in $(seq 8192); do cat "$work/echo1"; done > "$work/warm.resp"
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 field() { redis-cli -p "$1" INFO memory | tr -d '\r' | awk -F: -v f="$2" '$1==f{print $2}'; }
-measure() { # name command-with-{PORT}
+measure() { # data-set elements name command-with-{PORT}
   local p; p=$(port)
-  (cd "$work" && exec taskset -c 0 bash -c "exec ${2//\{PORT\}/$p}") >"$work/$1.log" 2>&1 &
+  (cd "$work" && exec taskset -c 0 bash -c "exec ${4//\{PORT\}/$p}") >"$work/$3.log" 2>&1 &
   for _ in $(seq 100); do redis-cli -p "$p" PING 2>/dev/null | grep -q PONG && break; sleep 0.1; done
   local rss0 used0 rss1 used1
+  taskset -c 1 redis-cli -p "$p" --pipe < "$work/warm.resp" > /dev/null
   rss0=$(field "$p" used_memory_rss); used0=$(field "$p" used_memory)
-  taskset -c 1 redis-cli -p "$p" --pipe < "$work/load.resp" > /dev/null
-  sleep 1
+  taskset -c 1 redis-cli -p "$p" --pipe < "$work/$1.resp" > /dev/null
+  sleep "${SETTLE:-1}"
   rss1=$(field "$p" used_memory_rss); used1=$(field "$p" used_memory)
-  echo "| $1 | $(redis-cli -p "$p" DBSIZE) | $(( (rss1 - rss0) / KEYS )) | $(( (used1 - used0) / KEYS )) |"
+  echo "| $1 | $3 | $2 | $(( (rss1 - rss0) / $2 )) | $(( (used1 - used0) / $2 )) |"
   redis-cli -p "$p" SHUTDOWN NOSAVE >/dev/null 2>&1 || true
   wait 2>/dev/null || true
 }
-echo "| server | keys | RSS bytes/key | used_memory bytes/key |"
-echo "|---|---|---|---|"
-measure shardis "$PWD/target/release/shardis-server --port {PORT} --shards 1 --save ''"
-measure redis "redis-server --port {PORT} --save '' --appendonly no"
+echo "| data set | server | elements | RSS bytes/element | used_memory bytes/element |"
+echo "|---|---|---|---|---|"
+for d in $DATASETS; do
+  n=$(generate "$d" 2>&1 >"$work/$d.resp")
+  measure "$d" "$n" shardis "$PWD/target/release/shardis-server --port {PORT} --shards 1 --save ''"
+  measure "$d" "$n" redis "redis-server --port {PORT} --save '' --appendonly no"
+done

@@ -15,6 +15,8 @@ use std::hash::BuildHasher;
 use hashbrown::hash_table::Entry;
 use hashbrown::{DefaultHashBuilder, HashTable};
 
+use super::blob::Blob;
+
 /// The conversion thresholds (`hash-max-listpack-entries`, `hash-max-listpack-value`).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -31,7 +33,7 @@ pub struct Hash {
 #[derive(Clone, Debug)]
 enum Repr {
     Pack(Pack),
-    Table(Table),
+    Table(Box<Table>),
 }
 
 impl Default for Repr {
@@ -40,11 +42,12 @@ impl Default for Repr {
     }
 }
 
-/// Field/value pairs in one buffer: each string is a LEB128 length, then its bytes.
+/// Field/value pairs in one exact-size buffer: each string is a LEB128 length, then its bytes.
+/// With the table boxed, a whole `Hash` is 16 bytes.
 #[derive(Clone, Debug, Default)]
 struct Pack {
-    buf: Vec<u8>,
-    pairs: usize,
+    buf: Blob,
+    pairs: u32,
 }
 
 /// Where one pair sits in a [`Pack`]: the pair starts at `start`; its value (with its length
@@ -107,17 +110,19 @@ impl Pack {
 
     /// Sets `field`; true if it is new. A field set again keeps its place.
     fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
-        let mut encoded = Vec::with_capacity(value.len() + 2);
-        put_len(&mut encoded, value.len());
-        encoded.extend_from_slice(value);
+        let mut encoded = Vec::with_capacity(field.len() + value.len() + 4);
         match self.find(field) {
             Some(slot) => {
-                self.buf.splice(slot.value_at..slot.end, encoded);
+                put_len(&mut encoded, value.len());
+                encoded.extend_from_slice(value);
+                self.buf.splice(slot.value_at..slot.end, &encoded);
                 false
             }
             None => {
-                put_len(&mut self.buf, field.len());
-                self.buf.extend_from_slice(field);
+                put_len(&mut encoded, field.len());
+                encoded.extend_from_slice(field);
+                put_len(&mut encoded, value.len());
+                encoded.extend_from_slice(value);
                 self.buf.extend_from_slice(&encoded);
                 self.pairs += 1;
                 true
@@ -128,7 +133,7 @@ impl Pack {
     fn remove(&mut self, field: &[u8]) -> bool {
         match self.find(field) {
             Some(slot) => {
-                self.buf.drain(slot.start..slot.end);
+                self.buf.remove(slot.start..slot.end);
                 self.pairs -= 1;
                 true
             }
@@ -219,7 +224,7 @@ impl Table {
 impl Hash {
     pub fn len(&self) -> usize {
         match &self.repr {
-            Repr::Pack(p) => p.pairs,
+            Repr::Pack(p) => p.pairs as usize,
             Repr::Table(t) => t.pairs.len(),
         }
     }
@@ -244,7 +249,7 @@ impl Hash {
     /// Bytes owned by this hash (MEMORY USAGE, accounting).
     pub fn memory(&self) -> usize {
         match &self.repr {
-            Repr::Pack(p) => p.buf.capacity(),
+            Repr::Pack(p) => p.buf.allocated(),
             Repr::Table(t) => {
                 let strings: usize = t.pairs.iter().map(|(f, v)| f.len() + v.len()).sum();
                 t.pairs.capacity() * std::mem::size_of::<Pair>()
@@ -293,9 +298,9 @@ impl Hash {
     /// Turns a compact hash into a table (never back).
     fn convert(&mut self) {
         if let Repr::Pack(p) = &self.repr {
-            let mut t = Table::default();
-            t.pairs.reserve(p.pairs);
-            t.index.reserve(p.pairs, |_| 0);
+            let mut t = Box::<Table>::default();
+            t.pairs.reserve(p.pairs as usize);
+            t.index.reserve(p.pairs as usize, |_| 0);
             for (f, v) in p.iter() {
                 t.set(f, v);
             }
@@ -369,6 +374,11 @@ mod tests {
         assert_eq!(h.get(b"c"), Some(&b"3"[..]));
         assert_eq!(h.get(b"b"), None);
         assert_eq!((h.len(), h.encoding()), (2, "listpack"));
+    }
+
+    #[test]
+    fn a_hash_is_two_words() {
+        assert_eq!(std::mem::size_of::<Hash>(), 16);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Value types and the keyspace table: no I/O, no async, no server state.
 
+pub mod blob;
 pub mod hash;
 pub mod list;
 pub mod set;
