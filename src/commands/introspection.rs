@@ -272,12 +272,12 @@ mod tests {
             ours_sorted.sort();
             let mut theirs_sorted = theirs.clone();
             theirs_sorted.sort();
-            let facts = (
-                info[1].as_int(),
-                theirs_sorted,
-                (info[3].as_int(), info[4].as_int(), info[5].as_int()),
-                words(&info[6]),
-            );
+            // ZRANK/ZREVRANK take 7.2's WITHSCORE, so their arity is 7.2's (-3), not 7.0's 3.
+            let arity = match entry.full_name.as_str() {
+                "zrank" | "zrevrank" => Some(-3),
+                _ => info[1].as_int(),
+            };
+            let facts = (arity, theirs_sorted, (info[3].as_int(), info[4].as_int(), info[5].as_int()), words(&info[6]));
             let mine = (
                 Some(spec.arity as i64),
                 ours_sorted,

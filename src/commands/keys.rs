@@ -1,5 +1,5 @@
 //! Key commands: DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX COPY MOVE KEYS SCAN RANDOMKEY
-//! DBSIZE FLUSHDB FLUSHALL SWAPDB OBJECT MEMORY.
+//! DBSIZE FLUSHDB FLUSHALL SWAPDB OBJECT MEMORY DUMP RESTORE (payloads: [`crate::persistence::rdb`]).
 //!
 //! Multi-key forms whose keys live on several shards run as a [`Tx`]; whole-database commands
 //! lock the databases on every shard first, so they never interleave with a transaction.
@@ -12,7 +12,7 @@ use crate::persistence::rdb;
 use crate::shard::keyspace::expired;
 use crate::shard::mesh::JobOut;
 use crate::shard::Core;
-use crate::store::value::{Kind, Value};
+use crate::store::value::Value;
 
 type R = Result<(), CmdError>;
 type F = Result<Flow, CmdError>;
@@ -718,12 +718,10 @@ fn memory_help(cx: &mut Cx) -> F {
 fn dump(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(1);
     match cx.core.read(cx.db, key) {
-        Some((v, _)) if v.kind() == Kind::String => {
-            let payload = rdb::dump_string(v.as_bytes(&mut itoa::Buffer::new()));
+        Some((v, _)) => {
+            let payload = rdb::dump_value(v);
             cx.out.bulk(&payload);
         }
-        // Collections get their RDB encodings with the collections issue.
-        Some(_) => return Err(CmdError::other("ERR DUMP of this type is not supported yet")),
         None => cx.out.null(),
     }
     Ok(())
@@ -763,9 +761,9 @@ fn restore(cx: &mut KeyCx) -> R {
     if !replace && cx.core.exists(cx.db, key) {
         return Err(CmdError::other("BUSYKEY Target key name already exists."));
     }
-    let object = rdb::verify_payload(argv.get(3))
-        .map_err(|_| CmdError::other("ERR DUMP payload version or checksum are wrong"))?;
-    let bytes = rdb::read_string_object(object).map_err(|_| CmdError::other("ERR Bad data format"))?;
+    let object = rdb::verify_payload(argv.get(3)).map_err(|_| CmdError::other(rdb::ERR_PAYLOAD_VERSION_OR_CHECKSUM))?;
+    let encodings = rdb::Encodings::from_config(&cx.core.config);
+    let value = rdb::read_payload_value(object, &encodings).map_err(|_| CmdError::other(rdb::ERR_BAD_DATA_FORMAT))?;
     let now = cx.core.now_ms as i64;
     let deadline = match ttl {
         0 => 0,
@@ -775,7 +773,7 @@ fn restore(cx: &mut KeyCx) -> R {
     if deadline != 0 && deadline <= now {
         cx.core.del(cx.db, key);
     } else {
-        cx.core.put(cx.db, key, Value::from_bytes(&bytes), deadline as u64);
+        cx.core.put(cx.db, key, value, deadline as u64);
     }
     cx.out.ok();
     Ok(())

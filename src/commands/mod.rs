@@ -21,6 +21,7 @@ pub mod lists;
 pub mod server;
 pub mod sets;
 pub mod strings;
+pub mod zsets;
 
 use std::sync::OnceLock;
 
@@ -299,6 +300,7 @@ const FAMILIES: &[&[Spec]] = &[
     lists::SPECS,
     hashes::SPECS,
     sets::SPECS,
+    zsets::SPECS,
 ];
 
 impl Registry {

@@ -1,4 +1,11 @@
 //! Persistence: Redis's RDB format. Today it serves DUMP and RESTORE payloads; the per-shard
 //! snapshot writer and the loader build on the same [`rdb::Reader`] and [`rdb::Writer`].
+//!
+//! - [`rdb`]: lengths, strings, the object codec ([`rdb::read_object`], [`rdb::write_object`])
+//!   and the DUMP payload around one object.
+//! - [`listpack`]: Redis's listpack blob, written byte for byte and read with deep validation.
+//! - [`ziplist`]: the older blobs (ziplist, zipmap) read for compatibility, and the intset.
 
+pub mod listpack;
 pub mod rdb;
+pub mod ziplist;

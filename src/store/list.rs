@@ -184,6 +184,11 @@ impl List {
         self.len == 0
     }
 
+    /// The `list-max-listpack-size` this list was made with (its nodes follow it).
+    pub fn fill(&self) -> i32 {
+        self.fill
+    }
+
     /// OBJECT ENCODING, as Redis 7.0 names it (always `quicklist` there).
     pub fn encoding(&self) -> &'static str {
         "quicklist"

@@ -6,3 +6,4 @@ pub mod list;
 pub mod set;
 pub mod table;
 pub mod value;
+pub mod zset;

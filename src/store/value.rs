@@ -14,6 +14,7 @@ use std::ptr::NonNull;
 use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
+use super::zset::ZSet;
 
 /// Longest string kept inside the value.
 pub const INLINE_MAX: usize = 14;
@@ -46,6 +47,7 @@ enum Repr {
     List(Box<List>),
     Hash(Box<Hash>),
     Set(Box<Set>),
+    ZSet(Box<ZSet>),
 }
 
 // SAFETY: `Heap` owns its block exclusively (like a Box<[u8]>); nothing else points to it.
@@ -71,6 +73,7 @@ impl Clone for Value {
             Repr::List(l) => Repr::List(l.clone()),
             Repr::Hash(h) => Repr::Hash(h.clone()),
             Repr::Set(x) => Repr::Set(x.clone()),
+            Repr::ZSet(z) => Repr::ZSet(z.clone()),
         };
         Value { repr, lru: self.lru }
     }
@@ -97,6 +100,7 @@ pub enum Kind {
     List,
     Hash,
     Set,
+    ZSet,
 }
 
 impl Kind {
@@ -106,6 +110,7 @@ impl Kind {
             Kind::List => "list",
             Kind::Hash => "hash",
             Kind::Set => "set",
+            Kind::ZSet => "zset",
         }
     }
 }
@@ -161,6 +166,7 @@ impl Value {
             Repr::List(_) => Kind::List,
             Repr::Hash(_) => Kind::Hash,
             Repr::Set(_) => Kind::Set,
+            Repr::ZSet(_) => Kind::ZSet,
             _ => Kind::String,
         }
     }
@@ -208,6 +214,25 @@ impl Value {
         }
     }
 
+    /// A sorted-set value.
+    pub fn zset(zset: ZSet) -> Value {
+        Value { repr: Repr::ZSet(Box::new(zset)), lru: 0 }
+    }
+
+    pub fn as_zset(&self) -> Option<&ZSet> {
+        match &self.repr {
+            Repr::ZSet(z) => Some(z),
+            _ => None,
+        }
+    }
+
+    pub fn as_zset_mut(&mut self) -> Option<&mut ZSet> {
+        match &mut self.repr {
+            Repr::ZSet(z) => Some(z),
+            _ => None,
+        }
+    }
+
     pub fn as_hash(&self) -> Option<&Hash> {
         match &self.repr {
             Repr::Hash(h) => Some(h),
@@ -238,7 +263,7 @@ impl Value {
             Repr::Inline { len, bytes } => &bytes[..*len as usize],
             Repr::Heap { .. } => self.heap_slice(),
             Repr::Raw(v) => v,
-            Repr::List(_) | Repr::Hash(_) | Repr::Set(_) => &[],
+            Repr::List(_) | Repr::Hash(_) | Repr::Set(_) | Repr::ZSet(_) => &[],
         }
     }
 
@@ -249,7 +274,7 @@ impl Value {
             Repr::Inline { len, .. } => *len as usize,
             Repr::Heap { len, .. } => *len as usize,
             Repr::Raw(v) => v.len(),
-            Repr::List(_) | Repr::Hash(_) | Repr::Set(_) => 0,
+            Repr::List(_) | Repr::Hash(_) | Repr::Set(_) | Repr::ZSet(_) => 0,
         }
     }
 
@@ -292,6 +317,7 @@ impl Value {
             Repr::List(l) => l.encoding(),
             Repr::Hash(h) => h.encoding(),
             Repr::Set(x) => x.encoding(),
+            Repr::ZSet(z) => z.encoding(),
         }
     }
 
@@ -304,6 +330,7 @@ impl Value {
             Repr::List(l) => l.memory(),
             Repr::Hash(h) => h.memory(),
             Repr::Set(x) => x.memory(),
+            Repr::ZSet(z) => z.memory(),
         }
     }
 
