@@ -7,26 +7,8 @@ use common::*;
 
 use std::collections::{HashMap, HashSet};
 
-/// Runs each case on both servers (fresh connection after FLUSHALL; `''` is an empty argument;
-/// `HELLO 3` in a case switches it to RESP3) and compares the transcripts.
 fn run_cases(cases: &[&[&str]]) {
-    let run = |port: u16, lines: &[&str]| {
-        let mut raw = Raw::connect(port);
-        assert_eq!(raw.words("FLUSHALL"), b"+OK\r\n");
-        let mut out = String::new();
-        for line in lines {
-            let args = line_args(line);
-            let reply = raw.cmd(&args);
-            // HELLO's reply names the server and the connection: only its success is compared.
-            let reply = if line.starts_with("HELLO") { reply[..1].to_vec() } else { reply };
-            out.push_str(&format!("> {line}\n{}\n", s(&reply)));
-        }
-        // Both servers start with defaults; undo any CONFIG SET a case made.
-        raw.words("CONFIG SET hash-max-listpack-entries 512");
-        raw.words("CONFIG SET hash-max-listpack-value 64");
-        out
-    };
-    same_on_both(cases, run);
+    run_cases_then(cases, &["CONFIG SET hash-max-listpack-entries 512", "CONFIG SET hash-max-listpack-value 64"]);
 }
 
 #[test]
@@ -184,32 +166,6 @@ fn hscan_small() {
         &["HSET h a 1", "HSCAN h 0 FOO bar", "HSCAN h 0 match [a] count 5", "HSCAN no 0", "HSCAN no 0 COUNT 0"],
         &["HSCAN no x", "HSCAN h", "HSCAN h 18446744073709551616"],
     ]);
-}
-
-/// Parses one RESP reply into a flat list of bulk strings (nested aggregates flattened), with
-/// the top-level header byte.
-fn flat(reply: &[u8]) -> (u8, Vec<Vec<u8>>) {
-    let mut items = Vec::new();
-    let mut at = 0;
-    let mut pending = 1i64;
-    while pending > 0 {
-        let end = at + reply[at..].windows(2).position(|w| w == b"\r\n").expect("line");
-        let line = &reply[at + 1..end];
-        let n: i64 = std::str::from_utf8(line).ok().and_then(|x| x.parse().ok()).unwrap_or(0);
-        pending -= 1;
-        match reply[at] {
-            b'$' if n >= 0 => {
-                items.push(reply[end + 2..end + 2 + n as usize].to_vec());
-                at = end + 4 + n as usize;
-                continue;
-            }
-            b'*' | b'~' if n > 0 => pending += n,
-            b'%' if n > 0 => pending += 2 * n,
-            _ => {}
-        }
-        at = end + 2;
-    }
-    (reply[0], items)
 }
 
 #[test]

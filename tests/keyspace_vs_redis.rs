@@ -7,17 +7,7 @@ mod common;
 use common::*;
 
 fn run_cases(cases: &[&[&str]]) {
-    let run = |port: u16, lines: &[&str]| {
-        let mut raw = Raw::connect(port);
-        assert_eq!(raw.words("FLUSHALL"), b"+OK\r\n");
-        let mut out = String::new();
-        for line in lines {
-            let args = line_args(line);
-            out.push_str(&format!("> {line}\n{}\n", s(&raw.cmd(&args))));
-        }
-        out
-    };
-    same_on_both(cases, run);
+    run_cases_then(cases, &[]);
 }
 
 #[test]

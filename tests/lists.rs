@@ -8,23 +8,8 @@ use common::*;
 
 use std::collections::VecDeque;
 
-fn run_on(port: u16, lines: &[&str]) -> String {
-    let mut raw = Raw::connect(port);
-    assert_eq!(raw.words("FLUSHALL"), b"+OK\r\n");
-    let mut out = String::new();
-    for line in lines {
-        let args = line_args(line);
-        let reply = raw.cmd(&args);
-        // HELLO's map names the server's version and client id, which differ by design.
-        if !line.starts_with("HELLO") {
-            out.push_str(&format!("> {line}\n{}\n", s(&reply)));
-        }
-    }
-    out
-}
-
 fn run_cases(cases: &[&[&str]]) {
-    same_on_both(cases, run_on);
+    run_cases_then(cases, &[]);
 }
 
 #[test]

@@ -9,63 +9,8 @@ use common::*;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// Parses one RESP reply into a flat list of scalars (nested aggregates flattened), with the
-/// top-level header byte.
-fn flat(reply: &[u8]) -> (u8, Vec<Vec<u8>>) {
-    let mut items = Vec::new();
-    let mut at = 0;
-    let mut pending = 1i64;
-    while pending > 0 {
-        let end = at + reply[at..].windows(2).position(|w| w == b"\r\n").expect("line");
-        let line = &reply[at + 1..end];
-        let n: i64 = std::str::from_utf8(line).ok().and_then(|x| x.parse().ok()).unwrap_or(0);
-        pending -= 1;
-        match reply[at] {
-            b'$' if n >= 0 => {
-                items.push(reply[end + 2..end + 2 + n as usize].to_vec());
-                at = end + 4 + n as usize;
-                continue;
-            }
-            b':' | b',' => items.push(line.to_vec()),
-            b'*' | b'~' if n > 0 => pending += n,
-            b'%' if n > 0 => pending += 2 * n,
-            _ => {}
-        }
-        at = end + 2;
-    }
-    (reply[0], items)
-}
-
-/// Runs each case on both servers (fresh connection after FLUSHALL; `''` is an empty argument;
-/// `HELLO 3` switches a case to RESP3; a line starting `sorted ` compares its reply's header and
-/// sorted items, for replies whose order Redis leaves to chance) and compares the transcripts.
 fn run_cases(cases: &[&[&str]]) {
-    let run = |port: u16, lines: &[&str]| {
-        let mut raw = Raw::connect(port);
-        assert_eq!(raw.words("FLUSHALL"), b"+OK\r\n");
-        let mut out = String::new();
-        for line in lines {
-            let (sorted, cmd) = match line.strip_prefix("sorted ") {
-                Some(rest) => (true, rest),
-                None => (false, *line),
-            };
-            let args = line_args(cmd);
-            let reply = raw.cmd(&args);
-            let reply = if cmd.starts_with("HELLO") { reply[..1].to_vec() } else { reply };
-            let shown = if sorted && reply[0] != b'-' {
-                let (head, mut items) = flat(&reply);
-                items.sort();
-                format!("{} {} {:?}", head as char, items.len(), items.iter().map(|i| s(i)).collect::<Vec<_>>())
-            } else {
-                s(&reply)
-            };
-            out.push_str(&format!("> {line}\n{shown}\n"));
-        }
-        raw.words("CONFIG SET zset-max-listpack-entries 128");
-        raw.words("CONFIG SET zset-max-listpack-value 64");
-        out
-    };
-    same_on_both(cases, run);
+    run_cases_then(cases, &["CONFIG SET zset-max-listpack-entries 128", "CONFIG SET zset-max-listpack-value 64"]);
 }
 
 #[test]

@@ -251,3 +251,70 @@ pub fn same_on_both(cases: &[&[&str]], transcript: impl Fn(u16, &[&str]) -> Stri
         assert_eq!(got, want, "case {case:?}");
     }
 }
+
+/// Parses one RESP reply into its top-level header byte and a flat list of its scalars (bulk
+/// strings, integers and doubles; nested aggregates flattened).
+pub fn flat(reply: &[u8]) -> (u8, Vec<Vec<u8>>) {
+    let mut items = Vec::new();
+    let mut at = 0;
+    let mut pending = 1i64;
+    while pending > 0 {
+        let end = at + reply[at..].windows(2).position(|w| w == b"\r\n").expect("line");
+        let line = &reply[at + 1..end];
+        let n: i64 = std::str::from_utf8(line).ok().and_then(|x| x.parse().ok()).unwrap_or(0);
+        pending -= 1;
+        match reply[at] {
+            b'$' if n >= 0 => {
+                items.push(reply[end + 2..end + 2 + n as usize].to_vec());
+                at = end + 4 + n as usize;
+                continue;
+            }
+            b':' | b',' => items.push(line.to_vec()),
+            b'*' | b'~' if n > 0 => pending += n,
+            b'%' if n > 0 => pending += 2 * n,
+            _ => {}
+        }
+        at = end + 2;
+    }
+    (reply[0], items)
+}
+
+/// One case on a fresh connection to `port` after FLUSHALL: each line and its reply. `''` is an
+/// empty argument; HELLO's reply names the server and the connection, so only its first byte
+/// shows; a line starting `sorted ` shows its reply's header and sorted items (for replies whose
+/// order Redis leaves to its hash table).
+pub fn transcript(port: u16, lines: &[&str]) -> String {
+    let mut raw = Raw::connect(port);
+    assert_eq!(raw.words("FLUSHALL"), b"+OK\r\n");
+    let mut out = String::new();
+    for line in lines {
+        let (sorted, cmd) = match line.strip_prefix("sorted ") {
+            Some(rest) => (true, rest),
+            None => (false, *line),
+        };
+        let reply = raw.cmd(&line_args(cmd));
+        let reply = if cmd.starts_with("HELLO") { reply[..1].to_vec() } else { reply };
+        let shown = if sorted && reply[0] != b'-' {
+            let (head, mut items) = flat(&reply);
+            items.sort();
+            format!("{} {} {:?}", head as char, items.len(), items.iter().map(|i| s(i)).collect::<Vec<_>>())
+        } else {
+            s(&reply)
+        };
+        out.push_str(&format!("> {line}\n{shown}\n"));
+    }
+    out
+}
+
+/// [`same_on_both`] over [`transcript`]s; after each case `reset` (CONFIG SETs back to the
+/// defaults both servers started with) runs on both.
+pub fn run_cases_then(cases: &[&[&str]], reset: &[&str]) {
+    same_on_both(cases, |port, lines| {
+        let out = transcript(port, lines);
+        let mut raw = Raw::connect(port);
+        for line in reset {
+            assert_eq!(raw.words(line), b"+OK\r\n", "{line}");
+        }
+        out
+    });
+}
