@@ -5,8 +5,6 @@
 //! small, a table past `hash-max-listpack-*`) live in [`crate::store::hash`]; here are the
 //! argument checks, the reply shapes and the error texts, each as Redis 7.0 has them.
 
-use std::cell::Cell;
-
 use super::flag::*;
 use super::{cmd, int_arg, Handler, KeyCx, Spec};
 use crate::config::glob_match;
@@ -248,24 +246,6 @@ fn hincrbyfloat(cx: &mut KeyCx) -> R {
     }
 }
 
-thread_local! {
-    static SEED: Cell<u64> = Cell::new(
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1,
-    );
-}
-
-/// A random number below `n` (> 0), from this core's xorshift generator.
-fn random_below(n: usize) -> usize {
-    SEED.with(|s| {
-        let mut x = s.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        s.set(x);
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) % n as u64) as usize
-    })
-}
-
 /// HRANDFIELD key [count [WITHVALUES]]
 fn hrandfield(cx: &mut KeyCx) -> R {
     let argv = cx.argv;
@@ -274,7 +254,7 @@ fn hrandfield(cx: &mut KeyCx) -> R {
         match core.read(*db, argv.get(1)) {
             Some((v, _)) => {
                 let hash = v.as_hash().ok_or(CmdError::WrongType)?;
-                out.bulk(hash.at(random_below(hash.len())).0);
+                out.bulk(hash.at(fastrand::usize(..hash.len())).0);
             }
             None => out.null(),
         }
@@ -327,7 +307,7 @@ fn hrandfield(cx: &mut KeyCx) -> R {
         // Repeats allowed: `count` independent picks.
         header(out, count);
         for _ in 0..count {
-            emit(out, at(random_below(size)));
+            emit(out, at(fastrand::usize(..size)));
         }
     } else if count >= size {
         // The whole hash, in its own order.
@@ -340,7 +320,7 @@ fn hrandfield(cx: &mut KeyCx) -> R {
         let mut positions: Vec<usize> = (0..size).collect();
         header(out, count);
         for i in 0..count {
-            let j = i + random_below(size - i);
+            let j = i + fastrand::usize(..size - i);
             positions.swap(i, j);
             emit(out, at(positions[i]));
         }

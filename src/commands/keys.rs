@@ -478,11 +478,11 @@ fn randomkey(cx: &mut Cx) -> F {
         |_| {
             Box::new(move |core: &mut Core| -> JobOut {
                 let now = core.now_ms;
-                let mut seed = now ^ (core.id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ core.stats.total_commands;
+                let mut rng = fastrand::Rng::new();
                 let table = &core.dbs[db];
                 let mut pick = None;
                 for _ in 0..16 {
-                    match table.random(&mut seed) {
+                    match table.random(&mut rng) {
                         Some((k, _, d)) if !expired(d, now) => {
                             pick = Some(k.to_vec());
                             break;

@@ -7,8 +7,6 @@
 //! destination (if any) in the final round that releases the locks. SINTERCARD has its keys
 //! after a count, so it always runs that way. The encodings live in [`crate::store::set`].
 
-use std::cell::Cell;
-
 use super::flag::*;
 use super::{cmd, int_arg, multi, Cx, Flow, Handler, KeyCx, Spec};
 use crate::config::glob_match;
@@ -129,24 +127,6 @@ fn scard(cx: &mut KeyCx) -> R {
     Ok(())
 }
 
-thread_local! {
-    static SEED: Cell<u64> = Cell::new(
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos() as u64) | 1,
-    );
-}
-
-/// A random number below `n` (> 0), from this core's xorshift generator.
-fn random_below(n: usize) -> usize {
-    SEED.with(|s| {
-        let mut x = s.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        s.set(x);
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) % n as u64) as usize
-    })
-}
-
 /// SPOP key [count]
 fn spop(cx: &mut KeyCx) -> R {
     let argv = cx.argv;
@@ -158,7 +138,7 @@ fn spop(cx: &mut KeyCx) -> R {
         let popped = match cx.core.live(cx.db, key) {
             Some((v, _)) => {
                 let set = v.as_set_mut().ok_or(CmdError::WrongType)?;
-                let i = random_below(set.len());
+                let i = fastrand::usize(..set.len());
                 Some(set.remove_at(i))
             }
             None => None,
@@ -190,7 +170,7 @@ fn spop(cx: &mut KeyCx) -> R {
     }
     set_header(out, count);
     for _ in 0..count {
-        let i = random_below(set.len());
+        let i = fastrand::usize(..set.len());
         out.bulk(&set.remove_at(i));
     }
     Ok(())
@@ -206,7 +186,7 @@ fn srandmember(cx: &mut KeyCx) -> R {
     if argv.len() == 2 {
         let KeyCx { core, db, out, .. } = cx;
         match read_arg(core, *db, key)? {
-            Some(set) => out.bulk(&set.at(random_below(set.len()))),
+            Some(set) => out.bulk(&set.at(fastrand::usize(..set.len()))),
             None => out.null(),
         }
         return Ok(());
@@ -230,7 +210,7 @@ fn srandmember(cx: &mut KeyCx) -> R {
     if l < 0 {
         out.array(count);
         for _ in 0..count {
-            out.bulk(&set.at(random_below(size)));
+            out.bulk(&set.at(fastrand::usize(..size)));
         }
     } else if count >= size {
         out.array(size);
@@ -242,7 +222,7 @@ fn srandmember(cx: &mut KeyCx) -> R {
         let mut positions: Vec<usize> = (0..size).collect();
         out.array(count);
         for i in 0..count {
-            let j = i + random_below(size - i);
+            let j = i + fastrand::usize(..size - i);
             positions.swap(i, j);
             out.bulk(&set.at(positions[i]));
         }

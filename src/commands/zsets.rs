@@ -11,8 +11,6 @@
 //! algebra inputs, every member scoring 1, as in Redis. The encodings live in
 //! [`crate::store::zset`]. A sorted set that loses its last member loses its key.
 
-use std::cell::Cell;
-
 use super::flag::*;
 use super::{cmd, int_arg, multi, Argv, Cx, Flow, Handler, KeyCx, Spec};
 use crate::config::glob_match;
@@ -794,24 +792,6 @@ fn zpopmax(cx: &mut KeyCx) -> R {
     zpop(cx, false)
 }
 
-thread_local! {
-    static SEED: Cell<u64> = Cell::new(
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos() as u64) | 1,
-    );
-}
-
-/// A random number below `n` (> 0), from this core's xorshift generator.
-fn random_below(n: usize) -> usize {
-    SEED.with(|s| {
-        let mut x = s.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        s.set(x);
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) % n as u64) as usize
-    })
-}
-
 /// ZRANDMEMBER key [count [WITHSCORES]]
 fn zrandmember(cx: &mut KeyCx) -> R {
     let argv = cx.argv;
@@ -819,7 +799,7 @@ fn zrandmember(cx: &mut KeyCx) -> R {
     if argv.len() == 2 {
         let KeyCx { core, db, out, .. } = cx;
         match read_z(core, *db, key)? {
-            Some(z) => out.bulk(z.at_rank(random_below(z.len())).0),
+            Some(z) => out.bulk(z.at_rank(fastrand::usize(..z.len())).0),
             None => out.null(),
         }
         return Ok(());
@@ -859,7 +839,7 @@ fn zrandmember(cx: &mut KeyCx) -> R {
     if l < 0 || count == 1 {
         header(out, count);
         for _ in 0..count {
-            emit(out, z.at_rank(random_below(size)));
+            emit(out, z.at_rank(fastrand::usize(..size)));
         }
     } else if count >= size {
         // The whole set, highest first, as Redis answers this case.
@@ -872,7 +852,7 @@ fn zrandmember(cx: &mut KeyCx) -> R {
         let mut ranks: Vec<usize> = (0..size).collect();
         header(out, count);
         for i in 0..count {
-            let j = i + random_below(size - i);
+            let j = i + fastrand::usize(..size - i);
             ranks.swap(i, j);
             emit(out, z.at_rank(ranks[i]));
         }
@@ -881,7 +861,7 @@ fn zrandmember(cx: &mut KeyCx) -> R {
         let mut seen = hashbrown::HashSet::with_capacity(count);
         header(out, count);
         while seen.len() < count {
-            let r = random_below(size);
+            let r = fastrand::usize(..size);
             if seen.insert(r) {
                 emit(out, z.at_rank(r));
             }

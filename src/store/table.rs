@@ -484,22 +484,6 @@ impl<V> Default for Table<V> {
     }
 }
 
-/// splitmix64: advances `state` and returns a well-mixed value (any state works, 0 included).
-#[inline]
-fn next_random(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// A uniform number below `n` from the high bits of `r`.
-#[inline]
-fn below(r: u64, n: usize) -> usize {
-    ((r as u128 * n as u128) >> 64) as usize
-}
-
 impl<V> Table<V> {
     pub fn new() -> Self {
         Self::with_segment_max(SEGMENT_MAX)
@@ -793,17 +777,16 @@ impl<V> Table<V> {
 
     /// A random entry, every entry equally likely (up to the fallback when almost every segment
     /// is nearly empty): pick a segment uniformly, accept it with probability
-    /// `len / segment max`, then pick an entry in it uniformly. `seed` is advanced.
-    pub fn random(&self, seed: &mut u64) -> Option<(&[u8], &V, u64)> {
+    /// `len / segment max`, then pick an entry in it uniformly.
+    pub fn random(&self, rng: &mut fastrand::Rng) -> Option<(&[u8], &V, u64)> {
         if self.len == 0 {
             return None;
         }
         let n = self.segments.len();
         let mut pick = None;
         for _ in 0..32 {
-            let seg = &self.segments[below(next_random(seed), n)];
-            let r = next_random(seed);
-            if below(r, self.segment_max) < seg.len() {
+            let seg = &self.segments[rng.usize(..n)];
+            if rng.usize(..self.segment_max) < seg.len() {
                 pick = Some(seg);
                 break;
             }
@@ -811,11 +794,11 @@ impl<V> Table<V> {
         let seg = match pick {
             Some(seg) => seg,
             None => {
-                let start = below(next_random(seed), n);
+                let start = rng.usize(..n);
                 (0..n).map(|k| &self.segments[(start + k) % n]).find(|s| s.len() > 0)?
             }
         };
-        let i = below(next_random(seed), seg.len());
+        let i = rng.usize(..seg.len());
         let e = seg.entry(i);
         Some((e.key.as_bytes(), &e.value, seg.expire(i)))
     }
@@ -1128,14 +1111,14 @@ mod tests {
     #[test]
     fn random_hits_many_distinct_keys() {
         let mut table: Table<u64> = Table::new();
-        let mut seed = 7;
-        assert!(table.random(&mut seed).is_none());
+        let mut rng = fastrand::Rng::with_seed(7);
+        assert!(table.random(&mut rng).is_none());
         for n in 0..20_000 {
             table.insert(&key(n), n, if n % 2 == 0 { 5 } else { 0 });
         }
         let mut seen = HashSet::new();
         for _ in 0..40_000 {
-            let (k, v, e) = table.random(&mut seed).unwrap();
+            let (k, v, e) = table.random(&mut rng).unwrap();
             assert_eq!(key(*v), k);
             assert_eq!(e, if v % 2 == 0 { 5 } else { 0 });
             seen.insert(*v);
@@ -1146,7 +1129,7 @@ mod tests {
         for n in 1..20_000 {
             table.remove(&key(n));
         }
-        assert_eq!(table.random(&mut seed).map(|(k, _, _)| k.to_vec()), Some(key(0)));
+        assert_eq!(table.random(&mut rng).map(|(k, _, _)| k.to_vec()), Some(key(0)));
     }
 
     #[test]
