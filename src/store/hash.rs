@@ -16,6 +16,7 @@ use hashbrown::hash_table::Entry;
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 use super::blob::Blob;
+use super::packed::{put_str, read_str};
 
 /// The conversion thresholds (`hash-max-listpack-entries`, `hash-max-listpack-value`).
 #[derive(Clone, Copy, Debug)]
@@ -58,32 +59,6 @@ struct Slot {
     end: usize,
 }
 
-fn put_len(buf: &mut Vec<u8>, mut n: usize) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            buf.push(byte);
-            return;
-        }
-        buf.push(byte | 0x80);
-    }
-}
-
-/// Reads the string at `at`: its bytes' range, and where the next string starts.
-fn read_str(buf: &[u8], mut at: usize) -> (usize, usize) {
-    let (mut n, mut shift) = (0usize, 0);
-    loop {
-        let byte = buf[at];
-        at += 1;
-        n |= ((byte & 0x7f) as usize) << shift;
-        if byte & 0x80 == 0 {
-            return (at, at + n);
-        }
-        shift += 7;
-    }
-}
-
 impl Pack {
     fn iter(&self) -> PackIter<'_> {
         PackIter { buf: &self.buf, at: 0 }
@@ -113,16 +88,13 @@ impl Pack {
         let mut encoded = Vec::with_capacity(field.len() + value.len() + 4);
         match self.find(field) {
             Some(slot) => {
-                put_len(&mut encoded, value.len());
-                encoded.extend_from_slice(value);
+                put_str(&mut encoded, value);
                 self.buf.splice(slot.value_at..slot.end, &encoded);
                 false
             }
             None => {
-                put_len(&mut encoded, field.len());
-                encoded.extend_from_slice(field);
-                put_len(&mut encoded, value.len());
-                encoded.extend_from_slice(value);
+                put_str(&mut encoded, field);
+                put_str(&mut encoded, value);
                 self.buf.extend_from_slice(&encoded);
                 self.pairs += 1;
                 true

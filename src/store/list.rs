@@ -13,6 +13,8 @@
 
 use std::collections::VecDeque;
 
+use super::packed::{encode_str, encoded_size, put_str, read_str};
+
 /// Byte budgets for negative `list-max-listpack-size` values -1..-5.
 const BYTE_LIMITS: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
 
@@ -21,38 +23,6 @@ const SAFETY_LIMIT: usize = 8192;
 
 /// The default `list-max-listpack-size`.
 const DEFAULT_FILL: i32 = -2;
-
-fn put_len(buf: &mut Vec<u8>, mut n: usize) {
-    while n >= 0x80 {
-        buf.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    buf.push(n as u8);
-}
-
-/// Reads a varint at `pos`: (value, position after it).
-fn get_len(buf: &[u8], mut pos: usize) -> (usize, usize) {
-    let (mut n, mut shift) = (0usize, 0);
-    loop {
-        let b = buf[pos];
-        pos += 1;
-        n |= ((b & 0x7f) as usize) << shift;
-        if b < 0x80 {
-            return (n, pos);
-        }
-        shift += 7;
-    }
-}
-
-fn encoded_size(v: &[u8]) -> usize {
-    let mut n = v.len();
-    let mut size = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        size += 1;
-    }
-    size + v.len()
-}
 
 /// One node: `count` entries packed in `buf`.
 #[derive(Clone, Debug, Default)]
@@ -76,16 +46,14 @@ impl Node {
     fn offset(&self, i: usize) -> usize {
         let mut pos = 0;
         for _ in 0..i {
-            let (len, start) = get_len(&self.buf, pos);
-            pos = start + len;
+            pos = read_str(&self.buf, pos).1;
         }
         pos
     }
 
     /// The byte range of the whole entry at `off`, and of its payload.
     fn entry_at(&self, off: usize) -> (usize, usize) {
-        let (len, start) = get_len(&self.buf, off);
-        (start, start + len)
+        read_str(&self.buf, off)
     }
 
     fn get(&self, i: usize) -> &[u8] {
@@ -95,16 +63,12 @@ impl Node {
 
     fn insert(&mut self, i: usize, v: &[u8]) {
         let off = self.offset(i);
-        let mut enc = Vec::with_capacity(encoded_size(v));
-        put_len(&mut enc, v.len());
-        enc.extend_from_slice(v);
-        self.buf.splice(off..off, enc);
+        self.buf.splice(off..off, encode_str(v));
         self.count += 1;
     }
 
     fn push_back(&mut self, v: &[u8]) {
-        put_len(&mut self.buf, v.len());
-        self.buf.extend_from_slice(v);
+        put_str(&mut self.buf, v);
         self.count += 1;
     }
 
@@ -120,10 +84,7 @@ impl Node {
     fn replace(&mut self, i: usize, v: &[u8]) {
         let off = self.offset(i);
         let (_, end) = self.entry_at(off);
-        let mut enc = Vec::with_capacity(encoded_size(v));
-        put_len(&mut enc, v.len());
-        enc.extend_from_slice(v);
-        self.buf.splice(off..end, enc);
+        self.buf.splice(off..end, encode_str(v));
     }
 
     /// Splits off the entries from `i` on into a new node.
@@ -149,9 +110,9 @@ impl<'a> Iterator for NodeIter<'a> {
         if self.pos >= self.buf.len() {
             return None;
         }
-        let (len, start) = get_len(self.buf, self.pos);
-        self.pos = start + len;
-        Some(&self.buf[start..start + len])
+        let (start, end) = read_str(self.buf, self.pos);
+        self.pos = end;
+        Some(&self.buf[start..end])
     }
 }
 

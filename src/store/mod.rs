@@ -3,6 +3,7 @@
 pub mod blob;
 pub mod hash;
 pub mod list;
+pub mod packed;
 pub mod set;
 pub mod table;
 pub mod value;

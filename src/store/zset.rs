@@ -38,6 +38,8 @@ use std::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
+use super::packed::{put_str, read_str};
+
 /// The conversion thresholds (`zset-max-listpack-entries`, `zset-max-listpack-value`).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -97,18 +99,6 @@ struct PackEntry<'a> {
     end: usize,
 }
 
-fn put_len(buf: &mut Vec<u8>, mut n: usize) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            buf.push(byte);
-            return;
-        }
-        buf.push(byte | 0x80);
-    }
-}
-
 struct PackIter<'a> {
     buf: &'a [u8],
     at: usize,
@@ -123,19 +113,9 @@ impl<'a> Iterator for PackIter<'a> {
         }
         let start = self.at;
         let score = f64::from_le_bytes(self.buf[start..start + 8].try_into().expect("8 bytes"));
-        let mut at = start + 8;
-        let (mut n, mut shift) = (0usize, 0);
-        loop {
-            let byte = self.buf[at];
-            at += 1;
-            n |= ((byte & 0x7f) as usize) << shift;
-            if byte & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-        }
-        self.at = at + n;
-        Some(PackEntry { member: &self.buf[at..at + n], score, start, end: at + n })
+        let (at, end) = read_str(self.buf, start + 8);
+        self.at = end;
+        Some(PackEntry { member: &self.buf[at..end], score, start, end })
     }
 }
 
@@ -158,8 +138,7 @@ impl Pack {
             .map_or(self.buf.len(), |e| e.start);
         let mut encoded = Vec::with_capacity(member.len() + 10);
         encoded.extend_from_slice(&score.to_le_bytes());
-        put_len(&mut encoded, member.len());
-        encoded.extend_from_slice(member);
+        put_str(&mut encoded, member);
         self.buf.splice(at..at, encoded);
         self.len += 1;
     }
