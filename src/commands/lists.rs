@@ -8,10 +8,9 @@
 //! A list that loses its last element loses its key, as in Redis.
 
 use super::flag::*;
-use super::{cmd, int_arg, multi, Argv, Cx, Flow, Handler, KeyCx, Spec};
-use crate::coord::{Scope, Tx};
+use super::{cmd, int_arg, mpop, multi, Argv, Cx, Flow, Handler, KeyCx, Spec};
+use crate::coord::Tx;
 use crate::error::CmdError;
-use crate::protocol::Out;
 use crate::shard::mesh::JobOut;
 use crate::shard::Core;
 use crate::store::list::List;
@@ -58,15 +57,6 @@ fn side(arg: &[u8]) -> Result<bool, CmdError> {
 fn non_negative(arg: &[u8], msg: &str) -> Result<i64, CmdError> {
     match super::parse_i64(arg) {
         Some(n) if n >= 0 => Ok(n),
-        _ => Err(CmdError::other(msg)),
-    }
-}
-
-/// An integer in 1..=i64::MAX, or the error `msg` (for a non-integer too, as Redis's
-/// getRangeLongFromObjectOrReply answers).
-fn at_least_one(arg: &[u8], msg: &str) -> Result<i64, CmdError> {
-    match super::parse_i64(arg) {
-        Some(n) if n >= 1 => Ok(n),
         _ => Err(CmdError::other(msg)),
     }
 }
@@ -508,112 +498,25 @@ fn release_with_error(tx: &Tx, e: CmdError) -> Flow {
     }))
 }
 
-/// What LMPOP found at one key: None missing, Some(false) another type, Some(true) a list.
-type Found = Vec<(Vec<u8>, Option<bool>)>;
-
 /// LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count]
 fn lmpop(cx: &mut Cx) -> Result<Flow, CmdError> {
-    let argv = cx.argv;
-    let numkeys = at_least_one(argv.get(1), "ERR numkeys should be greater than 0")? as u64;
-    let where_idx = numkeys.saturating_add(2);
-    if where_idx >= argv.len() as u64 {
-        return Err(CmdError::Syntax);
-    }
-    let where_idx = where_idx as usize;
-    let left = side(argv.get(where_idx))?;
-    let mut count = None;
-    let mut j = where_idx + 1;
-    while j < argv.len() {
-        if count.is_none() && argv.is(j, "COUNT") && j + 1 < argv.len() {
-            count = Some(at_least_one(argv.get(j + 1), "ERR count should be greater than 0")?);
-            j += 2;
-        } else {
-            return Err(CmdError::Syntax);
+    let mpop::Args { keys, first_end: left, count } = mpop::parse(cx, ["LEFT", "RIGHT"])?;
+    let pop = move |core: &mut Core, db: usize, key: &[u8]| {
+        let popped = match write_list(core, db, key) {
+            Ok(Some(l)) => pop_n(l, left, count),
+            _ => Vec::new(),
+        };
+        drop_if_empty(core, db, key);
+        popped
+    };
+    Ok(mpop::run(cx, keys, Kind::List, pop, |out, key, popped: Vec<Vec<u8>>| {
+        out.array(2);
+        out.bulk(key);
+        out.array(popped.len());
+        for v in &popped {
+            out.bulk(v);
         }
-    }
-    let count = count.unwrap_or(1) as usize;
-    let db = cx.conn.db;
-    let keys: Vec<Vec<u8>> = (2..where_idx).map(|i| argv.get(i).to_vec()).collect();
-    let tx = Tx::keys(cx.core, keys.iter().map(|k| (db, k.as_slice())), true);
-    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
-        tx.run(
-            |_, scope| {
-                let mine: Vec<Vec<u8>> = match scope {
-                    Scope::Keys(ks) => ks.iter().map(|(_, k)| k.clone()).collect(),
-                    Scope::Dbs(_) => Vec::new(),
-                };
-                Box::new(move |core: &mut Core| -> JobOut {
-                    let found: Found = mine
-                        .into_iter()
-                        .map(|k| {
-                            let state = match write_list(core, db, &k) {
-                                Err(_) => Some(false),
-                                Ok(None) => None,
-                                Ok(Some(_)) => Some(true),
-                            };
-                            (k, state)
-                        })
-                        .collect();
-                    Box::new(found)
-                })
-            },
-            move |core, _conn, parts, tx| {
-                let mut states = hashbrown::HashMap::new();
-                for part in parts {
-                    if let Ok(found) = part.downcast::<Found>() {
-                        states.extend(*found);
-                    }
-                }
-                let chosen = keys.iter().find_map(|k| states.get(k).copied().flatten().map(|is_list| (k, is_list)));
-                let key = match chosen {
-                    None => {
-                        return tx.release(Box::new(|_core, conn, _| {
-                            conn.out.null_array();
-                            Flow::Done
-                        }))
-                    }
-                    Some((_, false)) => return release_with_error(&tx, CmdError::WrongType),
-                    Some((k, true)) => k.clone(),
-                };
-                let owner = core.owner(&key);
-                let k = key.clone();
-                tx.run_and_release(
-                    |shard, _| {
-                        let k = k.clone();
-                        Box::new(move |core: &mut Core| -> JobOut {
-                            if shard != owner {
-                                return Box::new(Vec::<Vec<u8>>::new());
-                            }
-                            let popped = match write_list(core, db, &k) {
-                                Ok(Some(l)) => pop_n(l, left, count),
-                                _ => Vec::new(),
-                            };
-                            drop_if_empty(core, db, &k);
-                            Box::new(popped)
-                        })
-                    },
-                    Box::new(move |_core, conn, parts| {
-                        let popped: Vec<Vec<u8>> = parts
-                            .into_iter()
-                            .filter_map(|p| p.downcast::<Vec<Vec<u8>>>().ok())
-                            .flat_map(|v| *v)
-                            .collect();
-                        reply_mpop(&mut conn.out, &key, &popped);
-                        Flow::Done
-                    }),
-                )
-            },
-        )
-    })))
-}
-
-fn reply_mpop(out: &mut Out, key: &[u8], popped: &[Vec<u8>]) {
-    out.array(2);
-    out.bulk(key);
-    out.array(popped.len());
-    for v in popped {
-        out.bulk(v);
-    }
+    }))
 }
 
 const RS: &[&str] = &["@read", "@list", "@slow"];

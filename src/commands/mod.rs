@@ -18,6 +18,7 @@ pub mod hashes;
 pub mod introspection;
 pub mod keys;
 pub mod lists;
+pub mod mpop;
 pub mod server;
 pub mod sets;
 pub mod strings;

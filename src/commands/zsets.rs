@@ -12,7 +12,7 @@
 //! [`crate::store::zset`]. A sorted set that loses its last member loses its key.
 
 use super::flag::*;
-use super::{cmd, int_arg, multi, Argv, Cx, Flow, Handler, KeyCx, Spec};
+use super::{cmd, int_arg, mpop, multi, Argv, Cx, Flow, Handler, KeyCx, Spec};
 use crate::config::glob_match;
 use crate::coord::{Scope, Tx};
 use crate::error::CmdError;
@@ -1258,128 +1258,27 @@ fn zintercard(cx: &mut Cx) -> F {
     algebra(cx, Op::Inter, false, true, "zintercard")
 }
 
-/// What ZMPOP found at one key: None missing, Some(false) another type, Some(true) a zset.
-type Found = Vec<(Vec<u8>, Option<bool>)>;
-
 /// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
 fn zmpop(cx: &mut Cx) -> F {
-    let argv = cx.argv;
-    let numkeys = match int_arg(argv.get(1)) {
-        Ok(n) if n >= 1 => n as u64,
-        _ => return Err(err("ERR numkeys should be greater than 0")),
+    let mpop::Args { keys, first_end: min, count } = mpop::parse(cx, ["MIN", "MAX"])?;
+    let pop = move |core: &mut Core, db: usize, key: &[u8]| {
+        let popped = match write_z(core, db, key) {
+            Ok(Some(z)) => pop_n(z, min, count),
+            _ => Vec::new(),
+        };
+        drop_if_empty(core, db, key);
+        popped
     };
-    let where_idx = numkeys.saturating_add(2);
-    if where_idx >= argv.len() as u64 {
-        return Err(CmdError::Syntax);
-    }
-    let where_idx = where_idx as usize;
-    let min = if argv.is(where_idx, "MIN") {
-        true
-    } else if argv.is(where_idx, "MAX") {
-        false
-    } else {
-        return Err(CmdError::Syntax);
-    };
-    let mut count = None;
-    let mut j = where_idx + 1;
-    while j < argv.len() {
-        if count.is_none() && argv.is(j, "COUNT") && j + 1 < argv.len() {
-            count = match int_arg(argv.get(j + 1)) {
-                Ok(n) if n >= 1 => Some(n as usize),
-                _ => return Err(err("ERR count should be greater than 0")),
-            };
-            j += 2;
-        } else {
-            return Err(CmdError::Syntax);
+    Ok(mpop::run(cx, keys, Kind::ZSet, pop, |out, key, popped: Vec<(Vec<u8>, f64)>| {
+        out.array(2);
+        out.bulk(key);
+        out.array(popped.len());
+        for (m, score) in &popped {
+            out.array(2);
+            out.bulk(m);
+            out.double(*score);
         }
-    }
-    let count = count.unwrap_or(1);
-    let db = cx.conn.db;
-    let keys: Vec<Vec<u8>> = (2..where_idx).map(|i| argv.get(i).to_vec()).collect();
-    let tx = Tx::keys(cx.core, keys.iter().map(|k| (db, k.as_slice())), true);
-    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
-        tx.run(
-            |_, scope| {
-                let mine: Vec<Vec<u8>> = match scope {
-                    Scope::Keys(ks) => ks.iter().map(|(_, k)| k.clone()).collect(),
-                    Scope::Dbs(_) => Vec::new(),
-                };
-                Box::new(move |core: &mut Core| -> JobOut {
-                    let found: Found = mine
-                        .into_iter()
-                        .map(|k| {
-                            let state = match write_z(core, db, &k) {
-                                Err(_) => Some(false),
-                                Ok(None) => None,
-                                Ok(Some(_)) => Some(true),
-                            };
-                            (k, state)
-                        })
-                        .collect();
-                    Box::new(found)
-                })
-            },
-            move |core, _conn, parts, tx| {
-                let mut states = hashbrown::HashMap::new();
-                for part in parts {
-                    if let Ok(found) = part.downcast::<Found>() {
-                        states.extend(*found);
-                    }
-                }
-                let chosen = keys.iter().find_map(|k| states.get(k).copied().flatten().map(|z| (k, z)));
-                let key = match chosen {
-                    None => {
-                        return tx.release(Box::new(|_core, conn, _| {
-                            conn.out.null_array();
-                            Flow::Done
-                        }))
-                    }
-                    Some((_, false)) => {
-                        return tx.release(Box::new(|_core, conn, _| {
-                            conn.out.error(CmdError::WrongType.to_string().as_bytes());
-                            Flow::Done
-                        }))
-                    }
-                    Some((k, true)) => k.clone(),
-                };
-                let owner = core.owner(&key);
-                let k = key.clone();
-                tx.run_and_release(
-                    |shard, _| {
-                        let k = k.clone();
-                        Box::new(move |core: &mut Core| -> JobOut {
-                            if shard != owner {
-                                return Box::new(Vec::<(Vec<u8>, f64)>::new());
-                            }
-                            let popped = match write_z(core, db, &k) {
-                                Ok(Some(z)) => pop_n(z, min, count),
-                                _ => Vec::new(),
-                            };
-                            drop_if_empty(core, db, &k);
-                            Box::new(popped)
-                        })
-                    },
-                    Box::new(move |_core, conn, parts| {
-                        let popped: Vec<(Vec<u8>, f64)> = parts
-                            .into_iter()
-                            .filter_map(|p| p.downcast::<Vec<(Vec<u8>, f64)>>().ok())
-                            .flat_map(|v| *v)
-                            .collect();
-                        let out = &mut conn.out;
-                        out.array(2);
-                        out.bulk(&key);
-                        out.array(popped.len());
-                        for (m, s) in &popped {
-                            out.array(2);
-                            out.bulk(m);
-                            out.double(*s);
-                        }
-                        Flow::Done
-                    }),
-                )
-            },
-        )
-    })))
+    }))
 }
 
 const RF: &[&str] = &["@read", "@sortedset", "@fast"];
