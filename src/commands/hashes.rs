@@ -316,13 +316,9 @@ fn hrandfield(cx: &mut KeyCx) -> R {
             emit(out, pair);
         }
     } else {
-        // Distinct picks: a partial Fisher-Yates shuffle of positions.
-        let mut positions: Vec<usize> = (0..size).collect();
         header(out, count);
-        for i in 0..count {
-            let j = i + fastrand::usize(..size - i);
-            positions.swap(i, j);
-            emit(out, at(positions[i]));
+        for i in super::distinct_positions(size, count) {
+            emit(out, at(i));
         }
     }
     Ok(())

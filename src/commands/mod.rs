@@ -453,6 +453,32 @@ pub fn scan_options<'a>(argv: &Argv<'a>, from: usize) -> Result<(Option<&'a [u8]
     Ok((pattern, count))
 }
 
+/// `count` distinct positions below `size` (`count < size`), in random order: SRANDMEMBER,
+/// HRANDFIELD and ZRANDMEMBER with a positive count. A partial Fisher-Yates shuffle when many
+/// are wanted; when few are wanted from many, draws until `count` different ones came up, so
+/// 10 picks from a million members cost 10 draws, not a million-entry array.
+pub fn distinct_positions(size: usize, count: usize) -> Vec<usize> {
+    debug_assert!(count < size);
+    if count * 3 > size {
+        let mut positions: Vec<usize> = (0..size).collect();
+        for i in 0..count {
+            positions.swap(i, i + fastrand::usize(..size - i));
+        }
+        positions.truncate(count);
+        positions
+    } else {
+        let mut seen = hashbrown::HashSet::with_capacity(count);
+        let mut picks = Vec::with_capacity(count);
+        while picks.len() < count {
+            let p = fastrand::usize(..size);
+            if seen.insert(p) {
+                picks.push(p);
+            }
+        }
+        picks
+    }
+}
+
 /// Redis's reply to `<CMD> HELP`: a status line per text line, between Redis's standard first
 /// and last lines.
 pub fn help(out: &mut Out, command: &str, lines: &[&str]) {
@@ -479,6 +505,25 @@ mod tests {
         assert!(scan_cursor(b" 5").is_err());
         assert!(scan_cursor(b"-").is_err());
         assert!(scan_cursor(b"18446744073709551616").is_err());
+    }
+
+    #[test]
+    fn distinct_positions_are_distinct_and_in_range() {
+        for (size, count) in [(10, 9), (10, 1), (1_000_000, 10), (100, 34), (100, 33), (2, 1)] {
+            let picks = distinct_positions(size, count);
+            assert_eq!(picks.len(), count);
+            assert!(picks.iter().all(|&p| p < size));
+            let unique: std::collections::HashSet<_> = picks.iter().collect();
+            assert_eq!(unique.len(), count, "{size} {count}");
+        }
+        // Every position comes up, from both methods.
+        for (size, count) in [(6, 5), (30, 3)] {
+            let mut seen = std::collections::HashSet::new();
+            for _ in 0..500 {
+                seen.extend(distinct_positions(size, count));
+            }
+            assert_eq!(seen.len(), size);
+        }
     }
 
     #[test]

@@ -218,13 +218,9 @@ fn srandmember(cx: &mut KeyCx) -> R {
             out.bulk(&m);
         }
     } else {
-        // Distinct picks: a partial Fisher-Yates shuffle of positions.
-        let mut positions: Vec<usize> = (0..size).collect();
         out.array(count);
-        for i in 0..count {
-            let j = i + fastrand::usize(..size - i);
-            positions.swap(i, j);
-            out.bulk(&set.at(positions[i]));
+        for i in super::distinct_positions(size, count) {
+            out.bulk(&set.at(i));
         }
     }
     Ok(())

@@ -847,24 +847,10 @@ fn zrandmember(cx: &mut KeyCx) -> R {
         for e in z.range(0, size).into_iter().rev() {
             emit(out, e);
         }
-    } else if count * 3 > size {
-        // Many distinct picks: a partial Fisher-Yates shuffle of ranks.
-        let mut ranks: Vec<usize> = (0..size).collect();
-        header(out, count);
-        for i in 0..count {
-            let j = i + fastrand::usize(..size - i);
-            ranks.swap(i, j);
-            emit(out, z.at_rank(ranks[i]));
-        }
     } else {
-        // Few distinct picks from many: draw ranks until `count` different ones came up.
-        let mut seen = hashbrown::HashSet::with_capacity(count);
         header(out, count);
-        while seen.len() < count {
-            let r = fastrand::usize(..size);
-            if seen.insert(r) {
-                emit(out, z.at_rank(r));
-            }
+        for r in super::distinct_positions(size, count) {
+            emit(out, z.at_rank(r));
         }
     }
     Ok(())
