@@ -239,6 +239,9 @@ pub struct Config {
     pub proto_max_bulk_len: u64,
     /// `client-query-buffer-limit`: largest query buffer of one client, in bytes.
     pub client_query_buffer_limit: u64,
+    /// `client-output-buffer-limit`: (hard bytes, soft bytes, soft seconds) for the normal,
+    /// replica and pubsub classes, 0 meaning no limit.
+    pub client_output_buffer_limit: [(u64, u64, i64); 3],
     /// `slowlog-log-slower-than`: microseconds; negative disables the slow log, 0 logs all.
     pub slowlog_log_slower_than: i64,
     /// `slowlog-max-len`.
@@ -300,6 +303,7 @@ impl Default for Config {
             logfile: None,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
+            client_output_buffer_limit: [(0, 0, 0), (256 << 20, 64 << 20, 60), (32 << 20, 8 << 20, 60)],
             slowlog_log_slower_than: 10000,
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
@@ -819,6 +823,7 @@ impl Config {
             "logfile" => path(&self.logfile),
             "proto-max-bulk-len" => number(self.proto_max_bulk_len),
             "client-query-buffer-limit" => number(self.client_query_buffer_limit),
+            "client-output-buffer-limit" => render_obuf_limits(&self.client_output_buffer_limit),
             "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string().into_bytes(),
             "slowlog-max-len" => number(self.slowlog_max_len),
             "latency-monitor-threshold" => number(self.latency_monitor_threshold),
@@ -871,6 +876,7 @@ impl Config {
             ("maxmemory", Val::Num(n)) => self.maxmemory = n as u64,
             ("proto-max-bulk-len", Val::Num(n)) => self.proto_max_bulk_len = n as u64,
             ("client-query-buffer-limit", Val::Num(n)) => self.client_query_buffer_limit = n as u64,
+            ("client-output-buffer-limit", Val::Bytes(b)) => self.client_output_buffer_limit = parse_obuf_limits(&b),
             ("slowlog-log-slower-than", Val::Num(n)) => self.slowlog_log_slower_than = n as i64,
             ("slowlog-max-len", Val::Num(n)) => self.slowlog_max_len = n as u64,
             ("latency-monitor-threshold", Val::Num(n)) => self.latency_monitor_threshold = n as u64,
@@ -944,7 +950,7 @@ impl Config {
                 if !args.len().is_multiple_of(4) {
                     return Err("Wrong number of arguments in buffer limit configuration.".to_string());
                 }
-                let mut limits = parse_obuf_limits(&self.extra[idx]);
+                let mut limits = self.client_output_buffer_limit;
                 let mut updates = Vec::new();
                 for group in args.chunks(4) {
                     let class = match group[0].to_ascii_lowercase().as_slice() {

@@ -76,3 +76,77 @@ fn a_client_that_does_not_read_does_not_stop_others() {
         assert_eq!(c.cmd(&[b"GET", key.as_bytes()]).len(), 256 * 1024 + 11);
     }
 }
+
+/// Reads until the server ends the connection (EOF or reset) or 10 s pass: (ended, bytes read).
+fn drain(raw: &mut Raw) -> (bool, usize) {
+    use std::io::Read;
+    raw.stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut total = 0;
+    loop {
+        match raw.stream.read(&mut chunk) {
+            Ok(0) => return (true, total),
+            Ok(n) => total += n,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return (true, total),
+            Err(_) => return (false, total),
+        }
+    }
+}
+
+/// 200 pipelined GETs of a 256 KB value (51 MB of replies), sent by a client that reads nothing.
+fn hog(port: u16) -> Raw {
+    let mut hog = Raw::connect(port);
+    let key = key_on_shard("hog:", 1, SHARDS);
+    assert_eq!(hog.cmd(&[b"SET", key.as_bytes(), &vec![b'h'; 256 * 1024]]), b"+OK\r\n");
+    let mut pipeline = Vec::new();
+    for _ in 0..200 {
+        pipeline.extend(encode(&[b"GET", key.as_bytes()]));
+    }
+    hog.send(&pipeline);
+    hog
+}
+
+const HOG_REPLIES: usize = 200 * (256 * 1024 + 11);
+
+#[test]
+fn output_buffer_limits_close_clients_that_do_not_read_like_redis() {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    for server in [&redis, &shardis] {
+        let mut admin = server.raw();
+        // No limit (the default for normal clients): every reply arrives.
+        let (ended, got) = {
+            let mut h = hog(server.port);
+            std::thread::sleep(Duration::from_millis(300));
+            h.stream.set_read_timeout(Some(Duration::from_millis(1500))).unwrap();
+            let mut total = 0;
+            let mut chunk = vec![0u8; 1 << 20];
+            while total < HOG_REPLIES {
+                match std::io::Read::read(&mut h.stream, &mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => total += n,
+                }
+            }
+            (total < HOG_REPLIES, total)
+        };
+        assert!(!ended, "port {}: only {got} bytes without a limit", server.port);
+
+        // Hard limit: closed as soon as the pending replies pass 1 MB.
+        assert_eq!(admin.cmd(&[b"CONFIG", b"SET", b"client-output-buffer-limit", b"normal 1mb 0 0"]), b"+OK\r\n");
+        let mut h = hog(server.port);
+        let (ended, got) = drain(&mut h);
+        assert!(ended && got < HOG_REPLIES / 2, "port {}: hard limit, {got} bytes", server.port);
+        assert_eq!(admin.words("PING"), b"+PONG\r\n");
+
+        // Soft limit, 0 seconds: over it at one check, still over it at a check a second later.
+        assert_eq!(admin.cmd(&[b"CONFIG", b"SET", b"client-output-buffer-limit", b"normal 0 1mb 0"]), b"+OK\r\n");
+        let mut h = hog(server.port);
+        std::thread::sleep(Duration::from_millis(1500));
+        h.send(b"PING\r\n");
+        let (ended, got) = drain(&mut h);
+        assert!(ended && got < HOG_REPLIES, "port {}: soft limit, {got} bytes", server.port);
+        assert_eq!(admin.cmd(&[b"CONFIG", b"SET", b"client-output-buffer-limit", b"normal 0 0 0"]), b"+OK\r\n");
+        assert_eq!(admin.words("PING"), b"+PONG\r\n");
+    }
+    assert!(shardis.log_text().contains("overcoming of output buffer limits"), "{}", shardis.log_text());
+}

@@ -409,7 +409,7 @@ pub static DIRECTIVES: &[Spec] = &[
     // Special.
     special("dir", None, PROTECTED | IMPL, Kind::Dir, "."),
     special("save", None, MULTI_ARG | IMPL, Kind::Save, "3600 1 300 100 60 10000"),
-    special("client-output-buffer-limit", None, MULTI_ARG, Kind::ClientOutputBufferLimit,
+    special("client-output-buffer-limit", None, MULTI_ARG | IMPL, Kind::ClientOutputBufferLimit,
             "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
     special("oom-score-adj-values", None, MULTI_ARG, Kind::OomScoreAdjValues, "0 200 800"),
     special("notify-keyspace-events", None, 0, Kind::NotifyKeyspaceEvents, ""),

@@ -80,6 +80,8 @@ pub struct Conn {
     /// Held back by CLIENT PAUSE; retried on the next tick or unpause.
     pub paused: bool,
     pub closing: Closing,
+    /// Since when the pending output has been over the soft output limit.
+    pub soft_limit_since: Option<Instant>,
 }
 
 impl Conn {
@@ -116,6 +118,7 @@ impl Conn {
             running: None,
             paused: false,
             closing: Closing::Open,
+            soft_limit_since: None,
         }
     }
 
@@ -130,6 +133,24 @@ impl Conn {
     /// Output bytes not yet acknowledged by the kernel.
     pub fn pending_output(&self) -> usize {
         self.out.buf.len() + self.sending.len() - self.sent
+    }
+
+    /// Has the pending output broken `client-output-buffer-limit` for this client's class
+    /// `(hard, soft, soft seconds)`? As Redis's checkClientOutputBufferLimits: at or past the
+    /// hard limit at once; at or past the soft one when it has stayed there for more than the
+    /// soft seconds (whole seconds, as Redis's clock counts them), measured from the first
+    /// check that found it there.
+    pub fn over_output_limit(&mut self, (hard, soft, soft_secs): (u64, u64, i64), now: Instant) -> bool {
+        let used = self.pending_output() as u64;
+        if hard > 0 && used >= hard {
+            return true;
+        }
+        if soft == 0 || used < soft {
+            self.soft_limit_since = None;
+            return false;
+        }
+        let since = *self.soft_limit_since.get_or_insert(now);
+        now.duration_since(since).as_secs() as i64 > soft_secs
     }
 
     /// The address as MONITOR and the slow log show it.

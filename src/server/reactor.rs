@@ -312,6 +312,12 @@ impl Reactor {
     /// After any event: send what is pending, re-arm the receive, or finish closing; then put
     /// the connection back (or free it).
     fn settle(&mut self, mut conn: Box<Conn>) {
+        let limit = self.core.config.client_output_buffer_limit[0];
+        if conn.closing != Closing::Now && limit != (0, 0, 0) && conn.over_output_limit(limit, Instant::now()) {
+            let info = conn.info_line(Instant::now());
+            crate::warning!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits.");
+            conn.closing = Closing::Now;
+        }
         self.flush(&mut conn);
         if conn.closing == Closing::AfterFlush && conn.pending_output() == 0 && conn.wait.is_none() {
             conn.closing = Closing::Now;
