@@ -38,6 +38,8 @@ fn zadd_options_and_errors() {
         &["ZADD z 1 '' 2 ' '", "ZRANGE z 0 -1 WITHSCORES", "ZADD z", "ZADD z 1 a x", "ZADD z ch"],
         &["ZADD z inf a", "ZINCRBY z -inf a", "ZSCORE z a", "ZADD z INCR -inf a", "ZINCRBY z inf a", "ZSCORE z a"],
         &["ZINCRBY z 1 a", "ZINCRBY z 2.5 a", "ZINCRBY z x a", "ZINCRBY z nan a", "ZINCRBY z -3.5 a", "ZSCORE z a"],
+        // ZINCRBY scans ZADD's option words first.
+        &["ZINCRBY z NX 2", "ZINCRBY z incr a", "ZINCRBY z ch gt", "ZADD z 1 a", "ZINCRBY z XX 1", "ZSCORE z a"],
         &[
             "ZINCRBY z 1e400 a",
             "ZINCRBY z 1",

@@ -308,20 +308,20 @@ fn zadd_generic(cx: &mut KeyCx, zincrby: bool) -> R {
     let argv = cx.argv;
     let mut f = AddFlags { incr: zincrby, ..AddFlags::default() };
     let mut at = 2;
-    if !zincrby {
-        while at < argv.len() {
-            let a = argv.get(at);
-            match () {
-                _ if a.eq_ignore_ascii_case(b"nx") => f.nx = true,
-                _ if a.eq_ignore_ascii_case(b"xx") => f.xx = true,
-                _ if a.eq_ignore_ascii_case(b"gt") => f.gt = true,
-                _ if a.eq_ignore_ascii_case(b"lt") => f.lt = true,
-                _ if a.eq_ignore_ascii_case(b"ch") => f.ch = true,
-                _ if a.eq_ignore_ascii_case(b"incr") => f.incr = true,
-                _ => break,
-            }
-            at += 1;
+    // ZINCRBY goes through the same option scan as ZADD, as in Redis (so `ZINCRBY k NX 1`
+    // is a syntax error, not a bad float).
+    while at < argv.len() {
+        let a = argv.get(at);
+        match () {
+            _ if a.eq_ignore_ascii_case(b"nx") => f.nx = true,
+            _ if a.eq_ignore_ascii_case(b"xx") => f.xx = true,
+            _ if a.eq_ignore_ascii_case(b"gt") => f.gt = true,
+            _ if a.eq_ignore_ascii_case(b"lt") => f.lt = true,
+            _ if a.eq_ignore_ascii_case(b"ch") => f.ch = true,
+            _ if a.eq_ignore_ascii_case(b"incr") => f.incr = true,
+            _ => break,
         }
+        at += 1;
     }
     let elements = argv.len() - at;
     if elements % 2 == 1 || elements == 0 {
