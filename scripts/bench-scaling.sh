@@ -4,7 +4,8 @@
 # redis-benchmark with CLIENT_THREADS threads on the last CLIENT_THREADS CPUs, -P 16, random keys.
 # Prints a markdown row per server and test: requests/s, p50/p99 ms, server CPU µs per request.
 #   SHARDS="1 2 4 8" TESTS=set,get N=4000000 ./scripts/bench-scaling.sh
-# REDIS_SERVER / REDIS_BENCHMARK / SHARDIS name the binaries (defaults: PATH, target/release).
+# REDIS_SERVER / REDIS_BENCHMARK / SHARDIS name the binaries (defaults: PATH, target/release);
+# LABEL names the shardis rows; REDIS_BASELINE=0 leaves redis-server out (A/B runs of two builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARDIS=${SHARDIS:-target/release/shardis-server}
@@ -46,6 +47,8 @@ echo
 echo "| server | test | requests/s | p50/p99 ms | server CPU µs/request |"
 echo "|---|---|---|---|---|"
 for s in $SHARDS; do
-  run "shardis, $s shards" "$SHARDIS --port $port --shards $s --save ''" "0-$((s - 1))"
+  run "${LABEL:-shardis}, $s shards" "$SHARDIS --port $port --shards $s --save ''" "0-$((s - 1))"
 done
-run "redis-server 7.0.15" "$REDIS_SERVER --port $port --save '' --appendonly no" 0
+if [ "${REDIS_BASELINE:-1}" = 1 ]; then
+  run "redis-server 7.0.15" "$REDIS_SERVER --port $port --save '' --appendonly no" 0
+fi

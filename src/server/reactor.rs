@@ -29,6 +29,9 @@ const KIND_SEND: u64 = 3;
 const KIND_WAKE: u64 = 4;
 const KIND_TICK: u64 = 5;
 
+/// Most reply bytes held back while a pipeline waits on another shard (see `flush`).
+const HOLD_OUTPUT_MAX: usize = 64 * 1024;
+
 /// Provided receive buffers per shard, and their size.
 const RECV_BUFFERS: u16 = 256;
 const RECV_BUFFER_SIZE: usize = 16 * 1024;
@@ -354,6 +357,13 @@ impl Reactor {
 
     fn flush(&mut self, conn: &mut Conn) {
         if conn.send_inflight || conn.closing == Closing::Now {
+            return;
+        }
+        // In the middle of a pipeline whose next command went to another shard, the replies
+        // so far wait for that hop's: one send for the pipeline (as Redis writes once per
+        // event-loop turn) instead of one small send per hop, which cost more CPU than the
+        // hops themselves. A remote batch never blocks for long, so this delays nothing.
+        if conn.wait.as_ref().is_some_and(|w| w.finish.is_none()) && conn.out.buf.len() < HOLD_OUTPUT_MAX {
             return;
         }
         if conn.sending.is_empty() {
