@@ -7,6 +7,7 @@
 #   set       one set of 1M members `member:%09d`                 (bytes per member)
 #   zset      one sorted set of 1M members `member:%09d`, score i (bytes per member)
 #   hashes    100k hashes `user:%07d` of 10 fields f0..f9 -> 8 bytes (bytes per hash)
+#   list      one list of 1M elements `element:%08d` pushed at the tail (bytes per element)
 # Before the first reading each server answers 8 MB of ECHOs, so that its network buffers
 # (shardis's provided receive buffers are 4 MB a shard, touched only when the kernel fills them)
 # are resident already and only the data set's own growth is counted.
@@ -14,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-DATASETS=${DATASETS:-strings hash set zset hashes}
+DATASETS=${DATASETS:-strings hash set zset hashes list}
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 generate() { # data set -> RESP on stdout; prints the element count on stderr
   python3 - "$1" <<'PY'
@@ -39,6 +40,8 @@ elif kind == "set":
     batched(b"s", b"SADD", lambda i: (b"member:%09d" % i,), M); n = M
 elif kind == "zset":
     batched(b"z", b"ZADD", lambda i: (b"%d" % i, b"member:%09d" % i), M); n = M
+elif kind == "list":
+    batched(b"l", b"RPUSH", lambda i: (b"element:%08d" % i,), M); n = M
 elif kind == "hashes":
     n = 100000
     for i in range(n):
