@@ -61,13 +61,26 @@ impl Node {
         &self.buf[start..end]
     }
 
+    /// Room for `extra` more bytes, growing to a power of two: a node's buffer then fills a
+    /// whole allocator size class (a full 8 KB node in an 8 KB block) instead of ending at
+    /// 17 * 2^9 = 8704 bytes inside a 10 KB one, a quarter of it unused.
+    fn reserve(&mut self, extra: usize) {
+        let need = self.buf.len() + extra;
+        if need > self.buf.capacity() {
+            self.buf.reserve_exact(need.next_power_of_two().max(16) - self.buf.len());
+        }
+    }
+
     fn insert(&mut self, i: usize, v: &[u8]) {
         let off = self.offset(i);
-        self.buf.splice(off..off, encode_str(v));
+        let encoded = encode_str(v);
+        self.reserve(encoded.len());
+        self.buf.splice(off..off, encoded);
         self.count += 1;
     }
 
     fn push_back(&mut self, v: &[u8]) {
+        self.reserve(encoded_size(v));
         put_str(&mut self.buf, v);
         self.count += 1;
     }
