@@ -25,7 +25,8 @@ pub struct Set {
 #[derive(Clone, Debug)]
 enum Repr {
     Ints(Vec<i64>),
-    Table(Table),
+    /// Boxed, so that a small set's handle stays small.
+    Table(Box<Table>),
 }
 
 impl Default for Repr {
@@ -178,7 +179,7 @@ impl Set {
     /// Turns an intset into a table (never back).
     fn convert(&mut self) {
         if let Repr::Ints(v) = &self.repr {
-            let mut t = Table::default();
+            let mut t = Box::<Table>::default();
             t.members.reserve(v.len());
             t.index.reserve(v.len(), |_| 0);
             for &n in v {
@@ -229,6 +230,11 @@ impl Set {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_small_handle() {
+        assert!(std::mem::size_of::<Set>() <= 32, "{}", std::mem::size_of::<Set>());
+    }
 
     #[test]
     fn intset_stays_sorted_and_converts_once() {

@@ -64,7 +64,8 @@ pub struct ZSet {
 #[derive(Clone, Debug)]
 enum Repr {
     Pack(Pack),
-    Big(Big),
+    /// Boxed, so that a small set's handle stays small.
+    Big(Box<Big>),
 }
 
 impl Default for Repr {
@@ -380,7 +381,7 @@ impl ZSet {
         if size_hint <= limits.entries && max_len <= limits.value {
             ZSet::default()
         } else {
-            ZSet { repr: Repr::Big(Big::default()) }
+            ZSet { repr: Repr::Big(Box::default()) }
         }
     }
 
@@ -494,7 +495,7 @@ impl ZSet {
     /// Turns a compact set into the big encoding (never back).
     fn convert(&mut self) {
         if let Repr::Pack(p) = &self.repr {
-            let mut b = Big::default();
+            let mut b = Box::<Big>::default();
             b.members.reserve(p.len);
             b.index.reserve(p.len, |_| 0);
             for e in p.iter() {
@@ -595,6 +596,11 @@ impl ZSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_small_handle() {
+        assert!(std::mem::size_of::<ZSet>() <= 32, "{}", std::mem::size_of::<ZSet>());
+    }
     use std::collections::{BTreeSet, HashMap};
 
     const SMALL: Limits = Limits { entries: 4, value: 8 };
