@@ -11,6 +11,10 @@ use std::alloc::{alloc, dealloc, handle_alloc_error, realloc, Layout};
 use std::ops::{Deref, DerefMut, Range};
 use std::ptr::NonNull;
 
+/// Largest compact encoding, as Redis's `LISTPACK_MAX_SAFETY_SIZE`: a small hash or sorted set
+/// that would grow past it converts to its big encoding (and a blob's 32-bit length is safe).
+pub const SAFETY_MAX: usize = 1 << 30;
+
 /// Bytes before the contents: the length, as a `u32`.
 const HEADER: usize = 4;
 

@@ -15,7 +15,7 @@ use std::hash::BuildHasher;
 use hashbrown::hash_table::Entry;
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-use super::blob::Blob;
+use super::blob::{Blob, SAFETY_MAX};
 use super::packed::{put_str, read_str};
 
 /// The conversion thresholds (`hash-max-listpack-entries`, `hash-max-listpack-value`).
@@ -246,7 +246,9 @@ impl Hash {
     /// field or value is longer than `limits.value`, and after when the hash has more than
     /// `limits.entries` fields, as Redis's hashTypeSet does.
     pub fn set(&mut self, field: &[u8], value: &[u8], limits: Limits) -> bool {
-        if field.len() > limits.value || value.len() > limits.value {
+        let pack_full =
+            matches!(&self.repr, Repr::Pack(p) if p.buf.len() + field.len() + value.len() + 20 > SAFETY_MAX);
+        if field.len() > limits.value || value.len() > limits.value || pack_full {
             self.convert();
         }
         let new = match &mut self.repr {

@@ -38,6 +38,7 @@ use std::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
+use super::blob::{Blob, SAFETY_MAX};
 use super::packed::{put_str, read_str};
 
 /// The conversion thresholds (`zset-max-listpack-entries`, `zset-max-listpack-value`).
@@ -85,10 +86,10 @@ fn cmp_key(a_score: f64, a: &[u8], b_score: f64, b: &[u8]) -> Ordering {
 // ---------------------------------------------------------------------------------------------
 // The compact encoding.
 
-/// Entries sorted by (score, member) in one buffer: 8 score bytes, LEB128 length, member bytes.
+/// Entries sorted by (score, member) in one exact-size buffer: 8 score bytes, LEB128 length, member bytes.
 #[derive(Clone, Debug, Default)]
 struct Pack {
-    buf: Vec<u8>,
+    buf: Blob,
     len: usize,
 }
 
@@ -140,13 +141,13 @@ impl Pack {
         let mut encoded = Vec::with_capacity(member.len() + 10);
         encoded.extend_from_slice(&score.to_le_bytes());
         put_str(&mut encoded, member);
-        self.buf.splice(at..at, encoded);
+        self.buf.splice(at..at, &encoded);
         self.len += 1;
     }
 
     fn remove(&mut self, member: &[u8]) -> Option<f64> {
         let (start, end, score) = self.find(member).map(|e| (e.start, e.end, e.score))?;
-        self.buf.drain(start..end);
+        self.buf.remove(start..end);
         self.len -= 1;
         Some(score)
     }
@@ -412,7 +413,7 @@ impl ZSet {
     /// Bytes owned by this set (MEMORY USAGE, accounting).
     pub fn memory(&self) -> usize {
         match &self.repr {
-            Repr::Pack(p) => p.buf.capacity(),
+            Repr::Pack(p) => p.buf.allocated(),
             Repr::Big(b) => {
                 b.members.capacity() * std::mem::size_of::<(Box<[u8]>, f64)>()
                     + b.index.capacity() * (std::mem::size_of::<u32>() + 1)
@@ -450,7 +451,10 @@ impl ZSet {
                 None => {
                     // Redis's zsetAdd converts *before* inserting a member that would not fit,
                     // so that member keeps its exact score (-0 included) in the big encoding.
-                    if p.len + 1 > limits.entries || member.len() > limits.value {
+                    if p.len + 1 > limits.entries
+                        || member.len() > limits.value
+                        || p.buf.len() + member.len() + 18 > SAFETY_MAX
+                    {
                         self.convert();
                         return self.add(member, score, limits);
                     }
