@@ -8,6 +8,8 @@
 #   zset      one sorted set of 1M members `member:%09d`, score i (bytes per member)
 #   hashes    100k hashes `user:%07d` of 10 fields f0..f9 -> 8 bytes (bytes per hash)
 #   list      one list of 1M elements `element:%08d` pushed at the tail (bytes per element)
+#   zsets     100k sorted sets `board:%07d` of 10 members `player:%02d`, scores 0..9 (bytes per set)
+#   sets      100k sets `tags:%07d` of 10 members `tag:%02d` (bytes per set)
 # Before the first reading each server answers 8 MB of ECHOs, so that its network buffers
 # (shardis's provided receive buffers are 4 MB a shard, touched only when the kernel fills them)
 # are resident already and only the data set's own growth is counted.
@@ -15,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-DATASETS=${DATASETS:-strings hash set zset hashes list}
+DATASETS=${DATASETS:-strings hash set zset hashes list zsets sets}
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 generate() { # data set -> RESP on stdout; prints the element count on stderr
   python3 - "$1" <<'PY'
@@ -42,6 +44,14 @@ elif kind == "zset":
     batched(b"z", b"ZADD", lambda i: (b"%d" % i, b"member:%09d" % i), M); n = M
 elif kind == "list":
     batched(b"l", b"RPUSH", lambda i: (b"element:%08d" % i,), M); n = M
+elif kind == "zsets":
+    n = 100000
+    for i in range(n):
+        cmd(b"ZADD", b"board:%07d" % i, *[x for m in range(10) for x in (b"%d" % m, b"player:%02d" % m)])
+elif kind == "sets":
+    n = 100000
+    for i in range(n):
+        cmd(b"SADD", b"tags:%07d" % i, *[b"tag:%02d" % m for m in range(10)])
 elif kind == "hashes":
     n = 100000
     for i in range(n):

@@ -1,14 +1,32 @@
 //! Length-prefixed strings, the entry format of every compact encoding here (a small hash's
 //! pairs, a list node's elements, a small sorted set's members): a LEB128 length, then the bytes.
 
-/// Appends `s` with its length prefix.
-pub fn put_str(buf: &mut Vec<u8>, s: &[u8]) {
-    let mut n = s.len();
+/// Appends `n` as a LEB128 varint (7 bits a byte, low first).
+pub fn put_varint(buf: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
         buf.push((n as u8) | 0x80);
         n >>= 7;
     }
     buf.push(n as u8);
+}
+
+/// The varint at `at`, and where what follows it starts.
+pub fn read_varint(buf: &[u8], mut at: usize) -> (u64, usize) {
+    let (mut n, mut shift) = (0u64, 0);
+    loop {
+        let byte = buf[at];
+        at += 1;
+        n |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return (n, at);
+        }
+        shift += 7;
+    }
+}
+
+/// Appends `s` with its length prefix.
+pub fn put_str(buf: &mut Vec<u8>, s: &[u8]) {
+    put_varint(buf, s.len() as u64);
     buf.extend_from_slice(s);
 }
 
@@ -21,17 +39,9 @@ pub fn encode_str(s: &[u8]) -> Vec<u8> {
 
 /// The string that starts (with its length prefix) at `at`: the range of its bytes. The next
 /// string starts at the range's end.
-pub fn read_str(buf: &[u8], mut at: usize) -> (usize, usize) {
-    let (mut n, mut shift) = (0usize, 0);
-    loop {
-        let byte = buf[at];
-        at += 1;
-        n |= ((byte & 0x7f) as usize) << shift;
-        if byte < 0x80 {
-            return (at, at + n);
-        }
-        shift += 7;
-    }
+pub fn read_str(buf: &[u8], at: usize) -> (usize, usize) {
+    let (n, at) = read_varint(buf, at);
+    (at, at + n as usize)
 }
 
 /// Bytes `s` takes with its length prefix.

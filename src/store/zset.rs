@@ -39,7 +39,7 @@ use std::hash::BuildHasher;
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 use super::blob::{Blob, SAFETY_MAX};
-use super::packed::{put_str, read_str};
+use super::packed::{put_str, put_varint, read_str, read_varint};
 
 /// The conversion thresholds (`zset-max-listpack-entries`, `zset-max-listpack-value`).
 #[derive(Clone, Copy, Debug)]
@@ -86,7 +86,8 @@ fn cmp_key(a_score: f64, a: &[u8], b_score: f64, b: &[u8]) -> Ordering {
 // ---------------------------------------------------------------------------------------------
 // The compact encoding.
 
-/// Entries sorted by (score, member) in one exact-size buffer: 8 score bytes, LEB128 length, member bytes.
+/// Entries sorted by (score, member) in one exact-size buffer: the score (see [`put_score`]),
+/// then the member with its length prefix.
 #[derive(Clone, Debug, Default)]
 struct Pack {
     buf: Blob,
@@ -99,6 +100,33 @@ struct PackEntry<'a> {
     score: f64,
     start: usize,
     end: usize,
+}
+
+/// Integer scores (leaderboards, timestamps, job ids) are what sorted sets mostly hold, and Redis's
+/// listpack stores them as integers: an integral score below 2^53 in magnitude is a zigzag varint
+/// shifted left by one (first byte's low bit 0, one byte up to ±31); any other score is a byte
+/// 0x01 and its 8 bytes.
+fn put_score(buf: &mut Vec<u8>, score: f64) {
+    if score.fract() == 0.0 && score.abs() < (1u64 << 53) as f64 {
+        let n = score as i64;
+        let zigzag = ((n << 1) ^ (n >> 63)) as u64;
+        put_varint(buf, zigzag << 1);
+    } else {
+        buf.push(1);
+        buf.extend_from_slice(&score.to_le_bytes());
+    }
+}
+
+/// The score at `at` (written by [`put_score`]), and where the member starts.
+fn read_score(buf: &[u8], at: usize) -> (f64, usize) {
+    if buf[at] & 1 == 1 {
+        let bytes = buf[at + 1..at + 9].try_into().expect("8 score bytes");
+        (f64::from_le_bytes(bytes), at + 9)
+    } else {
+        let (v, next) = read_varint(buf, at);
+        let zigzag = v >> 1;
+        (((zigzag >> 1) as i64 ^ -((zigzag & 1) as i64)) as f64, next)
+    }
 }
 
 struct PackIter<'a> {
@@ -114,8 +142,8 @@ impl<'a> Iterator for PackIter<'a> {
             return None;
         }
         let start = self.at;
-        let score = f64::from_le_bytes(self.buf[start..start + 8].try_into().expect("8 bytes"));
-        let (at, end) = read_str(self.buf, start + 8);
+        let (score, member_at) = read_score(self.buf, start);
+        let (at, end) = read_str(self.buf, member_at);
         self.at = end;
         Some(PackEntry { member: &self.buf[at..end], score, start, end })
     }
@@ -138,8 +166,8 @@ impl Pack {
             .iter()
             .find(|e| cmp_key(e.score, e.member, score, member) == Ordering::Greater)
             .map_or(self.buf.len(), |e| e.start);
-        let mut encoded = Vec::with_capacity(member.len() + 10);
-        encoded.extend_from_slice(&score.to_le_bytes());
+        let mut encoded = Vec::with_capacity(member.len() + 14);
+        put_score(&mut encoded, score);
         put_str(&mut encoded, member);
         self.buf.splice(at..at, &encoded);
         self.len += 1;
@@ -600,6 +628,41 @@ impl ZSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scores_round_trip_in_the_compact_encoding() {
+        let big = (1u64 << 53) as f64;
+        for score in [
+            0.0,
+            -1.0,
+            1.0,
+            31.0,
+            -32.0,
+            64.0,
+            1e15,
+            big - 1.0,
+            1.0 - big,
+            big,
+            -big,
+            1.5,
+            -0.25,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            1.7e308,
+        ] {
+            let mut buf = Vec::new();
+            put_score(&mut buf, score);
+            buf.push(0xAA);
+            let (back, next) = read_score(&buf, 0);
+            assert_eq!(back.to_bits(), score.to_bits(), "{score}");
+            assert_eq!(buf[next], 0xAA);
+        }
+        let mut buf = Vec::new();
+        put_score(&mut buf, 7.0);
+        assert_eq!(buf.len(), 1, "small integers take one byte");
+    }
 
     #[test]
     fn a_small_handle() {
