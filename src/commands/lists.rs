@@ -510,6 +510,11 @@ fn lmpop(cx: &mut Cx) -> Result<Flow, CmdError> {
         popped
     };
     Ok(mpop::run(cx, keys, Kind::List, pop, |out, key, popped: Vec<Vec<u8>>| {
+        if popped.is_empty() {
+            // The key expired between the two rounds.
+            out.null_array();
+            return;
+        }
         out.array(2);
         out.bulk(key);
         out.array(popped.len());

@@ -1256,6 +1256,11 @@ fn zmpop(cx: &mut Cx) -> F {
         popped
     };
     Ok(mpop::run(cx, keys, Kind::ZSet, pop, |out, key, popped: Vec<(Vec<u8>, f64)>| {
+        if popped.is_empty() {
+            // The key expired between the two rounds.
+            out.null_array();
+            return;
+        }
         out.array(2);
         out.bulk(key);
         out.array(popped.len());

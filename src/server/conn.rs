@@ -80,8 +80,8 @@ pub struct Conn {
     /// Held back by CLIENT PAUSE; retried on the next tick or unpause.
     pub paused: bool,
     pub closing: Closing,
-    /// Since when the pending output has been over the soft output limit.
-    pub soft_limit_since: Option<Instant>,
+    /// Since when (clock seconds) the pending output has been over the soft output limit.
+    pub soft_limit_since: Option<u64>,
 }
 
 impl Conn {
@@ -136,12 +136,13 @@ impl Conn {
     }
 
     /// Has the pending output broken `client-output-buffer-limit` for this client's class
-    /// `(hard, soft, soft seconds)`? As Redis's checkClientOutputBufferLimits: at or past the
-    /// hard limit at once; at or past the soft one when it has stayed there for more than the
-    /// soft seconds (whole seconds, as Redis's clock counts them), measured from the first
-    /// check that found it there.
-    pub fn over_output_limit(&mut self, (hard, soft, soft_secs): (u64, u64, i64), now: Instant) -> bool {
-        let used = self.pending_output() as u64;
+    /// `(hard, soft, soft seconds)`? As Redis's checkClientOutputBufferLimits: what counts is
+    /// the output beyond the first 16 KB (Redis's static reply buffer); at or past the hard
+    /// limit at once; at or past the soft one when it has stayed there for more than the soft
+    /// seconds, counted in whole seconds of the clock (`now_secs`) as Redis counts them, from
+    /// the first check that found it there.
+    pub fn over_output_limit(&mut self, (hard, soft, soft_secs): (u64, u64, i64), now_secs: u64) -> bool {
+        let used = self.pending_output().saturating_sub(16 * 1024) as u64;
         if hard > 0 && used >= hard {
             return true;
         }
@@ -149,8 +150,8 @@ impl Conn {
             self.soft_limit_since = None;
             return false;
         }
-        let since = *self.soft_limit_since.get_or_insert(now);
-        now.duration_since(since).as_secs() as i64 > soft_secs
+        let since = *self.soft_limit_since.get_or_insert(now_secs);
+        now_secs.saturating_sub(since) as i64 > soft_secs
     }
 
     /// The address as MONITOR and the slow log show it.

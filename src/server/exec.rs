@@ -69,7 +69,7 @@ enum Route {
 
 /// Runs what can run of `conn`'s buffered input. `conn` has been taken out of `core.conns`.
 pub fn process(core: &mut Core, conn: &mut Conn) {
-    if conn.wait.is_some() || conn.closing != Closing::Open {
+    if conn.wait.is_some() || conn.closing != Closing::Open || enforce_output_limit(core, conn) {
         return;
     }
     // The argument ranges borrow the input buffer while handlers borrow the connection; move the
@@ -157,7 +157,8 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
                 let (before, mode) = (conn.out.buf.len(), conn.reply);
                 let flow = run_local(core, conn, id, argv, spread);
                 follow(core, conn, flow, before, mode);
-                if conn.wait.is_some() {
+                // Like Redis, a client that went past its output limit runs nothing more.
+                if conn.wait.is_some() || enforce_output_limit(core, conn) {
                     break;
                 }
             }
@@ -180,6 +181,19 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
     }
     conn.input = input;
     conn.args = args;
+}
+
+/// `client-output-buffer-limit` (the normal class): a client past it is closed at once and its
+/// pending replies dropped, as Redis closes it "ASAP"; returns true when that happened.
+pub fn enforce_output_limit(core: &Core, conn: &mut Conn) -> bool {
+    let limit = core.config.client_output_buffer_limit[0];
+    if conn.closing == Closing::Now || limit == (0, 0, 0) || !conn.over_output_limit(limit, core.now_ms / 1000) {
+        return false;
+    }
+    let info = conn.info_line(std::time::Instant::now());
+    crate::warning!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits.");
+    conn.closing = Closing::Now;
+    true
 }
 
 /// Applies CLIENT REPLY OFF/SKIP, as it stood before the command (`mode`), to the reply written

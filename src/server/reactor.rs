@@ -315,12 +315,7 @@ impl Reactor {
     /// After any event: send what is pending, re-arm the receive, or finish closing; then put
     /// the connection back (or free it).
     fn settle(&mut self, mut conn: Box<Conn>) {
-        let limit = self.core.config.client_output_buffer_limit[0];
-        if conn.closing != Closing::Now && limit != (0, 0, 0) && conn.over_output_limit(limit, Instant::now()) {
-            let info = conn.info_line(Instant::now());
-            crate::warning!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits.");
-            conn.closing = Closing::Now;
-        }
+        exec::enforce_output_limit(&self.core, &mut conn);
         self.flush(&mut conn);
         if conn.closing == Closing::AfterFlush && conn.pending_output() == 0 && conn.wait.is_none() {
             conn.closing = Closing::Now;
@@ -362,8 +357,13 @@ impl Reactor {
         // In the middle of a pipeline whose next command went to another shard, the replies
         // so far wait for that hop's: one send for the pipeline (as Redis writes once per
         // event-loop turn) instead of one small send per hop, which cost more CPU than the
-        // hops themselves. A remote batch never blocks for long, so this delays nothing.
-        if conn.wait.as_ref().is_some_and(|w| w.finish.is_none()) && conn.out.buf.len() < HOLD_OUTPUT_MAX {
+        // hops themselves. A remote batch runs at once unless a key of it is locked by a
+        // multi-shard command, which holds it only while that command runs. What the kernel
+        // is already sending is never held.
+        if conn.sending.is_empty()
+            && conn.wait.as_ref().is_some_and(|w| w.finish.is_none())
+            && conn.out.buf.len() < HOLD_OUTPUT_MAX
+        {
             return;
         }
         if conn.sending.is_empty() {

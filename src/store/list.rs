@@ -61,13 +61,21 @@ impl Node {
         &self.buf[start..end]
     }
 
-    /// Room for `extra` more bytes, growing to a power of two: a node's buffer then fills a
-    /// whole allocator size class (a full 8 KB node in an 8 KB block) instead of ending at
-    /// 17 * 2^9 = 8704 bytes inside a 10 KB one, a quarter of it unused.
+    /// Room for `extra` more bytes. Up to the default node size (8 KB) the buffer grows to a
+    /// power of two, so a full node fills a whole allocator size class (an 8 KB block) instead
+    /// of ending at 17 * 2^9 = 8704 bytes inside a 10 KB one. Past it (bigger fills), growth is
+    /// the usual doubling, and an element that is a node on its own gets exactly its size.
     fn reserve(&mut self, extra: usize) {
         let need = self.buf.len() + extra;
-        if need > self.buf.capacity() {
+        if need <= self.buf.capacity() {
+            return;
+        }
+        if need <= SAFETY_LIMIT {
             self.buf.reserve_exact(need.next_power_of_two().max(16) - self.buf.len());
+        } else if self.buf.is_empty() {
+            self.buf.reserve_exact(extra);
+        } else {
+            self.buf.reserve(extra);
         }
     }
 
@@ -363,6 +371,20 @@ impl List {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_buffers_fill_size_classes_and_big_elements_get_their_size() {
+        let mut l = List::default();
+        for i in 0..2000u32 {
+            l.push_back(format!("element:{i:08}").as_bytes());
+        }
+        // Full 8 KB nodes in 8 KB buffers: a little over 17 bytes an element.
+        assert!(l.memory() < 2000 * 18, "{}", l.memory());
+        let mut big = List::default();
+        big.push_back(&vec![b'x'; 1 << 20]);
+        big.push_back(&vec![b'y'; 1 << 20]);
+        assert!(big.memory() < (2 << 20) + 4096, "{}", big.memory());
+    }
 
     fn items(l: &List) -> Vec<Vec<u8>> {
         l.iter().map(|e| e.to_vec()).collect()
