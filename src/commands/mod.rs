@@ -479,6 +479,15 @@ pub fn distinct_positions(size: usize, count: usize) -> Vec<usize> {
     }
 }
 
+/// The values read for `keys`, in `keys` order, moved out of `all`: a key named twice
+/// (`SUNION a a`) gets a copy for all but its last place, so no big set is copied needlessly.
+pub fn in_key_order<V: Clone>(mut all: hashbrown::HashMap<Vec<u8>, V>, keys: &[Vec<u8>]) -> Vec<Option<V>> {
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| if keys[i + 1..].contains(k) { all.get(k).cloned() } else { all.remove(k) })
+        .collect()
+}
+
 /// Redis's reply to `<CMD> HELP`: a status line per text line, between Redis's standard first
 /// and last lines.
 pub fn help(out: &mut Out, command: &str, lines: &[&str]) {
@@ -524,6 +533,13 @@ mod tests {
             }
             assert_eq!(seen.len(), size);
         }
+    }
+
+    #[test]
+    fn values_in_key_order_with_duplicates() {
+        let all: hashbrown::HashMap<Vec<u8>, u32> = [(b"a".to_vec(), 1), (b"b".to_vec(), 2)].into_iter().collect();
+        let keys = [b"a".to_vec(), b"x".to_vec(), b"a".to_vec(), b"b".to_vec()];
+        assert_eq!(in_key_order(all, &keys), vec![Some(1), None, Some(1), Some(2)]);
     }
 
     #[test]

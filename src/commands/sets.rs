@@ -405,7 +405,7 @@ fn gather(parts: Vec<JobOut>, keys: &[Vec<u8>]) -> Result<Vec<Option<Set>>, CmdE
     if wrong {
         return Err(CmdError::WrongType);
     }
-    Ok(keys.iter().map(|k| all.get(k).cloned().flatten()).collect())
+    Ok(super::in_key_order(all, keys).into_iter().map(Option::flatten).collect())
 }
 
 /// Locks `keys` (+ `dst`), reads every source set, and hands the sets (in `sources` order) to

@@ -1001,7 +1001,7 @@ fn spread(
                 let srcs = if wrong {
                     Err(CmdError::WrongType)
                 } else {
-                    Ok(sources.iter().map(|k| all.get(k).cloned().unwrap_or(Src::Missing)).collect())
+                    Ok(super::in_key_order(all, &sources).into_iter().map(|s| s.unwrap_or(Src::Missing)).collect())
                 };
                 let Done { store: mut stored, reply } = then(srcs);
                 tx.run_and_release(
