@@ -260,6 +260,8 @@ pub struct Config {
     pub shards: usize,
     /// `appendonly`.
     pub appendonly: bool,
+    /// `rdbcompression`: LZF-compress long strings in DUMP payloads (and snapshots).
+    pub rdbcompression: bool,
     /// `list-max-listpack-size` (alias `list-max-ziplist-size`).
     pub list_max_listpack_size: i32,
     /// `hash-max-listpack-entries` (alias `hash-max-ziplist-entries`).
@@ -313,6 +315,7 @@ impl Default for Config {
             protected_mode: true,
             shards: 0,
             appendonly: false,
+            rdbcompression: true,
             list_max_listpack_size: -2,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
@@ -833,6 +836,7 @@ impl Config {
             "protected-mode" => yes_no(self.protected_mode),
             "shards" => number(self.shards as u64),
             "appendonly" => yes_no(self.appendonly),
+            "rdbcompression" => yes_no(self.rdbcompression),
             "list-max-listpack-size" => self.list_max_listpack_size.to_string().into_bytes(),
             "hash-max-listpack-entries" => number(self.hash_max_listpack_entries as u64),
             "hash-max-listpack-value" => number(self.hash_max_listpack_value as u64),
@@ -861,6 +865,7 @@ impl Config {
             ("daemonize", Val::Bool(b)) => self.daemonize = b,
             ("protected-mode", Val::Bool(b)) => self.protected_mode = b,
             ("appendonly", Val::Bool(b)) => self.appendonly = b,
+            ("rdbcompression", Val::Bool(b)) => self.rdbcompression = b,
             ("unixsocket", Val::Bytes(b)) => self.unixsocket = optional_path(b),
             ("pidfile", Val::Bytes(b)) => self.pidfile = optional_path(b),
             ("logfile", Val::Bytes(b)) => self.logfile = optional_path(b),

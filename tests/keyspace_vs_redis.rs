@@ -127,6 +127,18 @@ fn key_commands() {
             "SCAN 0 TYPE foo",
         ],
         &["SET a hello", "DUMP a", "DUMP nosuch", "RESTORE b 0 x", "RESTORE a 0 x", "RESTORE b -1 x", "RESTORE b x x"],
+        &[
+            "CONFIG SET rdbcompression no",
+            "SET a xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "DUMP a",
+            "CONFIG GET rdbcompression",
+        ],
+        &[
+            "CONFIG SET rdbcompression yes",
+            "SET a xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "DUMP a",
+            "CONFIG GET rdbcompression",
+        ],
         &["SET a 12345", "DUMP a", "SET b 4294967296", "DUMP b", "SET c -1", "DUMP c", "SET d ''", "DUMP d"],
         &["SET a aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "DUMP a", "RESTORE b 0 x FOO"],
         &["RESTORE b 0 x IDLETIME -1", "RESTORE b 0 x FREQ 256", "RESTORE b 0 x ABSTTL REPLACE"],

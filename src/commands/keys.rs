@@ -717,9 +717,10 @@ fn memory_help(cx: &mut Cx) -> F {
 /// DUMP key: the value in Redis's DUMP payload format (RDB v10 object, version, CRC64).
 fn dump(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(1);
+    let compression = cx.core.config.rdbcompression;
     match cx.core.read(cx.db, key) {
         Some((v, _)) => {
-            let payload = rdb::dump_value(v);
+            let payload = rdb::dump_value(v, compression);
             cx.out.bulk(&payload);
         }
         None => cx.out.null(),

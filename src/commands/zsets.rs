@@ -676,12 +676,15 @@ fn zrangestore_spread(cx: &mut Cx) -> F {
     let req = parse_range(&cx.argv, 2, None, true)?;
     let sources = vec![cx.argv.get(2).to_vec()];
     let dst = Some(cx.argv.get(1).to_vec());
-    spread(cx, sources, dst, move |srcs| match srcs {
+    // The range is picked on the source's shard: only it travels.
+    let pick: Pick = std::sync::Arc::new(move |z: &ZSet| selected_owned(Some(z), &req));
+    spread(cx, sources, dst, Some(pick), move |srcs| match srcs {
         Err(e) => Done::error(e),
-        Ok(srcs) => {
-            let entries = match &srcs[0] {
-                Src::Z(z) => selected_owned(Some(z), &req),
-                Src::S(_) => return Done::error(CmdError::WrongType),
+        Ok(mut srcs) => {
+            let entries = match srcs.swap_remove(0) {
+                Src::Picked(entries) => entries,
+                // (Every zset comes back picked; a plain set is not a ZRANGESTORE source.)
+                Src::Z(_) | Src::S(_) => return Done::error(CmdError::WrongType),
                 Src::Missing => Vec::new(),
             };
             let n = entries.len() as i64;
@@ -900,6 +903,9 @@ enum Src {
     Z(ZSet),
     /// A plain set: every member scores 1.
     S(Set),
+    /// Entries a command picked on the source's own shard (ZRANGESTORE's range), so that only
+    /// they travel, not the whole set.
+    Picked(Entries),
 }
 
 impl Src {
@@ -908,6 +914,7 @@ impl Src {
             Src::Missing => 0,
             Src::Z(z) => z.len(),
             Src::S(s) => s.len(),
+            Src::Picked(e) => e.len(),
         }
     }
 
@@ -916,6 +923,7 @@ impl Src {
             Src::Missing => None,
             Src::Z(z) => z.score(member),
             Src::S(s) => s.contains(member).then_some(1.0),
+            Src::Picked(e) => e.iter().find(|(m, _)| m == member).map(|&(_, s)| s),
         }
     }
 
@@ -924,6 +932,7 @@ impl Src {
             Src::Missing => {}
             Src::Z(z) => z.iter().for_each(|(m, s)| f(m, s)),
             Src::S(s) => s.iter().for_each(|m| f(&m, 1.0)),
+            Src::Picked(e) => e.iter().for_each(|(m, s)| f(m, *s)),
         }
     }
 }
@@ -943,13 +952,17 @@ impl Done {
     }
 }
 
-/// Reads a copy of the source at `key`: a zset, or a plain set when `sets_too`.
-fn read_src(core: &mut Core, db: usize, key: &[u8], write: bool) -> Result<Src, CmdError> {
+/// Picks, on the source's shard, what a command needs of a sorted-set source.
+type Pick = std::sync::Arc<dyn Fn(&ZSet) -> Entries + Send + Sync>;
+
+/// Reads the source at `key`: a copy of the zset (or only what `pick` picks of it), or of a
+/// plain set.
+fn read_src(core: &mut Core, db: usize, key: &[u8], write: bool, pick: Option<&Pick>) -> Result<Src, CmdError> {
     let found = if write { core.live(db, key) } else { core.read(db, key) };
     match found {
         None => Ok(Src::Missing),
         Some((v, _)) => match (v.as_zset(), v.as_set()) {
-            (Some(z), _) => Ok(Src::Z(z.clone())),
+            (Some(z), _) => Ok(pick.map_or_else(|| Src::Z(z.clone()), |p| Src::Picked(p(z)))),
             (_, Some(s)) => Ok(Src::S(s.clone())),
             _ => Err(CmdError::WrongType),
         },
@@ -963,6 +976,7 @@ fn spread(
     cx: &mut Cx,
     sources: Vec<Vec<u8>>,
     dst: Option<Vec<u8>>,
+    pick: Option<Pick>,
     then: impl FnOnce(Result<Vec<Src>, CmdError>) -> Done + 'static,
 ) -> F {
     let db = cx.conn.db;
@@ -978,8 +992,10 @@ fn spread(
                     Scope::Keys(keys) => keys.iter().map(|(_, k)| k.clone()).filter(|k| wanted.contains(k)).collect(),
                     Scope::Dbs(_) => Vec::new(),
                 };
+                let pick = pick.clone();
                 Box::new(move |core: &mut Core| -> JobOut {
-                    let read: Read = mine.into_iter().map(|k| (k.clone(), read_src(core, db, &k, write))).collect();
+                    let read: Read =
+                        mine.into_iter().map(|k| (k.clone(), read_src(core, db, &k, write, pick.as_ref()))).collect();
                     Box::new(read)
                 })
             },
@@ -1190,7 +1206,7 @@ fn algebra(cx: &mut Cx, op: Op, stores: bool, card: bool, name: &'static str) ->
     // Option errors come after the type check, as in Redis: carry them into the compute step.
     let opts = algebra_opts(&argv, at + 1 + n, n, op, stores, card);
     let dst = stores.then(|| argv.get(1).to_vec());
-    spread(cx, sources, dst, move |srcs| {
+    spread(cx, sources, dst, None, move |srcs| {
         let (srcs, o) = match (srcs, opts) {
             (Err(e), _) | (_, Err(e)) => return Done::error(e),
             (Ok(s), Ok(o)) => (s, o),

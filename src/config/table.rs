@@ -233,7 +233,7 @@ pub static DIRECTIVES: &[Spec] = &[
     boolean("io-threads-do-reads", None, I, "no"),
     boolean("always-show-logo", None, I, "no"),
     boolean("protected-mode", None, IMPL, "yes"),
-    boolean("rdbcompression", None, 0, "yes"),
+    boolean("rdbcompression", None, IMPL, "yes"),
     boolean("rdb-del-sync-files", None, 0, "no"),
     boolean("activerehashing", None, 0, "yes"),
     boolean("stop-writes-on-bgsave-error", None, 0, "yes"),

@@ -1219,9 +1219,9 @@ pub fn write_object(w: &mut Writer, v: &Value) {
     }
 }
 
-/// The DUMP payload of any value, as Redis 7.0 writes it with `rdbcompression yes`.
-pub fn dump_value(v: &Value) -> Vec<u8> {
-    let mut w = Writer::new();
+/// The DUMP payload of any value, as Redis 7.0 writes it (`compression`: `rdbcompression`).
+pub fn dump_value(v: &Value, compression: bool) -> Vec<u8> {
+    let mut w = Writer::new().with_compression(compression);
     write_object(&mut w, v);
     wrap_payload(w.into_inner())
 }
@@ -1520,7 +1520,7 @@ mod tests {
             assert!(r.is_at_end());
             assert_eq!(got, want);
             let value = got.into_value(&enc).unwrap();
-            assert_eq!(dump_value(&value), payload, "{want:?}");
+            assert_eq!(dump_value(&value, true), payload, "{want:?}");
         }
     }
 
@@ -1643,7 +1643,7 @@ mod tests {
             }
             object.truncate(rng.below(object.len() + 4));
             if let Ok(v) = read_payload_value(&object, &enc) {
-                let again = dump_value(&v);
+                let again = dump_value(&v, true);
                 assert!(read_payload_value(verify_payload(&again).unwrap(), &enc).is_ok());
             }
         }
