@@ -16,10 +16,7 @@ type R = Result<(), CmdError>;
 
 /// The hash at `key`, if any (WRONGTYPE for another type), counting a keyspace hit or miss.
 fn read<'a>(cx: &'a mut KeyCx, key: &[u8]) -> Result<Option<&'a mut Hash>, CmdError> {
-    match cx.core.read(cx.db, key) {
-        Some((v, _)) => v.as_hash_mut().map(Some).ok_or(CmdError::WrongType),
-        None => Ok(None),
-    }
+    cx.core.typed(cx.db, key, true, Value::as_hash_mut)
 }
 
 /// The hash at `key` for writing, created empty (not yet stored) when missing.
@@ -31,13 +28,6 @@ fn write<'a>(cx: &'a mut KeyCx, key: &[u8]) -> Result<&'a mut Hash, CmdError> {
     }
     let (v, _) = cx.core.live(cx.db, key).expect("present or just stored");
     Ok(v.as_hash_mut().expect("checked to be a hash"))
-}
-
-/// Deletes `key` if its hash is now empty (a hash never stays stored empty).
-fn drop_if_empty(cx: &mut KeyCx, key: &[u8]) {
-    if cx.core.live(cx.db, key).is_some_and(|(v, _)| v.as_hash().is_some_and(Hash::is_empty)) {
-        cx.core.del(cx.db, key);
-    }
 }
 
 fn limits(cx: &KeyCx) -> Limits {
@@ -164,7 +154,7 @@ fn hdel(cx: &mut KeyCx) -> R {
         }
         None => 0,
     };
-    drop_if_empty(cx, key);
+    cx.core.del_if_empty(cx.db, key);
     cx.out.int(removed as i64);
     Ok(())
 }
@@ -208,7 +198,7 @@ fn hincrby(cx: &mut KeyCx) -> R {
     let new = match result {
         Ok(n) => n,
         Err(e) => {
-            drop_if_empty(cx, argv.get(1));
+            cx.core.del_if_empty(cx.db, argv.get(1));
             return Err(e);
         }
     };
@@ -240,7 +230,7 @@ fn hincrbyfloat(cx: &mut KeyCx) -> R {
             Ok(())
         }
         Err(e) => {
-            drop_if_empty(cx, key);
+            cx.core.del_if_empty(cx.db, key);
             Err(e)
         }
     }

@@ -20,26 +20,12 @@ type R = Result<(), CmdError>;
 
 /// The list at `key` for writing (no hit counted): None when missing, WRONGTYPE on another type.
 fn write_list<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a mut List>, CmdError> {
-    match core.live(db, key) {
-        Some((v, _)) => v.as_list_mut().map(Some).ok_or(CmdError::WrongType),
-        None => Ok(None),
-    }
+    core.typed(db, key, false, Value::as_list_mut)
 }
 
 /// The list at `key` for reading (counts a hit or miss).
 fn read_list<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a mut List>, CmdError> {
-    match core.read(db, key) {
-        Some((v, _)) => v.as_list_mut().map(Some).ok_or(CmdError::WrongType),
-        None => Ok(None),
-    }
-}
-
-/// Deletes `key` if its list is empty (after a pop, trim or removal).
-fn drop_if_empty(core: &mut Core, db: usize, key: &[u8]) {
-    let empty = matches!(core.live(db, key), Some((v, _)) if v.as_list().is_some_and(List::is_empty));
-    if empty {
-        core.dbs[db].remove(key);
-    }
+    core.typed(db, key, true, Value::as_list_mut)
 }
 
 /// LEFT or RIGHT: true for LEFT.
@@ -146,7 +132,7 @@ fn pop_generic(cx: &mut KeyCx, left: bool, name: &str) -> R {
             }
         }
     }
-    drop_if_empty(cx.core, cx.db, key);
+    cx.core.del_if_empty(cx.db, key);
     Ok(())
 }
 
@@ -255,7 +241,7 @@ fn lrem(cx: &mut KeyCx) -> R {
     };
     let n = l.remove(cx.argv.get(3), count);
     cx.out.int(n as i64);
-    drop_if_empty(cx.core, cx.db, key);
+    cx.core.del_if_empty(cx.db, key);
     Ok(())
 }
 
@@ -270,7 +256,7 @@ fn ltrim(cx: &mut KeyCx) -> R {
             Some((s, e)) => l.trim(s, len - e - 1),
             None => l.trim(len, 0),
         }
-        drop_if_empty(cx.core, cx.db, key);
+        cx.core.del_if_empty(cx.db, key);
     }
     cx.out.ok();
     Ok(())
@@ -393,7 +379,7 @@ fn push_one(core: &mut Core, db: usize, key: &[u8], v: &[u8], left: bool) {
 fn pop_one(core: &mut Core, db: usize, key: &[u8], left: bool) -> Option<Vec<u8>> {
     let l = write_list(core, db, key).ok()??;
     let v = if left { l.pop_front() } else { l.pop_back() };
-    drop_if_empty(core, db, key);
+    core.del_if_empty(db, key);
     v
 }
 
@@ -501,27 +487,11 @@ fn release_with_error(tx: &Tx, e: CmdError) -> Flow {
 /// LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count]
 fn lmpop(cx: &mut Cx) -> Result<Flow, CmdError> {
     let mpop::Args { keys, first_end: left, count } = mpop::parse(cx, ["LEFT", "RIGHT"])?;
-    let pop = move |core: &mut Core, db: usize, key: &[u8]| {
-        let popped = match write_list(core, db, key) {
-            Ok(Some(l)) => pop_n(l, left, count),
-            _ => Vec::new(),
-        };
-        drop_if_empty(core, db, key);
-        popped
+    let pop = move |core: &mut Core, db: usize, key: &[u8]| match write_list(core, db, key) {
+        Ok(Some(l)) => pop_n(l, left, count),
+        _ => Vec::new(),
     };
-    Ok(mpop::run(cx, keys, Kind::List, pop, |out, key, popped: Vec<Vec<u8>>| {
-        if popped.is_empty() {
-            // The key expired between the two rounds.
-            out.null_array();
-            return;
-        }
-        out.array(2);
-        out.bulk(key);
-        out.array(popped.len());
-        for v in &popped {
-            out.bulk(v);
-        }
-    }))
+    Ok(mpop::run(cx, keys, Kind::List, pop, |out, v: &Vec<u8>| out.bulk(v)))
 }
 
 const RS: &[&str] = &["@read", "@list", "@slow"];

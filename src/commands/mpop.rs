@@ -64,14 +64,15 @@ pub fn parse(cx: &Cx, ends: [&str; 2]) -> Result<Args, CmdError> {
 type Found = Vec<(Vec<u8>, Option<bool>)>;
 
 /// Runs the pop: WRONGTYPE if the first existing key holds another kind, a null array if no key
-/// exists, else `pop(core, db, key)` on the key's shard (which also deletes the key once empty)
-/// and `reply(out, key, popped)`.
-pub fn run<T: Send + 'static>(
+/// exists, else `pop(core, db, key)` on the key's shard (the key is deleted once empty) and the
+/// reply `[key, [element ...]]`, each element written by `reply_one`. A null array too if the
+/// key expired between the two rounds and nothing was popped.
+pub fn run<E: Send + 'static>(
     cx: &mut Cx,
     keys: Vec<Vec<u8>>,
     kind: Kind,
-    pop: impl Fn(&mut Core, usize, &[u8]) -> T + Clone + Send + 'static,
-    reply: impl FnOnce(&mut Out, &[u8], T) + Send + 'static,
+    pop: impl Fn(&mut Core, usize, &[u8]) -> Vec<E> + Clone + Send + 'static,
+    reply_one: impl Fn(&mut Out, &E) + Send + 'static,
 ) -> Flow {
     let db = cx.conn.db;
     let tx = Tx::keys(cx.core, keys.iter().map(|k| (db, k.as_slice())), true);
@@ -123,19 +124,29 @@ pub fn run<T: Send + 'static>(
                         let (k, pop) = (k.clone(), pop.clone());
                         Box::new(move |core: &mut Core| -> JobOut {
                             if shard == owner {
-                                Box::new(Some(pop(core, db, &k)))
+                                let popped = pop(core, db, &k);
+                                core.del_if_empty(db, &k);
+                                Box::new(Some(popped))
                             } else {
-                                Box::new(None::<T>)
+                                Box::new(None::<Vec<E>>)
                             }
                         })
                     },
                     Box::new(move |_core, conn, parts| {
                         let popped = parts
                             .into_iter()
-                            .filter_map(|p| p.downcast::<Option<T>>().ok())
+                            .filter_map(|p| p.downcast::<Option<Vec<E>>>().ok())
                             .find_map(|p| *p)
                             .expect("the owner's part");
-                        reply(&mut conn.out, &key, popped);
+                        let out = &mut conn.out;
+                        if popped.is_empty() {
+                            out.null_array();
+                        } else {
+                            out.array(2);
+                            out.bulk(&key);
+                            out.array(popped.len());
+                            popped.iter().for_each(|e| reply_one(out, e));
+                        }
                         Flow::Done
                     }),
                 )

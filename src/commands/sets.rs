@@ -36,13 +36,6 @@ fn write<'a>(cx: &'a mut KeyCx, key: &[u8]) -> Result<&'a mut Set, CmdError> {
     Ok(v.as_set_mut().expect("checked to be a set"))
 }
 
-/// Deletes `key` if its set is now empty (a set never stays stored empty).
-fn drop_if_empty(core: &mut Core, db: usize, key: &[u8]) {
-    if core.live(db, key).is_some_and(|(v, _)| v.as_set().is_some_and(Set::is_empty)) {
-        core.del(db, key);
-    }
-}
-
 /// Writes a set reply header: `~n` in RESP3, `*n` in RESP2.
 fn set_header(out: &mut Out, n: usize) {
     out.set(n);
@@ -68,17 +61,14 @@ fn srem(cx: &mut KeyCx) -> R {
         }
         None => 0,
     };
-    drop_if_empty(cx.core, cx.db, key);
+    cx.core.del_if_empty(cx.db, key);
     cx.out.int(removed as i64);
     Ok(())
 }
 
 /// The set at argument 1, read (counting a hit or miss), WRONGTYPE for another type.
 fn read_arg<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a Set>, CmdError> {
-    match core.read(db, key) {
-        Some((v, _)) => v.as_set().map(Some).ok_or(CmdError::WrongType),
-        None => Ok(None),
-    }
+    Ok(core.typed(db, key, true, Value::as_set_mut)?.map(|s| &*s))
 }
 
 fn reply_members<'a>(out: &mut Out, members: impl ExactSizeIterator<Item = std::borrow::Cow<'a, [u8]>>) {
@@ -143,7 +133,7 @@ fn spop(cx: &mut KeyCx) -> R {
             }
             None => None,
         };
-        drop_if_empty(cx.core, cx.db, key);
+        cx.core.del_if_empty(cx.db, key);
         cx.out.bulk_opt(popped.as_deref());
         return Ok(());
     }
@@ -549,7 +539,7 @@ fn smove(cx: &mut KeyCx) -> R {
             if let Some((v, _)) = cx.core.live(cx.db, src) {
                 v.as_set_mut().expect("checked").remove(member);
             }
-            drop_if_empty(cx.core, cx.db, src);
+            cx.core.del_if_empty(cx.db, src);
             let max = max_ints(cx.core);
             write(cx, dst)?.add(member, max);
             1
@@ -633,7 +623,7 @@ fn smove_spread(cx: &mut Cx) -> F {
                                         set.remove(&m);
                                     }
                                 }
-                                drop_if_empty(core, db, &s);
+                                core.del_if_empty(db, &s);
                             }
                             if proceed && shard == dst_shard {
                                 let max = max_ints(core);

@@ -176,25 +176,12 @@ fn rank_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
 
 /// The sorted set at `key`, read (counting a hit or miss), WRONGTYPE for another type.
 fn read_z<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a ZSet>, CmdError> {
-    match core.read(db, key) {
-        Some((v, _)) => v.as_zset().map(Some).ok_or(CmdError::WrongType),
-        None => Ok(None),
-    }
+    Ok(core.typed(db, key, true, Value::as_zset_mut)?.map(|z| &*z))
 }
 
 /// The sorted set at `key` for writing (no hit counted): None when missing.
 fn write_z<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a mut ZSet>, CmdError> {
-    match core.live(db, key) {
-        Some((v, _)) => v.as_zset_mut().map(Some).ok_or(CmdError::WrongType),
-        None => Ok(None),
-    }
-}
-
-/// Deletes `key` if its sorted set is now empty.
-fn drop_if_empty(core: &mut Core, db: usize, key: &[u8]) {
-    if core.live(db, key).is_some_and(|(v, _)| v.as_zset().is_some_and(ZSet::is_empty)) {
-        core.del(db, key);
-    }
+    core.typed(db, key, false, Value::as_zset_mut)
 }
 
 /// How a computed result is encoded, as Redis builds it.
@@ -379,7 +366,7 @@ fn zadd_generic(cx: &mut KeyCx, zincrby: bool) -> R {
             }
         }
     }
-    drop_if_empty(cx.core, cx.db, key);
+    cx.core.del_if_empty(cx.db, key);
     if let Some(e) = failure {
         return Err(e);
     }
@@ -405,7 +392,7 @@ fn zrem(cx: &mut KeyCx) -> R {
         Some(z) => (2..argv.len()).filter(|&i| z.remove(argv.get(i)).is_some()).count(),
         None => 0,
     };
-    drop_if_empty(cx.core, cx.db, key);
+    cx.core.del_if_empty(cx.db, key);
     cx.out.int(removed as i64);
     Ok(())
 }
@@ -718,7 +705,7 @@ fn zremrange(cx: &mut KeyCx, by: By) -> R {
             doomed.len()
         }
     };
-    drop_if_empty(cx.core, cx.db, key);
+    cx.core.del_if_empty(cx.db, key);
     cx.out.int(removed as i64);
     Ok(())
 }
@@ -772,7 +759,7 @@ fn zpop(cx: &mut KeyCx, min: bool) -> R {
         Some(z) => pop_n(z, min, count.unwrap_or(1)),
         None => Vec::new(),
     };
-    drop_if_empty(cx.core, cx.db, key);
+    cx.core.del_if_empty(cx.db, key);
     let out = &mut *cx.out;
     // RESP3 nests [member, score] pairs when a count was given; otherwise the reply is flat.
     if count.is_some() && out.resp3 {
@@ -1263,28 +1250,14 @@ fn zintercard(cx: &mut Cx) -> F {
 /// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
 fn zmpop(cx: &mut Cx) -> F {
     let mpop::Args { keys, first_end: min, count } = mpop::parse(cx, ["MIN", "MAX"])?;
-    let pop = move |core: &mut Core, db: usize, key: &[u8]| {
-        let popped = match write_z(core, db, key) {
-            Ok(Some(z)) => pop_n(z, min, count),
-            _ => Vec::new(),
-        };
-        drop_if_empty(core, db, key);
-        popped
+    let pop = move |core: &mut Core, db: usize, key: &[u8]| match write_z(core, db, key) {
+        Ok(Some(z)) => pop_n(z, min, count),
+        _ => Vec::new(),
     };
-    Ok(mpop::run(cx, keys, Kind::ZSet, pop, |out, key, popped: Vec<(Vec<u8>, f64)>| {
-        if popped.is_empty() {
-            // The key expired between the two rounds.
-            out.null_array();
-            return;
-        }
+    Ok(mpop::run(cx, keys, Kind::ZSet, pop, |out, (member, score): &(Vec<u8>, f64)| {
         out.array(2);
-        out.bulk(key);
-        out.array(popped.len());
-        for (m, score) in &popped {
-            out.array(2);
-            out.bulk(m);
-            out.double(*score);
-        }
+        out.bulk(member);
+        out.double(*score);
     }))
 }
 

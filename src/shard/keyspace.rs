@@ -5,6 +5,7 @@
 //! cycle removes the ones nobody touches. A key is expired when now > its deadline, as in Redis.
 
 use super::Core;
+use crate::error::CmdError;
 use crate::store::value::Value;
 
 /// Is a key with this deadline (0: none) expired at `now`?
@@ -91,6 +92,30 @@ impl Core {
     pub fn del(&mut self, db: usize, key: &[u8]) -> Option<(Value, u64)> {
         self.live(db, key)?;
         self.dbs[db].remove(key)
+    }
+
+    /// The value at `key` seen as one type through `view` (`Value::as_zset_mut`...): None when
+    /// missing, WRONGTYPE when it holds another type. A `counted` read counts a keyspace hit or
+    /// miss (as [`Core::read`]); a write's lookup does not.
+    pub fn typed<'a, T: ?Sized>(
+        &'a mut self,
+        db: usize,
+        key: &[u8],
+        counted: bool,
+        view: impl FnOnce(&'a mut Value) -> Option<&'a mut T>,
+    ) -> Result<Option<&'a mut T>, CmdError> {
+        let found = if counted { self.read(db, key) } else { self.live(db, key) };
+        match found {
+            Some((v, _)) => view(v).map(Some).ok_or(CmdError::WrongType),
+            None => Ok(None),
+        }
+    }
+
+    /// Deletes `key` if it holds an empty collection (after a pop, a removal or a trim).
+    pub fn del_if_empty(&mut self, db: usize, key: &[u8]) {
+        if self.live(db, key).is_some_and(|(v, _)| v.is_empty_collection()) {
+            self.dbs[db].remove(key);
+        }
     }
 
     /// Sets or clears (0) the deadline of a live key; false if there is no such key.

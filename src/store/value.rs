@@ -171,6 +171,17 @@ impl Value {
         }
     }
 
+    /// A list, hash, set or sorted set with nothing left in it (Redis deletes such a key).
+    pub fn is_empty_collection(&self) -> bool {
+        match &self.repr {
+            Repr::List(l) => l.is_empty(),
+            Repr::Hash(h) => h.is_empty(),
+            Repr::Set(x) => x.is_empty(),
+            Repr::ZSet(z) => z.is_empty(),
+            _ => false,
+        }
+    }
+
     /// A list value.
     pub fn list(list: List) -> Value {
         Value { repr: Repr::List(Box::new(list)), lru: 0 }
