@@ -266,35 +266,23 @@ fn hscan_big_misses_nothing() {
     assert_eq!(got, want);
 }
 
-/// A small deterministic generator for the model test.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 #[test]
 fn model_based_random_ops() {
     let shardis = Proc::shardis(&[]);
     let mut raw = Raw::connect(shardis.port);
     raw.words("CONFIG SET hash-max-listpack-entries 16");
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = fastrand::Rng::with_seed(0x9e37_79b9_7f4a_7c15);
     let mut model: HashMap<String, HashMap<String, String>> = HashMap::new();
     let bulk = |v: Option<&String>| match v {
         Some(v) => format!("${}\r\n{v}\r\n", v.len()),
         None => "$-1\r\n".to_string(),
     };
     for step in 0..4000 {
-        let key = format!("k{}", rng.below(4));
-        let field = format!("f{}", rng.below(40));
-        let value = if rng.below(10) == 0 { "v".repeat(70) } else { format!("{}", rng.below(1000)) };
+        let key = format!("k{}", rng.u64(..4));
+        let field = format!("f{}", rng.u64(..40));
+        let value = if rng.u64(..10) == 0 { "v".repeat(70) } else { format!("{}", rng.u64(..1000)) };
         let h = model.entry(key.clone()).or_default();
-        let (cmd, want) = match rng.below(7) {
+        let (cmd, want) = match rng.u64(..7) {
             0 | 1 => {
                 let new = h.insert(field.clone(), value.clone()).is_none();
                 (format!("HSET {key} {field} {value}"), format!(":{}\r\n", new as i32))

@@ -114,20 +114,6 @@ fn expired_keys_vanish_without_being_touched() {
     assert_eq!(v, None);
 }
 
-/// xorshift64*, so the test needs no dependency and every run is reproducible.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// Random string and key commands against shardis and a model (a map of key -> (value, has TTL)).
 /// TTLs are long (100 s) so that time does not make the model drift; expiry itself is tested
 /// above and against Redis.
@@ -136,15 +122,15 @@ fn model_based_random_commands() {
     let server = Proc::shardis(&[]);
     let mut con = server.client();
     let mut model: HashMap<String, (String, bool)> = HashMap::new();
-    let mut rng = Rng(0x5eed_1234_abcd_0001);
-    let key = |rng: &mut Rng| format!("m{}", rng.below(40));
+    let mut rng = fastrand::Rng::with_seed(0x5eed_1234_abcd_0001);
+    let key = |rng: &mut fastrand::Rng| format!("m{}", rng.u64(..40));
     for step in 0..4000 {
-        let op = rng.below(12);
+        let op = rng.u64(..12);
         let k = key(&mut rng);
         match op {
             0 | 1 => {
-                let v = format!("v{}", rng.below(1000));
-                let ttl = rng.below(4) == 0;
+                let v = format!("v{}", rng.u64(..1000));
+                let ttl = rng.u64(..4) == 0;
                 let mut cmd = redis::cmd("SET");
                 cmd.arg(&k).arg(&v);
                 if ttl {
@@ -199,7 +185,7 @@ fn model_based_random_commands() {
             }
             7 => {
                 let pairs: Vec<(String, String)> =
-                    (0..3).map(|_| (key(&mut rng), format!("p{}", rng.below(99)))).collect();
+                    (0..3).map(|_| (key(&mut rng), format!("p{}", rng.u64(..99)))).collect();
                 let mut cmd = redis::cmd("MSET");
                 for (k, v) in &pairs {
                     cmd.arg(k).arg(v);
@@ -238,7 +224,7 @@ fn model_based_random_commands() {
                 }
             }
             _ => {
-                let suffix = format!("+{}", rng.below(9));
+                let suffix = format!("+{}", rng.u64(..9));
                 let n: i64 = redis::cmd("APPEND").arg(&k).arg(&suffix).query(&mut con).unwrap();
                 let e = model.entry(k).or_insert((String::new(), false));
                 e.0.push_str(&suffix);

@@ -223,26 +223,10 @@ fn big_lists() {
     run_cases(&[&lines]);
 }
 
-/// A tiny deterministic generator (xorshift), so failures replay.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn index(&mut self, len: usize) -> i64 {
-        self.below(2 * len as u64 + 6) as i64 - len as i64 - 3
-    }
+/// A position for the model test: any index of a `len`-element list, or up to 3 past either end.
+fn index(rng: &mut fastrand::Rng, len: usize) -> i64 {
+    rng.i64(-(len as i64) - 3..len as i64 + 3)
 }
-
 fn elements(reply: &[u8]) -> Vec<String> {
     s(reply).lines().filter(|l| !l.starts_with('*') && !l.starts_with('$')).map(str::to_string).collect()
 }
@@ -255,11 +239,11 @@ fn model_vecdeque() {
     let mut raw = Raw::connect(shardis.port);
     assert_eq!(raw.words("CONFIG SET list-max-listpack-size 3"), b"+OK\r\n");
     let mut model: VecDeque<String> = VecDeque::new();
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = fastrand::Rng::with_seed(0x9e37_79b9_7f4a_7c15);
     for step in 0..3000 {
-        let v = format!("v{}", rng.below(8));
+        let v = format!("v{}", rng.u64(..8));
         let len = model.len();
-        let op = rng.below(9);
+        let op = rng.u64(..9);
         let what = match op {
             0 => {
                 raw.cmd(&[b"LPUSH", b"m", v.as_bytes()]);
@@ -284,7 +268,7 @@ fn model_vecdeque() {
                 "RPOP".into()
             }
             4 => {
-                let i = rng.index(len);
+                let i = index(&mut rng, len);
                 let got = raw.cmd(&[b"LSET", b"m", i.to_string().as_bytes(), v.as_bytes()]);
                 let at = if i < 0 { len as i64 + i } else { i };
                 if (0..len as i64).contains(&at) {
@@ -294,8 +278,8 @@ fn model_vecdeque() {
                 format!("LSET {i} {v}")
             }
             5 => {
-                let pivot = format!("v{}", rng.below(8));
-                let after = rng.below(2) == 1;
+                let pivot = format!("v{}", rng.u64(..8));
+                let after = rng.u64(..2) == 1;
                 raw.cmd(&[b"LINSERT", b"m", if after { b"AFTER" } else { b"BEFORE" }, pivot.as_bytes(), v.as_bytes()]);
                 if let Some(p) = model.iter().position(|e| *e == pivot) {
                     model.insert(p + after as usize, v.clone());
@@ -303,7 +287,7 @@ fn model_vecdeque() {
                 format!("LINSERT {after} {pivot} {v}")
             }
             6 => {
-                let count = rng.below(5) as i64 - 2;
+                let count = rng.u64(..5) as i64 - 2;
                 raw.cmd(&[b"LREM", b"m", count.to_string().as_bytes(), v.as_bytes()]);
                 let mut left = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
                 let mut keep: Vec<bool> = vec![true; len];
@@ -321,8 +305,8 @@ fn model_vecdeque() {
                 });
                 format!("LREM {count} {v}")
             }
-            7 if rng.below(4) == 0 => {
-                let (start, end) = (rng.index(len), rng.index(len));
+            7 if rng.u64(..4) == 0 => {
+                let (start, end) = (index(&mut rng, len), index(&mut rng, len));
                 raw.cmd(&[b"LTRIM", b"m", start.to_string().as_bytes(), end.to_string().as_bytes()]);
                 let n = len as i64;
                 let st = if start < 0 { n + start } else { start }.max(0);
@@ -335,7 +319,7 @@ fn model_vecdeque() {
                 format!("LTRIM {start} {end}")
             }
             _ => {
-                let i = rng.index(len);
+                let i = index(&mut rng, len);
                 let got = raw.cmd(&[b"LINDEX", b"m", i.to_string().as_bytes()]);
                 let at = if i < 0 { len as i64 + i } else { i };
                 let want = usize::try_from(at).ok().and_then(|a| model.get(a)).cloned();

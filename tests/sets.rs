@@ -262,18 +262,6 @@ fn sscan_big_misses_nothing() {
     }
 }
 
-/// A small deterministic generator for the model test.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 fn members(raw: &mut Raw, cmd: &str) -> BTreeSet<String> {
     flat(&raw.words(cmd)).1.into_iter().map(|m| String::from_utf8(m).unwrap()).collect()
 }
@@ -283,15 +271,15 @@ fn model_based_random_ops() {
     let shardis = Proc::shardis(&[]);
     let mut raw = Raw::connect(shardis.port);
     raw.words("CONFIG SET set-max-intset-entries 16");
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = fastrand::Rng::with_seed(0x9e37_79b9_7f4a_7c15);
     let mut model: HashMap<String, BTreeSet<String>> = HashMap::new();
     let keys = ["a", "b", "c", "d"];
     for step in 0..3000 {
-        let key = keys[rng.below(4) as usize].to_string();
-        let other = keys[rng.below(4) as usize].to_string();
-        let member = if rng.below(5) == 0 { format!("x{}", rng.below(30)) } else { rng.below(30).to_string() };
+        let key = keys[rng.u64(..4) as usize].to_string();
+        let other = keys[rng.u64(..4) as usize].to_string();
+        let member = if rng.u64(..5) == 0 { format!("x{}", rng.u64(..30)) } else { rng.u64(..30).to_string() };
         let get = |model: &HashMap<String, BTreeSet<String>>, k: &str| model.get(k).cloned().unwrap_or_default();
-        match rng.below(9) {
+        match rng.u64(..9) {
             0..=2 => {
                 let new = model.entry(key.clone()).or_default().insert(member.clone());
                 assert_eq!(s(&raw.words(&format!("SADD {key} {member}"))), format!(":{}\r\n", new as i32));

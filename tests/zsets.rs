@@ -737,22 +737,9 @@ fn zscan_big_misses_nothing() {
     }
 }
 
-/// A small deterministic generator for the model test.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-
-    fn pick(&mut self, list: &[&str]) -> String {
-        list[self.below(list.len() as u64) as usize].to_string()
-    }
+fn pick(rng: &mut fastrand::Rng, list: &[&str]) -> String {
+    list[rng.usize(..list.len())].to_string()
 }
-
 /// The model of one sorted set: member -> score, and the order.
 type Model = HashMap<String, i64>;
 
@@ -770,16 +757,16 @@ fn model_based_random_ops() {
     let shardis = Proc::shardis(&[]);
     let mut raw = Raw::connect(shardis.port);
     raw.words("CONFIG SET zset-max-listpack-entries 16");
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = fastrand::Rng::with_seed(0x9e37_79b9_7f4a_7c15);
     let mut model: HashMap<String, Model> = HashMap::new();
     let keys = ["a", "b", "c", "d"];
     for step in 0..3000 {
-        let key = keys[rng.below(4) as usize].to_string();
-        let other = keys[rng.below(4) as usize].to_string();
-        let member = format!("m{}", rng.below(40));
-        let score = rng.below(20) as i64 - 10;
+        let key = keys[rng.u64(..4) as usize].to_string();
+        let other = keys[rng.u64(..4) as usize].to_string();
+        let member = format!("m{}", rng.u64(..40));
+        let score = rng.u64(..20) as i64 - 10;
         let get = |model: &HashMap<String, Model>, k: &str| model.get(k).cloned().unwrap_or_default();
-        match rng.below(10) {
+        match rng.u64(..10) {
             0..=2 => {
                 let new = model.entry(key.clone()).or_default().insert(member.clone(), score).is_none();
                 assert_eq!(s(&raw.words(&format!("ZADD {key} {score} {member}"))), format!(":{}\r\n", new as i32));
@@ -824,7 +811,7 @@ fn model_based_random_ops() {
             }
             7 => {
                 let o = ordered(&get(&model, &key));
-                let (start, stop) = (rng.below(10) as i64 - 5, rng.below(10) as i64 - 3);
+                let (start, stop) = (rng.u64(..10) as i64 - 5, rng.u64(..10) as i64 - 3);
                 let (_, got) = flat(&raw.words(&format!("ZREVRANGE {key} {start} {stop} WITHSCORES")));
                 let rev: Vec<(i64, String)> = o.iter().rev().cloned().collect();
                 let len = rev.len() as i64;
@@ -868,53 +855,53 @@ fn random_commands_same_as_redis() {
         raw.words("CONFIG SET zset-max-listpack-entries 8");
         raw.words("CONFIG SET zset-max-listpack-value 6");
     }
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = fastrand::Rng::with_seed(0x1234_5678_9abc_def1);
     let keys = ["a", "b", "c", "s"];
     let scores = ["0", "1", "-1", "2.5", "-0", "inf", "-inf", "1e3", "3", "7", "x"];
     let bounds = ["-inf", "+inf", "(1", "1", "2.5", "(2.5", "0", "(-inf", "7", "x"];
     let lex = ["-", "+", "[m1", "(m1", "[m5", "(m9", "[", "m1"];
     let idx = ["0", "-1", "1", "-3", "5", "100", "-100"];
     for step in 0..4000 {
-        let k = rng.pick(&keys);
-        let k2 = rng.pick(&keys);
-        let member = format!("m{}", rng.below(12));
-        let long = if rng.below(10) == 0 { "long-member" } else { "m2" };
-        let cmd = match rng.below(22) {
+        let k = pick(&mut rng, &keys);
+        let k2 = pick(&mut rng, &keys);
+        let member = format!("m{}", rng.u64(..12));
+        let long = if rng.u64(..10) == 0 { "long-member" } else { "m2" };
+        let cmd = match rng.u64(..22) {
             0..=2 => {
-                let flags = ["", "NX ", "XX ", "GT ", "LT ", "CH ", "INCR ", "XX CH ", "GT CH "][rng.below(9) as usize];
-                format!("ZADD {k} {flags}{} {member} {} {long}", rng.pick(&scores), rng.pick(&scores))
+                let flags = ["", "NX ", "XX ", "GT ", "LT ", "CH ", "INCR ", "XX CH ", "GT CH "][rng.u64(..9) as usize];
+                format!("ZADD {k} {flags}{} {member} {} {long}", pick(&mut rng, &scores), pick(&mut rng, &scores))
             }
-            3 => format!("ZINCRBY {k} {} {member}", rng.pick(&scores)),
+            3 => format!("ZINCRBY {k} {} {member}", pick(&mut rng, &scores)),
             4 => format!("ZREM {k} {member} m3"),
             5 => format!("ZMSCORE {k} {member} m1"),
-            6 => format!("ZCOUNT {k} {} {}", rng.pick(&bounds), rng.pick(&bounds)),
-            7 => format!("ZLEXCOUNT l {} {}", rng.pick(&lex), rng.pick(&lex)),
-            8 => match rng.below(3) {
+            6 => format!("ZCOUNT {k} {} {}", pick(&mut rng, &bounds), pick(&mut rng, &bounds)),
+            7 => format!("ZLEXCOUNT l {} {}", pick(&mut rng, &lex), pick(&mut rng, &lex)),
+            8 => match rng.u64(..3) {
                 0 => format!("ZRANK {k} {member}"),
                 1 => format!("ZREVRANK {k} {member}"),
-                _ => format!("ZREVRANGE {k} {} {} WITHSCORES", rng.pick(&idx), rng.pick(&idx)),
+                _ => format!("ZREVRANGE {k} {} {} WITHSCORES", pick(&mut rng, &idx), pick(&mut rng, &idx)),
             },
-            9 => format!("ZRANGE {k} {} {} WITHSCORES", rng.pick(&idx), rng.pick(&idx)),
+            9 => format!("ZRANGE {k} {} {} WITHSCORES", pick(&mut rng, &idx), pick(&mut rng, &idx)),
             10 => {
-                let rev = if rng.below(2) == 0 { "REV " } else { "" };
+                let rev = if rng.u64(..2) == 0 { "REV " } else { "" };
                 format!(
                     "ZRANGE {k} {} {} BYSCORE {rev}LIMIT {} {} WITHSCORES",
-                    rng.pick(&bounds),
-                    rng.pick(&bounds),
-                    rng.pick(&idx),
-                    rng.pick(&idx)
+                    pick(&mut rng, &bounds),
+                    pick(&mut rng, &bounds),
+                    pick(&mut rng, &idx),
+                    pick(&mut rng, &idx)
                 )
             }
-            11 => format!("ZRANGEBYLEX l {} {}", rng.pick(&lex), rng.pick(&lex)),
-            12 => format!("ZREVRANGEBYLEX l {} {} LIMIT 0 2", rng.pick(&lex), rng.pick(&lex)),
-            13 => format!("ZREVRANGEBYSCORE {k} {} {} WITHSCORES", rng.pick(&bounds), rng.pick(&bounds)),
-            14 => format!("ZREMRANGEBYSCORE {k} {} {}", rng.pick(&bounds), rng.pick(&bounds)),
-            15 => format!("ZREMRANGEBYRANK {k} {} {}", rng.pick(&idx), rng.pick(&idx)),
-            16 => format!("ZPOPMIN {k} {}", rng.below(3)),
+            11 => format!("ZRANGEBYLEX l {} {}", pick(&mut rng, &lex), pick(&mut rng, &lex)),
+            12 => format!("ZREVRANGEBYLEX l {} {} LIMIT 0 2", pick(&mut rng, &lex), pick(&mut rng, &lex)),
+            13 => format!("ZREVRANGEBYSCORE {k} {} {} WITHSCORES", pick(&mut rng, &bounds), pick(&mut rng, &bounds)),
+            14 => format!("ZREMRANGEBYSCORE {k} {} {}", pick(&mut rng, &bounds), pick(&mut rng, &bounds)),
+            15 => format!("ZREMRANGEBYRANK {k} {} {}", pick(&mut rng, &idx), pick(&mut rng, &idx)),
+            16 => format!("ZPOPMIN {k} {}", rng.u64(..3)),
             17 => format!("ZPOPMAX {k}"),
             18 => {
-                let op = ["ZUNION", "ZINTER", "ZDIFF"][rng.below(3) as usize];
-                let extra = match rng.below(4) {
+                let op = ["ZUNION", "ZINTER", "ZDIFF"][rng.u64(..3) as usize];
+                let extra = match rng.u64(..4) {
                     0 if op != "ZDIFF" => " WEIGHTS 2 -1 AGGREGATE MIN",
                     1 if op != "ZDIFF" => " AGGREGATE MAX",
                     _ => "",
@@ -922,22 +909,26 @@ fn random_commands_same_as_redis() {
                 format!("{op} 2 {k} {k2}{extra} WITHSCORES")
             }
             19 => {
-                let op = ["ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"][rng.below(3) as usize];
-                format!("{op} {} 2 {k} {k2}", rng.pick(&keys))
+                let op = ["ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"][rng.u64(..3) as usize];
+                format!("{op} {} 2 {k} {k2}", pick(&mut rng, &keys))
             }
-            20 => match rng.below(3) {
-                0 => format!("ZRANGESTORE {k2} {k} {} {}", rng.pick(&idx), rng.pick(&idx)),
-                1 => format!("ZRANGESTORE {k2} {k} {} {} BYSCORE REV LIMIT 1 3", rng.pick(&bounds), rng.pick(&bounds)),
+            20 => match rng.u64(..3) {
+                0 => format!("ZRANGESTORE {k2} {k} {} {}", pick(&mut rng, &idx), pick(&mut rng, &idx)),
+                1 => format!(
+                    "ZRANGESTORE {k2} {k} {} {} BYSCORE REV LIMIT 1 3",
+                    pick(&mut rng, &bounds),
+                    pick(&mut rng, &bounds)
+                ),
                 _ => format!(
                     "ZUNIONSTORE {k2} 3 {k} {k2} s WEIGHTS 1 -1 0.5 AGGREGATE {}",
-                    rng.pick(&["SUM", "MIN", "MAX"])
+                    pick(&mut rng, &["SUM", "MIN", "MAX"])
                 ),
             },
-            _ => match rng.below(6) {
+            _ => match rng.u64(..6) {
                 0 => format!("SADD s {member}"),
                 4 => format!("ZADD l 0 {member} 0 {long}"),
-                5 => format!("ZREMRANGEBYLEX l {} {}", rng.pick(&lex), rng.pick(&lex)),
-                1 => format!("ZMPOP 2 {k} {k2} {} COUNT 2", rng.pick(&["MIN", "MAX"])),
+                5 => format!("ZREMRANGEBYLEX l {} {}", pick(&mut rng, &lex), pick(&mut rng, &lex)),
+                1 => format!("ZMPOP 2 {k} {k2} {} COUNT 2", pick(&mut rng, &["MIN", "MAX"])),
                 2 => format!("ZINTERCARD 2 {k} {k2} LIMIT 1"),
                 _ => format!("OBJECT ENCODING {k}"),
             },
