@@ -7,6 +7,7 @@
 # myhash, myset, myzset; random members from -r).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 cargo build --release --quiet
 TESTS=${TESTS:-lpush lpop hset sadd zadd zrange_10 zrangebyscore_10}
 DEPTHS=${DEPTHS:-16}; R=${KEYSPACE:-1000000}; N=${N:-200000}; C=${CONNS:-50}; ROUNDS=${ROUNDS:-3}
@@ -21,21 +22,19 @@ args_of() { # test name -> redis-benchmark arguments
 }
 work=$(mktemp -d); pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 start() { # command -> "pid port"
-  local p; p=$(port)
+  local p; p=$(free_port)
   (cd "$work" && exec taskset -c 0 bash -c "exec ${1//\{PORT\}/$p}") >"$work/$p.log" 2>&1 &
-  for _ in $(seq 100); do redis-cli -p "$p" PING 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+  wait_ready "$p"
   echo "$! $p"
 }
 read -r PA PORTA < <(start "$A"); pids+=("$PA"); read -r PB PORTB < <(start "$B"); pids+=("$PB")
-ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 measure() { # pid port test depth -> "ops p50 p99 us_per_op"
   local t0 t1 out
-  t0=$(ticks "$1")
+  t0=$(cpu_ticks "$1")
   # shellcheck disable=SC2046
   out=$(taskset -c 1 redis-benchmark -p "$2" -P "$4" -r "$R" -n "$N" -c "$C" --csv $(args_of "$3") 2>/dev/null | tail -n +2)
-  t1=$(ticks "$1")
+  t1=$(cpu_ticks "$1")
   python3 - "$t0" "$t1" "$out" "$N" <<'PY'
 import sys, csv, io
 t0, t1, text, n = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])

@@ -16,6 +16,7 @@
 # Prints one markdown row per data set and server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 cargo build --release --quiet
 DATASETS=${DATASETS:-strings hash set zset hashes list zsets sets}
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
@@ -64,12 +65,11 @@ PY
 }
 python3 -c 'import sys; sys.stdout.buffer.write(b"*2\r\n$4\r\nECHO\r\n$1024\r\n" + b"e" * 1024 + b"\r\n")' > "$work/echo1"
 for _ in $(seq 8192); do cat "$work/echo1"; done > "$work/warm.resp"
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 field() { redis-cli -p "$1" INFO memory | tr -d '\r' | awk -F: -v f="$2" '$1==f{print $2}'; }
 measure() { # data-set elements name command-with-{PORT}
-  local p; p=$(port)
+  local p; p=$(free_port)
   (cd "$work" && exec taskset -c 0 bash -c "exec ${4//\{PORT\}/$p}") >"$work/$3.log" 2>&1 &
-  for _ in $(seq 100); do redis-cli -p "$p" PING 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+  wait_ready "$p"
   local rss0 used0 rss1 used1
   taskset -c 1 redis-cli -p "$p" --pipe < "$work/warm.resp" > /dev/null
   rss0=$(field "$p" used_memory_rss); used0=$(field "$p" used_memory)

@@ -8,6 +8,7 @@
 # LABEL names the shardis rows; REDIS_BASELINE=0 leaves redis-server out (A/B runs of two builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 SHARDIS=${SHARDIS:-target/release/shardis-server}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_BENCHMARK=${REDIS_BENCHMARK:-redis-benchmark}
@@ -19,20 +20,16 @@ TESTS=${TESTS:-set,get}
 N=${N:-4000000}; C=${CONNS:-256}; P=${PIPELINE:-16}; R=${KEYSPACE:-1000000}
 CLIENT_CPUS="$((CPUS - CLIENT_THREADS))-$((CPUS - 1))"
 port=7379
-ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 run() { # label server-command cpus
   taskset -c "$3" bash -c "exec $2" >/dev/null 2>&1 &
   local pid=$!
-  for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
-    sleep 0.1
-  done
+  wait_ready $port
   for t in ${TESTS//,/ }; do
     local t0 t1 out
-    t0=$(ticks $pid)
+    t0=$(cpu_ticks $pid)
     out=$(taskset -c "$CLIENT_CPUS" "$REDIS_BENCHMARK" -p $port --threads "$CLIENT_THREADS" -t "$t" -P "$P" -c "$C" \
       -r "$R" -n "$N" --csv 2>/dev/null | tail -n 1)
-    t1=$(ticks $pid)
+    t1=$(cpu_ticks $pid)
     python3 - "$1" "$t" "$out" "$t0" "$t1" "$N" <<'PY'
 import sys, csv
 label, test, line, t0, t1, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
