@@ -178,7 +178,9 @@ fn reset(cx: &mut Cx) -> R {
     conn.reply = ReplyMode::On;
     conn.no_touch = false;
     conn.authenticated = cx.core.config.requirepass.is_none();
-    conn.out.simple(b"RESET");
+    conn.multi = None;
+    super::transactions::unwatch_all(cx);
+    cx.conn.out.simple(b"RESET");
     Ok(Flow::Done)
 }
 
@@ -586,7 +588,7 @@ pub const SPECS: &[Spec] = &[
     cmd("hello", -1, NS | FAST | NO_AUTH | ALLOW_BUSY, (0, 0, 0), CONN, Handler::Conn(hello)),
     cmd("auth", -2, NS | FAST | NO_AUTH | ALLOW_BUSY, (0, 0, 0), CONN, Handler::Conn(auth)),
     cmd("select", 2, LOADING | STALE | FAST, (0, 0, 0), CONN, Handler::Conn(select)),
-    cmd("quit", -1, NS | FAST | NO_AUTH | ALLOW_BUSY, (0, 0, 0), CONN, Handler::Conn(quit)),
-    cmd("reset", 1, NS | FAST | NO_AUTH | ALLOW_BUSY, (0, 0, 0), CONN, Handler::Conn(reset)),
+    cmd("quit", -1, NS | FAST | NO_AUTH | ALLOW_BUSY | TX_CONTROL, (0, 0, 0), CONN, Handler::Conn(quit)),
+    cmd("reset", 1, NS | FAST | NO_AUTH | ALLOW_BUSY | TX_CONTROL, (0, 0, 0), CONN, Handler::Conn(reset)),
     container("client", -2, 0, &["@slow"], CLIENT_SUBS),
 ];

@@ -301,6 +301,7 @@ fn copy(cx: &mut KeyCx) -> R {
         return Ok(());
     }
     cx.core.put(dst_db, dst, value, ttl);
+    cx.core.signal_modified(dst_db, dst);
     cx.out.int(1);
     Ok(())
 }
@@ -327,6 +328,8 @@ fn move_cmd(cx: &mut KeyCx) -> R {
     }
     let (value, ttl) = cx.core.dbs[cx.db].remove(key).expect("live above");
     cx.core.put(to, key, value, ttl);
+    // The dispatcher signals the key in the current database; the target is this one's.
+    cx.core.signal_modified(to, key);
     cx.out.int(1);
     Ok(())
 }
@@ -570,14 +573,22 @@ fn whole_db(cx: &mut Cx, dbs: Vec<usize>, f: impl Fn(&mut Core) + Clone + Send +
 fn flushdb(cx: &mut Cx) -> F {
     let lazy = flush_mode(cx)?;
     let db = cx.conn.db;
-    whole_db(cx, vec![db], move |core| empty(core, &[db], lazy))
+    whole_db(cx, vec![db], move |core| {
+        core.signal_db_replaced(db, None);
+        empty(core, &[db], lazy)
+    })
 }
 
 /// FLUSHALL [ASYNC | SYNC]
 fn flushall(cx: &mut Cx) -> F {
     let lazy = flush_mode(cx)?;
     let all: Vec<usize> = (0..cx.core.dbs.len()).collect();
-    whole_db(cx, all.clone(), move |core| empty(core, &all, lazy))
+    whole_db(cx, all.clone(), move |core| {
+        for &db in &all {
+            core.signal_db_replaced(db, None);
+        }
+        empty(core, &all, lazy)
+    })
 }
 
 /// SWAPDB index1 index2
@@ -589,7 +600,11 @@ fn swapdb(cx: &mut Cx) -> F {
         return Err(CmdError::DbIndexOutOfRange);
     }
     let (a, b) = (a as usize, b as usize);
-    whole_db(cx, vec![a, b], move |core| core.dbs.swap(a, b))
+    whole_db(cx, vec![a, b], move |core| {
+        core.signal_db_replaced(a, Some(b));
+        core.signal_db_replaced(b, Some(a));
+        core.dbs.swap(a, b)
+    })
 }
 
 /// OBJECT ENCODING key

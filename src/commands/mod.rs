@@ -22,6 +22,7 @@ pub mod mpop;
 pub mod server;
 pub mod sets;
 pub mod strings;
+pub mod transactions;
 pub mod zsets;
 
 use std::sync::OnceLock;
@@ -56,6 +57,12 @@ pub mod flag {
     pub const NO_ASYNC_LOADING: u32 = 1 << 17;
     /// Key positions come from the arguments (numkeys), not from first/last/step.
     pub const MOVABLEKEYS: u32 = 1 << 18;
+
+    // Our own flags, never shown by COMMAND (they are not in NAMES).
+    /// Runs at once inside MULTI instead of being queued (MULTI EXEC DISCARD WATCH QUIT RESET).
+    pub const TX_CONTROL: u32 = 1 << 24;
+    /// Shown to MONITOR when it has finished, after what it ran (EXEC), not before.
+    pub const MONITOR_AFTER: u32 = 1 << 25;
 
     /// Names in the order Redis lists them in `COMMAND INFO`.
     pub const NAMES: &[(u32, &str)] = &[
@@ -302,6 +309,7 @@ const FAMILIES: &[&[Spec]] = &[
     hashes::SPECS,
     sets::SPECS,
     zsets::SPECS,
+    transactions::SPECS,
 ];
 
 impl Registry {

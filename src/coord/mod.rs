@@ -26,6 +26,9 @@
 //! each key's owner, no lock manager thread, no shared lock table. It trades VLL's global
 //! sequencing for ordered acquisition, which costs one hop per shard involved before the run.
 
+pub mod multi;
+pub mod watch;
+
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -215,9 +218,24 @@ pub struct Tx {
     pub exclusive: bool,
     /// (shard, what to lock there), in ascending shard order.
     pub parts: Vec<(usize, Scope)>,
+    /// Runs inside an EXEC that already holds every lock it needs ([`multi`]): takes none and
+    /// releases none.
+    pub nested: bool,
+    /// An exclusive transaction signals its keys as modified (WATCH) when it lets them go. EXEC
+    /// does not: its commands signal their own keys.
+    pub touch: bool,
 }
 
 impl Tx {
+    fn new(core: &Core, exclusive: bool, parts: Vec<(usize, Scope)>) -> Tx {
+        match core.exec_tx {
+            Some(txid) => Tx { txid, exclusive, parts, nested: true, touch: true },
+            None => {
+                Tx { txid: NEXT_TXID.fetch_add(1, Ordering::Relaxed), exclusive, parts, nested: false, touch: true }
+            }
+        }
+    }
+
     /// Locks `keys` (each with its database) on their owners.
     pub fn keys<'a>(core: &Core, keys: impl Iterator<Item = (usize, &'a [u8])>, exclusive: bool) -> Tx {
         let mut per: Vec<Vec<(usize, Vec<u8>)>> = vec![Vec::new(); core.shards()];
@@ -229,13 +247,13 @@ impl Tx {
         }
         let parts =
             per.into_iter().enumerate().filter(|(_, k)| !k.is_empty()).map(|(s, k)| (s, Scope::Keys(k))).collect();
-        Tx { txid: NEXT_TXID.fetch_add(1, Ordering::Relaxed), exclusive, parts }
+        Tx::new(core, exclusive, parts)
     }
 
     /// Locks whole databases on every shard.
     pub fn dbs(core: &Core, dbs: Vec<usize>) -> Tx {
         let parts = (0..core.shards()).map(|s| (s, Scope::Dbs(dbs.clone()))).collect();
-        Tx { txid: NEXT_TXID.fetch_add(1, Ordering::Relaxed), exclusive: true, parts }
+        Tx::new(core, true, parts)
     }
 
     pub fn shards(&self) -> impl Iterator<Item = usize> + '_ {
@@ -248,7 +266,7 @@ impl Tx {
     }
 
     fn lock_from(self, i: usize, then: Then) -> Flow {
-        if i == self.parts.len() {
+        if i == self.parts.len() || self.nested {
             return Flow::Then(Box::new(move |core, conn| then(core, conn, self)));
         }
         let (shard, scope) = self.parts[i].clone();
@@ -268,15 +286,25 @@ impl Tx {
     /// The last round: runs `job(shard)` on every shard of the transaction, releasing that
     /// shard's locks right after, then `finish` with the outputs in shard order.
     pub fn run_and_release(&self, mut job: impl FnMut(usize, &Scope) -> Job, finish: Finish) -> Flow {
-        let txid = self.txid;
+        let (txid, nested) = (self.txid, self.nested);
+        let touch = self.touch && self.exclusive;
         let jobs = self
             .parts
             .iter()
             .map(|(shard, scope)| {
                 let inner = job(*shard, scope);
+                let touched = match scope {
+                    Scope::Keys(keys) if touch => keys.clone(),
+                    _ => Vec::new(),
+                };
                 let wrapped: Job = Box::new(move |core: &mut Core| -> JobOut {
                     let out = inner(core);
-                    release_here(core, txid);
+                    for (db, key) in &touched {
+                        core.signal_modified(*db, key);
+                    }
+                    if !nested {
+                        release_here(core, txid);
+                    }
                     out
                 });
                 (*shard, wrapped)

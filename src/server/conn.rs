@@ -82,6 +82,11 @@ pub struct Conn {
     pub closing: Closing,
     /// Since when (clock seconds) the pending output has been over the soft output limit.
     pub soft_limit_since: Option<u64>,
+    /// Commands queued since MULTI; None outside a transaction.
+    pub multi: Option<Box<crate::coord::multi::Queue>>,
+    /// Keys this connection WATCHes, with their databases (the watches themselves live on the
+    /// keys' owners, see `coord::watch`).
+    pub watched: Vec<(usize, Vec<u8>)>,
 }
 
 impl Conn {
@@ -119,6 +124,8 @@ impl Conn {
             paused: false,
             closing: Closing::Open,
             soft_limit_since: None,
+            multi: None,
+            watched: Vec::new(),
         }
     }
 
@@ -168,6 +175,9 @@ impl Conn {
         if self.paused {
             flags.push('b');
         }
+        if self.multi.is_some() {
+            flags.push('x');
+        }
         if self.no_touch {
             flags.push('T');
         }
@@ -184,8 +194,8 @@ impl Conn {
         let omem = self.out.buf.capacity() + self.sending.capacity();
         let events = if self.pending_output() > 0 { "rw" } else { "r" };
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 \
-             qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events={} \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} \
+             qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events={} \
              cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.peer,
@@ -196,8 +206,10 @@ impl Conn {
             now.duration_since(self.last_interaction).as_secs(),
             flags,
             self.db,
+            self.multi.as_ref().map_or(-1, |q| q.len() as i64),
             qbuf,
             self.input.capacity() - self.input.len(),
+            self.multi.as_ref().map_or(0, |q| q.mem()),
             self.input.capacity(),
             self.input.len(),
             self.out.buf.len(),

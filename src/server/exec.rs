@@ -65,6 +65,8 @@ enum Route {
     Paused,
     /// A key it touches is locked by a multi-shard transaction.
     Locked,
+    /// Inside MULTI: queued for EXEC.
+    Queue(usize),
 }
 
 /// Runs what can run of `conn`'s buffered input. `conn` has been taken out of `core.conns`.
@@ -134,9 +136,31 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
                 if let Some(id) = id {
                     core.stats.commands[id].rejected_calls += 1;
                 }
+                let text = match conn.multi.as_mut() {
+                    Some(_) if id.is_some_and(|id| registry().entries[id].full_name == "exec") => {
+                        // A rejected EXEC discards the transaction, naming why.
+                        conn.multi = None;
+                        let watched = std::mem::take(&mut conn.watched);
+                        crate::coord::multi::forget_watches(core, conn.cref(core.id), &watched);
+                        let why = text.strip_prefix("ERR ").unwrap_or(&text);
+                        format!("EXECABORT Transaction discarded because of: {why}")
+                    }
+                    Some(queue) => {
+                        queue.aborted = true;
+                        text
+                    }
+                    None => text,
+                };
                 let (before, mode) = (conn.out.buf.len(), conn.reply);
                 conn.out.error(text.as_bytes());
                 count_error(core, text.as_bytes());
+                after_reply(conn, before, mode);
+            }
+            Route::Queue(id) => {
+                conn.pos += consumed;
+                conn.multi.as_mut().expect("routed as Queue").push(id, &argv);
+                let (before, mode) = (conn.out.buf.len(), conn.reply);
+                conn.out.simple(b"QUEUED");
                 after_reply(conn, before, mode);
             }
             Route::Remote(id, shard) => {
@@ -153,7 +177,9 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
             Route::Local(id) | Route::Spread(id) => {
                 let spread = matches!(route, Route::Spread(_));
                 conn.pos += consumed;
-                feed_monitors(core, conn, id, &argv);
+                if registry().entries[id].spec.flags & flag::MONITOR_AFTER == 0 {
+                    feed_monitors(core, conn, id, &argv);
+                }
                 let (before, mode) = (conn.out.buf.len(), conn.reply);
                 let flow = run_local(core, conn, id, argv, spread);
                 follow(core, conn, flow, before, mode);
@@ -259,6 +285,14 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
     if core.pause.until.is_some() && core.pause.blocks(spec.flags & flag::WRITE != 0) {
         return Route::Paused;
     }
+    // Inside MULTI everything but the transaction's own commands is queued, once the checks
+    // above passed: this is where queue-time checks live (a rejection aborts the transaction).
+    if conn.multi.is_some() && spec.flags & flag::TX_CONTROL == 0 {
+        if spec.flags & flag::NO_MULTI != 0 {
+            return Route::Reject(Some(id), "ERR Command not allowed inside a transaction".into());
+        }
+        return Route::Queue(id);
+    }
     match spec.handler {
         Handler::Key(_) => {
             let mut positions = key_positions(spec, argv.len());
@@ -294,7 +328,11 @@ fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread
         Handler::Conn(f) => f(&mut Cx { core, conn, argv }),
         Handler::Key(f) => {
             let db = conn.db;
-            f(&mut KeyCx { core, db, argv, out: &mut conn.out }).map(|()| Flow::Done)
+            let result = f(&mut KeyCx { core, db, argv, out: &mut conn.out });
+            if result.is_ok() {
+                signal_written(core, entry.spec, db, &argv, &conn.out.buf[before..]);
+            }
+            result.map(|()| Flow::Done)
         }
         Handler::Container(Some(bare)) => bare(&mut Cx { core, conn, argv }),
         Handler::Container(None) => Ok(Flow::Done),
@@ -319,7 +357,20 @@ fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread
 /// Statistics and slow log for a command that has just written its reply after `before`.
 fn finished(core: &mut Core, conn: &Conn, id: usize, start: u64, args: &dyn Fn() -> Vec<Vec<u8>>, before: usize) {
     let micros = clock::micros_since(start);
-    account(core, id, micros, &conn.out.buf[before..]);
+    account(core, id, micros, conn.out.buf.get(before..).unwrap_or_default());
+    if registry().entries[id].spec.flags & flag::MONITOR_AFTER != 0 {
+        let args = args();
+        let ranges: Vec<(u32, u32)> = args
+            .iter()
+            .scan(0u32, |at, a| {
+                let r = (*at, *at + a.len() as u32);
+                *at = r.1;
+                Some(r)
+            })
+            .collect();
+        let flat = args.concat();
+        feed_monitors(core, conn, id, &Argv::new(&flat, &ranges));
+    }
     if registry().entries[id].spec.flags & flag::SKIP_SLOWLOG == 0 && core.is_slow(micros) {
         core.slowlog_push(micros, args(), &conn.peer, &conn.name);
     }
@@ -381,20 +432,67 @@ pub fn run_batch(core: &mut Core, batch: &Batch) -> Vec<u8> {
     core.no_touch = batch.no_touch;
     for &(id, first, end) in &batch.cmds {
         let argv = Argv::new(&batch.data, &batch.ranges[first as usize..end as usize]);
-        let Handler::Key(f) = registry().entries[id].spec.handler else { continue };
-        let start = clock::ticks();
-        let before = out.buf.len();
-        if let Err(e) = f(&mut KeyCx { core, db: batch.db, argv, out: &mut out }) {
-            out.error(e.to_string().as_bytes());
-        }
-        let micros = clock::micros_since(start);
-        account(core, id, micros, &out.buf[before..]);
-        if core.is_slow(micros) {
-            core.slowlog_push(micros, argv.to_vec(), &batch.peer, &batch.name);
-        }
+        run_key(core, id, batch.db, argv, &mut out, &batch.peer, &batch.name);
     }
     core.no_touch = false;
     out.buf
+}
+
+/// Runs key command `id` on the shard that owns its keys, writing its reply to `out`: timing,
+/// statistics, slow log, and the modification signal for WATCH.
+pub fn run_key(core: &mut Core, id: usize, db: usize, argv: Argv<'_>, out: &mut Out, peer: &str, name: &str) {
+    let spec = registry().entries[id].spec;
+    let Handler::Key(f) = spec.handler else { return };
+    let start = clock::ticks();
+    let before = out.buf.len();
+    match f(&mut KeyCx { core, db, argv, out }) {
+        Ok(()) => signal_written(core, spec, db, &argv, &out.buf[before..]),
+        Err(e) => out.error(e.to_string().as_bytes()),
+    }
+    let micros = clock::micros_since(start);
+    account(core, id, micros, &out.buf[before..]);
+    if spec.flags & flag::SKIP_SLOWLOG == 0 && core.is_slow(micros) {
+        core.slowlog_push(micros, argv.to_vec(), peer, name);
+    }
+}
+
+/// A write command ran without error: its keys are modified, as far as WATCH can tell. This
+/// is coarser than Redis, which signals only real changes (a `DEL` of a missing key is none):
+/// a no-op write makes a watcher's EXEC fail where Redis's would not, never the other way.
+#[inline]
+fn signal_written(core: &mut Core, spec: &crate::commands::Spec, db: usize, argv: &Argv<'_>, reply: &[u8]) {
+    if spec.flags & flag::WRITE == 0 || core.watches.is_empty() || reply.first() == Some(&b'-') {
+        return;
+    }
+    for p in key_positions(spec, argv.len()) {
+        core.signal_modified(db, argv.get(p));
+    }
+}
+
+/// Runs a connection command (or the multi-shard form of a key command) queued in a
+/// transaction, on the connection's core. Its statistics are counted now, its reply is part
+/// of EXEC's.
+pub fn run_in_exec(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread: bool) -> Flow {
+    let entry = &registry().entries[id];
+    let start = clock::ticks();
+    let before = conn.out.buf.len();
+    let result = match entry.spec.handler {
+        _ if spread => match entry.spec.spread {
+            Some(f) => f(&mut Cx { core, conn, argv }),
+            None => Err(CmdError::other("ERR keys of this command live on different shards")),
+        },
+        Handler::Conn(f) => f(&mut Cx { core, conn, argv }),
+        Handler::Key(_) => unreachable!("key commands run through run_key"),
+        Handler::Container(Some(bare)) => bare(&mut Cx { core, conn, argv }),
+        Handler::Container(None) => Ok(Flow::Done),
+    };
+    let flow = result.unwrap_or_else(|e| {
+        conn.out.error(e.to_string().as_bytes());
+        Flow::Done
+    });
+    let micros = clock::micros_since(start);
+    account(core, id, micros, conn.out.buf.get(before..).unwrap_or_default());
+    flow
 }
 
 fn ship(core: &mut Core, conn: &mut Conn, open: Open) {
@@ -471,7 +569,7 @@ pub fn deliver(core: &mut Core, conn: &mut Conn, part: usize, out: JobOut) -> bo
 }
 
 /// Sends the command to every MONITOR client, as Redis formats it.
-fn feed_monitors(core: &mut Core, conn: &Conn, id: usize, argv: &Argv<'_>) {
+pub fn feed_monitors(core: &mut Core, conn: &Conn, id: usize, argv: &Argv<'_>) {
     use std::sync::atomic::Ordering;
     if core.shared.monitors.load(Ordering::Relaxed) == 0 {
         return;

@@ -341,6 +341,10 @@ impl Reactor {
     }
 
     fn free(&mut self, conn: Box<Conn>) {
+        if !conn.watched.is_empty() {
+            let me = conn.cref(self.core.id);
+            crate::coord::multi::forget_watches(&mut self.core, me, &conn.watched);
+        }
         // SAFETY: no operation on this fd is in flight any more.
         unsafe { libc::close(conn.fd) };
         if conn.monitor {
@@ -504,7 +508,12 @@ impl Reactor {
         let now = crate::shard::now_ms();
         for db in 0..self.core.dbs.len() {
             while self.core.dbs[db].expires_len() > 0 {
-                let (examined, removed) = self.core.dbs[db].expire_cycle(now, STEP, |_, _| {});
+                let watches = &mut self.core.watches;
+                let (examined, removed) = self.core.dbs[db].expire_cycle(now, STEP, |key, _| {
+                    if !watches.is_empty() {
+                        watches.touch(db, key, false);
+                    }
+                });
                 self.core.stats.expired_keys += removed as u64;
                 if examined < STEP || removed * 4 < examined || started.elapsed() > budget {
                     break;

@@ -17,12 +17,15 @@ pub fn expired(deadline: u64, now: u64) -> bool {
 /// The live value of `key` in `db`: an expired key is removed (and counted) and reported absent.
 /// A free function over the two fields it needs, so callers can keep using the others.
 fn live_in<'a>(
-    db: &'a mut super::Db,
+    dbs: &'a mut [super::Db],
+    index: usize,
     stats: &mut super::Stats,
+    watches: &mut crate::coord::watch::Watches,
     now: u64,
     touch: Option<u32>,
     key: &[u8],
 ) -> Option<(&'a mut Value, u64)> {
+    let db = &mut dbs[index];
     let table: *mut super::Db = db;
     // SAFETY: `table` is `db`, borrowed for 'a; the mutable borrow taken by `get_mut` is either
     // returned or ended before `remove` runs (the conditional return that today's borrow
@@ -39,6 +42,9 @@ fn live_in<'a>(
     }
     unsafe { (*table).remove(key) };
     stats.expired_keys += 1;
+    if !watches.is_empty() {
+        watches.touch(index, key, false);
+    }
     None
 }
 
@@ -47,18 +53,18 @@ impl Core {
     /// Counts as an access (OBJECT IDLETIME) unless the client asked for CLIENT NO-TOUCH.
     pub fn live(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
         let touch = (!self.no_touch).then_some(self.lru_clock());
-        live_in(&mut self.dbs[db], &mut self.stats, self.now_ms, touch, key)
+        live_in(&mut self.dbs, db, &mut self.stats, &mut self.watches, self.now_ms, touch, key)
     }
 
     /// Like [`Core::live`] but never an access: TYPE, TTL, EXISTS, OBJECT look without touching.
     pub fn peek(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
-        live_in(&mut self.dbs[db], &mut self.stats, self.now_ms, None, key)
+        live_in(&mut self.dbs, db, &mut self.stats, &mut self.watches, self.now_ms, None, key)
     }
 
     /// Like [`Core::live`], always an access (TOUCH, whatever CLIENT NO-TOUCH says).
     pub fn touch(&mut self, db: usize, key: &[u8]) -> bool {
         let clock = self.lru_clock();
-        live_in(&mut self.dbs[db], &mut self.stats, self.now_ms, Some(clock), key).is_some()
+        live_in(&mut self.dbs, db, &mut self.stats, &mut self.watches, self.now_ms, Some(clock), key).is_some()
     }
 
     /// The access clock: seconds, from the time of this pass of the event loop.
@@ -69,7 +75,7 @@ impl Core {
     /// Like [`Core::live`], counting a keyspace hit or miss (commands that read a value).
     pub fn read(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
         let touch = (!self.no_touch).then_some(self.lru_clock());
-        let found = live_in(&mut self.dbs[db], &mut self.stats, self.now_ms, touch, key);
+        let found = live_in(&mut self.dbs, db, &mut self.stats, &mut self.watches, self.now_ms, touch, key);
         if found.is_some() {
             self.stats.keyspace_hits += 1;
         } else {

@@ -21,7 +21,7 @@ pub type JobOut = Box<dyn Any + Send>;
 pub type Job = Box<dyn FnOnce(&mut Core) -> JobOut + Send>;
 
 /// Names one connection on one shard. `gen` tells a reused slot from the connection that asked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ConnRef {
     pub shard: usize,
     pub slot: u32,

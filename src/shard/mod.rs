@@ -180,6 +180,11 @@ pub struct Core {
     pub now_ms: u64,
     /// The command now running comes from a CLIENT NO-TOUCH client: reads are not accesses.
     pub no_touch: bool,
+    /// Who watches which of this shard's keys (WATCH), see [`crate::coord::watch`].
+    pub watches: crate::coord::watch::Watches,
+    /// Set while a command runs inside an EXEC that holds transaction `txid`'s locks: a
+    /// multi-shard command then joins that transaction instead of locking again.
+    pub exec_tx: Option<u64>,
 }
 
 impl Core {
@@ -204,6 +209,8 @@ impl Core {
             reply_to: None,
             now_ms: now_ms(),
             no_touch: false,
+            watches: Default::default(),
+            exec_tx: None,
         }
     }
 

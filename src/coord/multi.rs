@@ -1,0 +1,491 @@
+//! MULTI/EXEC: a connection's queued commands, run atomically and in isolation across shards.
+//!
+//! # Queueing
+//!
+//! After MULTI the connection's commands are checked as they arrive (unknown command, arity,
+//! authentication, commands refused in a transaction: every rejection of
+//! `server::exec::route`, the one place queue-time checks live) and kept in a [`Queue`]: one
+//! byte buffer plus ranges, so a transaction of small commands costs two allocations, not one
+//! per argument. A rejected command marks the queue aborted and EXEC answers EXECABORT.
+//!
+//! # Running
+//!
+//! EXEC first makes a [`Plan`]: where each command runs (a shard, its multi-shard form, or the
+//! connection's core) and what it must lock, following SELECT through the queue so each command
+//! runs in the database it was queued for. Watched keys join the lock set.
+//!
+//! - **One shard, one hop.** When every command is a single-shard key command and all keys
+//!   (watched ones included) live on one shard, the whole queue runs there as one job, or in
+//!   place when that shard is this core: the watch check, the commands and the reply, with no
+//!   lock round. Running inside one job on the owner is atomic by itself; the job only checks
+//!   that no multi-shard transaction holds one of the keys, and if one does, falls back to:
+//! - **Everything else** runs under a [`Tx`] holding every key (and every database a
+//!   whole-keyspace command reads or writes) exclusively, acquired in the usual shard order, so
+//!   no other client sees any part of the transaction until all of it is done. The watch check
+//!   runs under those locks. The commands then run in order: consecutive commands for one
+//!   remote shard travel as one job, local ones run in place, connection commands (PING, DBSIZE,
+//!   FLUSHALL...) run as they would outside a transaction. A multi-shard command inside EXEC
+//!   (MSET, RENAME, SINTERSTORE...) builds its own `Tx` as usual, but finds `Core::exec_tx` set
+//!   and joins EXEC's: it takes no lock (EXEC holds them all) and releases none, so the
+//!   transaction never queues behind itself.
+//!
+//! Whole-keyspace commands inside EXEC see the transaction's earlier writes because each
+//! command finishes before the next starts.
+//!
+//! EXEC-time checks that later features add (OOM, MISCONF...) go in [`exec_checks`].
+
+use super::Tx;
+use crate::commands::{key_positions, parse_i64, registry, Argv, Cx, FanOut, Flow, Handler};
+use crate::error::CmdError;
+use crate::protocol::Out;
+use crate::server::conn::Conn;
+use crate::shard::mesh::{ConnRef, Job, JobOut};
+use crate::shard::Core;
+
+/// Commands queued after MULTI.
+#[derive(Default)]
+pub struct Queue {
+    data: Vec<u8>,
+    ranges: Vec<(u32, u32)>,
+    /// (command id, first range, end range)
+    cmds: Vec<(usize, u32, u32)>,
+    /// A command was rejected while queueing: EXEC answers EXECABORT.
+    pub aborted: bool,
+}
+
+impl Queue {
+    pub fn push(&mut self, id: usize, argv: &Argv<'_>) {
+        let first = self.ranges.len() as u32;
+        for arg in argv.iter() {
+            let start = self.data.len() as u32;
+            self.data.extend_from_slice(arg);
+            self.ranges.push((start, self.data.len() as u32));
+        }
+        self.cmds.push((id, first, self.ranges.len() as u32));
+    }
+
+    pub fn len(&self) -> usize {
+        self.cmds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cmds.is_empty()
+    }
+
+    /// Command `i`: its id and arguments.
+    pub fn get(&self, i: usize) -> (usize, Argv<'_>) {
+        let (id, first, end) = self.cmds[i];
+        (id, Argv::new(&self.data, &self.ranges[first as usize..end as usize]))
+    }
+
+    /// Bytes held, for CLIENT LIST's `multi-mem`.
+    pub fn mem(&self) -> usize {
+        self.data.capacity() + self.ranges.capacity() * 8 + self.cmds.capacity() * 16
+    }
+}
+
+/// Where one queued command runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// A key command whose keys all live on `shard` (a keyless one: this core), in `db`.
+    Shard { shard: usize, db: usize },
+    /// A key command whose keys span shards: its multi-shard form, under EXEC's locks.
+    Spread,
+    /// A command with client state (PING, SELECT, DBSIZE, FLUSHALL...), on this core.
+    Conn,
+}
+
+/// What EXEC must run and lock.
+struct Plan {
+    steps: Vec<Step>,
+    /// Keys to lock, with their databases (watched keys included).
+    keys: Vec<(usize, Vec<u8>)>,
+    /// Databases to lock whole, on every shard.
+    dbs: Vec<usize>,
+    /// Every command is a key command of this one shard, and so is every watched key.
+    single: Option<usize>,
+}
+
+impl Plan {
+    fn new(core: &Core, mut db: usize, queue: &Queue, watched: &[(usize, Vec<u8>)]) -> Plan {
+        let reg = registry();
+        let ndbs = core.dbs.len();
+        let mut plan = Plan { steps: Vec::with_capacity(queue.len()), keys: Vec::new(), dbs: Vec::new(), single: None };
+        let mut shards = Vec::new();
+        let mut all_keyed = true;
+        for i in 0..queue.len() {
+            let (id, argv) = queue.get(i);
+            let spec = reg.entries[id].spec;
+            let step = match spec.handler {
+                Handler::Key(_) => {
+                    let before = plan.keys.len();
+                    plan.keys.extend(key_positions(spec, argv.len()).map(|p| (db, argv.get(p).to_vec())));
+                    plan.keys.extend(other_db_key(&reg.entries[id].full_name, &argv, ndbs));
+                    let mut owners = plan.keys[before..].iter().map(|(_, k)| core.owner(k));
+                    match owners.next() {
+                        None => Step::Shard { shard: core.id, db },
+                        Some(first) if owners.all(|o| o == first) => {
+                            shards.push(first);
+                            Step::Shard { shard: first, db }
+                        }
+                        Some(_) => Step::Spread,
+                    }
+                }
+                _ => {
+                    match reg.entries[id].full_name.as_str() {
+                        "select" => {
+                            if let Some(n) = parse_i64(argv.get(1)).filter(|n| *n >= 0 && (*n as usize) < ndbs) {
+                                db = n as usize;
+                            }
+                        }
+                        "keys" | "scan" | "dbsize" | "randomkey" | "flushdb" => plan.dbs.push(db),
+                        "flushall" => plan.dbs.extend(0..ndbs),
+                        "swapdb" => {
+                            for i in 1..=2 {
+                                if let Some(n) = parse_i64(argv.get(i)).filter(|n| *n >= 0 && (*n as usize) < ndbs) {
+                                    plan.dbs.push(n as usize);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                    Step::Conn
+                }
+            };
+            all_keyed &= matches!(step, Step::Shard { .. });
+            plan.steps.push(step);
+        }
+        plan.keys.extend(watched.iter().cloned());
+        shards.extend(watched.iter().map(|(_, k)| core.owner(k)));
+        plan.dbs.sort_unstable();
+        plan.dbs.dedup();
+        if all_keyed && plan.dbs.is_empty() && !shards.is_empty() && shards.iter().all(|&s| s == shards[0]) {
+            // Keyless key commands run on this core: one shard only if that is this core too.
+            let keyless_here = plan.steps.iter().all(|s| matches!(s, Step::Shard { shard, .. } if *shard == shards[0]));
+            if keyless_here {
+                plan.single = Some(shards[0]);
+            }
+        }
+        plan
+    }
+
+    /// Would a multi-shard transaction's lock on this shard make the queue wait?
+    fn blocked_here(&self, core: &Core) -> bool {
+        !core.locks.is_empty() && self.keys.iter().any(|(db, k)| core.locks.blocks(*db, k, true))
+    }
+}
+
+/// MOVE and COPY ... DB name the same or another key in a second database.
+fn other_db_key(name: &str, argv: &Argv<'_>, ndbs: usize) -> Option<(usize, Vec<u8>)> {
+    let db_at = |i: usize| parse_i64(argv.get(i)).filter(|n| *n >= 0 && (*n as usize) < ndbs).map(|n| n as usize);
+    match name {
+        "move" => db_at(2).map(|db| (db, argv.get(1).to_vec())),
+        "copy" => (3..argv.len().saturating_sub(1))
+            .find(|&i| argv.is(i, "DB"))
+            .and_then(|i| db_at(i + 1))
+            .map(|db| (db, argv.get(2).to_vec())),
+        _ => None,
+    }
+}
+
+/// Checks made when EXEC runs, before anything of the queue does (none yet; OOM, MISCONF and
+/// the like plug in here). An error discards the transaction with EXECABORT.
+pub fn exec_checks(_core: &Core, _conn: &Conn, _queue: &Queue) -> Result<(), CmdError> {
+    Ok(())
+}
+
+/// What running a queue on one shard in one hop came to.
+enum Hop {
+    /// A multi-shard transaction holds one of the keys: take the locked path.
+    Blocked(Queue),
+    /// A watched key changed.
+    Dirty,
+    /// The replies, and the queue back (for MONITOR).
+    Ran(Vec<u8>, Queue),
+}
+
+/// Client details a command run on another shard needs (slow log, RESP version, NO-TOUCH).
+#[derive(Clone)]
+struct Who {
+    me: ConnRef,
+    resp3: bool,
+    peer: String,
+    name: String,
+    no_touch: bool,
+}
+
+impl Who {
+    fn of(core: &Core, conn: &Conn) -> Who {
+        Who {
+            me: conn.cref(core.id),
+            resp3: conn.resp3(),
+            peer: conn.peer.clone(),
+            name: conn.name.clone(),
+            no_touch: conn.no_touch,
+        }
+    }
+}
+
+/// EXEC, with the queue taken off the connection.
+pub fn exec(cx: &mut Cx, queue: Queue) -> Result<Flow, CmdError> {
+    let (core, conn) = (&mut *cx.core, &mut *cx.conn);
+    let watched = std::mem::take(&mut conn.watched);
+    if queue.aborted {
+        forget_watches(core, conn.cref(core.id), &watched);
+        return Err(CmdError::other("EXECABORT Transaction discarded because of previous errors."));
+    }
+    if let Err(e) = exec_checks(core, conn, &queue) {
+        forget_watches(core, conn.cref(core.id), &watched);
+        return Err(e);
+    }
+    let plan = Plan::new(core, conn.db, &queue, &watched);
+    let who = Who::of(core, conn);
+    match plan.single {
+        Some(shard) if shard == core.id && !plan.blocked_here(core) => {
+            match run_queue(core, &queue, &plan, &who) {
+                Some(bytes) => {
+                    conn.out.raw(&bytes);
+                    feed_all(core, conn, &queue);
+                }
+                None => conn.out.null_array(),
+            }
+            Ok(Flow::Done)
+        }
+        Some(shard) if shard != core.id => Ok(one_hop(shard, queue, plan, who, watched)),
+        _ => Ok(locked(core, queue, plan, who, watched)),
+    }
+}
+
+/// Runs the whole queue on `shard` in one job, falling back to the locked path if a
+/// multi-shard transaction holds one of its keys there.
+fn one_hop(shard: usize, queue: Queue, plan: Plan, who: Who, watched: Vec<(usize, Vec<u8>)>) -> Flow {
+    let keys = plan.keys.clone();
+    let steps = plan.steps.clone();
+    let job_who = who.clone();
+    let job: Job = Box::new(move |core: &mut Core| -> JobOut {
+        let plan = Plan { steps, keys, dbs: Vec::new(), single: Some(core.id) };
+        if plan.blocked_here(core) {
+            return Box::new(Hop::Blocked(queue));
+        }
+        match run_queue(core, &queue, &plan, &job_who) {
+            Some(bytes) => Box::new(Hop::Ran(bytes, queue)),
+            None => Box::new(Hop::Dirty),
+        }
+    });
+    Flow::Wait(FanOut {
+        jobs: vec![(shard, job)],
+        finish: Box::new(move |core, conn, mut parts| {
+            match *parts.pop().expect("one part").downcast::<Hop>().expect("a Hop") {
+                Hop::Ran(bytes, queue) => {
+                    conn.out.raw(&bytes);
+                    feed_all(core, conn, &queue);
+                    Flow::Done
+                }
+                Hop::Dirty => {
+                    conn.out.null_array();
+                    Flow::Done
+                }
+                Hop::Blocked(queue) => {
+                    let plan = Plan { single: None, ..plan };
+                    locked(core, queue, plan, who, watched)
+                }
+            }
+        }),
+    })
+}
+
+/// On the shard that owns every key: the watch check, then every command, as EXEC's reply
+/// (None: a watched key changed). Forgets the connection's watches here either way.
+fn run_queue(core: &mut Core, queue: &Queue, plan: &Plan, who: &Who) -> Option<Vec<u8>> {
+    if watch_dirty(core, who.me) {
+        return None;
+    }
+    let mut out = Out::new(who.resp3);
+    out.array(queue.len());
+    core.no_touch = who.no_touch;
+    for (i, step) in plan.steps.iter().enumerate() {
+        let Step::Shard { db, .. } = *step else { unreachable!("one-shard plans hold key commands only") };
+        let (id, argv) = queue.get(i);
+        crate::server::exec::run_key(core, id, db, argv, &mut out, &who.peer, &who.name);
+    }
+    core.no_touch = false;
+    Some(out.buf)
+}
+
+/// Has anything `me` watches on this shard changed? Forgets its watches here.
+fn watch_dirty(core: &mut Core, me: ConnRef) -> bool {
+    if core.watches.is_empty() {
+        return false;
+    }
+    let dirty = core.watches.dirty(me, |db, key| core.expired_in_place(db, key));
+    core.watches.remove(me);
+    dirty
+}
+
+/// Forgets `me`'s watches on the shards owning `watched` (UNWATCH, DISCARD, EXECABORT, RESET,
+/// disconnection). Messages from one core to another arrive in order, so a WATCH sent after
+/// this never races it.
+pub fn forget_watches(core: &mut Core, me: ConnRef, watched: &[(usize, Vec<u8>)]) {
+    let mut shards: Vec<usize> = watched.iter().map(|(_, k)| core.owner(k)).collect();
+    shards.sort_unstable();
+    shards.dedup();
+    for shard in shards {
+        if shard == core.id {
+            core.watches.remove(me);
+        } else {
+            core.shared.mesh.send(
+                shard,
+                crate::shard::mesh::Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
+                    core.watches.remove(me);
+                    Box::new(())
+                })),
+            );
+        }
+    }
+}
+
+/// The general path: lock everything, check watches under the locks, run the commands in
+/// order, release.
+fn locked(core: &mut Core, queue: Queue, plan: Plan, who: Who, watched: Vec<(usize, Vec<u8>)>) -> Flow {
+    let mut tx = Tx::keys(core, plan.keys.iter().map(|(db, k)| (*db, k.as_slice())), true);
+    if !plan.dbs.is_empty() {
+        // Whole databases on every shard, with the databases of the keys too (a shard's lock
+        // is either keys or databases).
+        let mut dbs = plan.dbs.clone();
+        dbs.extend(plan.keys.iter().map(|(db, _)| *db));
+        dbs.sort_unstable();
+        dbs.dedup();
+        tx = Tx { parts: Tx::dbs(core, dbs).parts, ..tx };
+    }
+    tx.touch = false;
+    let run = Run { queue, steps: plan.steps, next: 0, who };
+    if watched.is_empty() {
+        return tx.lock(Box::new(move |core, conn, tx| run.start(core, conn, tx)));
+    }
+    tx.lock(Box::new(move |_core, _conn, tx| {
+        let me = run.who.me;
+        tx.run(
+            move |_, _| Box::new(move |core: &mut Core| -> JobOut { Box::new(watch_dirty(core, me)) }),
+            move |core, conn, parts, tx| {
+                if parts.into_iter().any(|p| p.downcast::<bool>().is_ok_and(|d| *d)) {
+                    return tx.release(Box::new(|_core, conn, _| {
+                        conn.out.null_array();
+                        Flow::Done
+                    }));
+                }
+                run.start(core, conn, tx)
+            },
+        )
+    }))
+}
+
+/// A queue running under EXEC's locks.
+struct Run {
+    queue: Queue,
+    steps: Vec<Step>,
+    next: usize,
+    who: Who,
+}
+
+impl Run {
+    fn start(self, core: &mut Core, conn: &mut Conn, tx: Tx) -> Flow {
+        conn.out.array(self.queue.len());
+        self.step(core, conn, tx)
+    }
+
+    /// Runs commands from `next` until one has to wait for other shards.
+    fn step(mut self, core: &mut Core, conn: &mut Conn, tx: Tx) -> Flow {
+        while self.next < self.steps.len() {
+            let i = self.next;
+            match self.steps[i] {
+                Step::Shard { shard, db } if shard == core.id => {
+                    let (id, argv) = self.queue.get(i);
+                    feed(core, conn, id, &argv);
+                    core.no_touch = conn.no_touch;
+                    crate::server::exec::run_key(core, id, db, argv, &mut conn.out, &conn.peer, &conn.name);
+                    core.no_touch = false;
+                    self.next += 1;
+                }
+                Step::Shard { shard, .. } => return self.ship(core, conn, shard, tx),
+                Step::Spread | Step::Conn => {
+                    let (id, argv) = self.queue.get(i);
+                    feed(core, conn, id, &argv);
+                    let spread = self.steps[i] == Step::Spread;
+                    core.exec_tx = Some(tx.txid);
+                    let flow = crate::server::exec::run_in_exec(core, conn, id, argv, spread);
+                    core.exec_tx = None;
+                    self.next += 1;
+                    return and_then(flow, Box::new(move |core, conn| self.step(core, conn, tx)));
+                }
+            }
+        }
+        tx.release(Box::new(|_core, _conn, _| Flow::Done))
+    }
+
+    /// Ships the consecutive commands bound for remote `shard` as one job.
+    fn ship(mut self, core: &mut Core, conn: &mut Conn, shard: usize, tx: Tx) -> Flow {
+        let start = self.next;
+        while self.steps.get(self.next).is_some_and(|s| matches!(s, Step::Shard { shard: s, .. } if *s == shard)) {
+            self.next += 1;
+        }
+        let mut part = Queue::default();
+        let mut dbs = Vec::with_capacity(self.next - start);
+        for i in start..self.next {
+            let (id, argv) = self.queue.get(i);
+            feed(core, conn, id, &argv);
+            part.push(id, &argv);
+            if let Step::Shard { db, .. } = self.steps[i] {
+                dbs.push(db);
+            }
+        }
+        let who = self.who.clone();
+        let job: Job = Box::new(move |core: &mut Core| -> JobOut {
+            let mut out = Out::new(who.resp3);
+            core.no_touch = who.no_touch;
+            for (i, db) in dbs.into_iter().enumerate() {
+                let (id, argv) = part.get(i);
+                crate::server::exec::run_key(core, id, db, argv, &mut out, &who.peer, &who.name);
+            }
+            core.no_touch = false;
+            Box::new(out.buf)
+        });
+        Flow::Wait(FanOut {
+            jobs: vec![(shard, job)],
+            finish: Box::new(move |core, conn, mut parts| {
+                if let Ok(bytes) = parts.pop().expect("one part").downcast::<Vec<u8>>() {
+                    conn.out.raw(&bytes);
+                }
+                self.step(core, conn, tx)
+            }),
+        })
+    }
+}
+
+/// `flow`, then `next` once it is done (a connection command inside EXEC may wait for other
+/// shards; the transaction goes on when it has finished).
+pub fn and_then(flow: Flow, next: crate::commands::Step) -> Flow {
+    match flow {
+        Flow::Done | Flow::Close => Flow::Then(next),
+        Flow::Then(step) => Flow::Then(Box::new(move |core, conn| and_then(step(core, conn), next))),
+        Flow::Wait(FanOut { jobs, finish }) => Flow::Wait(FanOut {
+            jobs,
+            finish: Box::new(move |core, conn, parts| and_then(finish(core, conn, parts), next)),
+        }),
+    }
+}
+
+/// MONITOR sees a transaction's commands as they run (and EXEC after them, fed when EXEC
+/// finishes), as in Redis.
+fn feed(core: &mut Core, conn: &Conn, id: usize, argv: &Argv<'_>) {
+    crate::server::exec::feed_monitors(core, conn, id, argv);
+}
+
+fn feed_all(core: &mut Core, conn: &Conn, queue: &Queue) {
+    if core.shared.monitors.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        return;
+    }
+    for i in 0..queue.len() {
+        let (id, argv) = queue.get(i);
+        feed(core, conn, id, &argv);
+    }
+}
