@@ -52,3 +52,18 @@ long shardis_ld_add(const char *a, size_t alen, const char *b, size_t blen, char
     }
     return l;
 }
+
+/* A blocking command's timeout in seconds, as Redis 7.0's getTimeoutFromObjectOrReply reads
+ * it: string2ld, times 1000, rounded up to whole milliseconds, then C's (long long) cast, which
+ * on x86-64 turns anything out of range (inf, 1e300) into LLONG_MIN ("timeout is negative").
+ * Returns 0 if the text is not a valid float. */
+int shardis_timeout_ms(const char *s, size_t len, long long *out) {
+    long double v;
+    if (!parse_ld(s, len, &v)) return 0;
+    long double ms = ceill(v * 1000.0L);
+    if (!(ms >= -9223372036854775808.0L && ms < 9223372036854775808.0L))
+        *out = (-9223372036854775807LL - 1);
+    else
+        *out = (long long)ms;
+    return 1;
+}

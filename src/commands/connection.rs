@@ -191,6 +191,20 @@ fn client_id(cx: &mut Cx) -> R {
     Ok(Flow::Done)
 }
 
+/// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: the client lives on some core; each looks.
+fn client_unblock(cx: &mut Cx) -> R {
+    let id = int_arg(cx.argv.get(2))?;
+    let error = match cx.argv.len() {
+        3 => false,
+        4 if cx.argv.is(3, "TIMEOUT") => false,
+        4 if cx.argv.is(3, "ERROR") => true,
+        _ => return Err(CmdError::other("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+    };
+    Ok(FanOut::sum(cx.core.shards(), move |core| {
+        i64::from(id > 0 && crate::coord::block::unblock_by_id(core, id as u64, error))
+    }))
+}
+
 /// CLIENT SETNAME connection-name
 fn client_setname(cx: &mut Cx) -> R {
     let name = cx.argv.get(2);
@@ -574,6 +588,7 @@ const CLIENT_SUBS: &[Spec] = &[
     cmd("list", -2, ADMIN | NS, (0, 0, 0), ADMIN_CONN, Handler::Conn(client_list)),
     cmd("info", 2, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_info)),
     cmd("kill", -3, ADMIN | NS, (0, 0, 0), ADMIN_CONN, Handler::Conn(client_kill)),
+    cmd("unblock", -3, ADMIN | NS, (0, 0, 0), ADMIN_CONN, Handler::Conn(client_unblock)),
     cmd("setinfo", 4, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_setinfo)),
     cmd("no-touch", 3, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_no_touch)),
     cmd("reply", 3, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_reply)),

@@ -19,7 +19,7 @@ use crate::store::value::{Kind, Value};
 type R = Result<(), CmdError>;
 
 /// The list at `key` for writing (no hit counted): None when missing, WRONGTYPE on another type.
-fn write_list<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a mut List>, CmdError> {
+pub(crate) fn write_list<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a mut List>, CmdError> {
     core.typed(db, key, false, Value::as_list_mut)
 }
 
@@ -98,7 +98,7 @@ fn rpushx(cx: &mut KeyCx) -> R {
 }
 
 /// Pops up to `count` elements from one end.
-fn pop_n(l: &mut List, left: bool, count: usize) -> Vec<Vec<u8>> {
+pub(crate) fn pop_n(l: &mut List, left: bool, count: usize) -> Vec<Vec<u8>> {
     let n = count.min(l.len());
     (0..n).filter_map(|_| if left { l.pop_front() } else { l.pop_back() }).collect()
 }
@@ -357,12 +357,12 @@ fn peek_source(core: &mut Core, db: usize, key: &[u8], left: bool) -> Source {
 }
 
 /// Whether `key` holds something other than a list.
-fn wrong_type(core: &mut Core, db: usize, key: &[u8]) -> bool {
+pub(crate) fn wrong_type(core: &mut Core, db: usize, key: &[u8]) -> bool {
     core.live(db, key).is_some_and(|(v, _)| v.kind() != Kind::List)
 }
 
 /// Pushes `v` onto `key`'s list at one end, creating the list if needed.
-fn push_one(core: &mut Core, db: usize, key: &[u8], v: &[u8], left: bool) {
+pub(crate) fn push_one(core: &mut Core, db: usize, key: &[u8], v: &[u8], left: bool) {
     let fill = core.config.list_max_listpack_size;
     match write_list(core, db, key) {
         Ok(Some(l)) if left => l.push_front(v),
@@ -376,7 +376,7 @@ fn push_one(core: &mut Core, db: usize, key: &[u8], v: &[u8], left: bool) {
 }
 
 /// Pops one element from `key`'s list end, deleting the key when it empties.
-fn pop_one(core: &mut Core, db: usize, key: &[u8], left: bool) -> Option<Vec<u8>> {
+pub(crate) fn pop_one(core: &mut Core, db: usize, key: &[u8], left: bool) -> Option<Vec<u8>> {
     let l = write_list(core, db, key).ok()??;
     let v = if left { l.pop_front() } else { l.pop_back() };
     core.del_if_empty(db, key);

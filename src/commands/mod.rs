@@ -11,6 +11,7 @@
 //!   socket: they take the shard's data and write a reply. The connection's core calls them in
 //!   place when the keys are its own, or ships them (batched) to the owner.
 
+pub mod blocking;
 pub mod connection;
 pub mod docs;
 pub mod expire;
@@ -306,6 +307,7 @@ const FAMILIES: &[&[Spec]] = &[
     keys::SPECS,
     expire::SPECS,
     lists::SPECS,
+    blocking::SPECS,
     hashes::SPECS,
     sets::SPECS,
     zsets::SPECS,

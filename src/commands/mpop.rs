@@ -6,7 +6,7 @@
 //! connection's core picks the first, and a second round pops on that key's shard. No other
 //! command sees the keys between the two rounds, so the pick is still true when the pop runs.
 
-use super::{parse_i64, Cx, Flow};
+use super::{parse_i64, Argv, Cx, Flow};
 use crate::coord::{Scope, Tx};
 use crate::error::CmdError;
 use crate::protocol::Out;
@@ -25,12 +25,17 @@ pub struct Args {
 /// Parses the arguments after the command name, with Redis's errors; `ends` are the two words
 /// naming where to pop (LEFT/RIGHT, MIN/MAX).
 pub fn parse(cx: &Cx, ends: [&str; 2]) -> Result<Args, CmdError> {
-    let argv = cx.argv;
-    let numkeys = match parse_i64(argv.get(1)) {
+    parse_from(&cx.argv, 1, ends)
+}
+
+/// [`parse`] with `numkeys` at argument `at` (BLMPOP and BZMPOP put the timeout first).
+pub fn parse_from(argv: &Argv<'_>, at: usize, ends: [&str; 2]) -> Result<Args, CmdError> {
+    let argv = *argv;
+    let numkeys = match parse_i64(argv.get(at)) {
         Some(n) if n >= 1 => n as u64,
         _ => return Err(CmdError::other("ERR numkeys should be greater than 0")),
     };
-    let end_at = numkeys.saturating_add(2);
+    let end_at = numkeys.saturating_add(at as u64 + 1);
     if end_at >= argv.len() as u64 {
         return Err(CmdError::Syntax);
     }
@@ -55,7 +60,7 @@ pub fn parse(cx: &Cx, ends: [&str; 2]) -> Result<Args, CmdError> {
             return Err(CmdError::Syntax);
         }
     }
-    let keys = (2..end_at).map(|i| argv.get(i).to_vec()).collect();
+    let keys = (at + 1..end_at).map(|i| argv.get(i).to_vec()).collect();
     Ok(Args { keys, first_end, count: count.unwrap_or(1) })
 }
 

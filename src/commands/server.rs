@@ -110,6 +110,8 @@ struct ShardReport {
     errors: Vec<(Vec<u8>, u64)>,
     totals: [u64; 9],
     clients: usize,
+    blocked: usize,
+    timed: usize,
     keys: Vec<(usize, usize, usize)>,
 }
 
@@ -130,6 +132,8 @@ fn report(core: &mut Core) -> ShardReport {
             s.expired_keys,
         ],
         clients: core.conns.len(),
+        blocked: core.conns.iter().filter(|c| c.blocked.is_some()).count(),
+        timed: core.conns.iter().filter(|c| c.blocked.as_ref().is_some_and(|b| b.deadline.is_some())).count(),
         keys: core.dbs.iter().enumerate().map(|(i, db)| (i, db.len(), db.expires_len())).collect(),
     }
 }
@@ -292,9 +296,9 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("maxclients:{}", cfg.maxclients);
             line!("client_recent_max_input_buffer:0");
             line!("client_recent_max_output_buffer:0");
-            line!("blocked_clients:0");
+            line!("blocked_clients:{}", reports.iter().map(|r| r.blocked).sum::<usize>());
             line!("tracking_clients:0");
-            line!("clients_in_timeout_table:0");
+            line!("clients_in_timeout_table:{}", reports.iter().map(|r| r.timed).sum::<usize>());
         }
         "memory" => {
             let (allocated, active, resident) = jemalloc_stats();

@@ -180,7 +180,7 @@ fn read_z<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a ZS
 }
 
 /// The sorted set at `key` for writing (no hit counted): None when missing.
-fn write_z<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a mut ZSet>, CmdError> {
+pub(crate) fn write_z<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a mut ZSet>, CmdError> {
     core.typed(db, key, false, Value::as_zset_mut)
 }
 
@@ -726,7 +726,7 @@ fn zremrangebylex(cx: &mut KeyCx) -> R {
 // Pops, random members, scans.
 
 /// Pops up to `count` entries from the low (`min`) or high end.
-fn pop_n(z: &mut ZSet, min: bool, count: usize) -> Vec<(Vec<u8>, f64)> {
+pub(crate) fn pop_n(z: &mut ZSet, min: bool, count: usize) -> Vec<(Vec<u8>, f64)> {
     let n = count.min(z.len());
     let mut popped = Vec::with_capacity(n);
     for _ in 0..n {

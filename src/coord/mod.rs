@@ -26,6 +26,7 @@
 //! each key's owner, no lock manager thread, no shared lock table. It trades VLL's global
 //! sequencing for ordered acquisition, which costs one hop per shard involved before the run.
 
+pub mod block;
 pub mod multi;
 pub mod watch;
 

@@ -132,6 +132,12 @@ impl Plan {
                     }
                 }
                 _ => {
+                    // Connection commands that name keys (BLPOP...) lock them; those whose keys
+                    // come from numkeys (LMPOP, BLMPOP, ZMPOP, SINTERCARD...) lock the database.
+                    if spec.flags & crate::commands::flag::MOVABLEKEYS != 0 {
+                        plan.dbs.push(db);
+                    }
+                    plan.keys.extend(key_positions(spec, argv.len()).map(|p| (db, argv.get(p).to_vec())));
                     match reg.entries[id].full_name.as_str() {
                         "select" => {
                             if let Some(n) = parse_i64(argv.get(1)).filter(|n| *n >= 0 && (*n as usize) < ndbs) {

@@ -139,11 +139,18 @@ impl Core {
             let exists = self.dbs[db].contains(key);
             self.watches.touch(db, key, exists);
         }
+        if !self.blocking.is_empty() {
+            self.blocking.signal(db, key);
+        }
     }
 
     /// `db` is about to be emptied (and, for SWAPDB, replaced by `with`): touches the watched
     /// keys that exist in either, as Redis's touchAllWatchedKeysInDb.
     pub fn signal_db_replaced(&mut self, db: usize, with: Option<usize>) {
+        if with.is_some() && !self.blocking.is_empty() {
+            // SWAPDB may bring data to keys clients wait on.
+            self.blocking.signal_db(db);
+        }
         if self.watches.is_empty() {
             return;
         }

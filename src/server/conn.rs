@@ -87,6 +87,9 @@ pub struct Conn {
     /// Keys this connection WATCHes, with their databases (the watches themselves live on the
     /// keys' owners, see `coord::watch`).
     pub watched: Vec<(usize, Vec<u8>)>,
+    /// Blocked in BLPOP, WAIT...: no command runs until it is served, times out or is
+    /// unblocked (see `coord::block`).
+    pub blocked: Option<Box<crate::coord::block::Blocked>>,
 }
 
 impl Conn {
@@ -126,6 +129,7 @@ impl Conn {
             soft_limit_since: None,
             multi: None,
             watched: Vec::new(),
+            blocked: None,
         }
     }
 
@@ -172,7 +176,7 @@ impl Conn {
         if self.monitor {
             flags.push('O');
         }
-        if self.paused {
+        if self.paused || self.blocked.is_some() {
             flags.push('b');
         }
         if self.multi.is_some() {
@@ -269,6 +273,21 @@ impl Conns {
     pub fn remove(&mut self, slot: u32) {
         self.slots[slot as usize] = None;
         self.free.push(slot);
+    }
+
+    pub fn get_mut(&mut self, slot: u32, gen: u32) -> Option<&mut Conn> {
+        let s = slot as usize;
+        if s < self.slots.len() && self.gens[s] == gen {
+            self.slots[s].as_deref_mut()
+        } else {
+            None
+        }
+    }
+
+    /// The connection is alive but taken out for the moment (its event is being handled).
+    pub fn is_taken(&self, slot: u32, gen: u32) -> bool {
+        let s = slot as usize;
+        s < self.slots.len() && self.gens[s] == gen && self.slots[s].is_none() && !self.free.contains(&slot)
     }
 
     pub fn get(&self, slot: u32, gen: u32) -> Option<&Conn> {

@@ -74,6 +74,16 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
     if conn.wait.is_some() || conn.closing != Closing::Open || enforce_output_limit(core, conn) {
         return;
     }
+    if conn.blocked.is_some() {
+        // Blocked: nothing runs but a serve round for an offer from a key's owner.
+        if let Some(flow) = crate::coord::block::on_turn(core, conn) {
+            let before = conn.out.buf.len();
+            follow(core, conn, flow, before, ReplyMode::On);
+        }
+        if conn.blocked.is_some() || conn.wait.is_some() {
+            return;
+        }
+    }
     // The argument ranges borrow the input buffer while handlers borrow the connection; move the
     // buffers out for the duration (three words each) and put them back at the end.
     let input = std::mem::take(&mut conn.input);
@@ -183,8 +193,11 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
                 let (before, mode) = (conn.out.buf.len(), conn.reply);
                 let flow = run_local(core, conn, id, argv, spread);
                 follow(core, conn, flow, before, mode);
+                if core.blocking.has_ready() {
+                    crate::coord::block::serve_ready(core);
+                }
                 // Like Redis, a client that went past its output limit runs nothing more.
-                if conn.wait.is_some() || enforce_output_limit(core, conn) {
+                if conn.wait.is_some() || conn.blocked.is_some() || enforce_output_limit(core, conn) {
                     break;
                 }
             }
@@ -433,6 +446,9 @@ pub fn run_batch(core: &mut Core, batch: &Batch) -> Vec<u8> {
     for &(id, first, end) in &batch.cmds {
         let argv = Argv::new(&batch.data, &batch.ranges[first as usize..end as usize]);
         run_key(core, id, batch.db, argv, &mut out, &batch.peer, &batch.name);
+        if core.blocking.has_ready() {
+            crate::coord::block::serve_ready(core);
+        }
     }
     core.no_touch = false;
     out.buf
@@ -461,7 +477,10 @@ pub fn run_key(core: &mut Core, id: usize, db: usize, argv: Argv<'_>, out: &mut 
 /// a no-op write makes a watcher's EXEC fail where Redis's would not, never the other way.
 #[inline]
 fn signal_written(core: &mut Core, spec: &crate::commands::Spec, db: usize, argv: &Argv<'_>, reply: &[u8]) {
-    if spec.flags & flag::WRITE == 0 || core.watches.is_empty() || reply.first() == Some(&b'-') {
+    if spec.flags & flag::WRITE == 0
+        || (core.watches.is_empty() && core.blocking.is_empty())
+        || reply.first() == Some(&b'-')
+    {
         return;
     }
     for p in key_positions(spec, argv.len()) {

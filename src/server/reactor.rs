@@ -167,6 +167,15 @@ impl Reactor {
                 if self.core.lock_released {
                     self.after_release();
                 }
+                if self.core.blocking.has_ready() {
+                    crate::coord::block::serve_ready(&mut self.core);
+                }
+            }
+            if let Some(deadline) = crate::coord::block::next_deadline(&self.core) {
+                let now = Instant::now();
+                if deadline <= now {
+                    crate::coord::block::expire(&mut self.core, now);
+                }
             }
             if self.core.relisten {
                 self.relisten();
@@ -176,7 +185,20 @@ impl Reactor {
                 break;
             }
             let wait = inbox.park();
-            let entered = if wait { self.ring.submit_and_wait(1) } else { self.ring.submit() };
+            let entered = match (wait, crate::coord::block::next_deadline(&self.core)) {
+                (false, _) => self.ring.submit(),
+                (true, None) => self.ring.submit_and_wait(1),
+                (true, Some(deadline)) => {
+                    // Wake for the nearest blocked client's deadline, not the next tick.
+                    let left = deadline.saturating_duration_since(Instant::now()) + Duration::from_micros(100);
+                    let ts = types::Timespec::from(left);
+                    let args = types::SubmitArgs::new().timespec(&ts);
+                    match self.ring.submitter().submit_with_args(1, &args) {
+                        Err(e) if e.raw_os_error() == Some(libc::ETIME) => Ok(0),
+                        other => other,
+                    }
+                }
+            };
             inbox.unpark();
             match entered {
                 Ok(_) => {}
@@ -340,7 +362,11 @@ impl Reactor {
         self.core.conns.put(conn);
     }
 
-    fn free(&mut self, conn: Box<Conn>) {
+    fn free(&mut self, mut conn: Box<Conn>) {
+        if conn.blocked.is_some() {
+            // Gone while blocked: never served, its elements stay for others.
+            crate::coord::block::unblock(&mut self.core, &mut conn);
+        }
         if !conn.watched.is_empty() {
             let me = conn.cref(self.core.id);
             crate::coord::multi::forget_watches(&mut self.core, me, &conn.watched);
@@ -435,6 +461,9 @@ impl Reactor {
     /// A transaction released locks here: retry what waited for them, in arrival order.
     fn after_release(&mut self) {
         self.core.lock_released = false;
+        if self.core.blocking.has_ready() {
+            crate::coord::block::serve_ready(&mut self.core);
+        }
         let held = std::mem::take(&mut self.core.held_batches);
         for (reply_to, batch) in held {
             if exec::batch_blocked(&self.core, &batch) {
@@ -481,6 +510,7 @@ impl Reactor {
             } else if timeout > 0
                 && !conn.monitor
                 && conn.wait.is_none()
+                && conn.blocked.is_none()
                 && now.duration_since(conn.last_interaction) > Duration::from_secs(timeout)
             {
                 crate::verbose!("Closing idle client id={} addr={}", conn.id, conn.peer);

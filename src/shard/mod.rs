@@ -182,6 +182,9 @@ pub struct Core {
     pub no_touch: bool,
     /// Who watches which of this shard's keys (WATCH), see [`crate::coord::watch`].
     pub watches: crate::coord::watch::Watches,
+    /// Clients waiting on this shard's keys, and deadlines of clients blocked on this core
+    /// (see [`crate::coord::block`]).
+    pub blocking: crate::coord::block::Waiters,
     /// Set while a command runs inside an EXEC that holds transaction `txid`'s locks: a
     /// multi-shard command then joins that transaction instead of locking again.
     pub exec_tx: Option<u64>,
@@ -210,6 +213,7 @@ impl Core {
             now_ms: now_ms(),
             no_touch: false,
             watches: Default::default(),
+            blocking: Default::default(),
             exec_tx: None,
         }
     }

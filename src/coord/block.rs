@@ -1,0 +1,659 @@
+//! One waiting mechanism for every blocking command (BLPOP and friends, BZPOPMIN and friends,
+//! BLMOVE, WAIT; XREAD BLOCK fits the same shape).
+//!
+//! # Who owns what
+//!
+//! - The blocked connection's own core (its *home*) owns the client's state: [`Blocked`] on the
+//!   `Conn` (what to run when served, the deadline, offers waiting to be tried). Only the home
+//!   decides that a client is served, timed out, unblocked or gone.
+//! - Each key's owner keeps that key's waiters in the order they blocked ([`Waiters`], in
+//!   `Core::blocking`), and the keys that became *ready* (written while someone waits on them).
+//!
+//! # Served exactly once: reserve first, then pop
+//!
+//! After a command, a batch, or a job, the owner looks at its ready keys that no multi-shard
+//! transaction holds (a held key waits for the release: wake-ups caused by a transaction happen
+//! after it, so `LPUSH k x; DEL k` inside EXEC wakes nobody). For each waiter in order, while
+//! the key holds more elements than are already offered:
+//!
+//! - a waiter whose home is this core is served in place: pop, reply, unblock, in one step;
+//! - a waiter whose home is another core gets an *offer* (a message to its home) and the
+//!   element stays where it is. The home takes at most one offer at a time: it *reserves* the
+//!   client by starting a serve round (a job on the key's owner, or a [`Tx`] for a BLMOVE
+//!   whose destination lives elsewhere) that pops only if the key still has data. If the
+//!   key was emptied meanwhile, nothing was popped: the client stays blocked and the home
+//!   tries its next offer. Once served, the home cancels the client's registrations
+//!   everywhere, and each owner hands the client's outstanding offers to the next waiters.
+//!
+//! So an element is never popped for a client that is served already, timed out or gone, and
+//! never popped and put back. A client is never served twice: only its home serves it, one
+//! offer at a time. A client that disconnects while blocked is cancelled on every owner; one
+//! whose serve round is already under way when it disconnects was served before it left, as
+//! in Redis when a push and a close arrive in one event-loop turn.
+//!
+//! # Timeouts
+//!
+//! Deadlines are whole milliseconds, kept per core in a heap; the event loop waits no longer
+//! than the nearest one, so `BLPOP k 0.05` answers after 50 ms, not at the next cron tick.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use hashbrown::HashMap;
+
+use super::Tx;
+use crate::commands::{lists, zsets, FanOut, Flow};
+use crate::error::CmdError;
+use crate::protocol::Out;
+use crate::server::conn::Conn;
+use crate::shard::mesh::{ConnRef, Job, JobOut, Msg};
+use crate::shard::Core;
+use crate::store::value::Kind;
+
+static NEXT_WAIT: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh id for one blocking of one client.
+pub fn next_wait_id() -> u64 {
+    NEXT_WAIT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// What serving a blocked client does on the owner of the key that has data.
+#[derive(Clone, Debug)]
+pub enum Serve {
+    /// BLPOP / BRPOP: `[key, element]`.
+    Pop { left: bool },
+    /// BLMPOP: `[key, [element ...]]`.
+    MPop { left: bool, count: usize },
+    /// BZPOPMIN / BZPOPMAX: `[key, member, score]`.
+    ZPop { min: bool },
+    /// BZMPOP: `[key, [[member, score] ...]]`.
+    ZMPop { min: bool, count: usize },
+    /// BLMOVE / BRPOPLPUSH: the element, pushed onto `dst`.
+    Move { dst: Vec<u8>, from_left: bool, to_left: bool },
+}
+
+impl Serve {
+    /// The type a key must hold to serve this.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Serve::ZPop { .. } | Serve::ZMPop { .. } => Kind::ZSet,
+            _ => Kind::List,
+        }
+    }
+}
+
+/// The reply a blocked client gets when its time is up (or CLIENT UNBLOCK ... TIMEOUT).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnTimeout {
+    /// The pops: a null array (`*-1`, RESP3 `_`).
+    NullArray,
+    /// WAIT: the number of replicas that acknowledged, always 0 here.
+    Zero,
+}
+
+/// A blocked client, kept on its connection by its home core.
+pub struct Blocked {
+    pub wait: u64,
+    pub db: usize,
+    /// None for WAIT.
+    pub serve: Option<Serve>,
+    /// Shards where the client is registered as a waiter.
+    pub shards: Vec<usize>,
+    /// A BLMOVE whose destination lives on another shard than the source: served by a Tx.
+    pub move_across: bool,
+    /// None: forever.
+    pub deadline: Option<Instant>,
+    pub on_timeout: OnTimeout,
+    /// Offers from key owners not tried yet: (owner, key).
+    pub offers: VecDeque<(usize, Vec<u8>)>,
+}
+
+/// One waiter on one key, kept by the key's owner.
+#[derive(Clone, Copy, Debug)]
+struct Waiter {
+    conn: ConnRef,
+    wait: u64,
+    kind: Kind,
+    /// An offer for this key is with the waiter's home.
+    offered: bool,
+}
+
+#[derive(Default, Debug)]
+struct KeyWaiters {
+    queue: VecDeque<Waiter>,
+    /// Waiters of this key holding an offer (elements promised, not popped yet).
+    offers: usize,
+    ready: bool,
+}
+
+/// One shard's waiters and ready keys, and the deadlines of clients blocked on this core.
+#[derive(Default)]
+pub struct Waiters {
+    keys: HashMap<(usize, Vec<u8>), KeyWaiters>,
+    /// wait id -> the keys it waits on here.
+    by_wait: HashMap<u64, Vec<(usize, Vec<u8>)>>,
+    ready: Vec<(usize, Vec<u8>)>,
+    /// (deadline, slot, gen, wait) of clients whose home is this core.
+    deadlines: BinaryHeap<Reverse<(Instant, u32, u32, u64)>>,
+}
+
+impl Waiters {
+    /// Nobody waits on any key of this shard: the test every write pays.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    #[inline]
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// Registers a waiter on `keys` of `db`, behind those already there.
+    fn add(&mut self, conn: ConnRef, wait: u64, kind: Kind, db: usize, keys: &[Vec<u8>]) {
+        let mine = self.by_wait.entry(wait).or_default();
+        for key in keys {
+            if mine.iter().any(|(d, k)| *d == db && k == key) {
+                continue;
+            }
+            mine.push((db, key.clone()));
+            let kw = self.keys.entry((db, key.clone())).or_default();
+            kw.queue.push_back(Waiter { conn, wait, kind, offered: false });
+        }
+    }
+
+    /// `key` of `db` was written: if someone waits on it, look at it after this command.
+    #[inline]
+    pub fn signal(&mut self, db: usize, key: &[u8]) {
+        if let Some(kw) = self.keys.get_mut(&(db, key.to_vec())) {
+            if !kw.ready {
+                kw.ready = true;
+                self.ready.push((db, key.to_vec()));
+            }
+        }
+    }
+
+    /// Every waited-on key of `db` is ready (SWAPDB).
+    pub fn signal_db(&mut self, db: usize) {
+        for ((d, key), kw) in self.keys.iter_mut() {
+            if *d == db && !kw.ready {
+                kw.ready = true;
+                self.ready.push((db, key.clone()));
+            }
+        }
+    }
+
+    /// Forgets waiter `wait` everywhere on this shard; its outstanding offers go back to the
+    /// keys' other waiters.
+    fn remove(&mut self, wait: u64) {
+        let Some(keys) = self.by_wait.remove(&wait) else { return };
+        for (db, key) in keys {
+            let entry = (db, key);
+            let Some(kw) = self.keys.get_mut(&entry) else { continue };
+            if let Some(pos) = kw.queue.iter().position(|w| w.wait == wait) {
+                let w = kw.queue.remove(pos).expect("position found");
+                if w.offered {
+                    kw.offers -= 1;
+                }
+            }
+            if kw.queue.is_empty() {
+                self.keys.remove(&entry);
+            } else if !kw.ready {
+                kw.ready = true;
+                self.ready.push(entry);
+            }
+        }
+    }
+
+    /// The offer of `key` to `wait` is being answered: clears it. False if the waiter is not
+    /// registered on that key here any more.
+    fn answer_offer(&mut self, wait: u64, db: usize, key: &[u8]) -> bool {
+        let Some(kw) = self.keys.get_mut(&(db, key.to_vec())) else { return false };
+        let Some(w) = kw.queue.iter_mut().find(|w| w.wait == wait) else { return false };
+        if w.offered {
+            w.offered = false;
+            kw.offers -= 1;
+        }
+        if !kw.ready {
+            kw.ready = true;
+            self.ready.push((db, key.to_vec()));
+        }
+        true
+    }
+
+    /// Keys with waiters on this shard, for INFO.
+    pub fn keys_len(&self) -> usize {
+        self.keys.len()
+    }
+}
+
+/// How many elements of the kind `kind` waiters want `key` holds (0: missing or another type).
+fn available(core: &mut Core, db: usize, key: &[u8], kind: Kind) -> usize {
+    match core.live(db, key) {
+        Some((v, _)) => match kind {
+            Kind::List => v.as_list().map_or(0, |l| l.len()),
+            Kind::ZSet => v.as_zset().map_or(0, |z| z.len()),
+            _ => 0,
+        },
+        None => 0,
+    }
+}
+
+/// Runs `serve` on `key` of `db`, here on its owner: the reply, or None when the key holds
+/// nothing to serve (missing, empty, another type), in which case nothing changed.
+pub fn serve_key(core: &mut Core, db: usize, key: &[u8], serve: &Serve, resp3: bool) -> Option<Vec<u8>> {
+    if available(core, db, key, serve.kind()) == 0 {
+        return None;
+    }
+    let mut out = Out::new(resp3);
+    match serve {
+        Serve::Pop { left } => {
+            let v = lists::pop_one(core, db, key, *left)?;
+            out.array(2);
+            out.bulk(key);
+            out.bulk(&v);
+        }
+        Serve::MPop { left, count } => {
+            let l = lists::write_list(core, db, key).ok()??;
+            let popped = lists::pop_n(l, *left, *count);
+            core.del_if_empty(db, key);
+            out.array(2);
+            out.bulk(key);
+            out.array(popped.len());
+            popped.iter().for_each(|v| out.bulk(v));
+        }
+        Serve::ZPop { min } => {
+            let z = zsets::write_z(core, db, key).ok()??;
+            let popped = zsets::pop_n(z, *min, 1);
+            core.del_if_empty(db, key);
+            let (member, score) = popped.first()?;
+            out.array(3);
+            out.bulk(key);
+            out.bulk(member);
+            out.double(*score);
+        }
+        Serve::ZMPop { min, count } => {
+            let z = zsets::write_z(core, db, key).ok()??;
+            let popped = zsets::pop_n(z, *min, *count);
+            core.del_if_empty(db, key);
+            out.array(2);
+            out.bulk(key);
+            out.array(popped.len());
+            for (member, score) in &popped {
+                out.array(2);
+                out.bulk(member);
+                out.double(*score);
+            }
+        }
+        Serve::Move { dst, from_left, to_left } => {
+            // As Redis, a destination of another type answers WRONGTYPE to the waiter; here
+            // nothing is popped for it (Redis pops and pushes back).
+            if lists::wrong_type(core, db, dst) {
+                out.error(CmdError::WrongType.to_string().as_bytes());
+            } else {
+                let v = lists::pop_one(core, db, key, *from_left)?;
+                lists::push_one(core, db, dst, &v, *to_left);
+                core.signal_modified(db, dst);
+                out.bulk(&v);
+            }
+        }
+    }
+    core.signal_modified(db, key);
+    Some(out.buf)
+}
+
+/// What the first, non-blocking look at a blocking command's keys found on one shard.
+pub enum First {
+    /// Served: the reply.
+    Served(Vec<u8>),
+    /// The first existing key holds another type.
+    WrongType,
+    /// No key has data.
+    Empty,
+}
+
+/// The first look, over `keys` in argument order, all of them on this shard.
+pub fn first_here(core: &mut Core, db: usize, keys: &[Vec<u8>], serve: &Serve, resp3: bool) -> First {
+    for key in keys {
+        match core.live(db, key) {
+            None => continue,
+            Some((v, _)) if v.kind() != serve.kind() => return First::WrongType,
+            Some(_) => {}
+        }
+        if let Some(reply) = serve_key(core, db, key, serve, resp3) {
+            return First::Served(reply);
+        }
+    }
+    First::Empty
+}
+
+/// Registers `me` as a waiter on `keys` of `db` here (all of them owned by this shard).
+pub fn register(core: &mut Core, me: ConnRef, wait: u64, kind: Kind, db: usize, keys: &[Vec<u8>]) {
+    core.blocking.add(me, wait, kind, db, keys);
+}
+
+/// Does a multi-shard transaction hold any of `keys` here?
+pub fn locked(core: &Core, db: usize, keys: &[Vec<u8>]) -> bool {
+    !core.locks.is_empty() && keys.iter().any(|k| core.locks.blocks(db, k, true))
+}
+
+/// Starts blocking `conn` (already registered, or about to be, on `shards`).
+pub fn block(core: &mut Core, conn: &mut Conn, blocked: Blocked) {
+    if let Some(deadline) = blocked.deadline {
+        core.blocking.deadlines.push(Reverse((deadline, conn.slot, conn.gen, blocked.wait)));
+    }
+    conn.blocked = Some(Box::new(blocked));
+}
+
+/// Ends `conn`'s blocking (served, timed out, unblocked, gone): cancels its registrations.
+pub fn unblock(core: &mut Core, conn: &mut Conn) {
+    let Some(b) = conn.blocked.take() else { return };
+    cancel(core, b.wait, &b.shards);
+}
+
+/// Cancels waiter `wait` on `shards`.
+pub fn cancel(core: &mut Core, wait: u64, shards: &[usize]) {
+    for &shard in shards {
+        if shard == core.id {
+            core.blocking.remove(wait);
+        } else {
+            core.shared.mesh.send(
+                shard,
+                Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
+                    core.blocking.remove(wait);
+                    Box::new(())
+                })),
+            );
+        }
+    }
+}
+
+/// Serves what can be served of this shard's ready keys; keys a transaction holds stay ready
+/// until it lets them go.
+pub fn serve_ready(core: &mut Core) {
+    let mut held = Vec::new();
+    while let Some((db, key)) = core.blocking.ready.pop() {
+        if core.locks.blocks(db, &key, true) {
+            held.push((db, key));
+            continue;
+        }
+        if let Some(kw) = core.blocking.keys.get_mut(&(db, key.clone())) {
+            kw.ready = false;
+        }
+        serve_key_waiters(core, db, &key);
+    }
+    for (db, key) in held {
+        if let Some(kw) = core.blocking.keys.get_mut(&(db, key.clone())) {
+            kw.ready = true;
+        }
+        core.blocking.ready.push((db, key));
+    }
+}
+
+/// Goes through `key`'s waiters in the order they blocked while it has data. Elements go to
+/// waiters strictly in that order (the first waiter gets the first element, as in Redis): a
+/// waiter served here is served in place; at the first one that must be offered (its home is
+/// another core, or its home is busy with a round for it) the key waits for that offer's
+/// answer before anyone behind it is served.
+fn serve_key_waiters(core: &mut Core, db: usize, key: &[u8]) {
+    let entry = (db, key.to_vec());
+    let mut i = 0;
+    loop {
+        let Some(kw) = core.blocking.keys.get(&entry) else { return };
+        if kw.offers > 0 {
+            return;
+        }
+        let Some(&w) = kw.queue.get(i) else { return };
+        if available(core, db, key, w.kind) == 0 {
+            // Missing, or another type: waiters of that type may still be served.
+            if core.live(db, key).is_none() {
+                return;
+            }
+            i += 1;
+            continue;
+        }
+        let local = w.conn.shard == core.id;
+        if local {
+            match core.conns.get(w.conn.slot, w.conn.gen) {
+                Some(c) if c.blocked.as_ref().is_some_and(|b| b.wait == w.wait) => {}
+                None if core.conns.is_taken(w.conn.slot, w.conn.gen) => {
+                    i += 1;
+                    continue;
+                }
+                _ => {
+                    core.blocking.remove(w.wait);
+                    continue;
+                }
+            }
+        }
+        let mut conn = if local { core.conns.take(w.conn.slot, w.conn.gen) } else { None };
+        let in_place =
+            conn.as_ref().is_some_and(|c| c.wait.is_none() && !c.blocked.as_ref().expect("blocked above").move_across);
+        if !in_place {
+            // A remote home, a move across shards (a transaction with the destination's
+            // owner), or a home running a round for this client: offer, through its home.
+            let kw = core.blocking.keys.get_mut(&entry).expect("looked up above");
+            kw.queue[i].offered = true;
+            kw.offers += 1;
+            match conn {
+                Some(mut c) => {
+                    c.blocked.as_mut().expect("blocked above").offers.push_back((core.id, key.to_vec()));
+                    core.dirty.push(c.slot);
+                    core.conns.put(c);
+                }
+                None => {
+                    let (me, k) = (core.id, key.to_vec());
+                    core.shared.mesh.send(
+                        w.conn.shard,
+                        Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
+                            on_offer(core, w.conn, w.wait, me, k);
+                            Box::new(())
+                        })),
+                    );
+                }
+            }
+            return;
+        }
+        let mut c = conn.take().expect("in place");
+        let serve = c.blocked.as_ref().and_then(|b| b.serve.clone()).expect("key waiters serve");
+        let served = serve_key(core, db, key, &serve, c.resp3());
+        if let Some(reply) = &served {
+            c.out.raw(reply);
+            unblock(core, &mut c);
+            core.dirty.push(c.slot);
+        }
+        core.conns.put(c);
+        if served.is_none() {
+            return;
+        }
+    }
+}
+
+/// On the home of a waiter: the owner of `key` offers it an element.
+fn on_offer(core: &mut Core, conn: ConnRef, wait: u64, from: usize, key: Vec<u8>) {
+    if let Some(c) = core.conns.get_mut(conn.slot, conn.gen) {
+        if let Some(b) = c.blocked.as_mut().filter(|b| b.wait == wait) {
+            b.offers.push_back((from, key));
+            core.dirty.push(conn.slot);
+            return;
+        }
+    }
+    // Not blocked any more: the owner gives the offer to the next waiter. (A client whose
+    // blocking ended has already sent a cancel, which arrives first and clears the offer;
+    // this covers a connection that is gone.)
+    core.shared.mesh.send(
+        from,
+        Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
+            core.blocking.remove(wait);
+            Box::new(())
+        })),
+    );
+}
+
+/// On the home, when a blocked connection gets a turn: tries its next offer. None when there
+/// is nothing to do (no offer, or a serve round already under way).
+pub fn on_turn(core: &mut Core, conn: &mut Conn) -> Option<Flow> {
+    if conn.wait.is_some() {
+        return None;
+    }
+    let b = conn.blocked.as_mut()?;
+    let (from, key) = b.offers.pop_front()?;
+    let (wait, db, resp3) = (b.wait, b.db, conn.out.resp3);
+    let serve = b.serve.clone().expect("offers go to key waiters");
+    if b.move_across {
+        return Some(serve_across(core, wait, db, key, serve));
+    }
+    let job: Job = Box::new(move |core: &mut Core| -> JobOut {
+        if !core.blocking.answer_offer(wait, db, &key) || core.locks.blocks(db, &key, true) {
+            return Box::new(None::<Vec<u8>>);
+        }
+        let reply = serve_key(core, db, &key, &serve, resp3);
+        if reply.is_some() {
+            core.blocking.remove(wait);
+        }
+        Box::new(reply)
+    });
+    Some(Flow::Wait(FanOut { jobs: vec![(from, job)], finish: Box::new(after_serve) }))
+}
+
+/// The end of a serve round on the home.
+fn after_serve(core: &mut Core, conn: &mut Conn, mut parts: Vec<JobOut>) -> Flow {
+    let reply = parts.pop().and_then(|p| p.downcast::<Option<Vec<u8>>>().ok()).and_then(|r| *r);
+    match reply {
+        Some(bytes) => {
+            conn.out.raw(&bytes);
+            unblock(core, conn);
+        }
+        None => {
+            if let Some(flow) = on_turn(core, conn) {
+                return flow;
+            }
+            if conn.blocked.as_ref().and_then(|b| b.deadline).is_some_and(|d| d <= Instant::now()) {
+                time_out(core, conn);
+            }
+        }
+    }
+    Flow::Done
+}
+
+/// BLMOVE served across two shards: lock source and destination, check, move.
+fn serve_across(core: &mut Core, wait: u64, db: usize, src: Vec<u8>, serve: Serve) -> Flow {
+    let Serve::Move { dst, from_left, to_left } = serve else { unreachable!("only moves go across") };
+    let (src_shard, dst_shard) = (core.owner(&src), core.owner(&dst));
+    let tx = Tx::keys(core, [(db, src.as_slice()), (db, dst.as_slice())].into_iter(), true);
+    tx.lock(Box::new(move |_core, _conn, tx| {
+        let (s, d) = (src.clone(), dst.clone());
+        tx.run(
+            move |shard, _| {
+                let (s, d) = (s.clone(), d.clone());
+                Box::new(move |core: &mut Core| -> JobOut {
+                    if shard == src_shard {
+                        let registered = core.blocking.answer_offer(wait, db, &s);
+                        let next = match lists::write_list(core, db, &s) {
+                            Ok(Some(l)) if registered => l.get(if from_left { 0 } else { -1 }).map(|v| v.to_vec()),
+                            _ => None,
+                        };
+                        Box::new(Some(next))
+                    } else {
+                        Box::new(lists::wrong_type(core, db, &d))
+                    }
+                })
+            },
+            move |_core, _conn, parts, tx| {
+                let (mut next, mut dst_wrong) = (None, false);
+                for part in parts {
+                    match part.downcast::<Option<Option<Vec<u8>>>>() {
+                        Ok(n) => next = n.flatten(),
+                        Err(other) => dst_wrong = other.downcast::<bool>().map(|b| *b).unwrap_or(false),
+                    }
+                }
+                let Some(value) = next else {
+                    return tx
+                        .release(Box::new(|core, conn, _| after_serve(core, conn, vec![Box::new(None::<Vec<u8>>)])));
+                };
+                if dst_wrong {
+                    return tx.release(Box::new(|core, conn, _| {
+                        let mut out = Out::new(conn.out.resp3);
+                        out.error(CmdError::WrongType.to_string().as_bytes());
+                        after_serve(core, conn, vec![Box::new(Some(out.buf))])
+                    }));
+                }
+                let reply = {
+                    let mut out = Out::new(false);
+                    out.bulk(&value);
+                    out.buf
+                };
+                tx.run_and_release(
+                    |shard, _| {
+                        let (s, d, v) = (src.clone(), dst.clone(), value.clone());
+                        Box::new(move |core: &mut Core| -> JobOut {
+                            if shard == src_shard {
+                                lists::pop_one(core, db, &s, from_left);
+                                core.blocking.remove(wait);
+                            } else if shard == dst_shard {
+                                lists::push_one(core, db, &d, &v, to_left);
+                            }
+                            Box::new(())
+                        })
+                    },
+                    Box::new(move |core, conn, _| after_serve(core, conn, vec![Box::new(Some(reply))])),
+                )
+            },
+        )
+    }))
+}
+
+/// Answers a blocked client as if its timeout passed, and unblocks it.
+pub fn time_out(core: &mut Core, conn: &mut Conn) {
+    let Some(b) = conn.blocked.as_ref() else { return };
+    match b.on_timeout {
+        OnTimeout::NullArray => conn.out.null_array(),
+        OnTimeout::Zero => conn.out.int(0),
+    }
+    unblock(core, conn);
+}
+
+/// The nearest deadline of a client blocked on this core, if any.
+pub fn next_deadline(core: &Core) -> Option<Instant> {
+    core.blocking.deadlines.peek().map(|Reverse((d, ..))| *d)
+}
+
+/// Times out the clients of this core whose deadline has passed (and is still theirs).
+pub fn expire(core: &mut Core, now: Instant) {
+    while let Some(&Reverse((deadline, slot, gen, wait))) = core.blocking.deadlines.peek() {
+        if deadline > now {
+            return;
+        }
+        core.blocking.deadlines.pop();
+        let Some(mut conn) = core.conns.take(slot, gen) else { continue };
+        let mine = conn.blocked.as_ref().is_some_and(|b| b.wait == wait);
+        // A client in a serve round is decided by that round (which checks the deadline).
+        if mine && conn.wait.is_none() {
+            time_out(core, &mut conn);
+            core.dirty.push(slot);
+        }
+        core.conns.put(conn);
+    }
+}
+
+/// CLIENT UNBLOCK on this core: true if client `id` was blocked here and is now unblocked,
+/// answered as if timed out or with the UNBLOCKED error.
+pub fn unblock_by_id(core: &mut Core, id: u64, error: bool) -> bool {
+    let Some(slot) = core.conns.iter().find(|c| c.id == id && c.blocked.is_some() && c.wait.is_none()).map(|c| c.slot)
+    else {
+        return false;
+    };
+    let gen = core.conns.gen(slot);
+    let Some(mut conn) = core.conns.take(slot, gen) else { return false };
+    if error {
+        conn.out.error(b"UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        unblock(core, &mut conn);
+    } else {
+        time_out(core, &mut conn);
+    }
+    core.dirty.push(slot);
+    core.conns.put(conn);
+    true
+}
