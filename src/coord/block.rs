@@ -47,7 +47,7 @@ use super::Tx;
 use crate::commands::{lists, zsets, FanOut, Flow};
 use crate::error::CmdError;
 use crate::protocol::Out;
-use crate::server::conn::Conn;
+use crate::server::conn::{Closing, Conn};
 use crate::shard::mesh::{ConnRef, Job, JobOut, Msg};
 use crate::shard::Core;
 use crate::store::value::Kind;
@@ -417,7 +417,8 @@ fn serve_key_waiters(core: &mut Core, db: usize, key: &[u8]) {
         let local = w.conn.shard == core.id;
         if local {
             match core.conns.get(w.conn.slot, w.conn.gen) {
-                Some(c) if c.blocked.as_ref().is_some_and(|b| b.wait == w.wait) => {}
+                // A connection being closed is gone already: never served.
+                Some(c) if c.blocked.as_ref().is_some_and(|b| b.wait == w.wait) && c.closing == Closing::Open => {}
                 None if core.conns.is_taken(w.conn.slot, w.conn.gen) => {
                     i += 1;
                     continue;
@@ -473,7 +474,7 @@ fn serve_key_waiters(core: &mut Core, db: usize, key: &[u8]) {
 
 /// On the home of a waiter: the owner of `key` offers it an element.
 fn on_offer(core: &mut Core, conn: ConnRef, wait: u64, from: usize, key: Vec<u8>) {
-    if let Some(c) = core.conns.get_mut(conn.slot, conn.gen) {
+    if let Some(c) = core.conns.get_mut(conn.slot, conn.gen).filter(|c| c.closing == Closing::Open) {
         if let Some(b) = c.blocked.as_mut().filter(|b| b.wait == wait) {
             b.offers.push_back((from, key));
             core.dirty.push(conn.slot);
@@ -622,20 +623,26 @@ pub fn next_deadline(core: &Core) -> Option<Instant> {
 
 /// Times out the clients of this core whose deadline has passed (and is still theirs).
 pub fn expire(core: &mut Core, now: Instant) {
+    let mut later = Vec::new();
     while let Some(&Reverse((deadline, slot, gen, wait))) = core.blocking.deadlines.peek() {
         if deadline > now {
-            return;
+            break;
         }
         core.blocking.deadlines.pop();
         let Some(mut conn) = core.conns.take(slot, gen) else { continue };
-        let mine = conn.blocked.as_ref().is_some_and(|b| b.wait == wait);
-        // A client in a serve round is decided by that round (which checks the deadline).
-        if mine && conn.wait.is_none() {
-            time_out(core, &mut conn);
-            core.dirty.push(slot);
+        if conn.blocked.as_ref().is_some_and(|b| b.wait == wait) {
+            if conn.wait.is_none() {
+                time_out(core, &mut conn);
+                core.dirty.push(slot);
+            } else {
+                // A round for this client is under way (its registration, or a serve): look
+                // again shortly; a serve round that finds nothing checks the deadline too.
+                later.push(Reverse((now + std::time::Duration::from_millis(1), slot, gen, wait)));
+            }
         }
         core.conns.put(conn);
     }
+    core.blocking.deadlines.extend(later);
 }
 
 /// CLIENT UNBLOCK on this core: true if client `id` was blocked here and is now unblocked,
