@@ -405,6 +405,12 @@ pub fn int_arg(bytes: &[u8]) -> Result<i64, CmdError> {
     parse_i64(bytes).ok_or(CmdError::NotInteger)
 }
 
+/// An `int` argument as Redis's getIntFromObjectOrReply reads it: not an integer at all is
+/// [`CmdError::NotInteger`], an integer outside C's `int` is [`CmdError::NotInt32`].
+pub fn int32_arg(bytes: &[u8]) -> Result<i32, CmdError> {
+    i32::try_from(int_arg(bytes)?).map_err(|_| CmdError::NotInt32)
+}
+
 /// A SCAN cursor as Redis's strtoul reads it: optional sign, decimal digits, nothing else
 /// (an empty string is 0; a minus wraps around).
 pub fn scan_cursor(arg: &[u8]) -> Result<u64, CmdError> {

@@ -475,18 +475,26 @@ fn time(cx: &mut Cx) -> R {
 /// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
 fn shutdown(cx: &mut Cx) -> R {
     let argv = cx.argv;
-    let mut abort = false;
+    // Parsed as Redis's shutdownCommand: any word may repeat; then ABORT with any other flag,
+    // or NOSAVE with SAVE, is a syntax error.
+    let (mut nosave, mut save, mut other, mut abort) = (false, false, false, false);
     for i in 1..argv.len() {
-        if argv.is(i, "ABORT") {
+        if argv.is(i, "NOSAVE") {
+            nosave = true;
+        } else if argv.is(i, "SAVE") {
+            save = true;
+        } else if argv.is(i, "NOW") || argv.is(i, "FORCE") {
+            other = true;
+        } else if argv.is(i, "ABORT") {
             abort = true;
-        } else if !(argv.is(i, "NOSAVE") || argv.is(i, "SAVE") || argv.is(i, "NOW") || argv.is(i, "FORCE")) {
+        } else {
             return Err(CmdError::Syntax);
         }
     }
+    if (abort && (nosave || save || other)) || (nosave && save) {
+        return Err(CmdError::Syntax);
+    }
     if abort {
-        if argv.len() > 2 {
-            return Err(CmdError::Syntax);
-        }
         return Err(CmdError::other("ERR No shutdown in progress."));
     }
     crate::warning!("User requested shutdown...");
