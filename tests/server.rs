@@ -151,7 +151,7 @@ fn command_table() {
 
 #[test]
 fn time_and_lolwut_and_debug() {
-    let server = Proc::shardis(&[]);
+    let server = Proc::shardis(&["--enable-debug-command", "yes"]);
     let mut con = server.client();
     let (secs, micros): (u64, u64) = redis::cmd("TIME").query(&mut con).unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
@@ -165,6 +165,67 @@ fn time_and_lolwut_and_debug() {
     assert!(help.iter().any(|l| l.starts_with("SLEEP")));
     let err = redis::cmd("DEBUG").arg("nosuch").query::<()>(&mut con).unwrap_err();
     assert!(err.to_string().contains("Try DEBUG HELP"), "{err}");
+}
+
+/// `enable-debug-command` as Redis 7.0 enforces it: `no` (the default) refuses DEBUG with
+/// Redis's text, `local` allows loopback clients (ours), `yes` allows everyone.
+#[test]
+fn debug_needs_enable_debug_command() {
+    same_on_both(&[&["DEBUG SLEEP 0", "DEBUG HELP", "DEBUG", "CONFIG SET enable-debug-command yes"]], |port, lines| {
+        transcript(port, lines)
+    });
+    for setting in ["local", "yes"] {
+        let server = Proc::shardis(&["--enable-debug-command", setting]);
+        assert_eq!(server.raw().words("DEBUG SLEEP 0"), b"+OK\r\n", "{setting}");
+    }
+    let server = Proc::shardis(&["--enable-debug-command", "no"]);
+    assert!(s(&server.raw().words("DEBUG SLEEP 0")).starts_with("-ERR DEBUG command not allowed."));
+}
+
+/// DEBUG SLEEP with the values Redis 7.0 turns into a negative `long long` (NaN, infinities,
+/// anything past 2^63 microseconds, negatives) answers +OK at once, as Redis does, and never
+/// panics a shard; a sleep that would last for ages still lets SIGTERM stop the server.
+#[test]
+fn debug_sleep_odd_values_and_sigterm() {
+    let mut server = Proc::shardis(&["--enable-debug-command", "yes"]);
+    let mut raw = server.raw();
+    for value in ["nan", "inf", "-inf", "1e30", "9.3e12", "-1", "abc", "-0.5", "1e-7", "0"] {
+        let t = std::time::Instant::now();
+        assert_eq!(raw.words(&format!("DEBUG SLEEP {value}")), b"+OK\r\n", "{value}");
+        assert!(t.elapsed() < Duration::from_secs(2), "{value} slept");
+    }
+    assert_eq!(raw.words("PING"), b"+PONG\r\n");
+    // 1e12 seconds: Redis would sleep for 31,000 years.
+    raw.send(&encode(&[b"DEBUG", b"SLEEP", b"1e12"]));
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = server.pid();
+    // SAFETY: signals our own child.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    assert!(server.wait_exit(Duration::from_secs(10)), "SIGTERM did not stop a server in DEBUG SLEEP");
+    let log = server.log_text();
+    assert!(log.contains("Received SIGTERM scheduling shutdown"), "{log}");
+}
+
+/// SHUTDOWN from another connection also ends a long DEBUG SLEEP.
+#[test]
+fn shutdown_ends_debug_sleep() {
+    let mut server = Proc::shardis(&["--enable-debug-command", "yes"]);
+    let mut sleeper = server.raw();
+    sleeper.send(&encode(&[b"DEBUG", b"SLEEP", b"100000"]));
+    std::thread::sleep(Duration::from_millis(200));
+    let mut other = loop {
+        // A connection on a shard that is not sleeping answers PING at once.
+        let mut raw = server.raw();
+        raw.stream.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+        raw.send(&encode(&[b"PING"]));
+        let mut buf = [0u8; 7];
+        use std::io::Read;
+        if raw.stream.read_exact(&mut buf).is_ok() {
+            break raw;
+        }
+    };
+    other.send(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    assert!(server.wait_exit(Duration::from_secs(10)), "SHUTDOWN did not stop a server in DEBUG SLEEP");
 }
 
 #[test]

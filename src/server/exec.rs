@@ -286,6 +286,7 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
 fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread: bool) -> Flow {
     let entry = &registry().entries[id];
     conn.last_cmd = leak_name(id);
+    let _running = crate::crash::Running::set(conn.last_cmd);
     let start = clock::ticks();
     let before = conn.out.buf.len();
     core.no_touch = conn.no_touch;
@@ -382,6 +383,7 @@ pub fn run_batch(core: &mut Core, batch: &Batch) -> Vec<u8> {
     for &(id, first, end) in &batch.cmds {
         let argv = Argv::new(&batch.data, &batch.ranges[first as usize..end as usize]);
         let Handler::Key(f) = registry().entries[id].spec.handler else { continue };
+        let _running = crate::crash::Running::set(leak_name(id));
         let start = clock::ticks();
         let before = out.buf.len();
         if let Err(e) = f(&mut KeyCx { core, db: batch.db, argv, out: &mut out }) {
