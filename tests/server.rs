@@ -264,3 +264,72 @@ fn config_set_port_moves_every_shard() {
         b"-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port\r\n"
     );
 }
+
+/// COMMAND GETKEYS and GETKEYSANDFLAGS find keys as Redis does: from its key specifications
+/// (numkeys included), falling back to the numkeys rule of its getkeys procs (atoi, destination
+/// last, no flags) when a specification does not fit, with Redis's errors.
+#[test]
+fn command_getkeys_and_flags_match_redis() {
+    let many: String = (1..=260).map(|i| format!(" key{i}")).collect();
+    let zunion_many = format!("COMMAND GETKEYS ZUNIONSTORE target 260{many}");
+    let zunion_many_flags = format!("COMMAND GETKEYSANDFLAGS ZUNIONSTORE target 260{many}");
+    let cases = [
+        "zunionstore t 2 a b",
+        "zunionstore t 2 a b WEIGHTS 1 2",
+        "zunionstore t 5 a",
+        "zunionstore t 0 a",
+        "zunionstore t -1 a",
+        "zunionstore t x a",
+        "zunionstore t 2abc a b",
+        "zinterstore d 1 a WEIGHTS",
+        "zdiffstore d 2 a b",
+        "zdiffstore d 2 a",
+        "zunion 2 a b",
+        "zunion 3 a b",
+        "zunion 2abc a b",
+        "zunion 0",
+        "zinter 1 a",
+        "zdiff 2 a b",
+        "zintercard 2 a b",
+        "zintercard 3 a b",
+        "sintercard 2 a b LIMIT 1",
+        "sintercard 0 a",
+        "lmpop 2 a b LEFT",
+        "lmpop 3 a b LEFT",
+        "lmpop 4 a b LEFT",
+        "zmpop 1 a MIN",
+        "zmpop 2 a MIN",
+        "set k v",
+        "set k v NX GET",
+        "set k v get",
+        "set k v GETX",
+        "set k",
+        "get k",
+        "lmove a b LEFT RIGHT",
+        "mset a 1 b 2",
+        "rename a b",
+        "del a b",
+        "getdel a",
+        "copy a b",
+        "hset h f v",
+        "object encoding k",
+        "object nosuch k",
+        "memory usage k",
+        "ping",
+        "ping x",
+        "nosuchcommand a",
+    ];
+    let mut lines: Vec<String> = Vec::new();
+    for case in cases {
+        lines.push(format!("COMMAND GETKEYS {case}"));
+        lines.push(format!("COMMAND GETKEYSANDFLAGS {case}"));
+    }
+    lines.push(zunion_many);
+    lines.push(zunion_many_flags);
+    lines.push("HELLO 3".into());
+    for case in ["lmove a b LEFT RIGHT", "zunionstore t 2 a b", "zunionstore t 2abc a b", "set k v"] {
+        lines.push(format!("COMMAND GETKEYSANDFLAGS {case}"));
+    }
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    same_on_both(&[&lines], |port, lines| transcript(port, lines));
+}
