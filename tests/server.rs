@@ -333,3 +333,70 @@ fn command_getkeys_and_flags_match_redis() {
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     same_on_both(&[&lines], |port, lines| transcript(port, lines));
 }
+
+/// The shape of a LATENCY HISTOGRAM reply, timings left out: (command, calls, whether every
+/// bucket label is one of Redis's and the counts climb to `calls`).
+fn histogram_shape(reply: &[u8]) -> Vec<(String, i64, bool)> {
+    let labels: Vec<i64> = (0..21).map(|k| (((1032u64 << k) - 1) / 1000) as i64).collect();
+    let (_, items) = flat(reply);
+    let mut shape = Vec::new();
+    let mut i = 0;
+    let num = |b: &[u8]| s(b).parse::<i64>().unwrap();
+    // items: name, "calls", n, "histogram_usec", label, count, label, count, ...
+    while i < items.len() {
+        let (name, calls) = (s(&items[i]), num(&items[i + 2]));
+        assert_eq!((s(&items[i + 1]).as_str(), s(&items[i + 3]).as_str()), ("calls", "histogram_usec"));
+        i += 4;
+        let (mut ok, mut last) = (true, 0);
+        while i + 1 < items.len() && s(&items[i]).parse::<i64>().is_ok() {
+            let (label, count) = (num(&items[i]), num(&items[i + 1]));
+            ok &= labels.contains(&label) && count > last;
+            last = count;
+            i += 2;
+        }
+        shape.push((name, calls, ok && last == calls));
+    }
+    shape
+}
+
+/// LATENCY HISTOGRAM: calls and cumulative power-of-two buckets per command that ran, summed
+/// over shards, in RESP2 and RESP3 shapes like Redis's.
+#[test]
+fn latency_histogram_like_redis() {
+    let (redis, shardis) = (Proc::redis(&[]), Proc::shardis(&[]));
+    let mut replies = Vec::new();
+    for server in [&redis, &shardis] {
+        let mut raw = server.raw();
+        assert_eq!(raw.words("CONFIG RESETSTAT"), b"+OK\r\n");
+        // Keys on every shard, so several shards' histograms add up.
+        for i in 0..20 {
+            raw.words(&format!("SET k{i} v"));
+        }
+        for i in 0..7 {
+            raw.words(&format!("GET k{i}"));
+        }
+        raw.words("CLIENT ID");
+        let filtered = raw.words("LATENCY HISTOGRAM set get nosuch GET client|list client");
+        let resp2_head = filtered[0];
+        let all = raw.words("LATENCY HISTOGRAM");
+        let all_shape: Vec<(String, i64, bool)> =
+            histogram_shape(&all).into_iter().filter(|(n, _, _)| n != "hello" && n != "latency|histogram").collect();
+        let mut all_sorted = all_shape.clone();
+        all_sorted.sort();
+        raw.words("HELLO 3");
+        let resp3 = raw.words("LATENCY HISTOGRAM get");
+        let resp3_text = s(&resp3);
+        // RESP3: a map of maps, the buckets a map of integers.
+        let resp3_heads: Vec<char> = resp3_text.lines().map(|l| l.chars().next().unwrap()).collect();
+        assert_eq!(raw.words("LATENCY HISTOGRAM nosuch"), b"%0\r\n");
+        replies.push((histogram_shape(&filtered), resp2_head, all_sorted, histogram_shape(&resp3), resp3_heads));
+    }
+    let (theirs, ours) = (&replies[0], &replies[1]);
+    assert_eq!(ours.0, theirs.0);
+    assert_eq!(ours.0.iter().map(|c| c.1).collect::<Vec<_>>(), vec![20, 7, 7, 1]);
+    assert_eq!(ours.1, theirs.1);
+    assert_eq!(ours.2, theirs.2);
+    assert_eq!(ours.3, theirs.3);
+    // Bucket counts depend on timing; compare the kinds of header line, not how many buckets.
+    assert_eq!(ours.4[..8], theirs.4[..8]);
+}

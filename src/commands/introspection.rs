@@ -104,7 +104,7 @@ fn command_info(cx: &mut Cx) -> R {
 }
 
 /// A command by its full name: `get` or `client|list`.
-fn lookup_full(name: &[u8]) -> Option<usize> {
+pub fn lookup_full(name: &[u8]) -> Option<usize> {
     let reg = registry();
     match memchr::memchr(b'|', name) {
         Some(bar) => reg.lookup(&name[..bar]).and_then(|p| reg.lookup_sub(p, &name[bar + 1..])),

@@ -336,6 +336,7 @@ fn account(core: &mut Core, id: usize, micros: u64, reply: &[u8]) {
     let stat = &mut core.stats.commands[id];
     stat.calls += 1;
     stat.usec += micros;
+    core.stats.record_latency(id, micros);
     core.stats.total_commands += 1;
     if reply.first() == Some(&b'-') {
         core.stats.commands[id].failed_calls += 1;
