@@ -171,9 +171,7 @@ fn time_and_lolwut_and_debug() {
 /// Redis's text, `local` allows loopback clients (ours), `yes` allows everyone.
 #[test]
 fn debug_needs_enable_debug_command() {
-    same_on_both(&[&["DEBUG SLEEP 0", "DEBUG HELP", "DEBUG", "CONFIG SET enable-debug-command yes"]], |port, lines| {
-        transcript(port, lines)
-    });
+    same_on_both(&[&["DEBUG SLEEP 0", "DEBUG HELP", "DEBUG", "CONFIG SET enable-debug-command yes"]], transcript);
     for setting in ["local", "yes"] {
         let server = Proc::shardis(&["--enable-debug-command", setting]);
         assert_eq!(server.raw().words("DEBUG SLEEP 0"), b"+OK\r\n", "{setting}");
@@ -331,7 +329,7 @@ fn command_getkeys_and_flags_match_redis() {
         lines.push(format!("COMMAND GETKEYSANDFLAGS {case}"));
     }
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-    same_on_both(&[&lines], |port, lines| transcript(port, lines));
+    same_on_both(&[&lines], transcript);
 }
 
 /// The shape of a LATENCY HISTOGRAM reply, timings left out: (command, calls, whether every

@@ -543,7 +543,8 @@ fn is_local_client(conn: &crate::server::conn::Conn) -> bool {
 /// sleeping, and so do we.
 fn debug_sleep_micros(arg: &[u8]) -> u64 {
     let micros = super::strtod(arg).0 * 1e6;
-    if micros >= 1.0 && micros < 9.223_372_036_854_775_807e18 {
+    // 2^63 as f64: the first value past `long long`.
+    if (1.0..9_223_372_036_854_775_808.0).contains(&micros) {
         micros as u64
     } else {
         0
