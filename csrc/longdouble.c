@@ -11,7 +11,8 @@
 
 #define MAX_LONG_DOUBLE_CHARS (5 * 1024)
 
-/* Parses like Redis's string2ld. Returns 1 on success. */
+/* Parses like Redis's string2ld. Returns 1 on success. The whole of s must be read: strtold
+ * stops at an embedded NUL, so checking *end alone would take "1\0002" for 1. */
 static int parse_ld(const char *s, size_t len, long double *out) {
     char buf[MAX_LONG_DOUBLE_CHARS];
     char *end;
@@ -20,7 +21,7 @@ static int parse_ld(const char *s, size_t len, long double *out) {
     buf[len] = '\0';
     errno = 0;
     long double value = strtold(buf, &end);
-    if (isspace((unsigned char)buf[0]) || *end != '\0' ||
+    if (isspace((unsigned char)buf[0]) || (size_t)(end - buf) != len ||
         (errno == ERANGE && (value == HUGE_VALL || value == -HUGE_VALL || fpclassify(value) == FP_ZERO)) ||
         isnan(value))
         return 0;

@@ -109,6 +109,33 @@ impl std::fmt::Display for MaxmemoryPolicy {
     }
 }
 
+/// `enable-debug-command` and its siblings: who may use a dangerous feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    No,
+    Yes,
+    /// Only clients on loopback or the Unix socket.
+    Local,
+}
+
+impl Protection {
+    /// In the order of [`table::PROTECTED_ACTION`].
+    const ALL: [Protection; 3] = [Self::No, Self::Yes, Self::Local];
+
+    /// Whether a client (`local`: on loopback or the Unix socket) may go ahead.
+    pub fn allows(self, local: bool) -> bool {
+        match self {
+            Protection::No => false,
+            Protection::Yes => true,
+            Protection::Local => local,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        table::PROTECTED_ACTION[self as usize].0
+    }
+}
+
 /// `loglevel`. Ordered from the most verbose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LogLevel {
@@ -256,6 +283,8 @@ pub struct Config {
     pub tcp_keepalive: u32,
     /// `protected-mode`.
     pub protected_mode: bool,
+    /// `enable-debug-command`: who may run DEBUG (immutable, like Redis).
+    pub enable_debug_command: Protection,
     /// `shards` (shardis's own): shard threads, 0 for one per CPU of the affinity mask.
     pub shards: usize,
     /// `appendonly`.
@@ -313,6 +342,7 @@ impl Default for Config {
             tcp_backlog: 511,
             tcp_keepalive: 300,
             protected_mode: true,
+            enable_debug_command: Protection::No,
             shards: 0,
             appendonly: false,
             rdbcompression: true,
@@ -834,6 +864,7 @@ impl Config {
             "tcp-backlog" => number(u64::from(self.tcp_backlog)),
             "tcp-keepalive" => number(u64::from(self.tcp_keepalive)),
             "protected-mode" => yes_no(self.protected_mode),
+            "enable-debug-command" => self.enable_debug_command.name().as_bytes().to_vec(),
             "shards" => number(self.shards as u64),
             "appendonly" => yes_no(self.appendonly),
             "rdbcompression" => yes_no(self.rdbcompression),
@@ -873,6 +904,7 @@ impl Config {
             ("requirepass", Val::Bytes(b)) => self.requirepass = (!b.is_empty()).then_some(b),
             ("loglevel", Val::Enum(id)) => self.loglevel = LogLevel::ALL[id as usize],
             ("maxmemory-policy", Val::Enum(id)) => self.maxmemory_policy = MaxmemoryPolicy::ALL[id as usize],
+            ("enable-debug-command", Val::Enum(id)) => self.enable_debug_command = Protection::ALL[id as usize],
             ("port", Val::Num(n)) => self.port = n as u16,
             ("databases", Val::Num(n)) => self.databases = n as usize,
             ("timeout", Val::Num(n)) => self.timeout = n as u64,

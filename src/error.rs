@@ -29,6 +29,9 @@ pub enum CmdError {
     UnknownSubcommand { sub: String, container: String },
     #[error("ERR DB index is out of range")]
     DbIndexOutOfRange,
+    /// Redis's getIntFromObjectOrReply: an integer, but not one that fits a C `int`.
+    #[error("ERR value is out of range, value must between -2147483648 and 2147483647")]
+    NotInt32,
     /// Any other text, already in Redis's wording (code word first).
     #[error("{0}")]
     Other(String),

@@ -35,11 +35,13 @@
 //! - [`error`]: command errors and their exact Redis texts.
 //! - [`log`]: Redis-style log lines.
 //! - [`clock`]: the cheap clock that times every command.
+//! - [`crash`]: a panic on any shard stops the whole process, logging the shard and command.
 
 pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod coord;
+pub mod crash;
 pub mod error;
 pub mod log;
 pub mod persistence;

@@ -63,6 +63,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             .with_context(|| format!("Failed to write PID file {}", pidfile.display()))?;
     }
 
+    // Before any shard starts: a panic on one must stop them all (see shardis::crash).
+    shardis::crash::install_panic_hook();
     // Build the command table and parse the command docs now, not on the first client's COMMAND.
     shardis::commands::registry();
     shardis::clock::calibrate();

@@ -655,3 +655,36 @@ fn contents_or_none(con: &mut redis::Connection, key: &str) -> Option<(String, S
     let n: i64 = redis::cmd("EXISTS").arg(key).query(con).unwrap();
     (n == 1).then(|| contents(con, key))
 }
+
+/// RESTORE's options as Redis parses them (IDLETIME and FREQ exclude each other), and IDLETIME
+/// setting the key's access time, so OBJECT IDLETIME reports it at once.
+#[test]
+fn restore_idletime_and_freq() {
+    let (redis, shardis) = (redis_ref(), Proc::shardis(&[]));
+    let mut transcripts = Vec::new();
+    for server in [&redis, &shardis] {
+        let mut raw = server.raw();
+        assert_eq!(raw.words("SET src v"), b"+OK\r\n");
+        let payload = common::flat(&raw.words("DUMP src")).1.remove(0);
+        let mut out = String::new();
+        let options: &[&[&str]] = &[
+            &["IDLETIME", "1", "FREQ", "1"],
+            &["FREQ", "1", "IDLETIME", "1"],
+            &["IDLETIME", "-1"],
+            &["IDLETIME", "x"],
+            &["IDLETIME"],
+            &["FREQ", "1", "FREQ", "300"],
+            &["FREQ", "5"],
+            &["IDLETIME", "7", "IDLETIME", "1000", "REPLACE"],
+        ];
+        for opts in options {
+            let mut args: Vec<&[u8]> = vec![b"RESTORE", b"k", b"0", &payload];
+            args.extend(opts.iter().map(|o| o.as_bytes()));
+            out.push_str(&format!("{opts:?} -> {}", common::s(&raw.cmd(&args))));
+        }
+        let idle = common::s(&raw.words("OBJECT IDLETIME k"));
+        assert!([":1000\r\n", ":1001\r\n"].contains(&idle.as_str()), "{idle}");
+        transcripts.push(out);
+    }
+    assert_eq!(transcripts[1], transcripts[0]);
+}

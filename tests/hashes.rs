@@ -326,3 +326,30 @@ fn model_based_random_ops() {
         }
     }
 }
+
+/// A hash value with a NUL inside is no float (C's strtold would stop at the NUL and read 1);
+/// ZINCRBY and ZADD read their own arguments the same whole-string way.
+#[test]
+fn float_values_with_a_nul_inside() {
+    same_on_both(&[&[]], |port, _| {
+        let mut raw = Raw::connect(port);
+        assert_eq!(raw.words("FLUSHALL"), b"+OK\r\n");
+        let mut out = String::new();
+        let cases: &[&[&[u8]]] = &[
+            &[b"HSET", b"h", b"g", b"1\x002"],
+            &[b"HINCRBYFLOAT", b"h", b"g", b"1"],
+            &[b"HINCRBY", b"h", b"g", b"1"],
+            &[b"HGET", b"h", b"g"],
+            &[b"HINCRBYFLOAT", b"h", b"f", b"1\x002"],
+            &[b"ZADD", b"z", b"1\x002", b"m"],
+            &[b"ZADD", b"z", b"1", b"m"],
+            &[b"ZINCRBY", b"z", b"1\x002", b"m"],
+            &[b"ZRANGEBYSCORE", b"z", b"1\x002", b"+inf"],
+            &[b"INCRBYFLOAT", b"s", b"1\x002"],
+        ];
+        for args in cases {
+            out.push_str(&format!("{:?} -> {}\n", args, s(&raw.cmd(args))));
+        }
+        out
+    });
+}

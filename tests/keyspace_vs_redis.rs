@@ -186,3 +186,37 @@ fn expiry() {
         &["SET a 1", "PEXPIREAT a -9223372036854775808", "EXISTS a"],
     ]);
 }
+
+/// Database indexes are C `int`s in Redis: an integer beyond one is its own error, except for
+/// SWAPDB, whose two messages cover any bad index.
+#[test]
+fn database_indexes_out_of_int_range() {
+    run_cases(&[
+        &["SELECT 2147483648", "SELECT -1", "SELECT 16", "SELECT abc", "SELECT -2147483649", "SELECT 0"],
+        &["SET a 1", "COPY a b DB 99999999999", "COPY a b DB -1", "COPY a b DB 16", "COPY a b DB x"],
+        &["SWAPDB 2147483648 0", "SWAPDB 0 2147483648", "SWAPDB -1 0", "SWAPDB 0 -1", "SWAPDB x 0", "SWAPDB 0 x"],
+        &["SWAPDB 16 0", "SWAPDB 99999999999999999999 0"],
+        &["SET k 1", "MOVE k 2147483648", "MOVE k -1", "MOVE k 16", "MOVE k x", "MOVE k 99999999999999999999"],
+    ]);
+}
+
+/// A stored string with a NUL inside (`1\0002` after SETRANGE) is no float, though C's strtold
+/// stops at the NUL and would read 1.
+#[test]
+fn float_parsers_see_the_whole_stored_value() {
+    run_cases(&[
+        &["SET foo 1", "SETRANGE foo 2 2", "INCRBYFLOAT foo 1", "INCRBY foo 1", "GET foo"],
+        &["SET foo 1.5", "SETRANGE foo 4 5", "INCRBYFLOAT foo 1", "GET foo"],
+    ]);
+}
+
+/// MEMORY USAGE's options as Redis parses them (the byte counts themselves differ, so only
+/// errors and missing keys are compared).
+#[test]
+fn memory_usage_options() {
+    run_cases(&[
+        &["SET k v", "MEMORY USAGE k SAMPLES -1", "MEMORY USAGE k SAMPLES x", "MEMORY USAGE k SAMPLES"],
+        &["SET k v", "MEMORY USAGE k FOO 1", "MEMORY USAGE k SAMPLES 1 SAMPLES -2", "MEMORY USAGE k SAMPLES 1 FOO"],
+        &["MEMORY USAGE nokey SAMPLES -5", "MEMORY USAGE nokey SAMPLES 1 SAMPLES 2", "MEMORY USAGE nokey samples 0"],
+    ]);
+}

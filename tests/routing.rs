@@ -5,7 +5,7 @@ use common::*;
 
 #[test]
 fn keys_land_on_every_shard() {
-    let server = Proc::shardis(&[]);
+    let server = Proc::shardis(&["--enable-debug-command", "yes"]);
     let mut con = server.client();
     let mut expected = [0i64; SHARDS];
     for i in 0..400 {
@@ -33,7 +33,7 @@ fn keys_land_on_every_shard() {
 
 #[test]
 fn hash_tags_colocate() {
-    let server = Proc::shardis(&[]);
+    let server = Proc::shardis(&["--enable-debug-command", "yes"]);
     let mut con = server.client();
     let a: i64 = redis::cmd("DEBUG").arg("SHARD").arg("{user1000}.following").query(&mut con).unwrap();
     let b: i64 = redis::cmd("DEBUG").arg("SHARD").arg("{user1000}.followers").query(&mut con).unwrap();

@@ -99,6 +99,16 @@ fn server_commands() {
         ]),
         cmds(&["LATENCY LATEST", "LATENCY HISTORY command", "LATENCY RESET", "LATENCY DOCTOR", "LATENCY HELP"]),
         cmds(&["SHUTDOWN ABORT", "SHUTDOWN FOO", "LOLWUT VERSION x"]),
+        // Illegal combinations, which must not shut either server down.
+        cmds(&[
+            "SHUTDOWN NOSAVE SAVE",
+            "SHUTDOWN SAVE NOSAVE NOW",
+            "SHUTDOWN ABORT NOW",
+            "SHUTDOWN FORCE ABORT",
+            "SHUTDOWN SAVE ABORT",
+            "SHUTDOWN ABORT ABORT",
+            "SHUTDOWN NOW FOO",
+        ]),
         cmds(&["COMMAND INFO get set nosuch", "COMMAND DOCS get", "COMMAND DOCS nosuch", "COMMAND HELP"]),
         cmds(&["COMMAND GETKEYS get a", "COMMAND GETKEYS foo a", "COMMAND GETKEYS ping x", "COMMAND GETKEYS get"]),
         // (Redis lists subcommands in hash order, different on every start: compared in unit tests.)

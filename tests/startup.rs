@@ -195,3 +195,26 @@ fn version_and_help_flags() {
     assert_eq!(code, 0);
     assert!(text.contains("redis.conf"), "{text}");
 }
+
+/// A panic on one shard stops the whole process at once, with status 1 and a crash report that
+/// names the shard and the command; the hook that panics exists only with SHARDIS_TEST_HOOKS=1.
+#[test]
+fn a_panicking_shard_stops_the_process() {
+    let hooks = [("SHARDIS_TEST_HOOKS", "1")];
+    let mut server = Proc::shardis_env(&["--enable-debug-command", "yes"], &hooks);
+    let mut raw = server.raw();
+    raw.send(&encode(&[b"DEBUG", b"PANIC-FOR-TESTS"]));
+    assert!(server.wait_exit(Duration::from_secs(5)), "the process outlived a panicking shard");
+    let status = server.exit_status().expect("exited");
+    assert_eq!(status.code(), Some(1), "{status:?}");
+    let log = server.log_text();
+    let report = log.lines().find(|l| l.contains("Panic in shard-")).unwrap_or_else(|| panic!("{log}"));
+    assert!(report.contains("while running command 'debug'"), "{report}");
+    assert!(report.contains(" # "), "not a warning-level line: {report}");
+
+    // Without the environment variable the subcommand does not exist.
+    let server = Proc::shardis(&["--enable-debug-command", "yes"]);
+    let reply = s(&server.raw().words("DEBUG PANIC-FOR-TESTS"));
+    assert!(reply.starts_with("-ERR unknown subcommand or wrong number of arguments for 'PANIC-FOR-TESTS'"), "{reply}");
+    assert_eq!(server.raw().words("PING"), b"+PONG\r\n");
+}

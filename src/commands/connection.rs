@@ -150,7 +150,7 @@ fn hello(cx: &mut Cx) -> R {
 
 /// SELECT index
 fn select(cx: &mut Cx) -> R {
-    let db = int_arg(cx.argv.get(1))?;
+    let db = super::int32_arg(cx.argv.get(1))?;
     if db < 0 || db as usize >= cx.core.dbs.len() {
         return Err(CmdError::DbIndexOutOfRange);
     }

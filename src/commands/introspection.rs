@@ -104,7 +104,7 @@ fn command_info(cx: &mut Cx) -> R {
 }
 
 /// A command by its full name: `get` or `client|list`.
-fn lookup_full(name: &[u8]) -> Option<usize> {
+pub fn lookup_full(name: &[u8]) -> Option<usize> {
     let reg = registry();
     match memchr::memchr(b'|', name) {
         Some(bar) => reg.lookup(&name[..bar]).and_then(|p| reg.lookup_sub(p, &name[bar + 1..])),
@@ -130,33 +130,229 @@ fn command_docs(cx: &mut Cx) -> R {
     Ok(Flow::Done)
 }
 
-/// COMMAND GETKEYS command [arg ...]
-fn command_getkeys(cx: &mut Cx) -> R {
+/// One key found by COMMAND GETKEYS / GETKEYSANDFLAGS: its position in the command and the
+/// flags of the key specification that found it (none when found by a fallback).
+type FoundKey = (usize, KeyFlags);
+
+#[derive(Clone, Copy)]
+enum KeyFlags {
+    /// The flags of a key specification, from docs.resp3.
+    Spec(&'static [docs::Value]),
+    /// Flags a getkeys proc decides from the arguments (SET's depend on GET).
+    Fixed(&'static [&'static str]),
+}
+
+const NO_FLAGS: KeyFlags = KeyFlags::Fixed(&[]);
+
+/// Why COMMAND GETKEYS finds no keys, in Redis's words.
+const NO_KEY_ARGS: &str = "ERR The command has no key arguments";
+const INVALID_ARGS: &str = "ERR Invalid arguments specified for command";
+
+/// The keys of `args` (the command line, name first), as Redis's commandGetKeys finds them:
+/// first from Redis's own key specifications (replayed from docs.resp3) the way
+/// getKeysUsingKeySpecs walks them; if a specification does not fit the arguments, from the
+/// command's numkeys rule the way Redis's getkeys procs (genericGetKeys) read it.
+fn find_keys(args: &[&[u8]]) -> Result<Vec<FoundKey>, CmdError> {
     let reg = registry();
-    let argv = cx.argv;
-    let Some(mut id) = reg.lookup(argv.get(2)) else {
+    let Some(mut id) = reg.lookup(args[0]) else {
         return Err(CmdError::other("ERR Invalid command specified"));
     };
-    let argc = argv.len() - 2;
     if let Handler::Container(_) = reg.entries[id].spec.handler {
-        if argc >= 2 {
-            if let Some(sid) = reg.lookup_sub(id, argv.get(3)) {
-                id = sid;
-            }
+        if args.len() >= 2 {
+            id = reg.lookup_sub(id, args[1]).ok_or_else(|| CmdError::other("ERR Invalid command specified"))?;
         }
     }
-    let spec = reg.entries[id].spec;
-    if !arity_ok(spec.arity, argc) {
+    let entry = &reg.entries[id];
+    let spec = entry.spec;
+    let key_specs: &[docs::Value] =
+        docs_entry(&entry.full_name).and_then(|info| info_field(info, 8)).and_then(|v| v.as_slice()).unwrap_or(&[]);
+    if key_specs.is_empty() && spec.keys.0 == 0 && spec.flags & MOVABLEKEYS == 0 {
+        return Err(CmdError::other(NO_KEY_ARGS));
+    }
+    if !arity_ok(spec.arity, args.len()) {
         return Err(CmdError::other("ERR Invalid number of arguments specified for command"));
     }
-    let keys: Vec<usize> = key_positions(spec, argc).collect();
-    if keys.is_empty() {
-        return Err(CmdError::other("ERR The command has no key arguments"));
+    // A specification marked variable_flags defers to the command's own rule, as Redis's
+    // getKeysFromCommandWithSpecs does; of those, shardis has SET (Redis's setGetKeys).
+    let variable = key_specs.iter().any(|ks| {
+        ks.get("flags")
+            .and_then(|f| f.as_slice())
+            .is_some_and(|f| f.iter().any(|x| x.as_str() == Some("variable_flags")))
+    });
+    if variable && entry.full_name == "set" {
+        let get = args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
+        let flags: &'static [&'static str] = if get { &["RW", "access", "update"] } else { &["OW", "update"] };
+        return Ok(vec![(1, KeyFlags::Fixed(flags))]);
     }
+    let found = match keys_from_specs(key_specs, args) {
+        Some(found) => found,
+        None if key_specs.is_empty() => key_positions(spec, args.len()).map(|p| (p, NO_FLAGS)).collect(),
+        None => numkeys_fallback(entry.spec.name, args),
+    };
+    if found.is_empty() {
+        return Err(CmdError::other(INVALID_ARGS));
+    }
+    Ok(found)
+}
+
+/// Redis's getKeysUsingKeySpecs: None when a specification does not fit (Redis's
+/// `invalid_spec`), or when there are no specifications.
+fn keys_from_specs(key_specs: &'static [docs::Value], args: &[&[u8]]) -> Option<Vec<FoundKey>> {
+    if key_specs.is_empty() {
+        return None;
+    }
+    let argc = args.len() as i64;
+    let int = |v: Option<&docs::Value>| v.and_then(|v| v.as_int());
+    let mut found = Vec::new();
+    for ks in key_specs {
+        let flags = ks.get("flags").and_then(|f| f.as_slice()).unwrap_or(&[]);
+        let (bs, fk) = (ks.get("begin_search")?, ks.get("find_keys")?);
+        let (bs_spec, fk_spec) = (bs.get("spec")?, fk.get("spec")?);
+        let first = match bs.get("type")?.as_str()? {
+            "index" => int(bs_spec.get("index"))?,
+            "keyword" => {
+                let keyword = bs_spec.get("keyword")?.as_bytes()?;
+                let from = int(bs_spec.get("startfrom"))?;
+                let start = if from > 0 { from } else { argc + from };
+                let end = if from > 0 { argc - 1 } else { 0 };
+                let mut i = start;
+                let mut at = None;
+                while i != end {
+                    if i >= argc || i < 1 {
+                        break;
+                    }
+                    if args[i as usize].eq_ignore_ascii_case(keyword) {
+                        at = Some(i + 1);
+                        break;
+                    }
+                    i += if start <= end { 1 } else { -1 };
+                }
+                match at {
+                    Some(first) => first,
+                    None => continue,
+                }
+            }
+            _ => return None,
+        };
+        let (first, last, step) = match fk.get("type")?.as_str()? {
+            "range" => {
+                let (lastkey, limit) = (int(fk_spec.get("lastkey"))?, int(fk_spec.get("limit"))?);
+                let last = if lastkey >= 0 {
+                    first + lastkey
+                } else if limit == 0 {
+                    argc + lastkey
+                } else {
+                    first + ((argc - first) / limit + lastkey)
+                };
+                (first, last, int(fk_spec.get("keystep"))?)
+            }
+            "keynum" => {
+                let idx = int(fk_spec.get("keynumidx"))?;
+                if idx >= argc || first + idx >= argc {
+                    return None;
+                }
+                let numkeys = super::parse_i64(args[(first + idx) as usize]).filter(|n| *n >= 0)?;
+                let first = first + int(fk_spec.get("firstkey"))?;
+                (first, first + numkeys - 1, int(fk_spec.get("keystep"))?)
+            }
+            _ => return None,
+        };
+        if last >= argc || last < first || first >= argc {
+            return None;
+        }
+        let mut i = first;
+        while i <= last {
+            found.push((i as usize, KeyFlags::Spec(flags)));
+            i += step.max(1);
+        }
+    }
+    Some(found)
+}
+
+/// Redis's genericGetKeys for the numkeys commands, used when their key specification does not
+/// fit: numkeys read by atoi, the keys after it, the destination (if any) last, and no flags.
+fn numkeys_fallback(name: &str, args: &[&[u8]]) -> Vec<FoundKey> {
+    // (destination, numkeys, first key) offsets, as in Redis's getkeys procs.
+    let (store, count, first) = match name {
+        "zunionstore" | "zinterstore" | "zdiffstore" => (1, 2, 3),
+        "blmpop" | "bzmpop" => (0, 2, 3),
+        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => (0, 1, 2),
+        _ => return Vec::new(),
+    };
+    let num = atoi(args.get(count).copied().unwrap_or(b""));
+    if num < 1 || num as usize > args.len().saturating_sub(first) {
+        return Vec::new();
+    }
+    let mut found: Vec<FoundKey> = (first..first + num as usize).map(|p| (p, NO_FLAGS)).collect();
+    if store > 0 {
+        found.push((store, NO_FLAGS));
+    }
+    found
+}
+
+/// C's atoi: optional blanks and sign, then digits up to the first other byte.
+fn atoi(bytes: &[u8]) -> i64 {
+    let s = bytes.iter().skip_while(|b| b.is_ascii_whitespace());
+    let mut digits = s.peekable();
+    let negative = match digits.peek() {
+        Some(b'-') => {
+            digits.next();
+            true
+        }
+        Some(b'+') => {
+            digits.next();
+            false
+        }
+        _ => false,
+    };
+    let mut n: i64 = 0;
+    for &d in digits.take_while(|d| d.is_ascii_digit()) {
+        n = n.saturating_mul(10).saturating_add((d - b'0') as i64);
+    }
+    if negative {
+        -n
+    } else {
+        n
+    }
+}
+
+/// COMMAND GETKEYS command [arg ...]
+fn command_getkeys(cx: &mut Cx) -> R {
+    let argv = cx.argv;
+    let args: Vec<&[u8]> = argv.iter().skip(2).collect();
+    let found = find_keys(&args)?;
     let out = cx.out();
-    out.array(keys.len());
-    for k in keys {
-        out.bulk(argv.get(k + 2));
+    out.array(found.len());
+    for (pos, _) in found {
+        out.bulk(args[pos]);
+    }
+    Ok(Flow::Done)
+}
+
+/// COMMAND GETKEYSANDFLAGS command [arg ...]: each key with its key specification's flags.
+fn command_getkeysandflags(cx: &mut Cx) -> R {
+    let argv = cx.argv;
+    let args: Vec<&[u8]> = argv.iter().skip(2).collect();
+    let found = find_keys(&args)?;
+    let out = cx.out();
+    out.array(found.len());
+    for (pos, flags) in found {
+        out.array(2);
+        out.bulk(args[pos]);
+        match flags {
+            KeyFlags::Spec(flags) => {
+                out.set(flags.len());
+                for flag in flags {
+                    out.simple(flag.as_bytes().unwrap_or(b""));
+                }
+            }
+            KeyFlags::Fixed(flags) => {
+                out.set(flags.len());
+                for flag in flags {
+                    out.simple(flag.as_bytes());
+                }
+            }
+        }
     }
     Ok(Flow::Done)
 }
@@ -230,6 +426,7 @@ const COMMAND_SUBS: &[Spec] = &[
     cmd("info", -2, LS, (0, 0, 0), SLOW_CONN, Handler::Conn(command_info)),
     cmd("docs", -2, LS, (0, 0, 0), SLOW_CONN, Handler::Conn(command_docs)),
     cmd("getkeys", -4, LS, (0, 0, 0), SLOW_CONN, Handler::Conn(command_getkeys)),
+    cmd("getkeysandflags", -4, LS, (0, 0, 0), SLOW_CONN, Handler::Conn(command_getkeysandflags)),
     cmd("list", -2, LS, (0, 0, 0), SLOW_CONN, Handler::Conn(command_list)),
     cmd("help", 2, LS, (0, 0, 0), SLOW_CONN, Handler::Conn(command_help)),
 ];

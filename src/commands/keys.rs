@@ -271,7 +271,7 @@ fn copy_opts(argv: &super::Argv, current: usize, dbs: usize) -> Result<(usize, b
         if argv.is(i, "REPLACE") {
             replace = true;
         } else if argv.is(i, "DB") && i + 1 < argv.len() {
-            let n = int_arg(argv.get(i + 1))?;
+            let n = super::int32_arg(argv.get(i + 1))?;
             if n < 0 || n as usize >= dbs {
                 return Err(CmdError::DbIndexOutOfRange);
             }
@@ -314,7 +314,7 @@ fn copy_spread(cx: &mut Cx) -> F {
 
 /// MOVE key db (the same key in another database: always this shard)
 fn move_cmd(cx: &mut KeyCx) -> R {
-    let n = int_arg(cx.argv.get(2))?;
+    let n = super::int32_arg(cx.argv.get(2))?;
     if n < 0 || n as usize >= cx.core.dbs.len() {
         return Err(CmdError::DbIndexOutOfRange);
     }
@@ -593,9 +593,10 @@ fn flushall(cx: &mut Cx) -> F {
 
 /// SWAPDB index1 index2
 fn swapdb(cx: &mut Cx) -> F {
-    let a = int_arg(cx.argv.get(1)).map_err(|_| CmdError::other("ERR invalid first DB index"))?;
-    let b = int_arg(cx.argv.get(2)).map_err(|_| CmdError::other("ERR invalid second DB index"))?;
-    let n = cx.core.dbs.len() as i64;
+    // Redis asks for a C `int` here with its own message for any failure, out of range included.
+    let a = super::int32_arg(cx.argv.get(1)).map_err(|_| CmdError::other("ERR invalid first DB index"))?;
+    let b = super::int32_arg(cx.argv.get(2)).map_err(|_| CmdError::other("ERR invalid second DB index"))?;
+    let n = cx.core.dbs.len() as i32;
     if a < 0 || a >= n || b < 0 || b >= n {
         return Err(CmdError::DbIndexOutOfRange);
     }
@@ -698,10 +699,14 @@ fn object_help(cx: &mut Cx) -> F {
 /// MEMORY USAGE key [SAMPLES count]: the bytes this key costs here (entry, key, value).
 fn memory_usage(cx: &mut KeyCx) -> R {
     let argv = cx.argv;
-    if argv.len() == 5 && argv.is(3, "SAMPLES") {
-        int_arg(argv.get(4))?;
-    } else if argv.len() != 3 {
-        return Err(CmdError::Syntax);
+    // As Redis's memoryCommand: SAMPLES may repeat; a negative count is a syntax error (0 means
+    // "all", which is what this exact count always does).
+    let mut i = 3;
+    while i < argv.len() {
+        if !(argv.is(i, "SAMPLES") && i + 1 < argv.len()) || int_arg(argv.get(i + 1))? < 0 {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
     }
     let key = argv.get(2);
     let table_bytes = cx.core.dbs[cx.db].memory_bytes() / cx.core.dbs[cx.db].len().max(1);
@@ -747,22 +752,29 @@ fn dump(cx: &mut KeyCx) -> R {
 fn restore(cx: &mut KeyCx) -> R {
     let argv = cx.argv;
     let (mut replace, mut absttl) = (false, false);
+    // IDLETIME and FREQ exclude each other, as in Redis's restoreCommand (either may repeat).
+    let (mut idle, mut freq): (Option<i64>, Option<i64>) = (None, None);
     let mut i = 4;
     while i < argv.len() {
+        let has_value = i + 1 < argv.len();
         if argv.is(i, "REPLACE") {
             replace = true;
         } else if argv.is(i, "ABSTTL") {
             absttl = true;
-        } else if argv.is(i, "IDLETIME") && i + 1 < argv.len() {
-            if int_arg(argv.get(i + 1))? < 0 {
+        } else if argv.is(i, "IDLETIME") && has_value && freq.is_none() {
+            let n = int_arg(argv.get(i + 1))?;
+            if n < 0 {
                 return Err(CmdError::other("ERR Invalid IDLETIME value, must be >= 0"));
             }
+            idle = Some(n);
             i += 1;
-        } else if argv.is(i, "FREQ") && i + 1 < argv.len() {
+        } else if argv.is(i, "FREQ") && has_value && idle.is_none() {
             let f = int_arg(argv.get(i + 1))?;
             if !(0..=255).contains(&f) {
                 return Err(CmdError::other("ERR Invalid FREQ value, must be >= 0 and <= 255"));
             }
+            // Accepted and ignored: no LFU policy keeps access frequencies yet.
+            freq = Some(f);
             i += 1;
         } else {
             return Err(CmdError::Syntax);
@@ -790,6 +802,14 @@ fn restore(cx: &mut KeyCx) -> R {
         cx.core.del(cx.db, key);
     } else {
         cx.core.put(cx.db, key, value, deadline as u64);
+        if let Some(idle) = idle.filter(|_| !cx.core.config.maxmemory_policy.name().contains("lfu")) {
+            // Redis keeps the access time in a 24-bit clock of seconds, so an idle time past
+            // 2^24 s comes back modulo 2^24 from OBJECT IDLETIME; ours is 32-bit, so do the same
+            // modulo here.
+            let idle = (idle as u64 % (1 << 24)) as u32;
+            let accessed = cx.core.lru_clock().saturating_sub(idle);
+            cx.core.set_access_time(cx.db, key, accessed);
+        }
     }
     cx.out.ok();
     Ok(())

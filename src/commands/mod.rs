@@ -415,6 +415,29 @@ pub fn int_arg(bytes: &[u8]) -> Result<i64, CmdError> {
     parse_i64(bytes).ok_or(CmdError::NotInteger)
 }
 
+/// An `int` argument as Redis's getIntFromObjectOrReply reads it: not an integer at all is
+/// [`CmdError::NotInteger`], an integer outside C's `int` is [`CmdError::NotInt32`].
+pub fn int32_arg(bytes: &[u8]) -> Result<i32, CmdError> {
+    i32::try_from(int_arg(bytes)?).map_err(|_| CmdError::NotInt32)
+}
+
+/// C's strtod over `bytes` (up to an embedded NUL, as C sees the string): the value, how many
+/// bytes it read, and whether errno said ERANGE.
+pub fn strtod(bytes: &[u8]) -> (f64, usize, bool) {
+    let mut c = Vec::with_capacity(bytes.len() + 1);
+    c.extend_from_slice(bytes);
+    c.push(0);
+    let mut end: *mut libc::c_char = std::ptr::null_mut();
+    // SAFETY: `c` is NUL-terminated and outlives the call; strtod only reads it and writes `end`
+    // (a pointer into `c`); errno is this thread's.
+    unsafe {
+        *libc::__errno_location() = 0;
+        let v = libc::strtod(c.as_ptr() as *const libc::c_char, &mut end);
+        let erange = *libc::__errno_location() == libc::ERANGE;
+        (v, end.offset_from(c.as_ptr() as *const libc::c_char) as usize, erange)
+    }
+}
+
 /// A SCAN cursor as Redis's strtoul reads it: optional sign, decimal digits, nothing else
 /// (an empty string is 0; a minus wraps around).
 pub fn scan_cursor(arg: &[u8]) -> Result<u64, CmdError> {

@@ -12,7 +12,7 @@ use super::flag::*;
 use super::{cmd, container, help, int_arg, registry, Cx, FanOut, Flow, Handler, Spec};
 use crate::error::CmdError;
 use crate::shard::mesh::JobOut;
-use crate::shard::{CmdStat, Core, SlowEntry};
+use crate::shard::{latency_bucket_label, CmdStat, Core, LatencyHistogram, SlowEntry, LATENCY_BUCKETS};
 
 type R = Result<Flow, CmdError>;
 
@@ -479,18 +479,26 @@ fn time(cx: &mut Cx) -> R {
 /// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
 fn shutdown(cx: &mut Cx) -> R {
     let argv = cx.argv;
-    let mut abort = false;
+    // Parsed as Redis's shutdownCommand: any word may repeat; then ABORT with any other flag,
+    // or NOSAVE with SAVE, is a syntax error.
+    let (mut nosave, mut save, mut other, mut abort) = (false, false, false, false);
     for i in 1..argv.len() {
-        if argv.is(i, "ABORT") {
+        if argv.is(i, "NOSAVE") {
+            nosave = true;
+        } else if argv.is(i, "SAVE") {
+            save = true;
+        } else if argv.is(i, "NOW") || argv.is(i, "FORCE") {
+            other = true;
+        } else if argv.is(i, "ABORT") {
             abort = true;
-        } else if !(argv.is(i, "NOSAVE") || argv.is(i, "SAVE") || argv.is(i, "NOW") || argv.is(i, "FORCE")) {
+        } else {
             return Err(CmdError::Syntax);
         }
     }
+    if (abort && (nosave || save || other)) || (nosave && save) {
+        return Err(CmdError::Syntax);
+    }
     if abort {
-        if argv.len() > 2 {
-            return Err(CmdError::Syntax);
-        }
         return Err(CmdError::other("ERR No shutdown in progress."));
     }
     crate::warning!("User requested shutdown...");
@@ -520,8 +528,60 @@ fn monitor(cx: &mut Cx) -> R {
     Ok(Flow::Done)
 }
 
+/// Whether the server was started with `SHARDIS_TEST_HOOKS=1` in its environment, which opens
+/// DEBUG subcommands that exist only for shardis's own tests (DEBUG PANIC-FOR-TESTS).
+fn test_hooks() -> bool {
+    static HOOKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HOOKS.get_or_init(|| std::env::var_os("SHARDIS_TEST_HOOKS").is_some_and(|v| v == "1"))
+}
+
+/// Whether a client is on loopback or the Unix socket, as Redis's islocalClient decides it.
+fn is_local_client(conn: &crate::server::conn::Conn) -> bool {
+    conn.unix || conn.peer.starts_with("127.0.0.1:") || conn.peer.starts_with("[::1]:")
+}
+
+/// How long DEBUG SLEEP sleeps, in microseconds, as Redis 7.0 computes it: C's strtod of the
+/// argument (a prefix is enough, garbage reads as 0, hex is accepted), times a million,
+/// converted to `long long`. NaN, infinities and values past `long long` convert (on x86-64) to
+/// LLONG_MIN, a negative time for which nanosleep fails at once: Redis then answers +OK without
+/// sleeping, and so do we.
+fn debug_sleep_micros(arg: &[u8]) -> u64 {
+    let micros = super::strtod(arg).0 * 1e6;
+    // 2^63 as f64: the first value past `long long`.
+    if (1.0..9_223_372_036_854_775_808.0).contains(&micros) {
+        micros as u64
+    } else {
+        0
+    }
+}
+
+/// Sleeps `micros` on this shard's thread in slices, so that SIGTERM or a SHUTDOWN from another
+/// shard still stops the server: Redis's DEBUG SLEEP 1e12 blocks its process for good, which a
+/// server of many shards must not copy.
+fn debug_sleep(shared: &crate::shard::Shared, micros: u64) {
+    const SLICE: Duration = Duration::from_millis(10);
+    let deadline = std::time::Instant::now().checked_add(Duration::from_micros(micros));
+    while !shared.shutting_down.load(Ordering::Relaxed) {
+        let left = match deadline {
+            Some(d) => d.saturating_duration_since(std::time::Instant::now()),
+            None => SLICE,
+        };
+        if left.is_zero() {
+            break;
+        }
+        std::thread::sleep(left.min(SLICE));
+    }
+}
+
 /// DEBUG subcommand [argument ...] — the subset shardis supports, listed in DEBUG HELP.
 fn debug(cx: &mut Cx) -> R {
+    if !cx.core.config.enable_debug_command.allows(is_local_client(cx.conn)) {
+        return Err(CmdError::other(
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it \
+             from a local connection, otherwise you need to set this option in the configuration file, and then \
+             restart the server.",
+        ));
+    }
     let argv = cx.argv;
     let sub = argv.get(1);
     if sub.eq_ignore_ascii_case(b"help") {
@@ -542,10 +602,11 @@ fn debug(cx: &mut Cx) -> R {
             ],
         );
     } else if sub.eq_ignore_ascii_case(b"sleep") && argv.len() == 3 {
-        let secs: f64 = std::str::from_utf8(argv.get(2)).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
         // DEBUG SLEEP stops the whole server in Redis; here it stops this shard's thread.
-        std::thread::sleep(Duration::from_secs_f64(secs.clamp(0.0, 1e6)));
+        debug_sleep(&cx.core.shared, debug_sleep_micros(argv.get(2)));
         cx.out().ok();
+    } else if sub.eq_ignore_ascii_case(b"panic-for-tests") && argv.len() == 2 && test_hooks() {
+        panic!("DEBUG PANIC-FOR-TESTS");
     } else if sub.eq_ignore_ascii_case(b"set-active-expire") && argv.len() == 3 {
         cx.out().ok();
     } else if sub.eq_ignore_ascii_case(b"log") && argv.len() == 3 {
@@ -688,10 +749,66 @@ fn latency_reset(cx: &mut Cx) -> R {
     Ok(Flow::Done)
 }
 
-/// LATENCY HISTOGRAM [command ...]: per-command histograms are not kept yet.
+/// LATENCY HISTOGRAM [command ...]: per command that has run, its calls and the cumulative
+/// counts of its latency buckets (see [`crate::shard::LATENCY_BUCKETS`]), summed over shards.
+/// Like Redis: named commands in the order given (repeats repeated, unknown ones and ones that
+/// never ran skipped, a container also bringing its subcommands); with no names, every command.
 fn latency_histogram(cx: &mut Cx) -> R {
-    cx.out().map(0);
-    Ok(Flow::Done)
+    let reg = registry();
+    let mut ids: Vec<usize> = Vec::new();
+    let with_subs = |id: usize, ids: &mut Vec<usize>| {
+        ids.push(id);
+        ids.extend(reg.entries[id].spec.subs.iter().filter_map(|s| reg.lookup_sub(id, s.name.as_bytes())));
+    };
+    if cx.argv.len() == 2 {
+        for (id, _) in reg.top_level() {
+            with_subs(id, &mut ids);
+        }
+    } else {
+        for name in cx.argv.iter().skip(2) {
+            if let Some(id) = super::introspection::lookup_full(name) {
+                with_subs(id, &mut ids);
+            }
+        }
+    }
+    let shards = cx.core.shards();
+    Ok(FanOut::all(
+        shards,
+        |_| Box::new(|core: &mut Core| -> JobOut { Box::new(core.stats.latency.clone()) }),
+        Box::new(move |_core, conn, parts| {
+            let mut total = vec![[0u64; LATENCY_BUCKETS]; registry().len()];
+            for part in parts {
+                if let Ok(part) = part.downcast::<Vec<LatencyHistogram>>() {
+                    for (sum, h) in total.iter_mut().zip(part.iter()) {
+                        for (s, n) in sum.iter_mut().zip(h) {
+                            *s += n;
+                        }
+                    }
+                }
+            }
+            let ran: Vec<usize> = ids.into_iter().filter(|&id| total[id].iter().any(|&n| n > 0)).collect();
+            let out = &mut conn.out;
+            out.map(ran.len());
+            for id in ran {
+                let h = &total[id];
+                out.bulk(registry().entries[id].full_name.as_bytes());
+                out.map(2);
+                out.bulk(b"calls");
+                out.int(h.iter().sum::<u64>() as i64);
+                out.bulk(b"histogram_usec");
+                out.map(h.iter().filter(|&&n| n > 0).count());
+                let mut cumulative = 0;
+                for (k, &n) in h.iter().enumerate() {
+                    if n > 0 {
+                        cumulative += n;
+                        out.int(latency_bucket_label(k) as i64);
+                        out.int(cumulative as i64);
+                    }
+                }
+            }
+            Flow::Done
+        }),
+    ))
 }
 
 /// LATENCY HELP
@@ -764,3 +881,23 @@ pub const SPECS: &[Spec] = &[
     container("slowlog", -2, 0, &["@slow"], SLOWLOG_SUBS),
     container("latency", -2, 0, &["@slow"], LATENCY_SUBS),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_sleep_times_like_redis() {
+        // Redis 7.0.15 answers +OK at once for each of these ((long long) of NaN, of an infinity
+        // or of anything past 2^63 is LLONG_MIN on x86-64: nanosleep refuses it).
+        for v in ["nan", "inf", "-inf", "1e30", "9.3e12", "-1", "-0.5", "abc", "", "1e-7"] {
+            assert_eq!(debug_sleep_micros(v.as_bytes()), 0, "{v}");
+        }
+        assert_eq!(debug_sleep_micros(b"0.25"), 250_000);
+        // strtod reads a prefix, skips leading blanks and reads hex, as Redis's sleep does.
+        assert_eq!(debug_sleep_micros(b"0.1abc"), 100_000);
+        assert_eq!(debug_sleep_micros(b" 0.2"), 200_000);
+        assert_eq!(debug_sleep_micros(b"0x1"), 1_000_000);
+        assert_eq!(debug_sleep_micros(b"1e12"), 1_000_000_000_000_000_000);
+    }
+}

@@ -12,7 +12,7 @@
 //! [`crate::store::zset`]. A sorted set that loses its last member loses its key.
 
 use super::flag::*;
-use super::{cmd, int_arg, mpop, multi, Argv, Cx, Flow, Handler, KeyCx, Spec};
+use super::{cmd, int_arg, mpop, multi, strtod, Argv, Cx, Flow, Handler, KeyCx, Spec};
 use crate::config::glob_match;
 use crate::coord::{Scope, Tx};
 use crate::error::CmdError;
@@ -39,23 +39,6 @@ fn err(text: &str) -> CmdError {
 
 // ---------------------------------------------------------------------------------------------
 // Numbers and ranges, parsed as Redis parses them.
-
-/// C's strtod over `bytes` (up to an embedded NUL, as C sees the string): the value, how many
-/// bytes it read, and whether errno said ERANGE.
-fn strtod(bytes: &[u8]) -> (f64, usize, bool) {
-    let mut c = Vec::with_capacity(bytes.len() + 1);
-    c.extend_from_slice(bytes);
-    c.push(0);
-    let mut end: *mut libc::c_char = std::ptr::null_mut();
-    // SAFETY: `c` is NUL-terminated and outlives the call; strtod only reads it and writes `end`
-    // (a pointer into `c`); errno is this thread's.
-    unsafe {
-        *libc::__errno_location() = 0;
-        let v = libc::strtod(c.as_ptr() as *const libc::c_char, &mut end);
-        let erange = *libc::__errno_location() == libc::ERANGE;
-        (v, end.offset_from(c.as_ptr() as *const libc::c_char) as usize, erange)
-    }
-}
 
 /// Redis's getDoubleFromObject: all of the string, no leading blank, no overflow or underflow
 /// to zero, no NaN.

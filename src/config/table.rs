@@ -308,7 +308,7 @@ pub static DIRECTIVES: &[Spec] = &[
     enumeration("acl-pubsub-default", 0, ACL_PUBSUB_DEFAULT, "resetchannels"),
     enumeration("sanitize-dump-payload", 0, SANITIZE_DUMP, "no"),
     enumeration("enable-protected-configs", I, PROTECTED_ACTION, "no"),
-    enumeration("enable-debug-command", I, PROTECTED_ACTION, "no"),
+    enumeration("enable-debug-command", I | IMPL, PROTECTED_ACTION, "no"),
     enumeration("enable-module-command", I, PROTECTED_ACTION, "no"),
     enumeration("cluster-preferred-endpoint-type", 0, ENDPOINT_TYPE, "ip"),
     enumeration("propagation-error-behavior", 0, PROPAGATION_ERROR, "ignore"),

@@ -333,6 +333,7 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
 fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread: bool) -> Flow {
     let entry = &registry().entries[id];
     conn.last_cmd = leak_name(id);
+    let _running = crate::crash::Running::set(conn.last_cmd);
     let start = clock::ticks();
     let before = conn.out.buf.len();
     core.no_touch = conn.no_touch;
@@ -399,6 +400,7 @@ fn account(core: &mut Core, id: usize, micros: u64, reply: &[u8]) {
     let stat = &mut core.stats.commands[id];
     stat.calls += 1;
     stat.usec += micros;
+    core.stats.record_latency(id, micros);
     core.stats.total_commands += 1;
     if reply.first() == Some(&b'-') {
         core.stats.commands[id].failed_calls += 1;
@@ -459,6 +461,7 @@ pub fn run_batch(core: &mut Core, batch: &Batch) -> Vec<u8> {
 pub fn run_key(core: &mut Core, id: usize, db: usize, argv: Argv<'_>, out: &mut Out, peer: &str, name: &str) {
     let spec = registry().entries[id].spec;
     let Handler::Key(f) = spec.handler else { return };
+    let _running = crate::crash::Running::set(leak_name(id));
     let start = clock::ticks();
     let before = out.buf.len();
     match f(&mut KeyCx { core, db, argv, out }) {
@@ -493,6 +496,7 @@ fn signal_written(core: &mut Core, spec: &crate::commands::Spec, db: usize, argv
 /// of EXEC's.
 pub fn run_in_exec(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread: bool) -> Flow {
     let entry = &registry().entries[id];
+    let _running = crate::crash::Running::set(leak_name(id));
     let start = clock::ticks();
     let before = conn.out.buf.len();
     let result = match entry.spec.handler {

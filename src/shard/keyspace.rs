@@ -94,6 +94,13 @@ impl Core {
         self.dbs[db].insert(key, value, deadline);
     }
 
+    /// Sets the access clock of `key` (RESTORE ... IDLETIME), if it is there.
+    pub fn set_access_time(&mut self, db: usize, key: &[u8], seconds: u32) {
+        if let Some((value, _)) = self.dbs[db].get_mut(key) {
+            value.touch(seconds);
+        }
+    }
+
     /// Removes a live key; returns what it held.
     pub fn del(&mut self, db: usize, key: &[u8]) -> Option<(Value, u64)> {
         self.live(db, key)?;

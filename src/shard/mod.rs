@@ -95,11 +95,37 @@ pub struct CmdStat {
     pub failed_calls: u64,
 }
 
+/// Buckets of a command latency histogram (LATENCY HISTOGRAM).
+///
+/// Redis records each run, in nanoseconds (its microseconds times 1000, at most 1 s), in an HDR
+/// histogram of 2 significant digits and reports it at 1024 ns, 2048 ns, ... : bucket k counts
+/// the runs below 1032 * 2^k ns (1024 * 2^k plus the width of HDR's sub-bucket there) and is
+/// labelled (1032 * 2^k - 1) / 1000 us: 1, 2, 4, 8, 16, 33, 66, ... Keeping just these 21
+/// counters gives the same reply for one leading_zeros and one increment per command.
+pub const LATENCY_BUCKETS: usize = 21;
+
+/// The bucket of a run of `micros` (see [`LATENCY_BUCKETS`]).
+#[inline]
+pub fn latency_bucket(micros: u64) -> usize {
+    let q = micros.min(1_000_000) * 1000 / 1032;
+    (64 - q.leading_zeros() as usize).min(LATENCY_BUCKETS - 1)
+}
+
+/// The label Redis shows for bucket `k`, in microseconds.
+pub fn latency_bucket_label(k: usize) -> u64 {
+    ((1032u64 << k) - 1) / 1000
+}
+
+/// One command's latency histogram on one shard: runs per bucket (not cumulative).
+pub type LatencyHistogram = [u64; LATENCY_BUCKETS];
+
 /// This shard's statistics; INFO sums them over shards.
 #[derive(Default, Debug)]
 pub struct Stats {
     /// Indexed by [`crate::commands::Registry`] id.
     pub commands: Vec<CmdStat>,
+    /// Indexed by [`crate::commands::Registry`] id, like `commands`.
+    pub latency: Vec<LatencyHistogram>,
     pub errors: HashMap<Vec<u8>, u64>,
     pub total_commands: u64,
     pub total_connections: u64,
@@ -114,7 +140,21 @@ pub struct Stats {
 
 impl Stats {
     pub fn reset(&mut self) {
-        *self = Stats { commands: vec![CmdStat::default(); self.commands.len()], ..Stats::default() };
+        *self = Stats::new(self.commands.len());
+    }
+
+    pub fn new(commands: usize) -> Self {
+        Stats {
+            commands: vec![CmdStat::default(); commands],
+            latency: vec![[0; LATENCY_BUCKETS]; commands],
+            ..Stats::default()
+        }
+    }
+
+    /// Counts a run of command `id` that took `micros` in its latency histogram.
+    #[inline]
+    pub fn record_latency(&mut self, id: usize, micros: u64) {
+        self.latency[id][latency_bucket(micros)] += 1;
     }
 }
 
@@ -193,7 +233,7 @@ pub struct Core {
 impl Core {
     pub fn new(id: usize, shared: Arc<Shared>, config: Config) -> Self {
         let dbs = (0..config.databases.max(1)).map(|_| Db::new()).collect();
-        let stats = Stats { commands: vec![CmdStat::default(); registry().len()], ..Stats::default() };
+        let stats = Stats::new(registry().len());
         Core {
             id,
             shared,
@@ -257,5 +297,30 @@ impl Core {
         }
         self.slowlog.insert(0, SlowEntry { id, time, micros, args, peer: peer.to_string(), name: name.to_string() });
         self.slowlog.truncate(self.config.slowlog_max_len as usize);
+    }
+}
+
+#[cfg(test)]
+mod latency_tests {
+    use super::*;
+
+    #[test]
+    fn buckets_and_labels_follow_redis() {
+        // Redis's labels, as LATENCY HISTOGRAM shows them (hdr_iter_log from 1024 ns, factor 2).
+        let labels: Vec<u64> = (0..LATENCY_BUCKETS).map(latency_bucket_label).collect();
+        assert_eq!(&labels[..8], &[1, 2, 4, 8, 16, 33, 66, 132]);
+        assert_eq!(labels[20], 1082130);
+        for (micros, bucket) in
+            [(0, 0), (1, 0), (2, 1), (3, 2), (4, 2), (5, 3), (8, 3), (9, 4), (32, 5), (33, 5), (34, 6)]
+        {
+            assert_eq!(latency_bucket(micros), bucket, "{micros}");
+        }
+        assert_eq!(latency_bucket(u64::MAX), LATENCY_BUCKETS - 1);
+        // A run lands in the first bucket whose label it does not pass.
+        for micros in 0..5000 {
+            let k = latency_bucket(micros);
+            assert!(micros <= latency_bucket_label(k) + 1, "{micros}");
+            assert!(k == 0 || micros > latency_bucket_label(k - 1), "{micros}");
+        }
     }
 }

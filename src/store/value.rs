@@ -456,5 +456,8 @@ mod float_tests {
         assert_eq!(long_double_add(b" 1", b"1"), Err(FloatError::NotFloat));
         assert_eq!(long_double_add(b"1", b"inf"), Err(FloatError::NanOrInf));
         assert_eq!(long_double_add(b"1", b"1e5000"), Err(FloatError::NotFloat));
+        // SETRANGE can put a NUL inside a stored number; Redis reads all of it, not up to the NUL.
+        assert_eq!(long_double_add(b"1\x002", b"1"), Err(FloatError::NotFloat));
+        assert_eq!(long_double_add(b"1", b"1\x00"), Err(FloatError::NotFloat));
     }
 }

@@ -32,11 +32,16 @@ impl Drop for Proc {
 impl Proc {
     /// Starts shardis with `--shards 4` and `args`.
     pub fn shardis(args: &[&str]) -> Proc {
+        Self::shardis_env(args, &[])
+    }
+
+    /// [`Proc::shardis`] with extra environment variables (`SHARDIS_TEST_HOOKS=1`...).
+    pub fn shardis_env(args: &[&str], env: &[(&str, &str)]) -> Proc {
         let shards = SHARDS.to_string();
         let mut all: Vec<&str> = args.iter().take_while(|a| !a.starts_with("--")).copied().collect();
         all.extend(["--shards", shards.as_str()]);
         all.extend(args.iter().skip_while(|a| !a.starts_with("--")));
-        Self::spawn(env!("CARGO_BIN_EXE_shardis-server"), &all)
+        Self::spawn_env(env!("CARGO_BIN_EXE_shardis-server"), &all, env)
     }
 
     /// Starts the reference redis-server 7.0.15 (Debian's package; `.ci/run` installs it).
@@ -47,6 +52,10 @@ impl Proc {
     }
 
     fn spawn(program: &str, args: &[&str]) -> Proc {
+        Self::spawn_env(program, args, &[])
+    }
+
+    fn spawn_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Proc {
         for _ in 0..5 {
             let port = free_port();
             let log = std::env::temp_dir().join(format!("shardis-test-{port}.log"));
@@ -57,7 +66,7 @@ impl Proc {
                 _ => (&args[..0], args),
             };
             let mut cmd = Command::new(program);
-            cmd.args(file).args(["--port", &port_s]).args(flags);
+            cmd.args(file).args(["--port", &port_s]).args(flags).envs(env.iter().copied());
             let child = cmd
                 .stdout(std::fs::File::create(&log).unwrap())
                 .stderr(Stdio::inherit())
@@ -111,6 +120,15 @@ impl Proc {
             std::thread::sleep(Duration::from_millis(20));
         }
         false
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The exit status, once the process has exited.
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
     }
 
     pub fn log_text(&self) -> String {
