@@ -136,6 +136,13 @@ impl Proc {
     }
 }
 
+/// Why [`Raw::reply_within`] came back without a reply.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NoReply {
+    Timeout,
+    Closed,
+}
+
 /// A raw RESP connection: send bytes, read whole replies.
 pub struct Raw {
     pub stream: TcpStream,
@@ -168,18 +175,43 @@ impl Raw {
 
     /// Reads one complete reply (any RESP2/RESP3 type), raw bytes.
     pub fn reply(&mut self) -> Vec<u8> {
+        // The stream's own read timeout (10 s from `connect`, unless a test set another).
+        let wait = self.stream.read_timeout().ok().flatten().unwrap_or(Duration::from_secs(10));
+        match self.reply_within(wait) {
+            Ok(reply) => reply,
+            Err(NoReply::Closed) => {
+                panic!("connection closed while waiting for a reply; have {:?}", String::from_utf8_lossy(&self.buf))
+            }
+            Err(NoReply::Timeout) => panic!("read reply: timed out; have {:?}", String::from_utf8_lossy(&self.buf)),
+        }
+    }
+
+    /// Reads one complete reply if it arrives within `wait`. A reply cut short by the timeout
+    /// stays buffered, so a later read still sees it whole; the stream's read timeout is left
+    /// as it was.
+    pub fn reply_within(&mut self, wait: Duration) -> Result<Vec<u8>, NoReply> {
+        let deadline = Instant::now() + wait;
+        let before = self.stream.read_timeout().unwrap();
         loop {
             if let Some(n) = reply_len(&self.buf) {
-                return self.buf.drain(..n).collect();
+                return Ok(self.buf.drain(..n).collect());
             }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(NoReply::Timeout);
+            }
+            self.stream.set_read_timeout(Some(left)).unwrap();
             let mut chunk = [0u8; 65536];
-            let n = self.stream.read(&mut chunk).expect("read reply");
-            assert!(
-                n > 0,
-                "connection closed while waiting for a reply; have {:?}",
-                String::from_utf8_lossy(&self.buf)
-            );
-            self.buf.extend_from_slice(&chunk[..n]);
+            let read = self.stream.read(&mut chunk);
+            self.stream.set_read_timeout(before).unwrap();
+            match read {
+                Ok(0) => return Err(NoReply::Closed),
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                    return Err(NoReply::Timeout)
+                }
+                Err(_) => return Err(NoReply::Closed),
+            }
         }
     }
 
@@ -297,31 +329,154 @@ pub fn flat(reply: &[u8]) -> (u8, Vec<Vec<u8>>) {
     (reply[0], items)
 }
 
-/// One case on a fresh connection to `port` after FLUSHALL: each line and its reply. `''` is an
-/// empty argument; HELLO's reply names the server and the connection, so only its first byte
-/// shows; a line starting `sorted ` shows its reply's header and sorted items (for replies whose
-/// order Redis leaves to its hash table).
+/// One case on fresh connections to `port` after FLUSHALL: each line and what it got, as
+/// `> line\nreply` (raw bytes). A line is, in full:
+///
+/// `[@N ]CMD` — runs CMD on connection N (1 unless given; each is opened at its first use) and
+/// records its reply. Words are split on spaces; `''` is an empty argument; a word `$idN` is
+/// replaced by the id that connection N's `CLIENT ID` answered earlier in the case. HELLO's reply
+/// names the server and the connection, so only its first byte shows; `CLIENT ID`'s reply shows
+/// as `(id)`, since the servers number their clients differently. Between `@N ` and CMD may stand:
+///   `sorted ` — shows the reply's header and sorted items (for orders left to a hash table);
+///   `field NAME[,NAME...] ` — shows only the `NAME=value` / `NAME:value` words of the reply,
+///     for CLIENT LIST or INFO, whose other fields (ids, addresses, ages) differ between servers;
+///   `&` — sends CMD without reading its reply (a client that blocks); records nothing.
+///
+/// `[@N ]<` — reads one pending reply of connection N, waiting up to 5 s; records `(no reply)`
+/// if none came, `(closed)` if the server closed the connection.
+///
+/// `[@N ]<none MS` — checks that nothing arrives on connection N within MS milliseconds: records
+/// `(nothing)`, or whatever came. After an `&` line this also gives the server time to block the
+/// client; where the order of blocked clients matters, use `blocked K` as well.
+///
+/// `[@N ]close` — closes connection N without a word (a client that goes away while blocked).
+///
+/// `blocked K` — waits up to 5 s until INFO's `blocked_clients` reads K, asking on a connection
+/// of its own; records `(K blocked)`, or the last `blocked_clients` line read.
+///
+/// `sleep MS` — sleeps MS milliseconds (expiry and timeouts; keep it short).
 pub fn transcript(port: u16, lines: &[&str]) -> String {
-    let mut raw = Raw::connect(port);
-    assert_eq!(raw.words("FLUSHALL"), b"+OK\r\n");
+    let mut conns: std::collections::BTreeMap<String, Raw> = Default::default();
+    let mut ids: std::collections::HashMap<String, String> = Default::default();
+    let mut first = Raw::connect(port);
+    assert_eq!(first.words("FLUSHALL"), b"+OK\r\n");
+    conns.insert("1".into(), first);
     let mut out = String::new();
     for line in lines {
-        let (sorted, cmd) = match line.strip_prefix("sorted ") {
-            Some(rest) => (true, rest),
-            None => (false, *line),
-        };
-        let reply = raw.cmd(&line_args(cmd));
-        let reply = if cmd.starts_with("HELLO") { reply[..1].to_vec() } else { reply };
-        let shown = if sorted && reply[0] != b'-' {
-            let (head, mut items) = flat(&reply);
-            items.sort();
-            format!("{} {} {:?}", head as char, items.len(), items.iter().map(|i| s(i)).collect::<Vec<_>>())
-        } else {
-            s(&reply)
-        };
+        let shown = transcript_step(port, &mut conns, &mut ids, line);
         out.push_str(&format!("> {line}\n{shown}\n"));
     }
     out
+}
+
+fn transcript_step(
+    port: u16,
+    conns: &mut std::collections::BTreeMap<String, Raw>,
+    ids: &mut std::collections::HashMap<String, String>,
+    line: &str,
+) -> String {
+    if let Some(ms) = line.strip_prefix("sleep ") {
+        std::thread::sleep(Duration::from_millis(ms.parse().expect("sleep MS")));
+        return String::new();
+    }
+    if let Some(want) = line.strip_prefix("blocked ") {
+        return wait_blocked(port, want);
+    }
+    let (name, rest) = match line.strip_prefix('@') {
+        Some(tagged) => tagged.split_once(' ').expect("@N then a command"),
+        None => ("1", line),
+    };
+    let raw = conns.entry(name.to_string()).or_insert_with(|| Raw::connect(port));
+    let shown_reply = |got: Result<Vec<u8>, NoReply>| match got {
+        Ok(reply) => s(&reply),
+        Err(NoReply::Timeout) => "(no reply)".to_string(),
+        Err(NoReply::Closed) => "(closed)".to_string(),
+    };
+    if rest == "<" {
+        return shown_reply(raw.reply_within(Duration::from_secs(5)));
+    }
+    if let Some(ms) = rest.strip_prefix("<none ") {
+        let wait = Duration::from_millis(ms.parse().expect("<none MS"));
+        return match raw.reply_within(wait) {
+            Err(NoReply::Timeout) => "(nothing)".to_string(),
+            got => shown_reply(got),
+        };
+    }
+    if rest == "close" {
+        conns.remove(name);
+        return String::new();
+    }
+    let (sorted, rest) = match rest.strip_prefix("sorted ") {
+        Some(cmd) => (true, cmd),
+        None => (false, rest),
+    };
+    let (field, rest) = match rest.strip_prefix("field ") {
+        Some(named) => {
+            let (field, cmd) = named.split_once(' ').expect("field NAME then a command");
+            (Some(field), cmd)
+        }
+        None => (None, rest),
+    };
+    let (no_wait, cmd) = match rest.strip_prefix('&') {
+        Some(cmd) => (true, cmd),
+        None => (false, rest),
+    };
+    let words: Vec<String> = line_args(cmd)
+        .into_iter()
+        .map(|w| {
+            let w = s(w);
+            match w.strip_prefix("$id") {
+                Some(of) => ids.get(of).unwrap_or_else(|| panic!("{w} before @{of} CLIENT ID")).clone(),
+                None => w,
+            }
+        })
+        .collect();
+    let args: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
+    if no_wait {
+        raw.send(&encode(&args));
+        return String::new();
+    }
+    let reply = raw.cmd(&args);
+    if cmd.eq_ignore_ascii_case("CLIENT ID") && reply[0] == b':' {
+        ids.insert(name.to_string(), s(&reply[1..reply.len() - 2]));
+        return "(id)".to_string();
+    }
+    let reply = if cmd.starts_with("HELLO") { reply[..1].to_vec() } else { reply };
+    if let Some(field) = field {
+        let text = s(&reply);
+        let found: Vec<&str> = text
+            .split_whitespace()
+            .filter(|w| {
+                field.split(',').any(|f| w.strip_prefix(f).is_some_and(|v| v.starts_with('=') || v.starts_with(':')))
+            })
+            .collect();
+        return found.join(" ");
+    }
+    if sorted && reply[0] != b'-' {
+        let (head, mut items) = flat(&reply);
+        items.sort();
+        format!("{} {} {:?}", head as char, items.len(), items.iter().map(|i| s(i)).collect::<Vec<_>>())
+    } else {
+        s(&reply)
+    }
+}
+
+/// Polls INFO on a connection of its own until `blocked_clients:{want}` shows, for up to 5 s.
+fn wait_blocked(port: u16, want: &str) -> String {
+    let mut side = Raw::connect(port);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, items) = flat(&side.words("INFO clients"));
+        let info = s(&items.concat());
+        let line = info.lines().find(|l| l.starts_with("blocked_clients:")).unwrap_or("no blocked_clients line");
+        if line.strip_prefix("blocked_clients:") == Some(want) {
+            return format!("({want} blocked)");
+        }
+        if Instant::now() > deadline {
+            return line.to_string();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// [`same_on_both`] over [`transcript`]s; after each case `reset` (CONFIG SETs back to the
