@@ -207,6 +207,11 @@ fn across(core: &mut Core, conn: &mut Conn, keys: Vec<Vec<u8>>, serve: Serve, de
                         }
                         serve_under(core, tx, db, key, serve, conn.resp3())
                     }
+                    // BLMOVE and BRPOPLPUSH answer a null string here, a null array on timeout.
+                    None if non_blocking && dst.is_some() => tx.release(Box::new(|_core, conn, _| {
+                        conn.out.null();
+                        Flow::Done
+                    })),
                     None if non_blocking => release_with(tx, Ok(None)),
                     None => {
                         let wait = block::next_wait_id();

@@ -191,7 +191,10 @@ enum Move {
 fn move_spread(cx: &mut Cx, src_db: usize, dst_db: usize, how: Move) -> F {
     let (src, dst) = (cx.argv.get(1).to_vec(), cx.argv.get(2).to_vec());
     let (src_shard, dst_shard) = (cx.core.owner(&src), cx.core.owner(&dst));
-    let tx = Tx::keys(cx.core, [(src_db, src.as_slice()), (dst_db, dst.as_slice())].into_iter(), true);
+    let mut tx = Tx::keys(cx.core, [(src_db, src.as_slice()), (dst_db, dst.as_slice())].into_iter(), true);
+    if matches!(how, Move::Copy { .. }) {
+        tx.reads.push((src_db, src.clone()));
+    }
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         let (s1, d1) = (src.clone(), dst.clone());
         tx.run(

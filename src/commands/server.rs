@@ -520,6 +520,9 @@ fn lolwut(cx: &mut Cx) -> R {
 
 /// MONITOR
 fn monitor(cx: &mut Cx) -> R {
+    if cx.core.exec_tx.is_some() {
+        return Err(CmdError::other("ERR MONITOR isn't allowed for DENY BLOCKING client"));
+    }
     if !cx.conn.monitor {
         cx.conn.monitor = true;
         cx.core.shared.monitors.fetch_add(1, Ordering::Relaxed);

@@ -225,15 +225,22 @@ pub struct Tx {
     /// An exclusive transaction signals its keys as modified (WATCH) when it lets them go. EXEC
     /// does not: its commands signal their own keys.
     pub touch: bool,
+    /// Keys locked exclusively but only read (COPY's source): not signalled.
+    pub reads: Vec<(usize, Vec<u8>)>,
 }
 
 impl Tx {
     fn new(core: &Core, exclusive: bool, parts: Vec<(usize, Scope)>) -> Tx {
         match core.exec_tx {
-            Some(txid) => Tx { txid, exclusive, parts, nested: true, touch: true },
-            None => {
-                Tx { txid: NEXT_TXID.fetch_add(1, Ordering::Relaxed), exclusive, parts, nested: false, touch: true }
-            }
+            Some(txid) => Tx { txid, exclusive, parts, nested: true, touch: true, reads: Vec::new() },
+            None => Tx {
+                txid: NEXT_TXID.fetch_add(1, Ordering::Relaxed),
+                exclusive,
+                parts,
+                nested: false,
+                touch: true,
+                reads: Vec::new(),
+            },
         }
     }
 
@@ -286,16 +293,19 @@ impl Tx {
 
     /// The last round: runs `job(shard)` on every shard of the transaction, releasing that
     /// shard's locks right after, then `finish` with the outputs in shard order.
-    pub fn run_and_release(&self, mut job: impl FnMut(usize, &Scope) -> Job, finish: Finish) -> Flow {
+    pub fn run_and_release(&self, job: impl FnMut(usize, &Scope) -> Job, finish: Finish) -> Flow {
+        self.last_round(job, finish, self.touch && self.exclusive)
+    }
+
+    fn last_round(&self, mut job: impl FnMut(usize, &Scope) -> Job, finish: Finish, touch: bool) -> Flow {
         let (txid, nested) = (self.txid, self.nested);
-        let touch = self.touch && self.exclusive;
         let jobs = self
             .parts
             .iter()
             .map(|(shard, scope)| {
                 let inner = job(*shard, scope);
                 let touched = match scope {
-                    Scope::Keys(keys) if touch => keys.clone(),
+                    Scope::Keys(keys) if touch => keys.iter().filter(|k| !self.reads.contains(k)).cloned().collect(),
                     _ => Vec::new(),
                 };
                 let wrapped: Job = Box::new(move |core: &mut Core| -> JobOut {
@@ -327,7 +337,7 @@ impl Tx {
 
     /// Releases every lock without running anything more (e.g. MSETNX found a key).
     pub fn release(&self, finish: Finish) -> Flow {
-        self.run_and_release(|_, _| Box::new(|_core: &mut Core| -> JobOut { Box::new(()) }), finish)
+        self.last_round(|_, _| Box::new(|_core: &mut Core| -> JobOut { Box::new(()) }), finish, false)
     }
 }
 

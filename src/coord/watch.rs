@@ -130,6 +130,60 @@ impl Watches {
     }
 }
 
+/// Did write command `name` change nothing, as its reply tells? Redis signals a key only when
+/// a command really changes it: a DEL of a missing key, a SETNX on an existing one or an SADD
+/// of a member already there leave watchers alone. This table reads that off the reply, for
+/// the commands whose reply says it unambiguously; others count as a change whenever they
+/// succeed (a miss on the safe side: a watcher's EXEC fails, never runs on changed data).
+pub fn unchanged(name: &str, argv: &crate::commands::Argv<'_>, reply: &[u8]) -> bool {
+    const ZERO_IS_NOTHING: &[&str] = &[
+        "del",
+        "unlink",
+        "srem",
+        "sadd",
+        "hdel",
+        "zrem",
+        "lrem",
+        "persist",
+        "expire",
+        "pexpire",
+        "expireat",
+        "pexpireat",
+        "setnx",
+        "msetnx",
+        "hsetnx",
+        "renamenx",
+        "move",
+        "copy",
+        "lpushx",
+        "rpushx",
+        "smove",
+        "linsert",
+        "zremrangebyscore",
+        "zremrangebyrank",
+        "zremrangebylex",
+    ];
+    const NULL_IS_NOTHING: &[&str] =
+        &["getdel", "getex", "lpop", "rpop", "spop", "lmove", "rpoplpush", "zpopmin", "zpopmax"];
+    let null = matches!(reply, b"$-1\r\n" | b"*-1\r\n" | b"_\r\n" | b"*0\r\n");
+    match reply {
+        b":0\r\n" => ZERO_IS_NOTHING.contains(&name),
+        b":-1\r\n" => name == "linsert",
+        _ if null && name == "set" => !(2..argv.len()).any(|i| argv.is(i, "GET")),
+        _ if null => NULL_IS_NOTHING.contains(&name),
+        _ => false,
+    }
+}
+
+/// Is key position `pos` of write command `name` only read (a source)?
+pub fn only_read(name: &str, pos: usize) -> bool {
+    match name {
+        "copy" => pos == 1,
+        "sinterstore" | "sunionstore" | "sdiffstore" | "zrangestore" => pos >= 2,
+        _ => false,
+    }
+}
+
 impl Core {
     /// `key` of `db` has changed: the one hook every modification goes through (WATCH today;
     /// keyspace notifications and client-side caching plug in here too).

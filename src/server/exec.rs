@@ -147,8 +147,9 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
                     core.stats.commands[id].rejected_calls += 1;
                 }
                 let text = match conn.multi.as_mut() {
-                    Some(_) if id.is_some_and(|id| registry().entries[id].full_name == "exec") => {
-                        // A rejected EXEC discards the transaction, naming why.
+                    _ if id.is_some_and(|id| registry().entries[id].full_name == "exec") => {
+                        // A rejected EXEC discards any transaction, naming why (even outside
+                        // MULTI, as Redis words it).
                         conn.multi = None;
                         let watched = std::mem::take(&mut conn.watched);
                         crate::coord::multi::forget_watches(core, conn.cref(core.id), &watched);
@@ -475,19 +476,21 @@ pub fn run_key(core: &mut Core, id: usize, db: usize, argv: Argv<'_>, out: &mut 
     }
 }
 
-/// A write command ran without error: its keys are modified, as far as WATCH can tell. This
-/// is coarser than Redis, which signals only real changes (a `DEL` of a missing key is none):
-/// a no-op write makes a watcher's EXEC fail where Redis's would not, never the other way.
+/// A write command ran without error: the keys it writes are modified (WATCH, blocked
+/// clients), unless its reply says it changed nothing (see `coord::watch::unchanged`).
 #[inline]
 fn signal_written(core: &mut Core, spec: &crate::commands::Spec, db: usize, argv: &Argv<'_>, reply: &[u8]) {
     if spec.flags & flag::WRITE == 0
         || (core.watches.is_empty() && core.blocking.is_empty())
         || reply.first() == Some(&b'-')
+        || crate::coord::watch::unchanged(spec.name, argv, reply)
     {
         return;
     }
     for p in key_positions(spec, argv.len()) {
-        core.signal_modified(db, argv.get(p));
+        if !crate::coord::watch::only_read(spec.name, p) {
+            core.signal_modified(db, argv.get(p));
+        }
     }
 }
 
