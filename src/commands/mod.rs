@@ -64,6 +64,8 @@ pub mod flag {
     pub const TX_CONTROL: u32 = 1 << 24;
     /// Shown to MONITOR when it has finished, after what it ran (EXEC), not before.
     pub const MONITOR_AFTER: u32 = 1 << 25;
+    /// Refused unless `enable-debug-command` allows the client (DEBUG).
+    pub const PROTECTED: u32 = 1 << 26;
 
     /// Names in the order Redis lists them in `COMMAND INFO`.
     pub const NAMES: &[(u32, &str)] = &[

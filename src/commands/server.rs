@@ -539,6 +539,20 @@ fn test_hooks() -> bool {
 }
 
 /// Whether a client is on loopback or the Unix socket, as Redis's islocalClient decides it.
+/// The refusal of a protected command (DEBUG) that `enable-debug-command` does not allow for
+/// `conn`, checked at dispatch with the other rejections (so inside MULTI it aborts EXEC).
+pub fn protected_refusal(core: &Core, conn: &crate::server::conn::Conn) -> Option<String> {
+    if core.config.enable_debug_command.allows(is_local_client(conn)) {
+        return None;
+    }
+    Some(
+        "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it \
+         from a local connection, otherwise you need to set this option in the configuration file, and then \
+         restart the server."
+            .into(),
+    )
+}
+
 fn is_local_client(conn: &crate::server::conn::Conn) -> bool {
     conn.unix || conn.peer.starts_with("127.0.0.1:") || conn.peer.starts_with("[::1]:")
 }
@@ -578,13 +592,6 @@ fn debug_sleep(shared: &crate::shard::Shared, micros: u64) {
 
 /// DEBUG subcommand [argument ...] — the subset shardis supports, listed in DEBUG HELP.
 fn debug(cx: &mut Cx) -> R {
-    if !cx.core.config.enable_debug_command.allows(is_local_client(cx.conn)) {
-        return Err(CmdError::other(
-            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it \
-             from a local connection, otherwise you need to set this option in the configuration file, and then \
-             restart the server.",
-        ));
-    }
     let argv = cx.argv;
     let sub = argv.get(1);
     if sub.eq_ignore_ascii_case(b"help") {
@@ -880,7 +887,7 @@ pub const SPECS: &[Spec] = &[
     cmd("shutdown", -1, ADMIN | NS | NO_MULTI | ALLOW_BUSY, (0, 0, 0), ADMIN_ACL, Handler::Conn(shutdown)),
     cmd("lolwut", -1, READONLY | FAST, (0, 0, 0), &["@read", "@fast"], Handler::Conn(lolwut)),
     cmd("monitor", 1, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(monitor)),
-    cmd("debug", -2, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(debug)),
+    cmd("debug", -2, ADMIN | NS | PROTECTED, (0, 0, 0), ADMIN_ACL, Handler::Conn(debug)),
     container("slowlog", -2, 0, &["@slow"], SLOWLOG_SUBS),
     container("latency", -2, 0, &["@slow"], LATENCY_SUBS),
 ];

@@ -149,7 +149,8 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
                 let text = match conn.multi.as_mut() {
                     _ if id.is_some_and(|id| registry().entries[id].full_name == "exec") => {
                         // A rejected EXEC discards any transaction, naming why (even outside
-                        // MULTI, as Redis words it).
+                        // MULTI, as Redis words it), and MONITOR sees it.
+                        feed_monitors(core, conn, id.expect("checked"), &argv);
                         conn.multi = None;
                         let watched = std::mem::take(&mut conn.watched);
                         crate::coord::multi::forget_watches(core, conn.cref(core.id), &watched);
@@ -295,6 +296,11 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
     }
     if !conn.authenticated && spec.flags & flag::NO_AUTH == 0 {
         return Route::Reject(Some(id), CmdError::NoAuth.to_string());
+    }
+    if spec.flags & flag::PROTECTED != 0 {
+        if let Some(text) = crate::commands::server::protected_refusal(core, conn) {
+            return Route::Reject(Some(id), text);
+        }
     }
     if core.pause.until.is_some() && core.pause.blocks(spec.flags & flag::WRITE != 0) {
         return Route::Paused;
@@ -518,6 +524,9 @@ pub fn run_in_exec(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, 
     });
     let micros = clock::micros_since(start);
     account(core, id, micros, conn.out.buf.get(before..).unwrap_or_default());
+    if entry.spec.flags & flag::SKIP_SLOWLOG == 0 && core.is_slow(micros) {
+        core.slowlog_push(micros, argv.to_vec(), &conn.peer, &conn.name);
+    }
     flow
 }
 
