@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Transactions and a job queue per core, the method of ../shared/tools/cpu-per-op: shardis
+# against Debian's redis-server, both pinned to CPU 0, the load generator (src/bin/loadgen.rs:
+# redis-benchmark cannot send MULTI ... EXEC as one unit, nor block) on CPU 1, alternating rounds
+# (A, B, A, B ...), medians. Server CPU comes from /proc/PID/stat.
+#
+#   tx:    MULTI; SET k1; INCR k2; LPUSH k3; EXEC from 50 connections at -P 1 and -P 16
+#          (a transaction counts as one unit; each connection its own keys), shardis with 1
+#          shard, and with 4 shards and each connection's three keys on three shards;
+#   queue: 50 consumers in BRPOP, 4 producers LPUSHing; messages per second and server CPU per
+#          message.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+cargo build --release --quiet --bin shardis-server --bin loadgen
+N=${N:-100000}; C=${CONNS:-50}; ROUNDS=${ROUNDS:-3}; MESSAGES=${MESSAGES:-100000}
+LOADGEN="$PWD/target/release/loadgen"
+work=$(mktemp -d); pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+start() { # command -> "pid port"
+  local p; p=$(free_port)
+  (cd "$work" && exec taskset -c 0 bash -c "exec ${1//\{PORT\}/$p}") >"$work/$p.log" 2>&1 &
+  wait_ready "$p"
+  echo "$! $p"
+}
+measure() { # pid loadgen-args... -> "units secs p50 p99 us_per_unit"
+  local pid=$1; shift
+  local t0 t1 out
+  t0=$(cpu_ticks "$pid")
+  out=$(taskset -c 1 "$LOADGEN" "$@")
+  t1=$(cpu_ticks "$pid")
+  python3 - "$t0" "$t1" "$out" <<'PY'
+import sys
+t0, t1 = int(sys.argv[1]), int(sys.argv[2])
+units, secs, p50, p99 = sys.argv[3].split()
+print("%.0f %s %s %.3f" % (int(units) / float(secs), p50, p99, (t1 - t0) / 100 / int(units) * 1e6))
+PY
+}
+row() { # label -> table row from rounds in ra / rb
+  python3 - "$1" "${ra[@]}" -- "${rb[@]}" <<'PY'
+import sys, statistics
+label = sys.argv[1]; rest = sys.argv[2:]; i = rest.index("--")
+a = [x.split() for x in rest[:i]]; b = [x.split() for x in rest[i + 1:]]
+m = lambda rows, k: statistics.median(float(r[k]) for r in rows)
+print("| %s | %.0f | %.0f | %.3f/%.3f | %.3f/%.3f | %.2f | %.2f | %.2fx |" % (label, m(a, 0), m(b, 0), m(a, 1), m(a, 2), m(b, 1), m(b, 2), m(a, 3), m(b, 3), m(a, 3) / m(b, 3)))
+PY
+}
+read -r PR PORTR < <(start "redis-server --port {PORT} --save '' --appendonly no"); pids+=("$PR")
+echo "| workload | shardis units/s | redis units/s | shardis p50/p99 ms | redis p50/p99 ms | shardis CPU µs/unit | redis CPU µs/unit | CPU ratio shardis/redis |"
+echo '|---|---|---|---|---|---|---|---|'
+for SHARDS in 1 4; do
+  read -r PA PORTA < <(start "$PWD/target/release/shardis-server --port {PORT} --shards $SHARDS --save '' "); pids+=("$PA")
+  for d in 1 16; do
+    ra=(); rb=()
+    for _ in $(seq "$ROUNDS"); do
+      ra+=("$(measure "$PA" tx "$PORTA" "$C" "$d" "$N" "$SHARDS")")
+      rb+=("$(measure "$PR" tx "$PORTR" "$C" "$d" "$N" "$SHARDS")")
+    done
+    row "MULTI SET INCR LPUSH EXEC, $SHARDS shard(s), -P $d"
+  done
+  ra=(); rb=()
+  for _ in $(seq "$ROUNDS"); do
+    ra+=("$(measure "$PA" queue "$PORTA" 50 4 "$MESSAGES")")
+    rb+=("$(measure "$PR" queue "$PORTR" 50 4 "$MESSAGES")")
+  done
+  row "queue: 50 BRPOP consumers, 4 LPUSH producers, $SHARDS shard(s)"
+  kill "$PA"; wait "$PA" 2>/dev/null || true
+done

@@ -1,0 +1,185 @@
+//! A load generator for what redis-benchmark cannot send: transactions (MULTI ... EXEC as one
+//! unit) and a job queue (consumers blocked in BRPOP, producers LPUSHing). Used by
+//! `scripts/bench-tx.sh`; prints one line: `<units> <seconds> <p50 ms> <p99 ms>`.
+//!
+//! `loadgen tx PORT CONNS PIPELINE REQUESTS SHARDS` sends REQUESTS transactions
+//! `MULTI; SET k1 v; INCR k2; LPUSH k3 v; EXEC`, PIPELINE transactions at a time per
+//! connection; each connection has its own three keys, on three different shards of a server
+//! with SHARDS shards (all on the one with 1), so transactions cross shards without all of them
+//! contending for the same keys. `loadgen queue PORT CONSUMERS PRODUCERS MESSAGES`
+//! runs CONSUMERS clients in `BRPOP q 0` and PRODUCERS clients pushing MESSAGES in all; the
+//! latency is from each producer's LPUSH reply (the queue's own speed is the message rate).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn encode(args: &[&str], out: &mut Vec<u8>) {
+    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    for a in args {
+        out.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
+    }
+}
+
+/// Reads one whole reply (any RESP2 type, nested), discarding it.
+fn skip_reply(r: &mut BufReader<TcpStream>, line: &mut Vec<u8>) {
+    line.clear();
+    r.read_until(b'\n', line).expect("reply");
+    let n: i64 = std::str::from_utf8(&line[1..line.len() - 2]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    match line[0] {
+        b'$' if n >= 0 => {
+            let mut body = vec![0u8; n as usize + 2];
+            r.read_exact(&mut body).expect("bulk");
+        }
+        b'*' => {
+            for _ in 0..n.max(0) {
+                skip_reply(r, line);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn connect(port: u16) -> (TcpStream, BufReader<TcpStream>) {
+    let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_nodelay(true).unwrap();
+    let r = BufReader::with_capacity(64 * 1024, s.try_clone().unwrap());
+    (s, r)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * p) as usize).min(sorted.len() - 1);
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// Three keys for connection `c`: key j on shard j (mod `shards`).
+fn keys_for(c: usize, shards: usize) -> Vec<String> {
+    (0..3)
+        .map(|j| {
+            (0..)
+                .map(|i| format!("bench:{c}:{j}:{i}"))
+                .find(|k| shards == 1 || shardis::shard::route::key_shard(k.as_bytes(), shards) == j % shards)
+                .expect("some key lands on every shard")
+        })
+        .collect()
+}
+
+fn tx(port: u16, conns: usize, pipeline: usize, requests: usize, shards: usize) {
+    let left = Arc::new(AtomicUsize::new(requests));
+    let start = Instant::now();
+    let threads: Vec<_> = (0..conns)
+        .map(|c| {
+            let (left, keys) = (left.clone(), keys_for(c, shards));
+            std::thread::spawn(move || {
+                let (mut s, mut r) = connect(port);
+                let (mut buf, mut line, mut lat) = (Vec::new(), Vec::new(), Vec::new());
+                loop {
+                    let take = left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok();
+                    if !take {
+                        return lat;
+                    }
+                    let mut batch = 1;
+                    while batch < pipeline
+                        && left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
+                    {
+                        batch += 1;
+                    }
+                    buf.clear();
+                    for _ in 0..batch {
+                        encode(&["MULTI"], &mut buf);
+                        encode(&["SET", &keys[0], "value"], &mut buf);
+                        encode(&["INCR", &keys[1]], &mut buf);
+                        encode(&["LPUSH", &keys[2], "item"], &mut buf);
+                        encode(&["EXEC"], &mut buf);
+                    }
+                    let t = Instant::now();
+                    s.write_all(&buf).unwrap();
+                    for _ in 0..batch * 5 {
+                        skip_reply(&mut r, &mut line);
+                    }
+                    lat.push(t.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let secs = start.elapsed().as_secs_f64();
+    lat.sort();
+    println!("{requests} {secs:.3} {:.3} {:.3}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+}
+
+fn queue(port: u16, consumers: usize, producers: usize, messages: usize) {
+    let got = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let consumer_threads: Vec<_> = (0..consumers)
+        .map(|_| {
+            let got = got.clone();
+            std::thread::spawn(move || {
+                let (mut s, mut r) = connect(port);
+                let (mut buf, mut line) = (Vec::new(), Vec::new());
+                encode(&["BRPOP", "bench:queue", "1"], &mut buf);
+                loop {
+                    s.write_all(&buf).unwrap();
+                    line.clear();
+                    r.read_until(b'\n', &mut line).unwrap();
+                    if line.starts_with(b"*-1") {
+                        if got.load(Ordering::Relaxed) >= messages {
+                            return;
+                        }
+                        continue;
+                    }
+                    for _ in 0..2 {
+                        skip_reply(&mut r, &mut line);
+                    }
+                    got.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let per = messages / producers;
+    let producer_threads: Vec<_> = (0..producers)
+        .map(|p| {
+            std::thread::spawn(move || {
+                let (mut s, mut r) = connect(port);
+                let (mut buf, mut line, mut lat) = (Vec::new(), Vec::new(), Vec::new());
+                for i in 0..per {
+                    buf.clear();
+                    encode(&["LPUSH", "bench:queue", &format!("job:{p}:{i}")], &mut buf);
+                    let t = Instant::now();
+                    s.write_all(&buf).unwrap();
+                    skip_reply(&mut r, &mut line);
+                    lat.push(t.elapsed());
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = producer_threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    while got.load(Ordering::Relaxed) < per * producers {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let secs = start.elapsed().as_secs_f64();
+    for t in consumer_threads {
+        t.join().unwrap();
+    }
+    lat.sort();
+    println!("{} {secs:.3} {:.3} {:.3}", per * producers, percentile(&lat, 0.5), percentile(&lat, 0.99));
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let num = |i: usize| -> usize { args.get(i).and_then(|a| a.parse().ok()).expect("a number argument") };
+    match args.get(1).map(String::as_str) {
+        Some("tx") => tx(num(2) as u16, num(3), num(4), num(5), num(6)),
+        Some("queue") => queue(num(2) as u16, num(3), num(4), num(5)),
+        _ => {
+            eprintln!("usage: loadgen tx PORT CONNS PIPELINE REQUESTS SHARDS | loadgen queue PORT CONSUMERS PRODUCERS MESSAGES");
+            std::process::exit(2);
+        }
+    }
+}
