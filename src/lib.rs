@@ -29,7 +29,9 @@
 //! - [`server`]: listeners, the per-core event loop, connections and pipelining.
 //! - [`shard`]: what one core owns (keyspace, stats, slow log), routing, and the mesh.
 //! - [`commands`]: one file per command family, each ending with its spec table.
-//! - [`coord`]: commands that span shards: intent locks and transactions.
+//! - [`coord`]: commands that span shards: intent locks and transactions ([`coord::Tx`]),
+//!   MULTI/EXEC ([`coord::multi`]), WATCH ([`coord::watch`]) and the one waiting mechanism of
+//!   every blocking command ([`coord::block`]).
 //! - [`store`]: value types and the keyspace table; no I/O.
 //! - [`persistence`]: the RDB format (DUMP/RESTORE payloads today, snapshots next).
 //! - [`error`]: command errors and their exact Redis texts.

@@ -306,7 +306,11 @@ impl Reactor {
             } else {
                 exec::process(&mut self.core, &mut conn);
             }
-        } else if result == 0 || (result != -libc::EINTR && result != -libc::EAGAIN && result != -libc::ENOBUFS) {
+        } else if result == 0 {
+            // The peer closed its side: nothing more will run for it, but replies already
+            // produced (a half-closed client can still read them) go out before the close.
+            conn.closing = Closing::AfterFlush;
+        } else if result != -libc::EINTR && result != -libc::EAGAIN && result != -libc::ENOBUFS {
             conn.closing = Closing::Now;
         }
         self.settle(conn);
