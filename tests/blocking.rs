@@ -369,3 +369,53 @@ fn wait_shows_in_info_and_client_list() {
     // With no replicas WAIT 1 0 blocks until CLIENT UNBLOCK.
     blocked_client_shows("WAIT 1 0", "CLIENT UNBLOCK $id");
 }
+
+/// On both servers: the `timeout` directive never closes a blocked client (it gets its own
+/// timeout's null), while an idle one is closed; CLIENT KILL closes a blocked client and its
+/// key stays for others; a blocking command sent during CLIENT PAUSE WRITE waits for the pause,
+/// and a push held by CLIENT PAUSE ALL serves the blocked client once the pause ends.
+#[test]
+fn idle_timeout_kill_and_pause_on_blocked_clients() {
+    let redis = Proc::redis(&["--timeout", "1"]);
+    let shardis = Proc::shardis(&["--timeout", "1"]);
+    for (server, port) in [("redis", redis.port), ("shardis", shardis.port)] {
+        let mut ctl = Raw::connect(port);
+        assert_eq!(ctl.words("FLUSHALL"), b"+OK\r\n");
+        // Blocked for 2.5 s with a 1 s idle timeout: answered, not closed.
+        let mut waiter = Raw::connect(port);
+        let mut idle = Raw::connect(port);
+        assert_eq!(idle.words("PING"), b"+PONG\r\n");
+        waiter.send(&encode(&line_args("BLPOP q 2.5")));
+        let reply = waiter.reply_within(Duration::from_secs(6)).unwrap_or_else(|e| panic!("{server}: {e:?}"));
+        assert_eq!(reply, b"*-1\r\n", "{server}: the blocked client got its timeout");
+        assert_eq!(waiter.words("PING"), b"+PONG\r\n", "{server}: and is still connected");
+        assert!(idle.closed(), "{server}: the idle client was closed");
+        // CLIENT KILL of a blocked client: the pushed element stays.
+        let mut ctl = Raw::connect(port);
+        let mut victim = Raw::connect(port);
+        let id = s(&victim.words("CLIENT ID")).trim_start_matches(':').trim().to_string();
+        victim.send(&encode(&line_args("BLPOP k1 k2 k3 0")));
+        assert!(blocked_clients_reaches(&mut ctl, 1), "{server}");
+        assert_eq!(ctl.words(&format!("CLIENT KILL ID {id}")), b":1\r\n", "{server}");
+        assert!(blocked_clients_reaches(&mut ctl, 0), "{server}");
+        assert_eq!(ctl.words("RPUSH k2 x"), b":1\r\n", "{server}");
+        assert_eq!(ctl.words("LLEN k2"), b":1\r\n", "{server}: the killed client took nothing");
+        // CLIENT PAUSE ALL holds a push; the blocked client is served when it ends.
+        let mut waiter = Raw::connect(port);
+        waiter.send(&encode(&line_args("BLPOP q3 0")));
+        assert!(blocked_clients_reaches(&mut ctl, 1), "{server}");
+        assert_eq!(ctl.words("CLIENT PAUSE 300 ALL"), b"+OK\r\n", "{server}");
+        let mut pusher = Raw::connect(port);
+        pusher.send(&encode(&line_args("LPUSH q3 y")));
+        assert!(waiter.reply_within(Duration::from_millis(150)).is_err(), "{server}: served during the pause");
+        let reply = waiter.reply_within(Duration::from_secs(5)).unwrap_or_else(|e| panic!("{server}: {e:?}"));
+        assert_eq!(reply, b"*2\r\n$2\r\nq3\r\n$1\r\ny\r\n", "{server}");
+        // A blocking command sent during CLIENT PAUSE WRITE waits for the pause to end.
+        assert_eq!(ctl.words("CLIENT PAUSE 300 WRITE"), b"+OK\r\n", "{server}");
+        let started = Instant::now();
+        waiter.send(&encode(&line_args("BLPOP q4 0.01")));
+        let reply = waiter.reply_within(Duration::from_secs(5)).unwrap_or_else(|e| panic!("{server}: {e:?}"));
+        assert_eq!(reply, b"*-1\r\n", "{server}");
+        assert!(started.elapsed() >= Duration::from_millis(200), "{server}: BLPOP ran during the pause");
+    }
+}
