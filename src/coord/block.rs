@@ -516,16 +516,22 @@ pub fn on_turn(core: &mut Core, conn: &mut Conn) -> Option<Flow> {
         }
         Box::new(reply)
     });
-    Some(Flow::Wait(FanOut { jobs: vec![(from, job)], finish: Box::new(after_serve) }))
+    Some(Flow::Wait(FanOut {
+        jobs: vec![(from, job)],
+        finish: Box::new(move |core, conn, parts| after_serve(core, conn, parts, from)),
+    }))
 }
 
-/// The end of a serve round on the home.
-fn after_serve(core: &mut Core, conn: &mut Conn, mut parts: Vec<JobOut>) -> Flow {
+/// The end of a serve round on the home; `from` served it (and forgot it there already).
+fn after_serve(core: &mut Core, conn: &mut Conn, mut parts: Vec<JobOut>, from: usize) -> Flow {
     let reply = parts.pop().and_then(|p| p.downcast::<Option<Vec<u8>>>().ok()).and_then(|r| *r);
     match reply {
         Some(bytes) => {
             conn.out.raw(&bytes);
-            unblock(core, conn);
+            if let Some(b) = conn.blocked.take() {
+                let others: Vec<usize> = b.shards.iter().copied().filter(|&s| s != from).collect();
+                cancel(core, b.wait, &others);
+            }
         }
         None => {
             if let Some(flow) = on_turn(core, conn) {
@@ -571,14 +577,17 @@ fn serve_across(core: &mut Core, wait: u64, db: usize, src: Vec<u8>, serve: Serv
                     }
                 }
                 let Some(value) = next else {
-                    return tx
-                        .release(Box::new(|core, conn, _| after_serve(core, conn, vec![Box::new(None::<Vec<u8>>)])));
+                    return tx.release(Box::new(move |core, conn, _| {
+                        after_serve(core, conn, vec![Box::new(None::<Vec<u8>>)], src_shard)
+                    }));
                 };
                 if dst_wrong {
-                    return tx.release(Box::new(|core, conn, _| {
+                    return tx.release(Box::new(move |core, conn, _| {
                         let mut out = Out::new(conn.out.resp3);
                         out.error(CmdError::WrongType.to_string().as_bytes());
-                        after_serve(core, conn, vec![Box::new(Some(out.buf))])
+                        // Nothing was popped and the client is still registered on the source's
+                        // shard: cancel it everywhere.
+                        after_serve(core, conn, vec![Box::new(Some(out.buf))], usize::MAX)
                     }));
                 }
                 let reply = {
@@ -599,7 +608,7 @@ fn serve_across(core: &mut Core, wait: u64, db: usize, src: Vec<u8>, serve: Serv
                             Box::new(())
                         })
                     },
-                    Box::new(move |core, conn, _| after_serve(core, conn, vec![Box::new(Some(reply))])),
+                    Box::new(move |core, conn, _| after_serve(core, conn, vec![Box::new(Some(reply))], src_shard)),
                 )
             },
         )
