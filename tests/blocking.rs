@@ -126,6 +126,21 @@ fn push_wakes_a_client_blocked_on_keys_across_shards() {
 }
 
 #[test]
+fn a_transaction_pushing_to_several_waited_keys_serves_the_key_pushed_first() {
+    // q1, q2, q3 live on three shards; the client waits on all of them, in both orders, and a
+    // transaction pushes to two of them: the key pushed first is served, whatever shard
+    // finishes first. Each case runs several times, since a race would show only sometimes.
+    let once: &[&[&str]] = &[
+        &["@2 &BLPOP q1 q2 q3 0", "blocked 1", "MULTI", "RPUSH q3 c", "RPUSH q1 a", "EXEC", "@2 <", "LLEN q1"],
+        &["@2 &BLPOP q3 q2 q1 0", "blocked 1", "MULTI", "RPUSH q1 a", "RPUSH q2 b", "EXEC", "@2 <", "LLEN q2"],
+        &["@2 &BZPOPMIN q1 q2 0", "blocked 1", "MULTI", "ZADD q2 1 b", "ZADD q1 1 a", "EXEC", "@2 <", "ZCARD q1"],
+        &["@2 &BLMPOP 0 2 q1 q3 LEFT", "blocked 1", "MULTI", "RPUSH q3 c", "PING", "RPUSH q1 a", "EXEC", "@2 <"],
+    ];
+    let cases: Vec<&[&str]> = (0..8).flat_map(|_| once.iter().copied()).collect();
+    run_cases(&cases);
+}
+
+#[test]
 fn keys_arriving_by_rename_copy_move_or_swapdb_wake_waiters() {
     // x is on shard 3, q on shard 2: the key arrives from another shard.
     run_cases(&[

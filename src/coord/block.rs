@@ -430,8 +430,11 @@ fn serve_key_waiters(core: &mut Core, db: usize, key: &[u8]) {
             }
         }
         let mut conn = if local { core.conns.take(w.conn.slot, w.conn.gen) } else { None };
-        let in_place =
-            conn.as_ref().is_some_and(|c| c.wait.is_none() && !c.blocked.as_ref().expect("blocked above").move_across);
+        let in_place = conn.as_ref().is_some_and(|c| {
+            let b = c.blocked.as_ref().expect("blocked above");
+            // Offers that came first (from other shards) are tried first.
+            c.wait.is_none() && !b.move_across && b.offers.is_empty()
+        });
         if !in_place {
             // A remote home, a move across shards (a transaction with the destination's
             // owner), or a home running a round for this client: offer, through its home.

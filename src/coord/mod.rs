@@ -339,6 +339,80 @@ impl Tx {
     pub fn release(&self, finish: Finish) -> Flow {
         self.last_round(|_, _| Box::new(|_core: &mut Core| -> JobOut { Box::new(()) }), finish, false)
     }
+
+    /// The last round of an EXEC: like [`Tx::run_and_release`] (without signalling, EXEC's
+    /// commands signal their own keys), except that a shard where the transaction made keys
+    /// ready for blocked clients keeps its locks; those shards then let go one after the other,
+    /// in `order` (the order of the transaction's first write on each), so a client blocked on
+    /// keys of several of them is offered the key pushed first, as Redis serves it. Without
+    /// blocked clients this is the plain one round.
+    pub fn run_and_release_in_order(
+        &self,
+        mut job: impl FnMut(usize, &Scope) -> Job,
+        order: Vec<usize>,
+        finish: Finish,
+    ) -> Flow {
+        let (txid, nested) = (self.txid, self.nested);
+        let jobs = self
+            .parts
+            .iter()
+            .map(|(shard, scope)| {
+                let inner = job(*shard, scope);
+                let wrapped: Job = Box::new(move |core: &mut Core| -> JobOut {
+                    let out = inner(core);
+                    let hold = !nested && core.blocking.has_ready();
+                    if !nested && !hold {
+                        release_here(core, txid);
+                    }
+                    Box::new(Held { out, hold })
+                });
+                (*shard, wrapped)
+            })
+            .collect();
+        let shards: Vec<usize> = self.shards().collect();
+        Flow::Wait(FanOut {
+            jobs,
+            finish: Box::new(move |core, conn, parts| {
+                let mut held = Vec::new();
+                let mut outs = Vec::with_capacity(parts.len());
+                for (shard, part) in shards.into_iter().zip(parts) {
+                    let Held { out, hold } = *part.downcast::<Held>().expect("wrapped above");
+                    if hold {
+                        held.push(shard);
+                    }
+                    outs.push(out);
+                }
+                held.sort_by_key(|s| order.iter().position(|o| o == s).unwrap_or(usize::MAX));
+                release_one_by_one(txid, held, Box::new(move |core, conn, _| finish(core, conn, outs)))(core, conn)
+            }),
+        })
+    }
+}
+
+/// A job's output and whether its shard kept the transaction's locks.
+struct Held {
+    out: JobOut,
+    hold: bool,
+}
+
+/// Releases `txid` on `shards`, one after the other, then goes on with `finish`.
+fn release_one_by_one(txid: u64, mut shards: Vec<usize>, finish: Finish) -> crate::commands::Step {
+    Box::new(move |core, conn| {
+        if shards.is_empty() {
+            return finish(core, conn, Vec::new());
+        }
+        let shard = shards.remove(0);
+        let job: Job = Box::new(move |core: &mut Core| -> JobOut {
+            release_here(core, txid);
+            // Offer this shard's keys before answering, so the next shard's offers come after.
+            crate::coord::block::serve_ready(core);
+            Box::new(())
+        });
+        Flow::Wait(FanOut {
+            jobs: vec![(shard, job)],
+            finish: Box::new(move |core, conn, _| release_one_by_one(txid, shards, finish)(core, conn)),
+        })
+    })
 }
 
 #[cfg(test)]

@@ -104,13 +104,22 @@ struct Plan {
     dbs: Vec<usize>,
     /// Every command is a key command of this one shard, and so is every watched key.
     single: Option<usize>,
+    /// Shards in the order of the transaction's first write on each (blocked clients are
+    /// offered the keys pushed first).
+    writes: Vec<usize>,
 }
 
 impl Plan {
     fn new(core: &Core, mut db: usize, queue: &Queue, watched: &[(usize, Vec<u8>)]) -> Plan {
         let reg = registry();
         let ndbs = core.dbs.len();
-        let mut plan = Plan { steps: Vec::with_capacity(queue.len()), keys: Vec::new(), dbs: Vec::new(), single: None };
+        let mut plan = Plan {
+            steps: Vec::with_capacity(queue.len()),
+            keys: Vec::new(),
+            dbs: Vec::new(),
+            single: None,
+            writes: Vec::new(),
+        };
         let mut shards = Vec::new();
         let mut all_keyed = true;
         for i in 0..queue.len() {
@@ -159,6 +168,11 @@ impl Plan {
                 }
             };
             all_keyed &= matches!(step, Step::Shard { .. });
+            if let Step::Shard { shard, .. } = step {
+                if spec.flags & crate::commands::flag::WRITE != 0 && !plan.writes.contains(&shard) {
+                    plan.writes.push(shard);
+                }
+            }
             plan.steps.push(step);
         }
         plan.keys.extend(watched.iter().cloned());
@@ -269,7 +283,7 @@ fn one_hop(shard: usize, queue: Queue, plan: Plan, who: Who, watched: Vec<(usize
     let steps = plan.steps.clone();
     let job_who = who.clone();
     let job: Job = Box::new(move |core: &mut Core| -> JobOut {
-        let plan = Plan { steps, keys, dbs: Vec::new(), single: Some(core.id) };
+        let plan = Plan { steps, keys, dbs: Vec::new(), single: Some(core.id), writes: Vec::new() };
         if plan.blocked_here(core) {
             return Box::new(Hop::Blocked(queue));
         }
@@ -364,7 +378,7 @@ fn locked(core: &mut Core, queue: Queue, plan: Plan, who: Who, watched: Vec<(usi
         tx = Tx { parts: Tx::dbs(core, dbs).parts, ..tx };
     }
     tx.touch = false;
-    let run = Run { queue, steps: plan.steps, next: 0, who };
+    let run = Run { queue, steps: plan.steps, next: 0, who, writes: plan.writes };
     if watched.is_empty() {
         return tx.lock(Box::new(move |core, conn, tx| run.start(core, conn, tx)));
     }
@@ -394,6 +408,7 @@ struct Run {
     steps: Vec<Step>,
     next: usize,
     who: Who,
+    writes: Vec<usize>,
 }
 
 impl Run {
@@ -420,7 +435,7 @@ impl Run {
             group.1.push((i, db));
         }
         let who = self.who;
-        tx.run_and_release(
+        tx.run_and_release_in_order(
             |shard, _| {
                 let (part, order) = groups.remove(&shard).unwrap_or_default();
                 let who = who.clone();
@@ -438,6 +453,7 @@ impl Run {
                     Box::new(replies)
                 })
             },
+            self.writes,
             Box::new(move |_core, conn, parts| {
                 let outs: Vec<ShardReplies> = parts.into_iter().filter_map(|p| p.downcast().ok().map(|b| *b)).collect();
                 let mut pieces: Vec<(usize, &[u8])> = Vec::new();
@@ -483,7 +499,8 @@ impl Run {
                 }
             }
         }
-        tx.release(Box::new(|_core, _conn, _| Flow::Done))
+        let noop = |_: usize, _: &super::Scope| -> Job { Box::new(|_core: &mut Core| -> JobOut { Box::new(()) }) };
+        tx.run_and_release_in_order(noop, self.writes, Box::new(|_core, _conn, _| Flow::Done))
     }
 
     /// Ships the consecutive commands bound for remote `shard` as one job.
