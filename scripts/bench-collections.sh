@@ -22,13 +22,7 @@ args_of() { # test name -> redis-benchmark arguments
 }
 work=$(mktemp -d); pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-start() { # command -> "pid port"
-  local p; p=$(free_port)
-  (cd "$work" && exec taskset -c 0 bash -c "exec ${1//\{PORT\}/$p}") >"$work/$p.log" 2>&1 &
-  wait_ready "$p"
-  echo "$! $p"
-}
-read -r PA PORTA < <(start "$A"); pids+=("$PA"); read -r PB PORTB < <(start "$B"); pids+=("$PB")
+read -r PA PORTA < <(start_pinned "$A"); pids+=("$PA"); read -r PB PORTB < <(start_pinned "$B"); pids+=("$PB")
 measure() { # pid port test depth -> "ops p50 p99 us_per_op"
   local t0 t1 out
   t0=$(cpu_ticks "$1")

@@ -17,12 +17,6 @@ N=${N:-100000}; C=${CONNS:-50}; ROUNDS=${ROUNDS:-3}; MESSAGES=${MESSAGES:-100000
 LOADGEN="$PWD/target/release/loadgen"
 work=$(mktemp -d); pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-start() { # command -> "pid port"
-  local p; p=$(free_port)
-  (cd "$work" && exec taskset -c 0 bash -c "exec ${1//\{PORT\}/$p}") >"$work/$p.log" 2>&1 &
-  wait_ready "$p"
-  echo "$! $p"
-}
 measure() { # pid loadgen-args... -> "units secs p50 p99 us_per_unit"
   local pid=$1; shift
   local t0 t1 out
@@ -45,11 +39,11 @@ m = lambda rows, k: statistics.median(float(r[k]) for r in rows)
 print("| %s | %.0f | %.0f | %.3f/%.3f | %.3f/%.3f | %.2f | %.2f | %.2fx |" % (label, m(a, 0), m(b, 0), m(a, 1), m(a, 2), m(b, 1), m(b, 2), m(a, 3), m(b, 3), m(a, 3) / m(b, 3)))
 PY
 }
-read -r PR PORTR < <(start "redis-server --port {PORT} --save '' --appendonly no"); pids+=("$PR")
+read -r PR PORTR < <(start_pinned "redis-server --port {PORT} --save '' --appendonly no"); pids+=("$PR")
 echo "| workload | shardis units/s | redis units/s | shardis p50/p99 ms | redis p50/p99 ms | shardis CPU µs/unit | redis CPU µs/unit | CPU ratio shardis/redis |"
 echo '|---|---|---|---|---|---|---|---|'
 for SHARDS in 1 4; do
-  read -r PA PORTA < <(start "$PWD/target/release/shardis-server --port {PORT} --shards $SHARDS --save '' "); pids+=("$PA")
+  read -r PA PORTA < <(start_pinned "$PWD/target/release/shardis-server --port {PORT} --shards $SHARDS --save '' "); pids+=("$PA")
   for d in 1 16; do
     ra=(); rb=()
     for _ in $(seq "$ROUNDS"); do

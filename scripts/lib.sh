@@ -14,3 +14,12 @@ wait_ready() {
 
 # CPU time (user + system, all threads) of process $1, in clock ticks.
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+
+# Starts server command $1 (`{PORT}` replaced by a free port) pinned to CPU 0, in "$work" (set
+# by the caller), logging to "$work/PORT.log"; prints "pid port" once it accepts connections.
+start_pinned() {
+  local p; p=$(free_port)
+  (cd "$work" && exec taskset -c 0 bash -c "exec ${1//\{PORT\}/$p}") >"$work/$p.log" 2>&1 &
+  wait_ready "$p"
+  echo "$! $p"
+}

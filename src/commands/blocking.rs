@@ -17,7 +17,7 @@
 use std::time::{Duration, Instant};
 
 use super::flag::*;
-use super::{cmd, mpop, Cx, FanOut, Flow, Handler, Spec};
+use super::{cmd, lists, mpop, Cx, FanOut, Flow, Handler, Spec};
 use crate::coord::block::{self, Blocked, First, OnTimeout, Serve};
 use crate::coord::{Scope, Tx};
 use crate::error::CmdError;
@@ -182,9 +182,8 @@ fn across(core: &mut Core, conn: &mut Conn, keys: Vec<Vec<u8>>, serve: Serve, de
                             (k, state)
                         })
                         .collect();
-                    let dst_wrong = dst
-                        .as_ref()
-                        .is_some_and(|d| core.owner(d) == core.id && crate::commands::lists::wrong_type(core, db, d));
+                    let dst_wrong =
+                        dst.as_ref().is_some_and(|d| core.owner(d) == core.id && lists::wrong_type(core, db, d));
                     Box::new((states, dst_wrong))
                 })
             },
@@ -267,11 +266,7 @@ fn serve_under(core: &mut Core, tx: Tx, db: usize, key: Vec<u8>, serve: Serve, r
                 move |shard, _| {
                     let src = src.clone();
                     Box::new(move |core: &mut Core| -> JobOut {
-                        Box::new(if shard == owner {
-                            crate::commands::lists::pop_one(core, db, &src, from_left)
-                        } else {
-                            None
-                        })
+                        Box::new(if shard == owner { lists::pop_one(core, db, &src, from_left) } else { None })
                     })
                 },
                 move |_core, _conn, parts, tx| {
@@ -283,7 +278,7 @@ fn serve_under(core: &mut Core, tx: Tx, db: usize, key: Vec<u8>, serve: Serve, r
                             let (d, v) = (d.clone(), pushed.clone());
                             Box::new(move |core: &mut Core| -> JobOut {
                                 if shard == dst_owner {
-                                    crate::commands::lists::push_one(core, db, &d, &v, to_left);
+                                    lists::push_one(core, db, &d, &v, to_left);
                                 }
                                 Box::new(())
                             })
@@ -354,20 +349,9 @@ fn bzpopmax(cx: &mut Cx) -> R {
     pop_keys(cx, Serve::ZPop { min: false })
 }
 
-/// LEFT / RIGHT
-fn side(arg: &[u8]) -> Result<bool, CmdError> {
-    if arg.eq_ignore_ascii_case(b"LEFT") {
-        Ok(true)
-    } else if arg.eq_ignore_ascii_case(b"RIGHT") {
-        Ok(false)
-    } else {
-        Err(CmdError::Syntax)
-    }
-}
-
 /// BLMOVE source destination LEFT | RIGHT LEFT | RIGHT timeout
 fn blmove(cx: &mut Cx) -> R {
-    let (from_left, to_left) = (side(cx.argv.get(3))?, side(cx.argv.get(4))?);
+    let (from_left, to_left) = (lists::side(cx.argv.get(3))?, lists::side(cx.argv.get(4))?);
     let deadline = timeout_secs(cx.argv.get(5))?;
     let (src, dst) = (cx.argv.get(1).to_vec(), cx.argv.get(2).to_vec());
     pop(cx, vec![src], Serve::Move { dst, from_left, to_left }, deadline)

@@ -29,7 +29,7 @@ fn read_list<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a
 }
 
 /// LEFT or RIGHT: true for LEFT.
-fn side(arg: &[u8]) -> Result<bool, CmdError> {
+pub(crate) fn side(arg: &[u8]) -> Result<bool, CmdError> {
     if arg.eq_ignore_ascii_case(b"LEFT") {
         Ok(true)
     } else if arg.eq_ignore_ascii_case(b"RIGHT") {

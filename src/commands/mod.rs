@@ -260,6 +260,52 @@ impl<'a> Argv<'a> {
     }
 }
 
+/// Commands copied out of a connection's input: every argument in one byte buffer, plus ranges,
+/// so many small commands cost three allocations, not one per argument. A batch bound for
+/// another shard and a MULTI queue are this.
+#[derive(Default)]
+pub struct Cmds {
+    data: Vec<u8>,
+    ranges: Vec<(u32, u32)>,
+    /// (command id, first range, end range)
+    cmds: Vec<(usize, u32, u32)>,
+}
+
+impl Cmds {
+    pub fn push(&mut self, id: usize, argv: &Argv<'_>) {
+        let first = self.ranges.len() as u32;
+        for arg in argv.iter() {
+            let start = self.data.len() as u32;
+            self.data.extend_from_slice(arg);
+            self.ranges.push((start, self.data.len() as u32));
+        }
+        self.cmds.push((id, first, self.ranges.len() as u32));
+    }
+
+    pub fn len(&self) -> usize {
+        self.cmds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cmds.is_empty()
+    }
+
+    /// Command `i`: its id and arguments.
+    pub fn get(&self, i: usize) -> (usize, Argv<'_>) {
+        let (id, first, end) = self.cmds[i];
+        (id, Argv::new(&self.data, &self.ranges[first as usize..end as usize]))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (usize, Argv<'_>)> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Bytes held (CLIENT LIST's `multi-mem`).
+    pub fn mem(&self) -> usize {
+        self.data.capacity() + self.ranges.capacity() * 8 + self.cmds.capacity() * 16
+    }
+}
+
 /// A `Conn` handler's view: this core, the calling connection, its arguments.
 pub struct Cx<'a> {
     pub core: &'a mut Core,

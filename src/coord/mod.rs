@@ -347,17 +347,26 @@ impl Tx {
     /// The last round: runs `job(shard)` on every shard of the transaction, releasing that
     /// shard's locks right after, then `finish` with the outputs in shard order.
     pub fn run_and_release(&self, job: impl FnMut(usize, &Scope) -> Job, finish: Finish) -> Flow {
-        self.last_round(job, finish, self.touch && self.exclusive)
+        self.last_round(job, finish, self.touch && self.exclusive, None)
     }
 
-    fn last_round(&self, mut job: impl FnMut(usize, &Scope) -> Job, finish: Finish, touch: bool) -> Flow {
-        let (txid, nested) = (self.txid, self.nested);
+    /// The last round: `job(shard)` on every shard, then (unless nested) the release there.
+    /// With `order`, a shard where keys became ready for blocked clients keeps its locks, and
+    /// those shards let go one after the other in that order (see `run_and_release_in_order`).
+    fn last_round(
+        &self,
+        mut job: impl FnMut(usize, &Scope) -> Job,
+        finish: Finish,
+        touch: bool,
+        order: Option<Vec<usize>>,
+    ) -> Flow {
+        let (txid, nested, ordered) = (self.txid, self.nested, order.is_some());
         let jobs = self
             .parts
             .iter()
             .map(|(shard, scope)| {
                 let inner = job(*shard, scope);
-                let touched = match scope {
+                let touched: Vec<(usize, Vec<u8>)> = match scope {
                     Scope::Keys(keys) if touch => keys.iter().filter(|k| !self.reads.contains(k)).cloned().collect(),
                     _ => Vec::new(),
                 };
@@ -366,62 +375,20 @@ impl Tx {
                     for (db, key) in &touched {
                         core.signal_modified(*db, key);
                     }
-                    if !nested {
-                        release_here(core, txid);
-                    }
-                    out
-                });
-                (*shard, wrapped)
-            })
-            .collect();
-        Flow::Wait(FanOut { jobs, finish })
-    }
-
-    /// A middle round: runs `job(shard)` on every shard, keeping the locks; `finish` gets the
-    /// outputs and the transaction back, for the next round.
-    pub fn run(
-        self,
-        mut job: impl FnMut(usize, &Scope) -> Job,
-        finish: impl FnOnce(&mut Core, &mut Conn, Vec<JobOut>, Tx) -> Flow + 'static,
-    ) -> Flow {
-        let jobs = self.parts.iter().map(|(shard, scope)| (*shard, job(*shard, scope))).collect();
-        Flow::Wait(FanOut { jobs, finish: Box::new(move |core, conn, parts| finish(core, conn, parts, self)) })
-    }
-
-    /// Releases every lock without running anything more (e.g. MSETNX found a key).
-    pub fn release(&self, finish: Finish) -> Flow {
-        self.last_round(|_, _| Box::new(|_core: &mut Core| -> JobOut { Box::new(()) }), finish, false)
-    }
-
-    /// The last round of an EXEC: like [`Tx::run_and_release`] (without signalling, EXEC's
-    /// commands signal their own keys), except that a shard where the transaction made keys
-    /// ready for blocked clients keeps its locks; those shards then let go one after the other,
-    /// in `order` (the order of the transaction's first write on each), so a client blocked on
-    /// keys of several of them is offered the key pushed first, as Redis serves it. Without
-    /// blocked clients this is the plain one round.
-    pub fn run_and_release_in_order(
-        &self,
-        mut job: impl FnMut(usize, &Scope) -> Job,
-        order: Vec<usize>,
-        finish: Finish,
-    ) -> Flow {
-        let (txid, nested) = (self.txid, self.nested);
-        let jobs = self
-            .parts
-            .iter()
-            .map(|(shard, scope)| {
-                let inner = job(*shard, scope);
-                let wrapped: Job = Box::new(move |core: &mut Core| -> JobOut {
-                    let out = inner(core);
-                    let hold = !nested && core.blocking.has_ready();
+                    let hold = ordered && !nested && core.blocking.has_ready();
                     if !nested && !hold {
                         release_here(core, txid);
                     }
-                    Box::new(Held { out, hold })
+                    if ordered {
+                        Box::new(Held { out, hold })
+                    } else {
+                        out
+                    }
                 });
                 (*shard, wrapped)
             })
             .collect();
+        let Some(order) = order else { return Flow::Wait(FanOut { jobs, finish }) };
         let shards: Vec<usize> = self.shards().collect();
         Flow::Wait(FanOut {
             jobs,
@@ -439,6 +406,37 @@ impl Tx {
                 release_one_by_one(txid, held, Box::new(move |core, conn, _| finish(core, conn, outs)))(core, conn)
             }),
         })
+    }
+
+    /// A middle round: runs `job(shard)` on every shard, keeping the locks; `finish` gets the
+    /// outputs and the transaction back, for the next round.
+    pub fn run(
+        self,
+        mut job: impl FnMut(usize, &Scope) -> Job,
+        finish: impl FnOnce(&mut Core, &mut Conn, Vec<JobOut>, Tx) -> Flow + 'static,
+    ) -> Flow {
+        let jobs = self.parts.iter().map(|(shard, scope)| (*shard, job(*shard, scope))).collect();
+        Flow::Wait(FanOut { jobs, finish: Box::new(move |core, conn, parts| finish(core, conn, parts, self)) })
+    }
+
+    /// Releases every lock without running anything more (e.g. MSETNX found a key).
+    pub fn release(&self, finish: Finish) -> Flow {
+        self.last_round(|_, _| Box::new(|_core: &mut Core| -> JobOut { Box::new(()) }), finish, false, None)
+    }
+
+    /// The last round of an EXEC: like [`Tx::run_and_release`] (without signalling, EXEC's
+    /// commands signal their own keys), except that a shard where the transaction made keys
+    /// ready for blocked clients keeps its locks; those shards then let go one after the other,
+    /// in `order` (the order of the transaction's first write on each), so a client blocked on
+    /// keys of several of them is offered the key pushed first, as Redis serves it. Without
+    /// blocked clients this is the plain one round.
+    pub fn run_and_release_in_order(
+        &self,
+        job: impl FnMut(usize, &Scope) -> Job,
+        order: Vec<usize>,
+        finish: Finish,
+    ) -> Flow {
+        self.last_round(job, finish, false, Some(order))
     }
 }
 

@@ -35,7 +35,7 @@
 //! EXEC-time checks that later features add (OOM, MISCONF...) go in [`exec_checks`].
 
 use super::Tx;
-use crate::commands::{key_positions, parse_i64, registry, Argv, Cx, FanOut, Flow, Handler};
+use crate::commands::{key_positions, parse_i64, registry, Argv, Cmds, Cx, FanOut, Flow, Handler};
 use crate::error::CmdError;
 use crate::protocol::Out;
 use crate::server::conn::Conn;
@@ -45,23 +45,14 @@ use crate::shard::Core;
 /// Commands queued after MULTI.
 #[derive(Default)]
 pub struct Queue {
-    data: Vec<u8>,
-    ranges: Vec<(u32, u32)>,
-    /// (command id, first range, end range)
-    cmds: Vec<(usize, u32, u32)>,
+    pub cmds: Cmds,
     /// A command was rejected while queueing: EXEC answers EXECABORT.
     pub aborted: bool,
 }
 
 impl Queue {
     pub fn push(&mut self, id: usize, argv: &Argv<'_>) {
-        let first = self.ranges.len() as u32;
-        for arg in argv.iter() {
-            let start = self.data.len() as u32;
-            self.data.extend_from_slice(arg);
-            self.ranges.push((start, self.data.len() as u32));
-        }
-        self.cmds.push((id, first, self.ranges.len() as u32));
+        self.cmds.push(id, argv);
     }
 
     pub fn len(&self) -> usize {
@@ -74,13 +65,12 @@ impl Queue {
 
     /// Command `i`: its id and arguments.
     pub fn get(&self, i: usize) -> (usize, Argv<'_>) {
-        let (id, first, end) = self.cmds[i];
-        (id, Argv::new(&self.data, &self.ranges[first as usize..end as usize]))
+        self.cmds.get(i)
     }
 
     /// Bytes held, for CLIENT LIST's `multi-mem`.
     pub fn mem(&self) -> usize {
-        self.data.capacity() + self.ranges.capacity() * 8 + self.cmds.capacity() * 16
+        self.cmds.mem()
     }
 }
 
@@ -425,7 +415,7 @@ impl Run {
     /// shards at once, and lets its locks go right after. The replies are put back in queue
     /// order. One round instead of one per run of same-shard commands plus the release.
     fn all_at_once(self, core: &mut Core, conn: &mut Conn, tx: Tx) -> Flow {
-        let mut groups: hashbrown::HashMap<usize, (Queue, Vec<(usize, usize)>)> = hashbrown::HashMap::new();
+        let mut groups: hashbrown::HashMap<usize, (Cmds, Vec<(usize, usize)>)> = hashbrown::HashMap::new();
         for (i, step) in self.steps.iter().enumerate() {
             let Step::Shard { shard, db } = *step else { unreachable!("checked by the caller") };
             let (id, argv) = self.queue.get(i);
@@ -509,7 +499,7 @@ impl Run {
         while self.steps.get(self.next).is_some_and(|s| matches!(s, Step::Shard { shard: s, .. } if *s == shard)) {
             self.next += 1;
         }
-        let mut part = Queue::default();
+        let mut part = Cmds::default();
         let mut dbs = Vec::with_capacity(self.next - start);
         for i in start..self.next {
             let (id, argv) = self.queue.get(i);

@@ -26,9 +26,7 @@ struct Open {
 impl Open {
     fn new(shard: usize, conn: &Conn) -> Self {
         let batch = Batch {
-            data: Vec::new(),
-            ranges: Vec::new(),
-            cmds: Vec::new(),
+            cmds: Default::default(),
             db: conn.db,
             resp3: conn.resp3(),
             peer: conn.peer.clone(),
@@ -39,14 +37,7 @@ impl Open {
     }
 
     fn push(&mut self, id: usize, argv: &Argv<'_>) {
-        let b = &mut self.batch;
-        let first = b.ranges.len() as u32;
-        for arg in argv.iter() {
-            let start = b.data.len() as u32;
-            b.data.extend_from_slice(arg);
-            b.ranges.push((start, b.data.len() as u32));
-        }
-        b.cmds.push((id, first, b.ranges.len() as u32));
+        self.batch.cmds.push(id, argv);
     }
 }
 
@@ -437,10 +428,7 @@ pub fn batch_blocked(core: &Core, batch: &Batch) -> bool {
     if core.locks.is_empty() {
         return false;
     }
-    batch.cmds.iter().any(|&(id, first, end)| {
-        let argv = Argv::new(&batch.data, &batch.ranges[first as usize..end as usize]);
-        keys_blocked(core, batch.db, registry().entries[id].spec, &argv)
-    })
+    batch.cmds.iter().any(|(id, argv)| keys_blocked(core, batch.db, registry().entries[id].spec, &argv))
 }
 
 fn keys_blocked(core: &Core, db: usize, spec: &crate::commands::Spec, argv: &Argv<'_>) -> bool {
@@ -452,8 +440,7 @@ fn keys_blocked(core: &Core, db: usize, spec: &crate::commands::Spec, argv: &Arg
 pub fn run_batch(core: &mut Core, batch: &Batch) -> Vec<u8> {
     let mut out = Out::new(batch.resp3);
     core.no_touch = batch.no_touch;
-    for &(id, first, end) in &batch.cmds {
-        let argv = Argv::new(&batch.data, &batch.ranges[first as usize..end as usize]);
+    for (id, argv) in batch.cmds.iter() {
         run_key(core, id, batch.db, argv, &mut out, &batch.peer, &batch.name);
         if core.blocking.has_ready() {
             crate::coord::block::serve_ready(core);

@@ -45,10 +45,7 @@ pub enum Msg {
 /// Commands bound for one remote shard, copied out of the connection's input buffer, with
 /// what running them needs from the connection.
 pub struct Batch {
-    pub data: Vec<u8>,
-    pub ranges: Vec<(u32, u32)>,
-    /// (command id, first range, end range)
-    pub cmds: Vec<(usize, u32, u32)>,
+    pub cmds: crate::commands::Cmds,
     pub db: usize,
     pub resp3: bool,
     pub peer: String,
