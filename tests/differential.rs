@@ -1,7 +1,9 @@
 //! Random collection commands with hostile arguments, sent to shardis (4 shards) and to Redis
 //! 7.0.15 alike: every reply must match byte for byte, except where Redis leaves the order to its
 //! hash table (compared as sorted items) or picks at random (compared by reply type). Keys `a`,
-//! `b`, `c` and `k` live on different shards, so the multi-key commands cross shards.
+//! `b`, `c` and `k` live on different shards, so the multi-key commands cross shards. One step in
+//! ten is a MULTI/EXEC transaction of up to five such commands, blocking ones among them (inside
+//! a transaction they answer at once), compared element by element.
 
 mod common;
 use common::*;
@@ -148,13 +150,19 @@ const COMMANDS: &[&str] = &[
     "SMEMBERS",
     "OBJECT",
 ];
+/// Blocking commands: sent only inside MULTI, where they never block.
+const BLOCKING: &[&str] = &["BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP"];
 /// Replies whose order is Redis's hash table's.
 const UNORDERED: &[&str] = &["HGETALL", "HKEYS", "HVALS", "SINTER", "SUNION", "SDIFF", "SMEMBERS"];
 /// Replies that are random picks.
 const RANDOM: &[&str] = &["ZRANDMEMBER", "HRANDFIELD", "SRANDMEMBER"];
 
 fn command(rng: &mut fastrand::Rng) -> String {
-    let name = COMMANDS[rng.usize(..COMMANDS.len())];
+    command_from(rng, COMMANDS)
+}
+
+fn command_from(rng: &mut fastrand::Rng, names: &[&'static str]) -> String {
+    let name = names[rng.usize(..names.len())];
     if name == "OBJECT" {
         return format!("OBJECT ENCODING {}", KEYS[rng.usize(..KEYS.len())]);
     }
@@ -232,12 +240,54 @@ fn run(seed: u64, steps: usize, resp3: bool) {
     }
     let mut rng = fastrand::Rng::with_seed(seed);
     for step in 0..steps {
+        if rng.usize(..10) == 0 {
+            transaction(&mut rng, &mut ours, &mut theirs, &format!("seed {seed} step {step} resp3 {resp3}"));
+            continue;
+        }
         let line = command(&mut rng);
         let name = line.split(' ').next().unwrap();
         let args = line_args(&line);
         let (got, want) = (ours.cmd(&args), theirs.cmd(&args));
         assert_eq!(comparable(name, &got), comparable(name, &want), "seed {seed} step {step} resp3 {resp3}: {line}");
     }
+}
+
+/// MULTI, up to five random commands (a blocking one now and then), EXEC: the queueing replies
+/// must match, and EXEC's array element by element (each compared as its command's reply).
+fn transaction(rng: &mut fastrand::Rng, ours: &mut Raw, theirs: &mut Raw, at: &str) {
+    assert_eq!(ours.words("MULTI"), theirs.words("MULTI"), "{at}: MULTI");
+    let mut names = Vec::new();
+    for _ in 0..rng.usize(..6) {
+        let line = if rng.usize(..4) == 0 { command_from(rng, BLOCKING) } else { command(rng) };
+        let args = line_args(&line);
+        let (got, want) = (ours.cmd(&args), theirs.cmd(&args));
+        assert_eq!(s(&got), s(&want), "{at}: queueing {line}");
+        names.push(line.split(' ').next().unwrap().to_string());
+    }
+    let (got, want) = (ours.words("EXEC"), theirs.words("EXEC"));
+    if want[0] != b'*' || want.starts_with(b"*-1") {
+        assert_eq!(s(&got), s(&want), "{at}: EXEC of {names:?}");
+        return;
+    }
+    let (ours_items, theirs_items) = (elements(&got), elements(&want));
+    assert_eq!(ours_items.len(), theirs_items.len(), "{at}: EXEC of {names:?}: {} vs {}", s(&got), s(&want));
+    for ((name, a), b) in names.iter().zip(&ours_items).zip(&theirs_items) {
+        assert_eq!(comparable(name, a), comparable(name, b), "{at}: {name} inside EXEC of {names:?}");
+    }
+}
+
+/// The elements of an array reply, each as its own bytes.
+fn elements(reply: &[u8]) -> Vec<Vec<u8>> {
+    let head_end = reply.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    let n: usize = std::str::from_utf8(&reply[1..head_end - 2]).unwrap().parse().unwrap();
+    let mut at = head_end;
+    (0..n)
+        .map(|_| {
+            let len = reply_len(&reply[at..]).expect("a whole element");
+            at += len;
+            reply[at - len..at].to_vec()
+        })
+        .collect()
 }
 
 #[test]

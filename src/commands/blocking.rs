@@ -366,15 +366,16 @@ fn brpoplpush(cx: &mut Cx) -> R {
 
 /// BLMPOP timeout numkeys key [key ...] LEFT | RIGHT [COUNT count]
 fn blmpop(cx: &mut Cx) -> R {
-    let deadline = timeout_secs(cx.argv.get(1))?;
+    // Redis reads numkeys, the end and COUNT before the timeout.
     let mpop::Args { keys, first_end: left, count } = mpop::parse_from(&cx.argv, 2, ["LEFT", "RIGHT"])?;
+    let deadline = timeout_secs(cx.argv.get(1))?;
     pop(cx, keys, Serve::MPop { left, count }, deadline)
 }
 
 /// BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]
 fn bzmpop(cx: &mut Cx) -> R {
-    let deadline = timeout_secs(cx.argv.get(1))?;
     let mpop::Args { keys, first_end: min, count } = mpop::parse_from(&cx.argv, 2, ["MIN", "MAX"])?;
+    let deadline = timeout_secs(cx.argv.get(1))?;
     pop(cx, keys, Serve::ZMPop { min, count }, deadline)
 }
 
