@@ -290,6 +290,13 @@ impl Cmds {
         self.cmds.is_empty()
     }
 
+    /// Empty again, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.ranges.clear();
+        self.cmds.clear();
+    }
+
     /// Command `i`: its id and arguments.
     pub fn get(&self, i: usize) -> (usize, Argv<'_>) {
         let (id, first, end) = self.cmds[i];

@@ -18,7 +18,7 @@ fn multi_cmd(cx: &mut Cx) -> R {
     if cx.conn.multi.is_some() {
         return Err(CmdError::other("ERR MULTI calls can not be nested"));
     }
-    cx.conn.multi = Some(Box::default());
+    cx.conn.multi = Some(cx.conn.spare_queue.take().unwrap_or_default());
     cx.out().ok();
     Ok(Flow::Done)
 }
@@ -28,7 +28,7 @@ fn exec(cx: &mut Cx) -> R {
     let Some(queue) = cx.conn.multi.take() else {
         return Err(CmdError::other("ERR EXEC without MULTI"));
     };
-    multi::exec(cx, *queue)
+    multi::exec(cx, queue)
 }
 
 /// DISCARD

@@ -55,6 +55,12 @@ impl Queue {
         self.cmds.push(id, argv);
     }
 
+    /// Empty again, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.cmds.clear();
+        self.aborted = false;
+    }
+
     pub fn len(&self) -> usize {
         self.cmds.len()
     }
@@ -224,7 +230,20 @@ struct Who {
     no_touch: bool,
 }
 
+/// [`Who`], borrowed (the in-place path copies nothing).
+#[derive(Clone, Copy)]
+struct WhoRef<'a> {
+    me: ConnRef,
+    no_touch: bool,
+    peer: &'a str,
+    name: &'a str,
+}
+
 impl Who {
+    fn as_ref(&self) -> WhoRef<'_> {
+        WhoRef { me: self.me, no_touch: self.no_touch, peer: &self.peer, name: &self.name }
+    }
+
     fn of(core: &Core, conn: &Conn) -> Who {
         Who {
             me: conn.cref(core.id),
@@ -237,7 +256,7 @@ impl Who {
 }
 
 /// EXEC, with the queue taken off the connection.
-pub fn exec(cx: &mut Cx, queue: Queue) -> Result<Flow, CmdError> {
+pub fn exec(cx: &mut Cx, mut queue: Box<Queue>) -> Result<Flow, CmdError> {
     let (core, conn) = (&mut *cx.core, &mut *cx.conn);
     let watched = std::mem::take(&mut conn.watched);
     if queue.aborted {
@@ -249,22 +268,28 @@ pub fn exec(cx: &mut Cx, queue: Queue) -> Result<Flow, CmdError> {
         return Err(e);
     }
     let plan = Plan::new(core, conn.db, &queue, &watched);
-    let who = Who::of(core, conn);
     match plan.single {
         Some(shard) if shard == core.id && !plan.blocked_here(core) => {
-            match run_queue(core, &queue, &plan, &who) {
-                Some(bytes) => {
-                    conn.out.raw(&bytes);
-                    feed_all(core, conn, &queue);
-                }
-                None => conn.out.null_array(),
+            let who = WhoRef { me: conn.cref(core.id), no_touch: conn.no_touch, peer: &conn.peer, name: &conn.name };
+            if run_queue(core, &queue, &plan, who, &mut conn.out) {
+                feed_all(core, conn, &queue);
+            } else {
+                conn.out.null_array();
+            }
+            // The next MULTI reuses the buffers.
+            if queue.mem() <= SPARE_QUEUE_MAX {
+                queue.clear();
+                conn.spare_queue = Some(queue);
             }
             Ok(Flow::Done)
         }
-        Some(shard) if shard != core.id => Ok(one_hop(shard, queue, plan, who, watched)),
-        _ => Ok(locked(core, queue, plan, who, watched)),
+        Some(shard) if shard != core.id => Ok(one_hop(shard, *queue, plan, Who::of(core, conn), watched)),
+        _ => Ok(locked(core, *queue, plan, Who::of(core, conn), watched)),
     }
 }
+
+/// Most bytes a connection keeps of an executed queue for its next MULTI.
+const SPARE_QUEUE_MAX: usize = 64 * 1024;
 
 /// Runs the whole queue on `shard` in one job, falling back to the locked path if a
 /// multi-shard transaction holds one of its keys there.
@@ -277,9 +302,11 @@ fn one_hop(shard: usize, queue: Queue, plan: Plan, who: Who, watched: Vec<(usize
         if plan.blocked_here(core) {
             return Box::new(Hop::Blocked(queue));
         }
-        match run_queue(core, &queue, &plan, &job_who) {
-            Some(bytes) => Box::new(Hop::Ran(bytes, queue)),
-            None => Box::new(Hop::Dirty),
+        let mut out = Out::new(job_who.resp3);
+        if run_queue(core, &queue, &plan, job_who.as_ref(), &mut out) {
+            Box::new(Hop::Ran(out.buf, queue))
+        } else {
+            Box::new(Hop::Dirty)
         }
     });
     Flow::Wait(FanOut {
@@ -304,22 +331,22 @@ fn one_hop(shard: usize, queue: Queue, plan: Plan, who: Who, watched: Vec<(usize
     })
 }
 
-/// On the shard that owns every key: the watch check, then every command, as EXEC's reply
-/// (None: a watched key changed). Forgets the connection's watches here either way.
-fn run_queue(core: &mut Core, queue: &Queue, plan: &Plan, who: &Who) -> Option<Vec<u8>> {
+/// On the shard that owns every key: the watch check, then every command, EXEC's reply written
+/// to `out` (false, nothing written: a watched key changed). Forgets the connection's watches
+/// here either way.
+fn run_queue(core: &mut Core, queue: &Queue, plan: &Plan, who: WhoRef<'_>, out: &mut Out) -> bool {
     if watch_dirty(core, who.me) {
-        return None;
+        return false;
     }
-    let mut out = Out::new(who.resp3);
     out.array(queue.len());
     core.no_touch = who.no_touch;
     for (i, step) in plan.steps.iter().enumerate() {
         let Step::Shard { db, .. } = *step else { unreachable!("one-shard plans hold key commands only") };
         let (id, argv) = queue.get(i);
-        crate::server::exec::run_key(core, id, db, argv, &mut out, &who.peer, &who.name);
+        crate::server::exec::run_key(core, id, db, argv, out, who.peer, who.name);
     }
     core.no_touch = false;
-    Some(out.buf)
+    true
 }
 
 /// Has anything `me` watches on this shard changed? Forgets its watches here.

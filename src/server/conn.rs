@@ -84,6 +84,8 @@ pub struct Conn {
     pub soft_limit_since: Option<u64>,
     /// Commands queued since MULTI; None outside a transaction.
     pub multi: Option<Box<crate::coord::multi::Queue>>,
+    /// The last executed queue's buffers, emptied, for the next MULTI.
+    pub spare_queue: Option<Box<crate::coord::multi::Queue>>,
     /// Keys this connection WATCHes, with their databases (the watches themselves live on the
     /// keys' owners, see `coord::watch`).
     pub watched: Vec<(usize, Vec<u8>)>,
@@ -128,6 +130,7 @@ impl Conn {
             closing: Closing::Open,
             soft_limit_since: None,
             multi: None,
+            spare_queue: None,
             watched: Vec::new(),
             blocked: None,
         }
