@@ -136,7 +136,16 @@ fn a_transaction_pushing_to_several_waited_keys_serves_the_key_pushed_first() {
         &["@2 &BZPOPMIN q1 q2 0", "blocked 1", "MULTI", "ZADD q2 1 b", "ZADD q1 1 a", "EXEC", "@2 <", "ZCARD q1"],
         &["@2 &BLMPOP 0 2 q1 q3 LEFT", "blocked 1", "MULTI", "RPUSH q3 c", "PING", "RPUSH q1 a", "EXEC", "@2 <"],
     ];
-    let cases: Vec<&[&str]> = (0..8).flat_map(|_| once.iter().copied()).collect();
+    let more: &[&[&str]] = &[
+        // a and e share a shard: the key made ready first is served first.
+        &["@2 &BLPOP a e 0", "blocked 1", "MULTI", "LPUSH e 1", "LPUSH a 2", "EXEC", "@2 <"],
+        // A key written first that nobody waits on does not decide the order...
+        &["@2 &BLPOP a c 0", "blocked 1", "MULTI", "LPUSH e y", "LPUSH c z", "LPUSH a q", "EXEC", "@2 <"],
+        // ...and a key arriving by a multi-shard command counts when it arrives.
+        &["@2 &BLPOP a c 0", "blocked 1", "MULTI", "LPUSH b y", "RENAME b a", "LPUSH c z", "EXEC", "@2 <"],
+        &["@2 &BLPOP a c 0", "blocked 1", "MULTI", "LPUSH b y", "LMOVE b a LEFT LEFT", "LPUSH c z", "EXEC", "@2 <"],
+    ];
+    let cases: Vec<&[&str]> = (0..8).flat_map(|_| once.iter().chain(more.iter()).copied()).collect();
     run_cases(&cases);
 }
 

@@ -171,6 +171,14 @@ fn watched_key_modified_by_another_client() {
 #[test]
 fn watch_outcomes() {
     run_cases(&[
+        // Pops over several keys change only the key popped from; a blocking pop that only
+        // waits changes nothing.
+        &["RPUSH a x", "WATCH b", "@2 LMPOP 2 a b LEFT", "MULTI", "PING", "EXEC"],
+        &["ZADD a 1 x", "WATCH b", "@2 ZMPOP 2 a b MIN", "MULTI", "PING", "EXEC"],
+        &["RPUSH a x", "WATCH b", "@2 BLPOP a b 0", "MULTI", "PING", "EXEC"],
+        &["RPUSH a x", "WATCH a", "@2 BLPOP b a 0", "MULTI", "PING", "EXEC"],
+        &["WATCH a", "@2 BLPOP a b 0.05", "MULTI", "PING", "EXEC"],
+        &["WATCH b", "@2 BZPOPMIN a b 0.05", "MULTI", "PING", "EXEC"],
         // The watching connection's own write before MULTI aborts it too.
         &["SET a 1", "WATCH a", "SET a 2", "MULTI", "GET a", "EXEC", "GET a"],
         // A missing key that another client creates; RESP3's null EXEC.

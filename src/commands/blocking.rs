@@ -157,7 +157,9 @@ fn across(core: &mut Core, conn: &mut Conn, keys: Vec<Vec<u8>>, serve: Serve, de
         Serve::Move { dst, .. } => Some(dst.clone()),
         _ => None,
     };
-    let tx = Tx::keys(core, keys.iter().chain(dst.iter()).map(|k| (db, k.as_slice())), true);
+    // Serving signals the keys it changes; looking and registering change nothing.
+    let mut tx = Tx::keys(core, keys.iter().chain(dst.iter()).map(|k| (db, k.as_slice())), true);
+    tx.touch = false;
     let kind = serve.kind();
     tx.lock(Box::new(move |_core, _conn, tx| {
         let look_keys = keys.clone();
@@ -266,7 +268,11 @@ fn serve_under(core: &mut Core, tx: Tx, db: usize, key: Vec<u8>, serve: Serve, r
                 move |shard, _| {
                     let src = src.clone();
                     Box::new(move |core: &mut Core| -> JobOut {
-                        Box::new(if shard == owner { lists::pop_one(core, db, &src, from_left) } else { None })
+                        let popped = if shard == owner { lists::pop_one(core, db, &src, from_left) } else { None };
+                        if popped.is_some() {
+                            core.signal_modified(db, &src);
+                        }
+                        Box::new(popped)
                     })
                 },
                 move |_core, _conn, parts, tx| {
@@ -279,6 +285,7 @@ fn serve_under(core: &mut Core, tx: Tx, db: usize, key: Vec<u8>, serve: Serve, r
                             Box::new(move |core: &mut Core| -> JobOut {
                                 if shard == dst_owner {
                                     lists::push_one(core, db, &d, &v, to_left);
+                                    core.signal_modified(db, &d);
                                 }
                                 Box::new(())
                             })

@@ -80,7 +80,9 @@ pub fn run<E: Send + 'static>(
     reply_one: impl Fn(&mut Out, &E) + Send + 'static,
 ) -> Flow {
     let db = cx.conn.db;
-    let tx = Tx::keys(cx.core, keys.iter().map(|k| (db, k.as_slice())), true);
+    // Only the key popped from changes: it is signalled by the pop, not every locked key.
+    let mut tx = Tx::keys(cx.core, keys.iter().map(|k| (db, k.as_slice())), true);
+    tx.touch = false;
     tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run(
             |_, scope| {
@@ -131,6 +133,9 @@ pub fn run<E: Send + 'static>(
                             if shard == owner {
                                 let popped = pop(core, db, &k);
                                 core.del_if_empty(db, &k);
+                                if !popped.is_empty() {
+                                    core.signal_modified(db, &k);
+                                }
                                 Box::new(Some(popped))
                             } else {
                                 Box::new(None::<Vec<E>>)

@@ -36,8 +36,7 @@
 //! Deadlines are whole milliseconds, kept per core in a heap; the event loop waits no longer
 //! than the nearest one, so `BLPOP k 0.05` answers after 50 ms, not at the next cron tick.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -53,6 +52,8 @@ use crate::shard::Core;
 use crate::store::value::Kind;
 
 static NEXT_WAIT: AtomicU64 = AtomicU64::new(1);
+/// Orders the moments keys became ready, across shards (a transaction's wake-ups follow it).
+static NEXT_READY: AtomicU64 = AtomicU64::new(1);
 
 /// A fresh id for one blocking of one client.
 pub fn next_wait_id() -> u64 {
@@ -134,9 +135,12 @@ pub struct Waiters {
     keys: HashMap<(usize, Vec<u8>), KeyWaiters>,
     /// wait id -> the keys it waits on here.
     by_wait: HashMap<u64, Vec<(usize, Vec<u8>)>>,
-    ready: Vec<(usize, Vec<u8>)>,
-    /// (deadline, slot, gen, wait) of clients whose home is this core.
-    deadlines: BinaryHeap<Reverse<(Instant, u32, u32, u64)>>,
+    /// Keys written while someone waits on them, in the order they became ready (served in
+    /// that order, as Redis's ready list), each with a process-wide stamp of when.
+    ready: Vec<(usize, Vec<u8>, u64)>,
+    /// (deadline, wait, slot, gen) of clients whose home is this core; an entry leaves when
+    /// its client stops waiting, so the set holds only live waits.
+    deadlines: BTreeSet<(Instant, u64, u32, u32)>,
 }
 
 impl Waiters {
@@ -149,6 +153,17 @@ impl Waiters {
     #[inline]
     pub fn has_ready(&self) -> bool {
         !self.ready.is_empty()
+    }
+
+    /// How many keys are ready (a job compares before and after a command to see whether it
+    /// woke anyone).
+    pub fn ready_len(&self) -> usize {
+        self.ready.len()
+    }
+
+    /// When the earliest of the ready keys became ready.
+    pub fn first_ready_stamp(&self) -> Option<u64> {
+        self.ready.iter().map(|(_, _, stamp)| *stamp).min()
     }
 
     /// Registers a waiter on `keys` of `db`, behind those already there.
@@ -170,7 +185,7 @@ impl Waiters {
         if let Some(kw) = self.keys.get_mut(&(db, key.to_vec())) {
             if !kw.ready {
                 kw.ready = true;
-                self.ready.push((db, key.to_vec()));
+                self.ready.push((db, key.to_vec(), NEXT_READY.fetch_add(1, Ordering::Relaxed)));
             }
         }
     }
@@ -180,7 +195,7 @@ impl Waiters {
         for ((d, key), kw) in self.keys.iter_mut() {
             if *d == db && !kw.ready {
                 kw.ready = true;
-                self.ready.push((db, key.clone()));
+                self.ready.push((db, key.clone(), NEXT_READY.fetch_add(1, Ordering::Relaxed)));
             }
         }
     }
@@ -202,7 +217,7 @@ impl Waiters {
                 self.keys.remove(&entry);
             } else if !kw.ready {
                 kw.ready = true;
-                self.ready.push(entry);
+                self.ready.push((entry.0, entry.1, NEXT_READY.fetch_add(1, Ordering::Relaxed)));
             }
         }
     }
@@ -218,7 +233,7 @@ impl Waiters {
         }
         if !kw.ready {
             kw.ready = true;
-            self.ready.push((db, key.to_vec()));
+            self.ready.push((db, key.to_vec(), NEXT_READY.fetch_add(1, Ordering::Relaxed)));
         }
         true
     }
@@ -292,6 +307,7 @@ pub fn serve_key(core: &mut Core, db: usize, key: &[u8], serve: &Serve, resp3: b
             // nothing is popped for it (Redis pops and pushes back).
             if lists::wrong_type(core, db, dst) {
                 out.error(CmdError::WrongType.to_string().as_bytes());
+                return Some(out.buf);
             } else {
                 let v = lists::pop_one(core, db, key, *from_left)?;
                 lists::push_one(core, db, dst, &v, *to_left);
@@ -342,15 +358,24 @@ pub fn locked(core: &Core, db: usize, keys: &[Vec<u8>]) -> bool {
 /// Starts blocking `conn` (already registered, or about to be, on `shards`).
 pub fn block(core: &mut Core, conn: &mut Conn, blocked: Blocked) {
     if let Some(deadline) = blocked.deadline {
-        core.blocking.deadlines.push(Reverse((deadline, conn.slot, conn.gen, blocked.wait)));
+        core.blocking.deadlines.insert((deadline, blocked.wait, conn.slot, conn.gen));
     }
     conn.blocked = Some(Box::new(blocked));
 }
 
 /// Ends `conn`'s blocking (served, timed out, unblocked, gone): cancels its registrations.
 pub fn unblock(core: &mut Core, conn: &mut Conn) {
-    let Some(b) = conn.blocked.take() else { return };
+    let Some(b) = take_blocked(core, conn) else { return };
     cancel(core, b.wait, &b.shards);
+}
+
+/// Ends `conn`'s blocking here (its deadline too); the caller cancels its registrations.
+fn take_blocked(core: &mut Core, conn: &mut Conn) -> Option<Box<Blocked>> {
+    let b = conn.blocked.take()?;
+    if let Some(deadline) = b.deadline {
+        core.blocking.deadlines.remove(&(deadline, b.wait, conn.slot, conn.gen));
+    }
+    Some(b)
 }
 
 /// Cancels waiter `wait` on `shards`.
@@ -373,22 +398,27 @@ pub fn cancel(core: &mut Core, wait: u64, shards: &[usize]) {
 /// Serves what can be served of this shard's ready keys; keys a transaction holds stay ready
 /// until it lets them go.
 pub fn serve_ready(core: &mut Core) {
-    let mut held = Vec::new();
-    while let Some((db, key)) = core.blocking.ready.pop() {
-        if core.locks.blocks(db, &key, true) {
-            held.push((db, key));
-            continue;
+    // Serving can make more keys ready (a BLMOVE's destination): go on while some are not
+    // held; each pass serves or offers, so this ends.
+    for _ in 0..1024 {
+        let mut held = Vec::new();
+        let ready = std::mem::take(&mut core.blocking.ready);
+        for (db, key, stamp) in ready {
+            if core.locks.blocks(db, &key, true) {
+                held.push((db, key, stamp));
+                continue;
+            }
+            if let Some(kw) = core.blocking.keys.get_mut(&(db, key.clone())) {
+                kw.ready = false;
+            }
+            serve_key_waiters(core, db, &key);
         }
-        if let Some(kw) = core.blocking.keys.get_mut(&(db, key.clone())) {
-            kw.ready = false;
+        // Keys made ready while serving come after the held ones, which were ready first.
+        held.append(&mut core.blocking.ready);
+        core.blocking.ready = held;
+        if !core.blocking.ready.iter().any(|(db, key, _)| !core.locks.blocks(*db, key, true)) {
+            return;
         }
-        serve_key_waiters(core, db, &key);
-    }
-    for (db, key) in held {
-        if let Some(kw) = core.blocking.keys.get_mut(&(db, key.clone())) {
-            kw.ready = true;
-        }
-        core.blocking.ready.push((db, key));
     }
 }
 
@@ -531,7 +561,7 @@ fn after_serve(core: &mut Core, conn: &mut Conn, mut parts: Vec<JobOut>, from: u
     match reply {
         Some(bytes) => {
             conn.out.raw(&bytes);
-            if let Some(b) = conn.blocked.take() {
+            if let Some(b) = take_blocked(core, conn) {
                 let others: Vec<usize> = b.shards.iter().copied().filter(|&s| s != from).collect();
                 cancel(core, b.wait, &others);
             }
@@ -552,7 +582,8 @@ fn after_serve(core: &mut Core, conn: &mut Conn, mut parts: Vec<JobOut>, from: u
 fn serve_across(core: &mut Core, wait: u64, db: usize, src: Vec<u8>, serve: Serve) -> Flow {
     let Serve::Move { dst, from_left, to_left } = serve else { unreachable!("only moves go across") };
     let (src_shard, dst_shard) = (core.owner(&src), core.owner(&dst));
-    let tx = Tx::keys(core, [(db, src.as_slice()), (db, dst.as_slice())].into_iter(), true);
+    let mut tx = Tx::keys(core, [(db, src.as_slice()), (db, dst.as_slice())].into_iter(), true);
+    tx.touch = false;
     tx.lock(Box::new(move |_core, _conn, tx| {
         let (s, d) = (src.clone(), dst.clone());
         tx.run(
@@ -604,9 +635,11 @@ fn serve_across(core: &mut Core, wait: u64, db: usize, src: Vec<u8>, serve: Serv
                         Box::new(move |core: &mut Core| -> JobOut {
                             if shard == src_shard {
                                 lists::pop_one(core, db, &s, from_left);
+                                core.signal_modified(db, &s);
                                 core.blocking.remove(wait);
                             } else if shard == dst_shard {
                                 lists::push_one(core, db, &d, &v, to_left);
+                                core.signal_modified(db, &d);
                             }
                             Box::new(())
                         })
@@ -630,17 +663,17 @@ pub fn time_out(core: &mut Core, conn: &mut Conn) {
 
 /// The nearest deadline of a client blocked on this core, if any.
 pub fn next_deadline(core: &Core) -> Option<Instant> {
-    core.blocking.deadlines.peek().map(|Reverse((d, ..))| *d)
+    core.blocking.deadlines.first().map(|(d, ..)| *d)
 }
 
-/// Times out the clients of this core whose deadline has passed (and is still theirs).
+/// Times out the clients of this core whose deadline has passed.
 pub fn expire(core: &mut Core, now: Instant) {
     let mut later = Vec::new();
-    while let Some(&Reverse((deadline, slot, gen, wait))) = core.blocking.deadlines.peek() {
+    while let Some(&(deadline, wait, slot, gen)) = core.blocking.deadlines.first() {
         if deadline > now {
             break;
         }
-        core.blocking.deadlines.pop();
+        core.blocking.deadlines.pop_first();
         let Some(mut conn) = core.conns.take(slot, gen) else { continue };
         if conn.blocked.as_ref().is_some_and(|b| b.wait == wait) {
             if conn.wait.is_none() {
@@ -649,12 +682,18 @@ pub fn expire(core: &mut Core, now: Instant) {
             } else {
                 // A round for this client is under way (its registration, or a serve): look
                 // again shortly; a serve round that finds nothing checks the deadline too.
-                later.push(Reverse((now + std::time::Duration::from_millis(1), slot, gen, wait)));
+                later.push((now + std::time::Duration::from_millis(1), wait, slot, gen));
             }
         }
         core.conns.put(conn);
     }
-    core.blocking.deadlines.extend(later);
+    // A later look keeps the Blocked's own deadline entry findable: re-key it.
+    for (at, wait, slot, gen) in later {
+        if let Some(b) = core.conns.get_mut(slot, gen).and_then(|c| c.blocked.as_mut()) {
+            b.deadline = Some(at);
+        }
+        core.blocking.deadlines.insert((at, wait, slot, gen));
+    }
 }
 
 /// CLIENT UNBLOCK on this core: true if client `id` was blocked here and is now unblocked,

@@ -351,16 +351,16 @@ impl Tx {
     }
 
     /// The last round: `job(shard)` on every shard, then (unless nested) the release there.
-    /// With `order`, a shard where keys became ready for blocked clients keeps its locks, and
-    /// those shards let go one after the other in that order (see `run_and_release_in_order`).
+    /// With `rank`, a shard where keys became ready for blocked clients keeps its locks, and
+    /// those shards let go one after the other by rank (see `run_and_release_in_order`).
     fn last_round(
         &self,
         mut job: impl FnMut(usize, &Scope) -> Job,
         finish: Finish,
         touch: bool,
-        order: Option<Vec<usize>>,
+        rank: Option<Rank>,
     ) -> Flow {
-        let (txid, nested, ordered) = (self.txid, self.nested, order.is_some());
+        let (txid, nested, ordered) = (self.txid, self.nested, rank.is_some());
         let jobs = self
             .parts
             .iter()
@@ -380,7 +380,8 @@ impl Tx {
                         release_here(core, txid);
                     }
                     if ordered {
-                        Box::new(Held { out, hold })
+                        let stamp = core.blocking.first_ready_stamp().unwrap_or(u64::MAX);
+                        Box::new(Held { out, hold, stamp })
                     } else {
                         out
                     }
@@ -388,7 +389,7 @@ impl Tx {
                 (*shard, wrapped)
             })
             .collect();
-        let Some(order) = order else { return Flow::Wait(FanOut { jobs, finish }) };
+        let Some(rank) = rank else { return Flow::Wait(FanOut { jobs, finish }) };
         let shards: Vec<usize> = self.shards().collect();
         Flow::Wait(FanOut {
             jobs,
@@ -396,13 +397,14 @@ impl Tx {
                 let mut held = Vec::new();
                 let mut outs = Vec::with_capacity(parts.len());
                 for (shard, part) in shards.into_iter().zip(parts) {
-                    let Held { out, hold } = *part.downcast::<Held>().expect("wrapped above");
+                    let Held { out, hold, stamp } = *part.downcast::<Held>().expect("wrapped above");
                     if hold {
-                        held.push(shard);
+                        held.push((rank(&out, stamp), shard));
                     }
                     outs.push(out);
                 }
-                held.sort_by_key(|s| order.iter().position(|o| o == s).unwrap_or(usize::MAX));
+                held.sort_unstable();
+                let held = held.into_iter().map(|(_, shard)| shard).collect();
                 release_one_by_one(txid, held, Box::new(move |core, conn, _| finish(core, conn, outs)))(core, conn)
             }),
         })
@@ -427,23 +429,24 @@ impl Tx {
     /// The last round of an EXEC: like [`Tx::run_and_release`] (without signalling, EXEC's
     /// commands signal their own keys), except that a shard where the transaction made keys
     /// ready for blocked clients keeps its locks; those shards then let go one after the other,
-    /// in `order` (the order of the transaction's first write on each), so a client blocked on
+    /// by `rank` (when the transaction first made a key ready there), so a client blocked on
     /// keys of several of them is offered the key pushed first, as Redis serves it. Without
     /// blocked clients this is the plain one round.
-    pub fn run_and_release_in_order(
-        &self,
-        job: impl FnMut(usize, &Scope) -> Job,
-        order: Vec<usize>,
-        finish: Finish,
-    ) -> Flow {
-        self.last_round(job, finish, false, Some(order))
+    pub fn run_and_release_in_order(&self, job: impl FnMut(usize, &Scope) -> Job, rank: Rank, finish: Finish) -> Flow {
+        self.last_round(job, finish, false, Some(rank))
     }
 }
 
-/// A job's output and whether its shard kept the transaction's locks.
+/// Ranks a held shard from its job's output and the stamp of its first ready key (lowest
+/// first): when the transaction made the shard's first key ready.
+pub type Rank = fn(&JobOut, u64) -> u64;
+
+/// A job's output, whether its shard kept the transaction's locks, and when its first ready
+/// key became ready.
 struct Held {
     out: JobOut,
     hold: bool,
+    stamp: u64,
 }
 
 /// Releases `txid` on `shards`, one after the other, then goes on with `finish`.

@@ -100,22 +100,13 @@ struct Plan {
     dbs: Vec<usize>,
     /// Every command is a key command of this one shard, and so is every watched key.
     single: Option<usize>,
-    /// Shards in the order of the transaction's first write on each (blocked clients are
-    /// offered the keys pushed first).
-    writes: Vec<usize>,
 }
 
 impl Plan {
     fn new(core: &Core, mut db: usize, queue: &Queue, watched: &[(usize, Vec<u8>)]) -> Plan {
         let reg = registry();
         let ndbs = core.dbs.len();
-        let mut plan = Plan {
-            steps: Vec::with_capacity(queue.len()),
-            keys: Vec::new(),
-            dbs: Vec::new(),
-            single: None,
-            writes: Vec::new(),
-        };
+        let mut plan = Plan { steps: Vec::with_capacity(queue.len()), keys: Vec::new(), dbs: Vec::new(), single: None };
         let mut shards = Vec::new();
         let mut all_keyed = true;
         for i in 0..queue.len() {
@@ -164,11 +155,6 @@ impl Plan {
                 }
             };
             all_keyed &= matches!(step, Step::Shard { .. });
-            if let Step::Shard { shard, .. } = step {
-                if spec.flags & crate::commands::flag::WRITE != 0 && !plan.writes.contains(&shard) {
-                    plan.writes.push(shard);
-                }
-            }
             plan.steps.push(step);
         }
         plan.keys.extend(watched.iter().cloned());
@@ -298,7 +284,7 @@ fn one_hop(shard: usize, queue: Queue, plan: Plan, who: Who, watched: Vec<(usize
     let steps = plan.steps.clone();
     let job_who = who.clone();
     let job: Job = Box::new(move |core: &mut Core| -> JobOut {
-        let plan = Plan { steps, keys, dbs: Vec::new(), single: Some(core.id), writes: Vec::new() };
+        let plan = Plan { steps, keys, dbs: Vec::new(), single: Some(core.id) };
         if plan.blocked_here(core) {
             return Box::new(Hop::Blocked(queue));
         }
@@ -395,7 +381,7 @@ fn locked(core: &mut Core, queue: Queue, plan: Plan, who: Who, watched: Vec<(usi
         tx = Tx { parts: Tx::dbs(core, dbs).parts, ..tx };
     }
     tx.touch = false;
-    let run = Run { queue, steps: plan.steps, next: 0, who, writes: plan.writes };
+    let run = Run { queue, steps: plan.steps, next: 0, who };
     if watched.is_empty() {
         return tx.lock(Box::new(move |core, conn, tx| run.start(core, conn, tx)));
     }
@@ -416,8 +402,9 @@ fn locked(core: &mut Core, queue: Queue, plan: Plan, who: Who, watched: Vec<(usi
     }))
 }
 
-/// One shard's replies in one buffer, and where each command's reply ends: (queue index, end).
-type ShardReplies = (Vec<u8>, Vec<(usize, usize)>);
+/// One shard's replies in one buffer, where each command's reply ends (queue index, end), and
+/// the queue index of its first command that woke a blocked client (`u64::MAX`: none).
+type ShardReplies = (Vec<u8>, Vec<(usize, usize)>, u64);
 
 /// A queue running under EXEC's locks.
 struct Run {
@@ -425,7 +412,6 @@ struct Run {
     steps: Vec<Step>,
     next: usize,
     who: Who,
-    writes: Vec<usize>,
 }
 
 impl Run {
@@ -460,21 +446,27 @@ impl Run {
                     let mut out = Out::new(who.resp3);
                     let mut ends = Vec::with_capacity(order.len());
                     core.no_touch = who.no_touch;
+                    let mut first_ready = u64::MAX;
                     for (j, &(i, db)) in order.iter().enumerate() {
                         let (id, argv) = part.get(j);
+                        let before = core.blocking.ready_len();
                         crate::server::exec::run_key(core, id, db, argv, &mut out, &who.peer, &who.name);
+                        if core.blocking.ready_len() > before {
+                            first_ready = first_ready.min(i as u64);
+                        }
                         ends.push((i, out.buf.len()));
                     }
                     core.no_touch = false;
-                    let replies: ShardReplies = (out.buf, ends);
+                    let replies: ShardReplies = (out.buf, ends, first_ready);
                     Box::new(replies)
                 })
             },
-            self.writes,
+            // The shards ran at once: rank by queue position, not by clock.
+            |out, _| out.downcast_ref::<ShardReplies>().map_or(u64::MAX, |r| r.2),
             Box::new(move |_core, conn, parts| {
                 let outs: Vec<ShardReplies> = parts.into_iter().filter_map(|p| p.downcast().ok().map(|b| *b)).collect();
                 let mut pieces: Vec<(usize, &[u8])> = Vec::new();
-                for (buf, ends) in &outs {
+                for (buf, ends, _) in &outs {
                     let mut start = 0;
                     for &(i, end) in ends {
                         pieces.push((i, &buf[start..end]));
@@ -517,7 +509,8 @@ impl Run {
             }
         }
         let noop = |_: usize, _: &super::Scope| -> Job { Box::new(|_core: &mut Core| -> JobOut { Box::new(()) }) };
-        tx.run_and_release_in_order(noop, self.writes, Box::new(|_core, _conn, _| Flow::Done))
+        // The commands ran one after the other: the stamps follow the queue.
+        tx.run_and_release_in_order(noop, |_, stamp| stamp, Box::new(|_core, _conn, _| Flow::Done))
     }
 
     /// Ships the consecutive commands bound for remote `shard` as one job.
