@@ -5,7 +5,7 @@
 //! lock the databases on every shard first, so they never interleave with a transaction.
 
 use super::flag::*;
-use super::{cmd, container, help, int_arg, multi, Cx, FanOut, Flow, Handler, KeyCx, Spec};
+use super::{cmd, container, help, int_arg, multi, Cx, FanOut, Finish, Flow, Handler, KeyCx, Spec};
 use crate::coord::Tx;
 use crate::error::CmdError;
 use crate::persistence::rdb;
@@ -349,21 +349,18 @@ fn keys(cx: &mut Cx) -> F {
     let db = cx.conn.db;
     let pattern = cx.argv.get(1).to_vec();
     let all = pattern == b"*";
-    Ok(FanOut::all(
-        cx.core.shards(),
-        |_| {
-            let pattern = pattern.clone();
-            Box::new(move |core: &mut Core| -> JobOut {
-                let now = core.now_ms;
-                let table = &core.dbs[db];
-                let pat = if all { None } else { Some(pattern.as_slice()) };
-                let found: Vec<Vec<u8>> = table
-                    .iter()
-                    .filter(|(k, v, d)| matching(now, k, v, *d, pat, None))
-                    .map(|(k, _, _)| k.to_vec())
-                    .collect();
-                Box::new(found)
-            })
+    Ok(read_whole_db(
+        cx,
+        move |core: &mut Core| -> JobOut {
+            let now = core.now_ms;
+            let table = &core.dbs[db];
+            let pat = if all { None } else { Some(pattern.as_slice()) };
+            let found: Vec<Vec<u8>> = table
+                .iter()
+                .filter(|(k, v, d)| matching(now, k, v, *d, pat, None))
+                .map(|(k, _, _)| k.to_vec())
+                .collect();
+            Box::new(found)
         },
         Box::new(|_core, conn, parts| {
             let lists: Vec<Vec<Vec<u8>>> = parts.into_iter().filter_map(|p| p.downcast().ok()).map(|b| *b).collect();
@@ -374,6 +371,21 @@ fn keys(cx: &mut Cx) -> F {
             Flow::Done
         }),
     ))
+}
+
+/// Runs `job` on every shard under a shared lock of the connection's database, so a
+/// multi-shard transaction is seen whole or not at all, then `finish` with the outputs.
+fn read_whole_db(cx: &mut Cx, job: impl Fn(&mut Core) -> JobOut + Clone + Send + 'static, finish: Finish) -> Flow {
+    let tx = Tx::db_shared(cx.core, cx.conn.db);
+    tx.lock(Box::new(move |_core, _conn, tx| {
+        tx.run_and_release(
+            |_, _| {
+                let job = job.clone();
+                Box::new(move |core: &mut Core| -> JobOut { job(core) })
+            },
+            finish,
+        )
+    }))
 }
 
 /// Cursor layout: shard in the bits above the table's 54-bit cursor.
@@ -529,7 +541,14 @@ fn randomkey(cx: &mut Cx) -> F {
 /// DBSIZE
 fn dbsize(cx: &mut Cx) -> F {
     let db = cx.conn.db;
-    Ok(FanOut::sum(cx.core.shards(), move |core: &mut Core| core.dbs[db].len() as i64))
+    Ok(read_whole_db(
+        cx,
+        move |core: &mut Core| -> JobOut { Box::new(core.dbs[db].len() as i64) },
+        Box::new(|_core, conn, parts| {
+            conn.out.int(parts.into_iter().filter_map(|p| p.downcast::<i64>().ok()).map(|n| *n).sum());
+            Flow::Done
+        }),
+    ))
 }
 
 /// Empties databases on this shard; a big table is dropped on a helper thread (ASYNC, and

@@ -273,6 +273,13 @@ impl Tx {
         Tx::new(core, true, parts)
     }
 
+    /// Locks a whole database on every shard for reading (KEYS, DBSIZE): shared with other
+    /// readers, waiting for writers, so the answer never shows a transaction half done.
+    pub fn db_shared(core: &Core, db: usize) -> Tx {
+        let parts = (0..core.shards()).map(|s| (s, Scope::Dbs(vec![db]))).collect();
+        Tx::new(core, false, parts)
+    }
+
     pub fn shards(&self) -> impl Iterator<Item = usize> + '_ {
         self.parts.iter().map(|(s, _)| *s)
     }
