@@ -94,6 +94,7 @@ fn pop(cx: &mut Cx, keys: Vec<Vec<u8>>, serve: Serve, deadline: Option<Instant>)
         deadline,
         on_timeout: OnTimeout::NullArray,
         offers: Default::default(),
+        unblock: None,
     };
     if first_owner == core.id {
         if block::locked(core, db, &all) {
@@ -231,6 +232,7 @@ fn across(core: &mut Core, conn: &mut Conn, keys: Vec<Vec<u8>>, serve: Serve, de
                                 deadline,
                                 on_timeout: OnTimeout::NullArray,
                                 offers: Default::default(),
+                                unblock: None,
                             },
                         );
                         let srcs = keys.clone();
@@ -404,6 +406,7 @@ fn wait(cx: &mut Cx) -> R {
         deadline,
         on_timeout: OnTimeout::Zero,
         offers: Default::default(),
+        unblock: None,
     };
     block::block(cx.core, cx.conn, blocked);
     Ok(Flow::Done)

@@ -109,6 +109,9 @@ pub struct Blocked {
     pub on_timeout: OnTimeout,
     /// Offers from key owners not tried yet: (owner, key).
     pub offers: VecDeque<(usize, Vec<u8>)>,
+    /// CLIENT UNBLOCK came while a round for the client was under way: applied when it ends
+    /// (true: with the UNBLOCKED error, false: as a timeout).
+    pub unblock: Option<bool>,
 }
 
 /// One waiter on one key, kept by the key's owner.
@@ -532,6 +535,10 @@ pub fn on_turn(core: &mut Core, conn: &mut Conn) -> Option<Flow> {
     if conn.wait.is_some() {
         return None;
     }
+    if let Some(error) = conn.blocked.as_ref()?.unblock {
+        answer_unblock(core, conn, error);
+        return None;
+    }
     let b = conn.blocked.as_mut()?;
     let (from, key) = b.offers.pop_front()?;
     let (wait, db, resp3) = (b.wait, b.db, conn.out.resp3);
@@ -696,22 +703,29 @@ pub fn expire(core: &mut Core, now: Instant) {
     }
 }
 
-/// CLIENT UNBLOCK on this core: true if client `id` was blocked here and is now unblocked,
-/// answered as if timed out or with the UNBLOCKED error.
+/// CLIENT UNBLOCK on this core: true if client `id` is blocked here; it is answered as if
+/// timed out or with the UNBLOCKED error, now, or when the round under way for it ends.
 pub fn unblock_by_id(core: &mut Core, id: u64, error: bool) -> bool {
-    let Some(slot) = core.conns.iter().find(|c| c.id == id && c.blocked.is_some() && c.wait.is_none()).map(|c| c.slot)
-    else {
+    let Some(slot) = core.conns.iter().find(|c| c.id == id && c.blocked.is_some()).map(|c| c.slot) else {
         return false;
     };
     let gen = core.conns.gen(slot);
     let Some(mut conn) = core.conns.take(slot, gen) else { return false };
-    if error {
-        conn.out.error(b"UNBLOCKED client unblocked via CLIENT UNBLOCK");
-        unblock(core, &mut conn);
+    if conn.wait.is_some() {
+        conn.blocked.as_mut().expect("found blocked").unblock = Some(error);
     } else {
-        time_out(core, &mut conn);
+        answer_unblock(core, &mut conn, error);
+        core.dirty.push(slot);
     }
-    core.dirty.push(slot);
     core.conns.put(conn);
     true
+}
+
+fn answer_unblock(core: &mut Core, conn: &mut Conn, error: bool) {
+    if error {
+        conn.out.error(b"UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        unblock(core, conn);
+    } else {
+        time_out(core, conn);
+    }
 }
