@@ -95,6 +95,7 @@ fn pop(cx: &mut Cx, keys: Vec<Vec<u8>>, serve: Serve, deadline: Option<Instant>)
         on_timeout: OnTimeout::NullArray,
         offers: Default::default(),
         unblock: None,
+        alive: None,
     };
     if first_owner == core.id {
         if block::locked(core, db, &all) {
@@ -233,6 +234,7 @@ fn across(core: &mut Core, conn: &mut Conn, keys: Vec<Vec<u8>>, serve: Serve, de
                                 on_timeout: OnTimeout::NullArray,
                                 offers: Default::default(),
                                 unblock: None,
+                                alive: None,
                             },
                         );
                         let srcs = keys.clone();
@@ -407,6 +409,7 @@ fn wait(cx: &mut Cx) -> R {
         on_timeout: OnTimeout::Zero,
         offers: Default::default(),
         unblock: None,
+        alive: None,
     };
     block::block(cx.core, cx.conn, blocked);
     Ok(Flow::Done)

@@ -27,9 +27,12 @@
 //!
 //! So an element is never popped for a client that is served already, timed out or gone, and
 //! never popped and put back. A client is never served twice: only its home serves it, one
-//! offer at a time. A client that disconnects while blocked is cancelled on every owner; one
-//! whose serve round is already under way when it disconnects was served before it left, as
-//! in Redis when a push and a close arrive in one event-loop turn.
+//! offer at a time. A client that disconnects while blocked is cancelled on every owner. If a
+//! serve round for it is under way, the owner pops only if the home has not seen it go yet
+//! (`Blocked::alive`, a flag the home clears when it sees the close and the owner reads right
+//! before the pop): a client is served only while connected; a reply it then never reads is
+//! lost as in Redis when a close follows the write. (A BLMOVE across shards reads the flag
+//! at its first look, since its pop and push run in one round.)
 //!
 //! # Timeouts
 //!
@@ -37,7 +40,8 @@
 //! than the nearest one, so `BLPOP k 0.05` answers after 50 ms, not at the next cron tick.
 
 use std::collections::{BTreeSet, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use hashbrown::HashMap;
@@ -112,6 +116,11 @@ pub struct Blocked {
     /// CLIENT UNBLOCK came while a round for the client was under way: applied when it ends
     /// (true: with the UNBLOCKED error, false: as a timeout).
     pub unblock: Option<bool>,
+    /// While a serve round is under way: cleared by the home the moment it sees the connection
+    /// go, and read by the key's owner right before it pops, so an element is popped only for
+    /// a client still connected at that instant (a reply it then never reads is lost as in
+    /// Redis when a close follows a write).
+    pub alive: Option<Arc<AtomicBool>>,
 }
 
 /// One waiter on one key, kept by the key's owner.
@@ -543,11 +552,15 @@ pub fn on_turn(core: &mut Core, conn: &mut Conn) -> Option<Flow> {
     let (from, key) = b.offers.pop_front()?;
     let (wait, db, resp3) = (b.wait, b.db, conn.out.resp3);
     let serve = b.serve.clone().expect("offers go to key waiters");
+    let alive = b.alive.get_or_insert_with(|| Arc::new(AtomicBool::new(true))).clone();
     if b.move_across {
-        return Some(serve_across(core, wait, db, key, serve));
+        return Some(serve_across(core, wait, db, key, serve, alive));
     }
     let job: Job = Box::new(move |core: &mut Core| -> JobOut {
-        if !core.blocking.answer_offer(wait, db, &key) || core.locks.blocks(db, &key, true) {
+        if !core.blocking.answer_offer(wait, db, &key)
+            || core.locks.blocks(db, &key, true)
+            || !alive.load(Ordering::SeqCst)
+        {
             return Box::new(None::<Vec<u8>>);
         }
         let reply = serve_key(core, db, &key, &serve, resp3);
@@ -586,7 +599,7 @@ fn after_serve(core: &mut Core, conn: &mut Conn, mut parts: Vec<JobOut>, from: u
 }
 
 /// BLMOVE served across two shards: lock source and destination, check, move.
-fn serve_across(core: &mut Core, wait: u64, db: usize, src: Vec<u8>, serve: Serve) -> Flow {
+fn serve_across(core: &mut Core, wait: u64, db: usize, src: Vec<u8>, serve: Serve, alive: Arc<AtomicBool>) -> Flow {
     let Serve::Move { dst, from_left, to_left } = serve else { unreachable!("only moves go across") };
     let (src_shard, dst_shard) = (core.owner(&src), core.owner(&dst));
     let mut tx = Tx::keys(core, [(db, src.as_slice()), (db, dst.as_slice())].into_iter(), true);
@@ -595,10 +608,12 @@ fn serve_across(core: &mut Core, wait: u64, db: usize, src: Vec<u8>, serve: Serv
         let (s, d) = (src.clone(), dst.clone());
         tx.run(
             move |shard, _| {
-                let (s, d) = (s.clone(), d.clone());
+                let (s, d, alive) = (s.clone(), d.clone(), alive.clone());
                 Box::new(move |core: &mut Core| -> JobOut {
                     if shard == src_shard {
-                        let registered = core.blocking.answer_offer(wait, db, &s);
+                        // Checked at the look, not at the pop: the push on the other shard
+                        // runs in the same round as the pop and must not be undone.
+                        let registered = core.blocking.answer_offer(wait, db, &s) && alive.load(Ordering::SeqCst);
                         let next = match lists::write_list(core, db, &s) {
                             Ok(Some(l)) if registered => l.get(if from_left { 0 } else { -1 }).map(|v| v.to_vec()),
                             _ => None,

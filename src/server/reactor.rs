@@ -347,6 +347,12 @@ impl Reactor {
             conn.closing = Closing::Now;
         }
         if conn.closing == Closing::Now {
+            // Gone: a serve round under way for it must not pop any more.
+            if let Some(alive) = conn.blocked.as_ref().and_then(|b| b.alive.as_ref()) {
+                alive.store(false, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        if conn.closing == Closing::Now {
             if conn.recv_inflight || conn.send_inflight {
                 // Wake the operations in flight; their completions bring us back here.
                 // SAFETY: plain syscall on our own fd.
