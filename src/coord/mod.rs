@@ -5,12 +5,15 @@
 //! A multi-shard command (MSET over keys of several shards, RENAME across shards, FLUSHALL...) is
 //! driven by a [`Tx`] on the connection's own core:
 //!
-//! 1. **Lock.** The keys are grouped by owning shard. The transaction asks each shard, in
-//!    ascending shard order, for intent locks on its keys there (all of one shard's keys at once,
-//!    exclusive for writers, shared for readers). A shard grants at once when none of those keys is
-//!    held in a conflicting mode, or queues the request and grants it when they are released.
-//!    Every transaction acquires in the same global order (shard, then all keys of that shard
-//!    together), so no two can wait for each other: no deadlock, no retries.
+//! 1. **Lock.** The keys are grouped by owning shard. The transaction first asks every shard at
+//!    once to *try* its intent locks there (all of one shard's keys together, exclusive for
+//!    writers, shared for readers): a shard grants only if none of those keys is held in a
+//!    conflicting mode and nobody waits, and never queues. If all grant, that took one round.
+//!    Otherwise the granted ones are let go and the transaction asks each shard in ascending
+//!    order, where a shard grants at once or queues the request and grants it on release.
+//!    Every waiting acquisition follows the same global order (shard, then all keys of that
+//!    shard together) and nobody waits while holding a lock taken otherwise, so no two
+//!    transactions can wait for each other: no deadlock.
 //! 2. **Run.** With every lock held, the command's per-shard steps run (one or more rounds of
 //!    jobs); the last round releases each shard's locks as its job finishes.
 //!
@@ -24,7 +27,12 @@
 //!
 //! This is the lock-ordering half of VLL (Ren, Thomson, Abadi, VLDB 2013): intent locks kept by
 //! each key's owner, no lock manager thread, no shared lock table. It trades VLL's global
-//! sequencing for ordered acquisition, which costs one hop per shard involved before the run.
+//! sequencing for ordered acquisition, which under contention costs one hop per shard involved
+//! before the run.
+//!
+//! Whole-keyspace readers (KEYS, DBSIZE) take a shared lock of their database on every shard,
+//! so they too see a transaction whole or not at all. MULTI/EXEC ([`multi`]) runs on the same
+//! [`Tx`]; a multi-shard command inside EXEC joins EXEC's transaction instead of locking again.
 
 pub mod block;
 pub mod multi;

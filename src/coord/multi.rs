@@ -5,12 +5,12 @@
 //! After MULTI the connection's commands are checked as they arrive (unknown command, arity,
 //! authentication, commands refused in a transaction: every rejection of
 //! `server::exec::route`, the one place queue-time checks live) and kept in a [`Queue`]: one
-//! byte buffer plus ranges, so a transaction of small commands costs two allocations, not one
-//! per argument. A rejected command marks the queue aborted and EXEC answers EXECABORT.
+//! byte buffer plus ranges (`commands::Cmds`), reused by the connection's next MULTI. A rejected
+//! command marks the queue aborted and EXEC answers EXECABORT.
 //!
 //! # Running
 //!
-//! EXEC first makes a [`Plan`]: where each command runs (a shard, its multi-shard form, or the
+//! EXEC first makes a `Plan`: where each command runs (a shard, its multi-shard form, or the
 //! connection's core) and what it must lock, following SELECT through the queue so each command
 //! runs in the database it was queued for. Watched keys join the lock set.
 //!
@@ -20,11 +20,16 @@
 //!   lock round. Running inside one job on the owner is atomic by itself; the job only checks
 //!   that no multi-shard transaction holds one of the keys, and if one does, falls back to:
 //! - **Everything else** runs under a [`Tx`] holding every key (and every database a
-//!   whole-keyspace command reads or writes) exclusively, acquired in the usual shard order, so
-//!   no other client sees any part of the transaction until all of it is done. The watch check
-//!   runs under those locks. The commands then run in order: consecutive commands for one
-//!   remote shard travel as one job, local ones run in place, connection commands (PING, DBSIZE,
-//!   FLUSHALL...) run as they would outside a transaction. A multi-shard command inside EXEC
+//!   whole-keyspace or movable-key command reads or writes) exclusively, acquired as every Tx
+//!   acquires, so no other client sees any part of the transaction until all of it is done. The
+//!   watch check runs under those locks. A queue of single-shard key commands then runs on all
+//!   its shards at once (they touch different keys, so they commute), each shard releasing as it
+//!   finishes. Any other queue runs in order: consecutive commands for one remote shard travel as
+//!   one job, local ones run in place, connection commands (PING, DBSIZE, FLUSHALL...) run as they
+//!   would outside a transaction, and the locks go in a last round.
+//! - Wake-ups of blocked clients come after the transaction: its keys stay locked until then.
+//!   A shard where it made keys ready lets go only after the shards where it made keys ready
+//!   earlier, so a client blocked on several of them gets the key pushed first, as in Redis. A multi-shard command inside EXEC
 //!   (MSET, RENAME, SINTERSTORE...) builds its own `Tx` as usual, but finds `Core::exec_tx` set
 //!   and joins EXEC's: it takes no lock (EXEC holds them all) and releases none, so the
 //!   transaction never queues behind itself.
