@@ -150,6 +150,8 @@ pub struct Waiters {
     /// Keys written while someone waits on them, in the order they became ready (served in
     /// that order, as Redis's ready list), each with a process-wide stamp of when.
     ready: Vec<(usize, Vec<u8>, u64)>,
+    /// Ready keys whose first waiter could not be reached this pass (see `serve_key_waiters`).
+    deferred: Vec<(usize, Vec<u8>)>,
     /// (deadline, wait, slot, gen) of clients whose home is this core; an entry leaves when
     /// its client stops waiting, so the set holds only live waits.
     deadlines: BTreeSet<(Instant, u64, u32, u32)>,
@@ -429,8 +431,11 @@ pub fn serve_ready(core: &mut Core) {
         held.append(&mut core.blocking.ready);
         core.blocking.ready = held;
         if !core.blocking.ready.iter().any(|(db, key, _)| !core.locks.blocks(*db, key, true)) {
-            return;
+            break;
         }
+    }
+    for (db, key) in std::mem::take(&mut core.blocking.deferred) {
+        core.blocking.signal(db, &key);
     }
 }
 
@@ -462,8 +467,10 @@ fn serve_key_waiters(core: &mut Core, db: usize, key: &[u8]) {
                 // A connection being closed is gone already: never served.
                 Some(c) if c.blocked.as_ref().is_some_and(|b| b.wait == w.wait) && c.closing == Closing::Open => {}
                 None if core.conns.is_taken(w.conn.slot, w.conn.gen) => {
-                    i += 1;
-                    continue;
+                    // Its connection is being handled right now (it cannot be reached): look at
+                    // the key again on the next pass, keeping the order.
+                    core.blocking.deferred.push((db, key.to_vec()));
+                    return;
                 }
                 _ => {
                     core.blocking.remove(w.wait);

@@ -181,6 +181,12 @@ impl Reactor {
                 self.relisten();
             }
             self.visit_dirty();
+            if self.core.blocking.has_ready() {
+                // Keys left ready by a pass that could not reach a waiter, or made ready by
+                // the connections just visited.
+                crate::coord::block::serve_ready(&mut self.core);
+                self.visit_dirty();
+            }
             if self.stopping {
                 break;
             }
