@@ -160,6 +160,12 @@ fn watched_key_modified_by_another_client() {
         ("SET a 1", "COPY a b"),
         ("SET b 1", "COPY b a"),
         ("SET a 1", "TOUCH a"),
+        ("SET a 1", "GETEX a"),
+        ("SET a 1", "GETEX a EX 100"),
+        ("SET a 1", "RENAME a a"),
+        ("SET a 1", "SETRANGE a 0 ''"),
+        ("SET a 1", "SETRANGE a 0 x"),
+        ("SET a 1", "SETRANGE a 5 ''"),
     ] {
         cases.push([setup, "WATCH a", &format!("@2 {modify}"), "MULTI", "PING", "EXEC"].map(String::from).to_vec());
     }

@@ -166,6 +166,16 @@ pub fn unchanged(name: &str, argv: &crate::commands::Argv<'_>, reply: &[u8]) -> 
     const NULL_IS_NOTHING: &[&str] =
         &["getdel", "getex", "lpop", "rpop", "spop", "lmove", "rpoplpush", "zpopmin", "zpopmax"];
     let null = matches!(reply, b"$-1\r\n" | b"*-1\r\n" | b"_\r\n" | b"*0\r\n");
+    // Commands whose arguments say they change nothing, whatever they answer.
+    match name {
+        // GETEX without an expiry option only reads.
+        "getex" => return argv.len() == 2,
+        // RENAME/RENAMENX of a key onto itself.
+        "rename" | "renamenx" => return argv.len() == 3 && argv.get(1) == argv.get(2),
+        // SETRANGE with an empty value.
+        "setrange" => return argv.len() == 4 && argv.get(3).is_empty(),
+        _ => {}
+    }
     match reply {
         b":0\r\n" => ZERO_IS_NOTHING.contains(&name),
         b":-1\r\n" => name == "linsert",
