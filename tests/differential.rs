@@ -3,7 +3,8 @@
 //! hash table (compared as sorted items) or picks at random (compared by reply type). Keys `a`,
 //! `b`, `c` and `k` live on different shards, so the multi-key commands cross shards. One step in
 //! ten is a MULTI/EXEC transaction of up to five such commands, blocking ones among them (inside
-//! a transaction they answer at once), compared element by element.
+//! a transaction they answer at once), compared element by element; another one in ten WATCHes
+//! a key while a second connection runs a command, and EXEC must fail exactly when Redis's does.
 
 mod common;
 use common::*;
@@ -234,6 +235,8 @@ fn run(seed: u64, steps: usize, resp3: bool) {
     let shardis = Proc::shardis(&["--rdbcompression", "no"]);
     let mut ours = shardis.raw();
     let mut theirs = redis.raw();
+    let mut ours2 = shardis.raw();
+    let mut theirs2 = redis.raw();
     if resp3 {
         ours.words("HELLO 3");
         theirs.words("HELLO 3");
@@ -242,6 +245,15 @@ fn run(seed: u64, steps: usize, resp3: bool) {
     for step in 0..steps {
         if rng.usize(..10) == 0 {
             transaction(&mut rng, &mut ours, &mut theirs, &format!("seed {seed} step {step} resp3 {resp3}"));
+            continue;
+        }
+        if rng.usize(..10) == 0 {
+            watched_write(
+                &mut rng,
+                [&mut ours, &mut ours2],
+                [&mut theirs, &mut theirs2],
+                &format!("seed {seed} step {step}"),
+            );
             continue;
         }
         let line = command(&mut rng);
@@ -274,6 +286,24 @@ fn transaction(rng: &mut fastrand::Rng, ours: &mut Raw, theirs: &mut Raw, at: &s
     for ((name, a), b) in names.iter().zip(&ours_items).zip(&theirs_items) {
         assert_eq!(comparable(name, a), comparable(name, b), "{at}: {name} inside EXEC of {names:?}");
     }
+}
+
+/// One connection WATCHes a key, another runs a random command, then the first runs
+/// `MULTI; PING; EXEC`: EXEC fails exactly when Redis says the command changed the key (a
+/// write that changes nothing, such as a DEL of a missing key, must not fail it).
+fn watched_write(rng: &mut fastrand::Rng, ours: [&mut Raw; 2], theirs: [&mut Raw; 2], at: &str) {
+    let key = KEYS[rng.usize(..KEYS.len())];
+    let line = command(rng);
+    let args = line_args(&line);
+    let mut execs = Vec::new();
+    for [watcher, writer] in [ours, theirs] {
+        watcher.words(&format!("WATCH {key}"));
+        let reply = writer.cmd(&args);
+        watcher.words("MULTI");
+        watcher.words("PING");
+        execs.push((s(&watcher.words("EXEC")), s(&reply)));
+    }
+    assert_eq!(execs[0].0, execs[1].0, "{at}: WATCH {key}, then {line} (Redis answered {})", execs[1].1);
 }
 
 /// The elements of an array reply, each as its own bytes.

@@ -23,7 +23,11 @@ fn count_keys(core: &mut Core, db: usize, keys: &[Vec<u8>], act: fn(&mut Core, u
 }
 
 fn act_del(core: &mut Core, db: usize, key: &[u8]) -> bool {
-    core.del(db, key).is_some()
+    let deleted = core.del(db, key).is_some();
+    if deleted {
+        core.signal_modified(db, key);
+    }
+    deleted
 }
 
 /// Values at least this big are freed off the shard's thread by UNLINK (Redis's
@@ -35,6 +39,7 @@ const LAZY_FREE_BYTES: usize = 1 << 20;
 fn act_unlink(core: &mut Core, db: usize, key: &[u8]) -> bool {
     match core.del(db, key) {
         Some((value, _)) => {
+            core.signal_modified(db, key);
             if value.heap_bytes() >= LAZY_FREE_BYTES {
                 std::thread::spawn(move || drop(value));
             }
@@ -99,7 +104,9 @@ fn count_spread(cx: &mut Cx, exclusive: bool, act: fn(&mut Core, usize, &[u8]) -
     for k in cx.argv.iter().skip(1) {
         per[cx.core.owner(k)].push(k.to_vec());
     }
-    let tx = Tx::keys(cx.core, cx.argv.iter().skip(1).map(|k| (db, k)), exclusive);
+    // DEL and UNLINK signal the keys they delete; the others change nothing.
+    let mut tx = Tx::keys(cx.core, cx.argv.iter().skip(1).map(|k| (db, k)), exclusive);
+    tx.touch = false;
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run_and_release(
             |shard, _| {
@@ -191,10 +198,9 @@ enum Move {
 fn move_spread(cx: &mut Cx, src_db: usize, dst_db: usize, how: Move) -> F {
     let (src, dst) = (cx.argv.get(1).to_vec(), cx.argv.get(2).to_vec());
     let (src_shard, dst_shard) = (cx.core.owner(&src), cx.core.owner(&dst));
+    // Signalled below when the move happens: the destination, and the source of a rename.
     let mut tx = Tx::keys(cx.core, [(src_db, src.as_slice()), (dst_db, dst.as_slice())].into_iter(), true);
-    if matches!(how, Move::Copy { .. }) {
-        tx.reads.push((src_db, src.clone()));
-    }
+    tx.touch = false;
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         let (s1, d1) = (src.clone(), dst.clone());
         tx.run(
@@ -232,9 +238,11 @@ fn move_spread(cx: &mut Cx, src_db: usize, dst_db: usize, how: Move) -> F {
                         Box::new(move |core: &mut Core| -> JobOut {
                             if let Some((v, ttl)) = write {
                                 core.put(dst_db, &d, v, ttl);
+                                core.signal_modified(dst_db, &d);
                             }
                             if proceed && shard == src_shard && !matches!(how, Move::Copy { .. }) {
                                 core.dbs[src_db].remove(&s);
+                                core.signal_modified(src_db, &s);
                             }
                             Box::new(())
                         })
@@ -857,8 +865,8 @@ const MEMORY_SUBS: &[Spec] = &[
 ];
 
 pub const SPECS: &[Spec] = &[
-    multi("del", -2, WRITE, (1, -1, 1), KW, Handler::Key(del), del_spread),
-    multi("unlink", -2, WRITE | FAST, (1, -1, 1), KWF, Handler::Key(unlink), unlink_spread),
+    multi("del", -2, WRITE | SIGNALS, (1, -1, 1), KW, Handler::Key(del), del_spread),
+    multi("unlink", -2, WRITE | FAST | SIGNALS, (1, -1, 1), KWF, Handler::Key(unlink), unlink_spread),
     multi("exists", -2, READONLY | FAST, (1, -1, 1), KRF, Handler::Key(exists), exists_spread),
     multi("touch", -2, READONLY | FAST, (1, -1, 1), KRF, Handler::Key(touch), touch_spread),
     cmd("type", 2, READONLY | FAST, (1, 1, 1), KRF, Handler::Key(type_cmd)),

@@ -66,6 +66,9 @@ pub mod flag {
     pub const MONITOR_AFTER: u32 = 1 << 25;
     /// Refused unless `enable-debug-command` allows the client (DEBUG).
     pub const PROTECTED: u32 = 1 << 26;
+    /// Signals the keys it changes itself (`Core::signal_modified`), precisely: the dispatcher
+    /// does not signal its keys for it (DEL of several keys, the *STORE commands).
+    pub const SIGNALS: u32 = 1 << 27;
 
     /// Names in the order Redis lists them in `COMMAND INFO`.
     pub const NAMES: &[(u32, &str)] = &[

@@ -304,12 +304,17 @@ fn reply_set(out: &mut Out, set: &Set) {
 }
 
 /// Stores a computed set at `dst` (deleting it when empty); returns its size.
+/// Signals `dst` when it changed (an empty result over a missing key changes nothing).
 fn store(core: &mut Core, db: usize, dst: &[u8], set: Set) -> usize {
     let n = set.len();
-    if n == 0 {
-        core.del(db, dst);
+    let changed = if n == 0 {
+        core.del(db, dst).is_some()
     } else {
         core.put(db, dst, Value::set(set), 0);
+        true
+    };
+    if changed {
+        core.signal_modified(db, dst);
     }
     n
 }
@@ -412,7 +417,9 @@ fn spread_read(
     let max = max_ints(cx.core);
     let dst_shard = dst.as_ref().map(|d| cx.core.owner(d));
     let all = sources.iter().chain(dst.iter()).map(|k| (db, k.as_slice()));
-    let tx = Tx::keys(cx.core, all, write);
+    // The destination is signalled by `store`, when it changes; the sources are only read.
+    let mut tx = Tx::keys(cx.core, all, write);
+    tx.touch = false;
     let wanted: hashbrown::HashSet<Vec<u8>> = sources.iter().cloned().collect();
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run(
@@ -591,7 +598,9 @@ fn smove_spread(cx: &mut Cx) -> F {
     let db = cx.conn.db;
     let (src, dst, member) = (cx.argv.get(1).to_vec(), cx.argv.get(2).to_vec(), cx.argv.get(3).to_vec());
     let (src_shard, dst_shard) = (cx.core.owner(&src), cx.core.owner(&dst));
-    let tx = Tx::keys(cx.core, [(db, src.as_slice()), (db, dst.as_slice())].into_iter(), true);
+    // Both keys are signalled when the member moves, neither when it does not.
+    let mut tx = Tx::keys(cx.core, [(db, src.as_slice()), (db, dst.as_slice())].into_iter(), true);
+    tx.touch = false;
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         let (s1, d1, m1) = (src.clone(), dst.clone(), member.clone());
         tx.run(
@@ -624,6 +633,7 @@ fn smove_spread(cx: &mut Cx) -> F {
                                     }
                                 }
                                 core.del_if_empty(db, &s);
+                                core.signal_modified(db, &s);
                             }
                             if proceed && shard == dst_shard {
                                 let max = max_ints(core);
@@ -635,6 +645,7 @@ fn smove_spread(cx: &mut Cx) -> F {
                                         set.add(&m, max);
                                     }
                                 }
+                                core.signal_modified(db, &d);
                             }
                             Box::new(())
                         })
@@ -671,9 +682,9 @@ pub const SPECS: &[Spec] = &[
     multi("sinter", -2, READONLY, (1, -1, 1), RS, Handler::Key(sinter), sinter_spread),
     multi("sunion", -2, READONLY, (1, -1, 1), RS, Handler::Key(sunion), sunion_spread),
     multi("sdiff", -2, READONLY, (1, -1, 1), RS, Handler::Key(sdiff), sdiff_spread),
-    multi("sinterstore", -3, WRITE | DENYOOM, (1, -1, 1), WS, Handler::Key(sinterstore), sinterstore_spread),
-    multi("sunionstore", -3, WRITE | DENYOOM, (1, -1, 1), WS, Handler::Key(sunionstore), sunionstore_spread),
-    multi("sdiffstore", -3, WRITE | DENYOOM, (1, -1, 1), WS, Handler::Key(sdiffstore), sdiffstore_spread),
+    multi("sinterstore", -3, WRITE | DENYOOM | SIGNALS, (1, -1, 1), WS, Handler::Key(sinterstore), sinterstore_spread),
+    multi("sunionstore", -3, WRITE | DENYOOM | SIGNALS, (1, -1, 1), WS, Handler::Key(sunionstore), sunionstore_spread),
+    multi("sdiffstore", -3, WRITE | DENYOOM | SIGNALS, (1, -1, 1), WS, Handler::Key(sdiffstore), sdiffstore_spread),
     multi("smove", 4, WRITE | FAST, (1, 2, 1), WF, Handler::Key(smove), smove_spread),
     // Keys follow a count, so the command finds them itself and always runs as a transaction.
     cmd("sintercard", -3, READONLY | MOVABLEKEYS, (0, 0, 0), RS, Handler::Conn(sintercard)),

@@ -177,9 +177,12 @@ enum Build {
 }
 
 /// Stores `entries` at `dst` as a new sorted set (deleting `dst` when empty); returns the size.
+/// Signals `dst` when it changed (an empty result over a missing key changes nothing).
 fn store(core: &mut Core, db: usize, dst: &[u8], entries: &[(Vec<u8>, f64)], build: Build) -> usize {
     if entries.is_empty() {
-        core.del(db, dst);
+        if core.del(db, dst).is_some() {
+            core.signal_modified(db, dst);
+        }
         return 0;
     }
     let lim = limits(core);
@@ -193,6 +196,7 @@ fn store(core: &mut Core, db: usize, dst: &[u8], entries: &[(Vec<u8>, f64)], bui
     }
     let n = z.len();
     core.put(db, dst, Value::zset(z), 0);
+    core.signal_modified(db, dst);
     n
 }
 
@@ -953,7 +957,9 @@ fn spread(
     let write = dst.is_some();
     let dst_shard = dst.as_ref().map(|d| cx.core.owner(d));
     let all = sources.iter().chain(dst.iter()).map(|k| (db, k.as_slice()));
-    let tx = Tx::keys(cx.core, all, write);
+    // The destination is signalled by `store`, when it changes; the sources are only read.
+    let mut tx = Tx::keys(cx.core, all, write);
+    tx.touch = false;
     let wanted: hashbrown::HashSet<Vec<u8>> = sources.iter().cloned().collect();
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run(
@@ -1267,7 +1273,7 @@ pub const SPECS: &[Spec] = &[
     cmd("zrevrangebyscore", -4, READONLY, (1, 1, 1), RS, Handler::Key(zrevrangebyscore)),
     cmd("zrangebylex", -4, READONLY, (1, 1, 1), RS, Handler::Key(zrangebylex)),
     cmd("zrevrangebylex", -4, READONLY, (1, 1, 1), RS, Handler::Key(zrevrangebylex)),
-    multi("zrangestore", -5, WRITE | DENYOOM, (1, 2, 1), WS, Handler::Key(zrangestore), zrangestore_spread),
+    multi("zrangestore", -5, WRITE | DENYOOM | SIGNALS, (1, 2, 1), WS, Handler::Key(zrangestore), zrangestore_spread),
     cmd("zremrangebyrank", 4, WRITE, (1, 1, 1), WS, Handler::Key(zremrangebyrank)),
     cmd("zremrangebyscore", 4, WRITE, (1, 1, 1), WS, Handler::Key(zremrangebyscore)),
     cmd("zremrangebylex", 4, WRITE, (1, 1, 1), WS, Handler::Key(zremrangebylex)),

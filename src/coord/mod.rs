@@ -242,22 +242,15 @@ pub struct Tx {
     /// An exclusive transaction signals its keys as modified (WATCH) when it lets them go. EXEC
     /// does not: its commands signal their own keys.
     pub touch: bool,
-    /// Keys locked exclusively but only read (COPY's source): not signalled.
-    pub reads: Vec<(usize, Vec<u8>)>,
 }
 
 impl Tx {
     fn new(core: &Core, exclusive: bool, parts: Vec<(usize, Scope)>) -> Tx {
         match core.exec_tx {
-            Some(txid) => Tx { txid, exclusive, parts, nested: true, touch: true, reads: Vec::new() },
-            None => Tx {
-                txid: NEXT_TXID.fetch_add(1, Ordering::Relaxed),
-                exclusive,
-                parts,
-                nested: false,
-                touch: true,
-                reads: Vec::new(),
-            },
+            Some(txid) => Tx { txid, exclusive, parts, nested: true, touch: true },
+            None => {
+                Tx { txid: NEXT_TXID.fetch_add(1, Ordering::Relaxed), exclusive, parts, nested: false, touch: true }
+            }
         }
     }
 
@@ -382,7 +375,7 @@ impl Tx {
             .map(|(shard, scope)| {
                 let inner = job(*shard, scope);
                 let touched: Vec<(usize, Vec<u8>)> = match scope {
-                    Scope::Keys(keys) if touch => keys.iter().filter(|k| !self.reads.contains(k)).cloned().collect(),
+                    Scope::Keys(keys) if touch => keys.clone(),
                     _ => Vec::new(),
                 };
                 let wrapped: Job = Box::new(move |core: &mut Core| -> JobOut {

@@ -187,11 +187,8 @@ pub fn unchanged(name: &str, argv: &crate::commands::Argv<'_>, reply: &[u8]) -> 
 
 /// Is key position `pos` of write command `name` only read (a source)?
 pub fn only_read(name: &str, pos: usize) -> bool {
-    match name {
-        "copy" => pos == 1,
-        "sinterstore" | "sunionstore" | "sdiffstore" | "zrangestore" => pos >= 2,
-        _ => false,
-    }
+    // (The *STORE commands signal their destination themselves: `flag::SIGNALS`.)
+    name == "copy" && pos == 1
 }
 
 impl Core {

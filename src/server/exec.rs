@@ -473,7 +473,7 @@ pub fn run_key(core: &mut Core, id: usize, db: usize, argv: Argv<'_>, out: &mut 
 /// clients), unless its reply says it changed nothing (see `coord::watch::unchanged`).
 #[inline]
 fn signal_written(core: &mut Core, spec: &crate::commands::Spec, db: usize, argv: &Argv<'_>, reply: &[u8]) {
-    if spec.flags & flag::WRITE == 0
+    if spec.flags & (flag::WRITE | flag::SIGNALS) != flag::WRITE
         || (core.watches.is_empty() && core.blocking.is_empty())
         || reply.first() == Some(&b'-')
         || crate::coord::watch::unchanged(spec.name, argv, reply)
