@@ -6,7 +6,7 @@
 //! `docs.resp3` (see `scripts/gen-command-docs.sh`) and replayed for the commands we implement.
 
 use super::flag::*;
-use super::{arity_ok, cmd, docs, help, key_positions, registry, Cx, Flow, Handler, Spec};
+use super::{arity_ok, cmd, docs, help, key_positions, registry, Argv, Cx, Flow, Handler, Spec};
 use crate::error::CmdError;
 use crate::protocol::Out;
 
@@ -195,6 +195,13 @@ fn find_keys(args: &[&[u8]]) -> Result<Vec<FoundKey>, CmdError> {
     Ok(found)
 }
 
+/// The positions of the keys in `argv` (name first), found as COMMAND GETKEYS finds them
+/// (movable keys included); None when the arguments do not say (the command will refuse them).
+pub fn keys_of(argv: &Argv<'_>) -> Option<Vec<usize>> {
+    let args: Vec<&[u8]> = argv.iter().collect();
+    find_keys(&args).ok().map(|found| found.into_iter().map(|(p, _)| p).filter(|&p| p < args.len()).collect())
+}
+
 /// Redis's getKeysUsingKeySpecs: None when a specification does not fit (Redis's
 /// `invalid_spec`), or when there are no specifications.
 fn keys_from_specs(key_specs: &'static [docs::Value], args: &[&[u8]]) -> Option<Vec<FoundKey>> {
@@ -253,7 +260,8 @@ fn keys_from_specs(key_specs: &'static [docs::Value], args: &[&[u8]]) -> Option<
                 }
                 let numkeys = super::parse_i64(args[(first + idx) as usize]).filter(|n| *n >= 0)?;
                 let first = first + int(fk_spec.get("firstkey"))?;
-                (first, first + numkeys - 1, int(fk_spec.get("keystep"))?)
+                // numkeys comes from the client: a huge one must not overflow.
+                (first, first.saturating_add(numkeys) - 1, int(fk_spec.get("keystep"))?)
             }
             _ => return None,
         };

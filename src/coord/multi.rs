@@ -134,11 +134,16 @@ impl Plan {
                 }
                 _ => {
                     // Connection commands that name keys (BLPOP...) lock them; those whose keys
-                    // come from numkeys (LMPOP, BLMPOP, ZMPOP, SINTERCARD...) lock the database.
+                    // come from numkeys (LMPOP, BLMPOP, ZMPOP, ZUNIONSTORE...) lock the keys
+                    // COMMAND GETKEYS finds, or the whole database when it finds none.
                     if spec.flags & crate::commands::flag::MOVABLEKEYS != 0 {
-                        plan.dbs.push(db);
+                        match crate::commands::introspection::keys_of(&argv) {
+                            Some(found) => plan.keys.extend(found.into_iter().map(|p| (db, argv.get(p).to_vec()))),
+                            None => plan.dbs.push(db),
+                        }
+                    } else {
+                        plan.keys.extend(key_positions(spec, argv.len()).map(|p| (db, argv.get(p).to_vec())));
                     }
-                    plan.keys.extend(key_positions(spec, argv.len()).map(|p| (db, argv.get(p).to_vec())));
                     match reg.entries[id].full_name.as_str() {
                         "select" => {
                             if let Some(n) = parse_i64(argv.get(1)).filter(|n| *n >= 0 && (*n as usize) < ndbs) {
