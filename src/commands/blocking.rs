@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::flag::*;
 use super::{cmd, lists, mpop, Cx, FanOut, Flow, Handler, Spec};
-use crate::coord::block::{self, Blocked, First, OnTimeout, Serve};
+use crate::coord::block::{self, Blocked, First, Serve};
 use crate::coord::{Scope, Tx};
 use crate::error::CmdError;
 use crate::server::conn::Conn;
@@ -85,18 +85,7 @@ fn pop(cx: &mut Cx, keys: Vec<Vec<u8>>, serve: Serve, deadline: Option<Instant>)
         all.push(dst.clone());
     }
     let (me, resp3, wait) = (conn.cref(core.id), conn.resp3(), block::next_wait_id());
-    let blocked = Blocked {
-        wait,
-        db,
-        serve: Some(serve.clone()),
-        shards: vec![first_owner],
-        move_across: false,
-        deadline,
-        on_timeout: OnTimeout::NullArray,
-        offers: Default::default(),
-        unblock: None,
-        alive: None,
-    };
+    let blocked = Blocked::pop(wait, db, serve.clone(), vec![first_owner], false, deadline);
     if first_owner == core.id {
         if block::locked(core, db, &all) {
             return Ok(across(core, conn, keys, serve, deadline));
@@ -221,22 +210,7 @@ fn across(core: &mut Core, conn: &mut Conn, keys: Vec<Vec<u8>>, serve: Serve, de
                         let me = conn.cref(core.id);
                         let shards: Vec<usize> = tx.shards().collect();
                         let move_across = dst.as_ref().is_some_and(|d| core.owner(d) != core.owner(&keys[0]));
-                        block::block(
-                            core,
-                            conn,
-                            Blocked {
-                                wait,
-                                db,
-                                serve: Some(serve),
-                                shards,
-                                move_across,
-                                deadline,
-                                on_timeout: OnTimeout::NullArray,
-                                offers: Default::default(),
-                                unblock: None,
-                                alive: None,
-                            },
-                        );
+                        block::block(core, conn, Blocked::pop(wait, db, serve, shards, move_across, deadline));
                         let srcs = keys.clone();
                         tx.run_and_release(
                             move |_, scope| {
@@ -399,18 +373,7 @@ fn wait(cx: &mut Cx) -> R {
         cx.out().int(0);
         return Ok(Flow::Done);
     }
-    let blocked = Blocked {
-        wait: block::next_wait_id(),
-        db: cx.conn.db,
-        serve: None,
-        shards: Vec::new(),
-        move_across: false,
-        deadline,
-        on_timeout: OnTimeout::Zero,
-        offers: Default::default(),
-        unblock: None,
-        alive: None,
-    };
+    let blocked = Blocked::wait_replicas(block::next_wait_id(), cx.conn.db, deadline);
     block::block(cx.core, cx.conn, blocked);
     Ok(Flow::Done)
 }

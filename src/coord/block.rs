@@ -123,6 +123,48 @@ pub struct Blocked {
     pub alive: Option<Arc<AtomicBool>>,
 }
 
+impl Blocked {
+    /// A blocking pop registered on `shards`.
+    pub fn pop(
+        wait: u64,
+        db: usize,
+        serve: Serve,
+        shards: Vec<usize>,
+        move_across: bool,
+        deadline: Option<Instant>,
+    ) -> Blocked {
+        Blocked::new(wait, db, Some(serve), shards, move_across, deadline, OnTimeout::NullArray)
+    }
+
+    /// WAIT: no keys, answered `:0` when its time is up.
+    pub fn wait_replicas(wait: u64, db: usize, deadline: Option<Instant>) -> Blocked {
+        Blocked::new(wait, db, None, Vec::new(), false, deadline, OnTimeout::Zero)
+    }
+
+    fn new(
+        wait: u64,
+        db: usize,
+        serve: Option<Serve>,
+        shards: Vec<usize>,
+        move_across: bool,
+        deadline: Option<Instant>,
+        on_timeout: OnTimeout,
+    ) -> Blocked {
+        Blocked {
+            wait,
+            db,
+            serve,
+            shards,
+            move_across,
+            deadline,
+            on_timeout,
+            offers: VecDeque::new(),
+            unblock: None,
+            alive: None,
+        }
+    }
+}
+
 /// One waiter on one key, kept by the key's owner.
 #[derive(Clone, Copy, Debug)]
 struct Waiter {
@@ -197,19 +239,15 @@ impl Waiters {
     #[inline]
     pub fn signal(&mut self, db: usize, key: &[u8]) {
         if let Some(kw) = self.keys.get_mut(&(db, key.to_vec())) {
-            if !kw.ready {
-                kw.ready = true;
-                self.ready.push((db, key.to_vec(), NEXT_READY.fetch_add(1, Ordering::Relaxed)));
-            }
+            mark_ready(&mut self.ready, kw, db, key);
         }
     }
 
     /// Every waited-on key of `db` is ready (SWAPDB).
     pub fn signal_db(&mut self, db: usize) {
         for ((d, key), kw) in self.keys.iter_mut() {
-            if *d == db && !kw.ready {
-                kw.ready = true;
-                self.ready.push((db, key.clone(), NEXT_READY.fetch_add(1, Ordering::Relaxed)));
+            if *d == db {
+                mark_ready(&mut self.ready, kw, db, key);
             }
         }
     }
@@ -229,9 +267,8 @@ impl Waiters {
             }
             if kw.queue.is_empty() {
                 self.keys.remove(&entry);
-            } else if !kw.ready {
-                kw.ready = true;
-                self.ready.push((entry.0, entry.1, NEXT_READY.fetch_add(1, Ordering::Relaxed)));
+            } else {
+                mark_ready(&mut self.ready, kw, entry.0, &entry.1);
             }
         }
     }
@@ -245,16 +282,21 @@ impl Waiters {
             w.offered = false;
             kw.offers -= 1;
         }
-        if !kw.ready {
-            kw.ready = true;
-            self.ready.push((db, key.to_vec(), NEXT_READY.fetch_add(1, Ordering::Relaxed)));
-        }
+        mark_ready(&mut self.ready, kw, db, key);
         true
     }
 
     /// Keys with waiters on this shard, for INFO.
     pub fn keys_len(&self) -> usize {
         self.keys.len()
+    }
+}
+
+/// Queues `key` (whose waiters are `kw`) to be looked at, once, stamped with when.
+fn mark_ready(ready: &mut Vec<(usize, Vec<u8>, u64)>, kw: &mut KeyWaiters, db: usize, key: &[u8]) {
+    if !kw.ready {
+        kw.ready = true;
+        ready.push((db, key.to_vec(), NEXT_READY.fetch_add(1, Ordering::Relaxed)));
     }
 }
 
@@ -366,7 +408,7 @@ pub fn register(core: &mut Core, me: ConnRef, wait: u64, kind: Kind, db: usize, 
 
 /// Does a multi-shard transaction hold any of `keys` here?
 pub fn locked(core: &Core, db: usize, keys: &[Vec<u8>]) -> bool {
-    !core.locks.is_empty() && keys.iter().any(|k| core.locks.blocks(db, k, true))
+    core.locks.holds_any(keys.iter().map(|k| (db, k.as_slice())))
 }
 
 /// Starts blocking `conn` (already registered, or about to be, on `shards`).

@@ -110,6 +110,12 @@ impl Locks {
         !self.keys.is_empty() && Self::conflicts(self.keys.get(&(db, key.to_vec())), write)
     }
 
+    /// Would a writer of any of `keys` (each with its database) have to wait? False at once
+    /// when nothing is held here.
+    pub fn holds_any<'a>(&self, mut keys: impl Iterator<Item = (usize, &'a [u8])>) -> bool {
+        !self.is_empty() && keys.any(|(db, k)| self.blocks(db, k, true))
+    }
+
     /// Would a command over all of `db` have to wait?
     pub fn blocks_db(&self, db: usize, write: bool) -> bool {
         Self::conflicts(self.dbs.get(&db), write)

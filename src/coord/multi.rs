@@ -183,7 +183,7 @@ impl Plan {
 
     /// Would a multi-shard transaction's lock on this shard make the queue wait?
     fn blocked_here(&self, core: &Core) -> bool {
-        !core.locks.is_empty() && self.keys.iter().any(|(db, k)| core.locks.blocks(*db, k, true))
+        core.locks.holds_any(self.keys.iter().map(|(db, k)| (*db, k.as_slice())))
     }
 }
 

@@ -370,18 +370,8 @@ fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread
 fn finished(core: &mut Core, conn: &Conn, id: usize, start: u64, args: &dyn Fn() -> Vec<Vec<u8>>, before: usize) {
     let micros = clock::micros_since(start);
     account(core, id, micros, conn.out.buf.get(before..).unwrap_or_default());
-    if registry().entries[id].spec.flags & flag::MONITOR_AFTER != 0 {
-        let args = args();
-        let ranges: Vec<(u32, u32)> = args
-            .iter()
-            .scan(0u32, |at, a| {
-                let r = (*at, *at + a.len() as u32);
-                *at = r.1;
-                Some(r)
-            })
-            .collect();
-        let flat = args.concat();
-        feed_monitors(core, conn, id, &Argv::new(&flat, &ranges));
+    if registry().entries[id].spec.flags & flag::MONITOR_AFTER != 0 && monitoring(core) {
+        feed_monitor_args(core, conn, id, args().iter().map(Vec::as_slice));
     }
     if registry().entries[id].spec.flags & flag::SKIP_SLOWLOG == 0 && core.is_slow(micros) {
         core.slowlog_push(micros, args(), &conn.peer, &conn.name);
@@ -592,10 +582,17 @@ pub fn deliver(core: &mut Core, conn: &mut Conn, part: usize, out: JobOut) -> bo
 
 /// Sends the command to every MONITOR client, as Redis formats it.
 pub fn feed_monitors(core: &mut Core, conn: &Conn, id: usize, argv: &Argv<'_>) {
-    use std::sync::atomic::Ordering;
-    if core.shared.monitors.load(Ordering::Relaxed) == 0 {
-        return;
+    if monitoring(core) {
+        feed_monitor_args(core, conn, id, argv.iter());
     }
+}
+
+/// Is any client in MONITOR?
+fn monitoring(core: &Core) -> bool {
+    core.shared.monitors.load(std::sync::atomic::Ordering::Relaxed) > 0
+}
+
+fn feed_monitor_args<'a>(core: &mut Core, conn: &Conn, id: usize, args: impl Iterator<Item = &'a [u8]>) {
     let spec = registry().entries[id].spec;
     if spec.flags & (flag::SKIP_MONITOR | flag::ADMIN) != 0 {
         return;
@@ -603,7 +600,7 @@ pub fn feed_monitors(core: &mut Core, conn: &Conn, id: usize, argv: &Argv<'_>) {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let addr = if conn.unix { format!("unix:{}", conn.local.trim_end_matches(":0")) } else { conn.peer.clone() };
     let mut line = format!("{}.{:06} [{} {}]", now.as_secs(), now.subsec_micros(), conn.db, addr);
-    for arg in argv.iter() {
+    for arg in args {
         line.push(' ');
         line.push_str(&crate::config::repr(arg));
     }
