@@ -48,6 +48,7 @@ pub mod error;
 pub mod log;
 pub mod persistence;
 pub mod protocol;
+pub mod scripting;
 pub mod server;
 pub mod shard;
 pub mod store;
