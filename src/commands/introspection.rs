@@ -189,7 +189,7 @@ fn find_keys(args: &[&[u8]]) -> Result<Vec<FoundKey>, CmdError> {
         None if key_specs.is_empty() => key_positions(spec, args.len()).map(|p| (p, NO_FLAGS)).collect(),
         None => numkeys_fallback(entry.spec.name, args),
     };
-    if found.is_empty() {
+    if found.is_empty() && spec.flags & crate::commands::flag::NO_MANDATORY_KEYS == 0 {
         return Err(CmdError::other(INVALID_ARGS));
     }
     Ok(found)

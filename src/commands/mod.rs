@@ -20,6 +20,7 @@ pub mod introspection;
 pub mod keys;
 pub mod lists;
 pub mod mpop;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod strings;
@@ -58,6 +59,7 @@ pub mod flag {
     pub const NO_ASYNC_LOADING: u32 = 1 << 17;
     /// Key positions come from the arguments (numkeys), not from first/last/step.
     pub const MOVABLEKEYS: u32 = 1 << 18;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 19;
 
     // Our own flags, never shown by COMMAND (they are not in NAMES).
     /// Runs at once inside MULTI instead of being queued (MULTI EXEC DISCARD WATCH QUIT RESET).
@@ -69,6 +71,9 @@ pub mod flag {
     /// Signals the keys it changes itself (`Core::signal_modified`), precisely: the dispatcher
     /// does not signal its keys for it (DEL of several keys, the *STORE commands).
     pub const SIGNALS: u32 = 1 << 27;
+    /// Runs a script (EVAL, FCALL...): shown to MONITOR although `skip_monitor`, as Redis shows
+    /// it (its calls follow, from the script's client).
+    pub const SCRIPT: u32 = 1 << 28;
 
     /// Names in the order Redis lists them in `COMMAND INFO`.
     pub const NAMES: &[(u32, &str)] = &[
@@ -86,6 +91,7 @@ pub mod flag {
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (NO_MULTI, "no_multi"),
         (MOVABLEKEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
@@ -370,6 +376,7 @@ const FAMILIES: &[&[Spec]] = &[
     sets::SPECS,
     zsets::SPECS,
     transactions::SPECS,
+    scripting::SPECS,
 ];
 
 impl Registry {

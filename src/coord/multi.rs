@@ -152,6 +152,10 @@ impl Plan {
                         }
                         "keys" | "scan" | "dbsize" | "randomkey" | "flushdb" => plan.dbs.push(db),
                         "flushall" => plan.dbs.extend(0..ndbs),
+                        // A script may touch any key of any database: EXEC holds them all.
+                        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => {
+                            plan.dbs.extend(0..ndbs)
+                        }
                         "swapdb" => {
                             for i in 1..=2 {
                                 if let Some(n) = parse_i64(argv.get(i)).filter(|n| *n >= 0 && (*n as usize) < ndbs) {

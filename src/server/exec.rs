@@ -594,7 +594,7 @@ fn monitoring(core: &Core) -> bool {
 
 fn feed_monitor_args<'a>(core: &mut Core, conn: &Conn, id: usize, args: impl Iterator<Item = &'a [u8]>) {
     let spec = registry().entries[id].spec;
-    if spec.flags & (flag::SKIP_MONITOR | flag::ADMIN) != 0 {
+    if spec.flags & (flag::SKIP_MONITOR | flag::ADMIN) != 0 && spec.flags & flag::SCRIPT == 0 {
         return;
     }
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();

@@ -228,6 +228,8 @@ pub struct Core {
     /// Set while a command runs inside an EXEC that holds transaction `txid`'s locks: a
     /// multi-shard command then joins that transaction instead of locking again.
     pub exec_tx: Option<u64>,
+    /// This shard's Lua VM and script cache (see [`crate::scripting`]).
+    pub scripting: crate::scripting::Scripting,
 }
 
 impl Core {
@@ -255,6 +257,7 @@ impl Core {
             watches: Default::default(),
             blocking: Default::default(),
             exec_tx: None,
+            scripting: Default::default(),
         }
     }
 

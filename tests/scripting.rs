@@ -1,0 +1,347 @@
+//! Lua scripting, byte for byte against redis-server 7.0.15, with keys on 4 shards, in RESP2
+//! and RESP3; and the atomicity of scripts whose keys span shards, declared or not.
+
+mod common;
+use common::*;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// One command: its arguments.
+type Cmd = Vec<Vec<u8>>;
+
+fn c(args: &[&str]) -> Cmd {
+    args.iter().map(|a| a.as_bytes().to_vec()).collect()
+}
+
+/// EVAL `script` with `keys` and `args`.
+fn ev(script: &str, keys: &[&str], args: &[&str]) -> Cmd {
+    let mut cmd = c(&["EVAL", script]);
+    cmd.push(keys.len().to_string().into_bytes());
+    cmd.extend(keys.iter().chain(args).map(|a| a.as_bytes().to_vec()));
+    cmd
+}
+
+/// Runs each case (a list of commands) on a fresh connection to both servers, in RESP2 and
+/// then again in RESP3 (after HELLO 3), and compares every reply byte for byte. The servers
+/// keep their data between cases, so a case sees what the earlier ones wrote, on both.
+fn compare(cases: &[Vec<Cmd>]) {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    for resp3 in [false, true] {
+        for case in cases {
+            let run = |port: u16| {
+                let mut raw = Raw::connect(port);
+                if resp3 {
+                    raw.cmd(&[b"HELLO", b"3"]);
+                }
+                let mut out = Vec::new();
+                for cmd in case {
+                    let args: Vec<&[u8]> = cmd.iter().map(Vec::as_slice).collect();
+                    out.extend(raw.cmd(&args));
+                    out.extend(b"\n");
+                }
+                out
+            };
+            let want = run(redis.port);
+            let got = run(shardis.port);
+            let shown: Vec<String> =
+                case.iter().map(|cmd| cmd.iter().map(|a| s(a)).collect::<Vec<_>>().join(" ")).collect();
+            assert_eq!(s(&got), s(&want), "resp3={resp3} case {shown:?}");
+        }
+    }
+}
+
+#[test]
+fn eval_replies_and_conversions() {
+    compare(&[
+        vec![
+            ev("return 1", &[], &[]),
+            ev("return 'x'", &[], &[]),
+            ev("return 3.99", &[], &[]),
+            ev("return -3.99", &[], &[]),
+        ],
+        vec![
+            ev("return {1,2,3.7,'x',true,false,nil,4}", &[], &[]),
+            ev("return true", &[], &[]),
+            ev("return false", &[], &[]),
+        ],
+        vec![ev("return nil", &[], &[]), ev("return {}", &[], &[]), ev("return {{1,{2,{3}}},'a'}", &[], &[])],
+        vec![
+            ev("return {ok='st'}", &[], &[]),
+            ev("return {err='My Error'}", &[], &[]),
+            ev("return {err='x', ok='y'}", &[], &[]),
+        ],
+        vec![
+            ev("return {err='line\\r\\nbreak'}", &[], &[]),
+            ev("return {ok=1}", &[], &[]),
+            ev("return {err=1}", &[], &[]),
+        ],
+        vec![ev("return {1, {err='inner'}, {ok='o'}}", &[], &[]), ev("return redis.status_reply('fine')", &[], &[])],
+        vec![ev("return redis.error_reply('x')", &[], &[]), ev("return redis.error_reply('x y')", &[], &[])],
+        vec![ev("return redis.error_reply()", &[], &[]), ev("return redis.status_reply()", &[], &[])],
+        vec![
+            ev("return redis.error_reply('-x')", &[], &[]),
+            ev("return {err='-x'}", &[], &[]),
+            ev("return redis.error_reply('-')", &[], &[]),
+        ],
+        vec![ev("local t = redis.error_reply('x') return {type(t), t.err}", &[], &[]), ev("return {err=''}", &[], &[])],
+        vec![ev("return {double=3.5}", &[], &[]), ev("return {big_number='123456789012345678901234567890'}", &[], &[])],
+        vec![ev("return {map={a=1}}", &[], &[]), ev("return {set={a=true}}", &[], &[])],
+        vec![ev("return {verbatim_string={format='txt', string='hello'}}", &[], &[])],
+        vec![
+            ev("return KEYS", &["a", "b"], &["c"]),
+            ev("return ARGV", &["a"], &["b", "c", ""]),
+            ev("return {#KEYS, #ARGV}", &[], &[]),
+        ],
+        vec![ev("return 12345678901234", &[], &[]), ev("return 1e300", &[], &[]), ev("return -0.5", &[], &[])],
+        vec![ev("return tostring(1e15)", &[], &[]), ev("return tostring(0.1)", &[], &[])],
+    ]);
+}
+
+#[test]
+fn calls_and_their_replies() {
+    compare(&[
+        vec![c(&["SET", "s", "abc"]), ev("return redis.call('get', 's')", &[], &[]), ev("return redis.call('get', 'nokey')", &[], &[])],
+        vec![ev("return type(redis.call('get', 'nokey'))", &[], &[]), ev("return redis.call('incr','s')", &[], &[])],
+        vec![ev("return redis.pcall('incr','s')", &[], &[]), ev("local ok, e = pcall(redis.call,'incr','s') return e", &[], &[])],
+        vec![ev("local ok, e = pcall(redis.call,'incr','s') return {type(e)}", &[], &[])],
+        vec![ev("local e = redis.pcall('incr','s') return e.err", &[], &[])],
+        vec![ev("return redis.call('lpush','s','x')", &[], &[]), ev("redis.call('incr','s')", &[], &[])],
+        vec![ev("return redis.call('nosuch')", &[], &[]), ev("return redis.pcall('nosuch')", &[], &[]), ev("return redis.call()", &[], &[])],
+        vec![ev("return redis.call({})", &[], &[]), ev("return redis.call('get', {})", &[], &[]), ev("return redis.call('get')", &[], &[])],
+        vec![ev("return redis.call('set', 'k', 1.5)", &[], &[]), ev("return redis.call('get', 'k')", &[], &[])],
+        vec![ev("redis.call('set', 'k', 1e20) return redis.call('get', 'k')", &[], &[])],
+        vec![ev("redis.call('set', 'k', 0.1) return redis.call('get', 'k')", &[], &[])],
+        vec![ev("redis.call('set', 'k', 42) return redis.call('get', 'k')", &[], &[])],
+        vec![ev("return redis.call('multi')", &[], &[]), ev("return redis.call('eval', 'return 1', '0')", &[], &[])],
+        vec![ev("return redis.call('client', 'id')", &[], &[]), ev("return redis.call('ping')", &[], &[])],
+        vec![ev("return redis.call('echo', 'hi')", &[], &[]), ev("return redis.call('type', 's')", &[], &[])],
+        vec![c(&["DEL", "l"]), ev("redis.call('rpush','l','a','b','c') return redis.call('lrange','l',0,-1)", &["l"], &[])],
+        vec![ev("return redis.call('hset','h','f','v','g','w')", &["h"], &[]), ev("return redis.call('hgetall','h')", &["h"], &[])],
+        vec![ev("return redis.call('exists','h','l','s','zz')", &[], &[]), ev("return redis.call('del','h')", &["h"], &[])],
+        vec![ev("redis.call('zadd','z',1,'a',2.5,'b') return redis.call('zrange','z',0,-1,'withscores')", &["z"], &[])],
+        vec![ev("return redis.call('zscore','z','b')", &["z"], &[]), ev("return redis.call('zincrby','z',1,'b')", &["z"], &[])],
+        vec![ev("redis.setresp(3) return redis.call('zscore','z','b')", &["z"], &[])],
+        vec![ev("redis.setresp(3) return redis.call('hgetall','nohash')", &[], &[])],
+        vec![ev("redis.setresp(3) redis.call('hset','h3','a','1') return redis.call('hgetall','h3')", &["h3"], &[])],
+        vec![ev("redis.setresp(3) local r = redis.call('hgetall','h3') return r.map.a", &["h3"], &[])],
+        vec![ev("redis.setresp(3) redis.call('sadd','st','m') local r = redis.call('smembers','st') return tostring(r.set.m)", &["st"], &[])],
+        vec![ev("redis.setresp(3) return redis.call('smembers','st')", &["st"], &[])],
+        vec![ev("redis.setresp(3) return {redis.call('get','nokey') == nil}", &[], &[])],
+        vec![ev("redis.setresp(3) local d = redis.call('zscore','z','a') return d.double", &["z"], &[])],
+        vec![ev("return redis.setresp(4)", &[], &[]), ev("return redis.setresp()", &[], &[])],
+        vec![ev("redis.call('select', 5) redis.call('set', 'in5', 'x') return redis.call('get', 'in5')", &[], &[])],
+        vec![c(&["GET", "in5"]), c(&["SELECT", "5"]), c(&["GET", "in5"]), c(&["SELECT", "0"])],
+        vec![ev("return redis.call('blpop', 'emptylist', 0)", &[], &[]), ev("return redis.call('brpoplpush', 'e1', 'e2', 0)", &[], &[])],
+    ]);
+}
+
+#[test]
+fn errors_and_the_sandbox() {
+    compare(&[
+        vec![ev("x = 1", &[], &[]), ev("return y", &[], &[]), ev("string.foo = 1", &[], &[]), ev("redis.call = 1", &[], &[])],
+        vec![ev("return print", &[], &[]), ev("return debug", &[], &[]), ev("return getfenv", &[], &[]), ev("return os", &[], &[])],
+        vec![ev("return {type(coroutine), type(load), type(gcinfo), type(loadstring), type(unpack), type(collectgarbage)}", &[], &[])],
+        vec![ev("local t={} for k,v in pairs(_G) do t[#t+1]=k..'='..type(v) end table.sort(t) return t", &[], &[])],
+        vec![ev("local t={} for k,v in pairs(redis) do t[#t+1]=k..'='..type(v) end table.sort(t) return t", &[], &[])],
+        vec![ev("local t={} for k,v in pairs(string) do t[#t+1]=k end table.sort(t) return t", &[], &[])],
+        vec![ev("local t = {} t.x = 1 return t.x", &[], &[]), ev("setmetatable(_G, nil)", &[], &[])],
+        vec![ev("return _G.zz", &[], &[]), ev("rawset(_G, 'q', 1) return 1", &[], &[]), ev("_G.x = 1", &[], &[])],
+        vec![ev("local ok, e = pcall(rawset, _G, 'a', 1) return {type(e), e}", &[], &[])],
+        vec![ev("local ok, e = pcall(function() x = 1 end) return {type(e), e}", &[], &[])],
+        vec![ev("local ok, e = pcall(error, 'x') return {type(e), e}", &[], &[])],
+        vec![ev("local ok, e = pcall(string.rep) return {type(e), e}", &[], &[])],
+        vec![ev("local ok,e = pcall(error, {err='x'}) return e", &[], &[]), ev("local ok,e = pcall(error, {foo='x'}) return type(e)", &[], &[])],
+        vec![ev("local ok,e = pcall(function() error({err='x'}) end) return e", &[], &[])],
+        vec![ev("local ok,e = xpcall(function() error({err='x'}) end, function(m) return type(m) end) return e", &[], &[])],
+        vec![ev("error('boom')", &[], &[]), ev("error({err='tbl'})", &[], &[]), ev("error()", &[], &[]), ev("error(12)", &[], &[])],
+        vec![ev("error('WRONGTYPE x', 0)", &[], &[]), ev("error('ERR x', 0)", &[], &[]), ev("error({err='x'}, 2)", &[], &[])],
+        vec![ev("local ok,e = pcall(function() return redis.call('incr','s') end) error(e)", &[], &[])],
+        vec![ev("\nlocal x = 1\nreturn redis.call('lpush','s','x')", &[], &[]), ev("local function f() return redis.call('incr','s') end return f()", &[], &[])],
+        vec![ev("return 1 +", &[], &[]), ev("return redis.call('nosuch')", &[], &[]), ev("return {pcall(redis.error_reply)}", &[], &[])],
+        vec![ev("return redis.sha1hex('')", &[], &[]), ev("return redis.sha1hex(1)", &[], &[]), ev("return redis.sha1hex()", &[], &[])],
+        vec![ev("return redis.log()", &[], &[]), ev("return redis.log(99, 'x')", &[], &[]), ev("return redis.log(redis.LOG_WARNING, 'from a test', 1)", &[], &[])],
+        vec![ev("return redis.set_repl()", &[], &[]), ev("return redis.set_repl(99)", &[], &[]), ev("return redis.set_repl(redis.REPL_ALL)", &[], &[])],
+        vec![ev("return redis.replicate_commands()", &[], &[]), ev("return redis.breakpoint()", &[], &[]), ev("return redis.debug('x')", &[], &[])],
+        vec![ev("return redis.acl_check_cmd()", &[], &[]), ev("return redis.acl_check_cmd('nosuch')", &[], &[]), ev("return redis.acl_check_cmd('get','x')", &[], &[])],
+        vec![ev("return {redis.LOG_DEBUG,redis.LOG_VERBOSE,redis.LOG_NOTICE,redis.LOG_WARNING,redis.REPL_NONE,redis.REPL_AOF,redis.REPL_SLAVE,redis.REPL_REPLICA,redis.REPL_ALL}", &[], &[])],
+        vec![ev("return math.random(0)", &[], &[]), ev("return math.random(1,2,3)", &[], &[]), ev("return math.random(3,1)", &[], &[])],
+        vec![ev("math.randomseed() return 1", &[], &[]), ev("return {pcall(math.random, 0)}", &[], &[])],
+        vec![ev("math.randomseed(42) return {math.random(100), math.random(5, 10), math.random(1000000)}", &[], &[])],
+        vec![ev("return (\"x\"):rep(3)", &[], &[]), ev("return string.format('%5.2f|%d|%s', 3.14159, 42, 'x')", &[], &[])],
+        vec![ev("return table.concat({1,2,3}, ',')", &[], &[]), ev("return select('#', 1, 2, 3)", &[], &[])],
+        vec![ev("local co = coroutine.wrap(function() coroutine.yield(1) end) return co()", &[], &[])],
+        vec![ev("return loadstring('return 7')()", &[], &[]), ev("return tonumber('0x10')", &[], &[])],
+    ]);
+}
+
+#[test]
+fn eval_arguments_shebangs_and_the_cache() {
+    compare(&[
+        vec![
+            c(&["EVAL", "return 1", "-1"]),
+            c(&["EVAL", "return 1", "2", "a"]),
+            c(&["EVAL", "return 1", "x"]),
+            c(&["EVAL", "return 1"]),
+        ],
+        vec![c(&["EVALSHA", "0000000000000000000000000000000000000000", "0"]), c(&["EVALSHA", "abc", "0"])],
+        vec![
+            c(&["SCRIPT", "LOAD", "return 'loaded'"]),
+            c(&["EVALSHA", "1f2a5e9f6d7c8b3a4e5d6c7b8a9f0e1d2c3b4a59", "0"]),
+        ],
+        vec![
+            c(&["SCRIPT", "LOAD", "return 'loaded'"]),
+            c(&["EVALSHA", "ab2e6fc4d1ad7fd3b21d4b5e2b4c9b6f2a3b1b0b", "0"]),
+        ],
+        vec![c(&["SCRIPT", "LOAD", "return 1 +"]), c(&["SCRIPT", "LOAD"]), c(&["SCRIPT", "LOAD", "a", "b"])],
+        vec![c(&["SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "x"]), ev("return 1", &[], &[])],
+        vec![c(&[
+            "SCRIPT",
+            "EXISTS",
+            "e0e1f9fabfc9d4800c877a703b823ac0578ff8db",
+            "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB",
+        ])],
+        vec![
+            c(&["EVALSHA", "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB", "0"]),
+            c(&["EVALSHA_RO", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"]),
+        ],
+        vec![
+            c(&["SCRIPT", "FLUSH", "foo"]),
+            c(&["SCRIPT", "FLUSH", "ASYNC"]),
+            c(&["SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"]),
+        ],
+        vec![
+            c(&["SCRIPT", "FLUSH"]),
+            c(&["SCRIPT", "FLUSH", "SYNC"]),
+            c(&["EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"]),
+        ],
+        vec![c(&["SCRIPT", "KILL"]), c(&["SCRIPT"]), c(&["SCRIPT", "FOO"]), c(&["SCRIPT", "HELP"])],
+        vec![
+            ev("#!lua\nerror('x')", &[], &[]),
+            ev("#!lua flags=no-writes\nreturn redis.call('set','a','1')", &[], &[]),
+        ],
+        vec![
+            ev("#!luax\nreturn 1", &[], &[]),
+            ev("#!lua flags=foo\nreturn 1", &[], &[]),
+            ev("#!lua foo=bar\nreturn 1", &[], &[]),
+        ],
+        vec![ev("#!lua", &[], &[]), ev("#!lua flags=\nreturn 1", &[], &[]), ev("#!lua name=x\nreturn 1", &[], &[])],
+        vec![
+            ev("#! lua\nreturn 1", &[], &[]),
+            ev("#!lua flags=no-writes,allow-oom,allow-stale,no-cluster,allow-cross-slot-keys\nreturn 2", &[], &[]),
+        ],
+        vec![
+            c(&["EVAL_RO", "return redis.call('set','a','1')", "0"]),
+            c(&["EVAL_RO", "#!lua\nreturn redis.call('set','a','1')", "0"]),
+        ],
+        vec![
+            c(&["EVAL_RO", "return redis.call('get','a')", "1", "a"]),
+            c(&["EVAL_RO", "#!lua flags=no-writes\nreturn 5", "0"]),
+        ],
+        vec![
+            c(&["COMMAND", "GETKEYS", "EVAL", "return 1", "2", "a", "b", "c"]),
+            c(&["COMMAND", "GETKEYS", "EVAL", "return 1", "0"]),
+        ],
+        vec![c(&["COMMAND", "INFO", "eval", "evalsha", "eval_ro", "evalsha_ro"])],
+        vec![c(&["MULTI"]), ev("return redis.call('incr', KEYS[1])", &["mx"], &[]), c(&["INCR", "mx"]), c(&["EXEC"])],
+        vec![
+            c(&["MULTI"]),
+            ev("return redis.call('incr', 'undeclared')", &[], &[]),
+            c(&["GET", "undeclared"]),
+            c(&["EXEC"]),
+        ],
+    ]);
+}
+
+/// Moves one unit between two keys, from a script, keys declared (or not: then computed from
+/// ARGV).
+const MOVE_DECLARED: &str = "local a = tonumber(redis.call('get', KEYS[1]) or '0') \
+    redis.call('set', KEYS[1], a - 1) \
+    redis.call('incrby', KEYS[2], 1) return 1";
+const MOVE_UNDECLARED: &str = "local a = tonumber(redis.call('get', ARGV[1]) or '0') \
+    redis.call('set', ARGV[1], a - 1) \
+    redis.call('incrby', ARGV[2], 1) return 1";
+
+/// The invariant users rely on: scripts moving amounts between keys on different shards, with
+/// keys declared and not, never let a reader see money created or destroyed, and nothing is
+/// lost when a client disconnects mid-way.
+#[test]
+fn transfers_across_shards_keep_the_total() {
+    let shardis = Proc::shardis(&[]);
+    let keys: Vec<String> = (0..SHARDS).map(|s| key_on_shard("acct", s, SHARDS)).collect();
+    let mut setup = shardis.client();
+    for k in &keys {
+        let _: () = redis::cmd("SET").arg(k).arg(1000).query(&mut setup).unwrap();
+    }
+    let total = 1000 * keys.len() as i64;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (keys, port) = (keys.clone(), shardis.port);
+        writers.push(std::thread::spawn(move || {
+            let mut conn = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap().get_connection().unwrap();
+            let mut rng = fastrand::Rng::with_seed(w);
+            for i in 0..300 {
+                let (a, b) = (rng.usize(..keys.len()), rng.usize(..keys.len()));
+                let script = if i % 2 == 0 { MOVE_DECLARED } else { MOVE_UNDECLARED };
+                let (nkeys, names): (usize, Vec<&str>) =
+                    if i % 2 == 0 { (2, vec![&keys[a], &keys[b]]) } else { (0, vec![&keys[a], &keys[b]]) };
+                let _: i64 = redis::cmd("EVAL").arg(script).arg(nkeys).arg(&names).query(&mut conn).unwrap();
+                if i % 50 == 49 {
+                    // A client that sends a script and goes away without reading the reply.
+                    let mut raw = Raw::connect(port);
+                    let args: Vec<&[u8]> =
+                        vec![b"EVAL", MOVE_UNDECLARED.as_bytes(), b"0", keys[b].as_bytes(), keys[a].as_bytes()];
+                    raw.send(&encode(&args));
+                }
+            }
+        }));
+    }
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (keys, port, stop) = (keys.clone(), shardis.port, stop.clone());
+            std::thread::spawn(move || {
+                let mut conn =
+                    redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap().get_connection().unwrap();
+                let mut seen = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let values: Vec<i64> = redis::cmd("MGET").arg(&keys).query(&mut conn).unwrap();
+                    assert_eq!(values.iter().sum::<i64>(), total, "a reader saw a script half done: {values:?}");
+                    seen += 1;
+                }
+                seen
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        assert!(r.join().unwrap() > 0);
+    }
+    let values: Vec<i64> = redis::cmd("MGET").arg(&keys).query(&mut setup).unwrap();
+    assert_eq!(values.iter().sum::<i64>(), total);
+}
+
+/// A script that wrote on its own shard, then touches a key of another shard, escalates: its
+/// first run's writes are undone (the INCR is applied once, not twice), and it is remembered.
+#[test]
+fn escalation_undoes_and_runs_once_more() {
+    let shardis = Proc::shardis(&[]);
+    let a = key_on_shard("esc", 0, SHARDS);
+    let b = key_on_shard("esc", 1, SHARDS);
+    let mut conn = shardis.client();
+    let script = "redis.call('incr', KEYS[1]) redis.call('rpush', KEYS[1]..':log', 'x') \
+        redis.call('incr', ARGV[1]) return redis.call('get', KEYS[1])";
+    for round in 1..=3 {
+        let got: i64 = redis::cmd("EVAL").arg(script).arg(1).arg(&a).arg(&b).query(&mut conn).unwrap();
+        assert_eq!(got, round);
+        let other: i64 = redis::cmd("GET").arg(&b).query(&mut conn).unwrap();
+        assert_eq!(other, round);
+        let log: i64 = redis::cmd("LLEN").arg(format!("{a}:log")).query(&mut conn).unwrap();
+        assert_eq!(log, round);
+    }
+}
