@@ -173,6 +173,10 @@ fn errors_and_the_sandbox() {
         vec![ev("return table.concat({1,2,3}, ',')", &[], &[]), ev("return select('#', 1, 2, 3)", &[], &[])],
         vec![ev("local co = coroutine.wrap(function() coroutine.yield(1) end) return co()", &[], &[])],
         vec![ev("return loadstring('return 7')()", &[], &[]), ev("return tonumber('0x10')", &[], &[])],
+        vec![ev("return cjson.encode({1,2,{a=1}})", &[], &[]), ev("return cjson.decode('[1,2,{\"a\":[3]}]')[3].a[1]", &[], &[])],
+        vec![ev("return cjson.encode(cjson.decode('{\"a\":null}'))", &[], &[]), ev("return {pcall(cjson.encode, function() end)}", &[], &[])],
+        vec![ev("return cjson.encode({[1]=1, [4]=2})", &[], &[]), ev("return cjson.encode({1, nil, 3})", &[], &[]), ev("cjson.foo = 1", &[], &[])],
+        vec![ev("return cjson.decode('[1,')", &[], &[]), ev("return cjson.encode(0.1)", &[], &[]), ev("return cjson.encode('a/\"b')", &[], &[])],
     ]);
 }
 
@@ -343,5 +347,114 @@ fn escalation_undoes_and_runs_once_more() {
         assert_eq!(other, round);
         let log: i64 = redis::cmd("LLEN").arg(format!("{a}:log")).query(&mut conn).unwrap();
         assert_eq!(log, round);
+    }
+}
+
+const LIB: &str = "#!lua name=lib1
+redis.register_function('f1', function(keys, args) error('boom') end)";
+const LIB2: &str = "#!lua name=lib2
+local function helper() return string.len('abc') end
+redis.register_function{function_name='f2', callback=function(keys, args) return {helper(), keys, args} end, flags={'no-writes','allow-oom'}, description='two'}";
+const LIB3: &str = "#!lua name=lib3
+redis.register_function('f3', function(keys, args) return redis.call('incr', keys[1]) end)";
+
+fn fload(code: &str) -> Cmd {
+    c(&["FUNCTION", "LOAD", code])
+}
+
+#[test]
+fn functions() {
+    let bad = |body: &str| fload(&format!("#!lua name=bad\n{body}"));
+    compare(&[
+        vec![c(&["FUNCTION", "FLUSH"]), fload(LIB), fload(LIB), fload(LIB2), fload(LIB3), c(&["FUNCTION", "STATS"])],
+        vec![c(&["FCALL", "f1", "0"]), c(&["FCALL", "f2", "2", "a", "b", "c"]), c(&["FCALL", "f3", "1", "cnt"])],
+        vec![c(&["FCALL", "f3", "x"]), c(&["FCALL", "f3", "5", "a"]), c(&["FCALL", "f3", "-1"]), c(&["FCALL", "nosuch", "0"])],
+        vec![c(&["FCALL_RO", "f2", "0"]), c(&["FCALL_RO", "f3", "1", "cnt"]), c(&["SET", "str", "x"]), c(&["FCALL", "f3", "1", "str"])],
+        vec![c(&["FUNCTION", "LIST", "LIBRARYNAME", "lib2", "WITHCODE"]), c(&["FUNCTION", "LIST", "LIBRARYNAME", "lib3"])],
+        vec![c(&["FUNCTION", "LIST", "LIBRARYNAME", "nomatch*"]), c(&["FUNCTION", "LIST", "x"]), c(&["FUNCTION", "LIST", "LIBRARYNAME"])],
+        vec![c(&["FUNCTION", "LIST", "WITHCODE", "WITHCODE"]), c(&["FUNCTION", "DELETE", "nosuch"]), c(&["FUNCTION", "DELETE"])],
+        vec![c(&["FUNCTION", "DELETE", "lib1"]), c(&["FCALL", "f1", "0"]), c(&["FUNCTION", "STATS"]), c(&["FUNCTION", "KILL"])],
+        vec![c(&["FUNCTION", "LOAD", "REPLACE", LIB3]), c(&["FUNCTION", "LOAD", "FOO", LIB3]), c(&["FUNCTION", "FLUSH", "x"])],
+        vec![fload("#!lua\nreturn 1"), fload("#!lua name=\nx"), fload("#!lua name=a-b\nx"), fload("#!lua name=ok foo=bar\nx")],
+        vec![fload("return 1"), fload("#!luax name=l\nx"), fload("#!lua name=l name=m\nx"), bad("")],
+        vec![bad("redis.register_function('a-b', function() end)"), bad("redis.register_function('f3', function() end)")],
+        vec![bad("redis.register_function()"), bad("redis.register_function('x')"), bad("redis.register_function('x', 1)")],
+        vec![bad("redis.register_function{function_name='x', callback=function() end, flags={'bad'}}")],
+        vec![bad("redis.register_function{function_name='x', callback=function() end, foo=1}")],
+        vec![bad("redis.register_function{callback=function() end}"), bad("return 1 +"), bad("x = 1")],
+        vec![bad("local f = redis.call"), bad("local t = string"), bad("redis.register_function('a', function() end) redis.register_function('a', function() end)")],
+        vec![bad("redis.register_function('x', function() return 1 end) redis.log(redis.LOG_WARNING, 'hi') return redis.REDIS_VERSION")],
+        // One library left: DUMP orders libraries as its hash table does, which is no order.
+        vec![c(&["FCALL", "x", "0"]), c(&["FUNCTION", "DELETE", "bad"]), c(&["FUNCTION", "DELETE", "lib2"]), c(&["FUNCTION", "DUMP"])],
+        vec![c(&["FUNCTION", "RESTORE", "xx"]), c(&["FUNCTION", "RESTORE", "xx", "FOO"]), c(&["FUNCTION", "STATS", "x"])],
+        vec![c(&["FUNCTION", "HELP"]), c(&["FUNCTION"]), c(&["FUNCTION", "FLUSH", "ASYNC"]), c(&["FUNCTION", "DUMP"])],
+        vec![c(&["COMMAND", "INFO", "fcall", "fcall_ro"]), c(&["COMMAND", "GETKEYS", "FCALL", "f", "2", "a", "b", "c"])],
+    ]);
+}
+
+/// FUNCTION DUMP payloads move both ways between redis-server and shardis.
+#[test]
+fn function_dump_and_restore_with_redis() {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    let bulk = |reply: Vec<u8>| -> Vec<u8> {
+        let start = reply.iter().position(|&b| b == b'\n').unwrap() + 1;
+        reply[start..reply.len() - 2].to_vec()
+    };
+    let (mut a, mut b) = (Raw::connect(redis.port), Raw::connect(shardis.port));
+    for raw in [&mut a, &mut b] {
+        raw.cmd(&[b"FUNCTION", b"FLUSH"]);
+    }
+    assert_eq!(s(&a.cmd(&[b"FUNCTION", b"LOAD", LIB2.as_bytes()])), "$4\r\nlib2\r\n");
+    assert_eq!(s(&b.cmd(&[b"FUNCTION", b"LOAD", LIB3.as_bytes()])), "$4\r\nlib3\r\n");
+    let from_redis = bulk(a.cmd(&[b"FUNCTION", b"DUMP"]));
+    let from_shardis = bulk(b.cmd(&[b"FUNCTION", b"DUMP"]));
+    assert_eq!(s(&b.cmd(&[b"FUNCTION", b"RESTORE", &from_redis])), "+OK\r\n");
+    assert_eq!(s(&a.cmd(&[b"FUNCTION", b"RESTORE", &from_shardis])), "+OK\r\n");
+    // Both now hold lib2 and lib3; the same library dumps to the same bytes on both.
+    for lib in ["lib2", "lib3"] {
+        let list = [b"FUNCTION".as_slice(), b"LIST", b"LIBRARYNAME", lib.as_bytes(), b"WITHCODE"];
+        assert_eq!(s(&b.cmd(&list)), s(&a.cmd(&list)), "{lib}");
+    }
+    let call = [b"FCALL".as_slice(), b"f2", b"1", b"k", b"v"];
+    assert_eq!(s(&b.cmd(&call)), s(&a.cmd(&call)));
+    // APPEND (the default) refuses a library that exists; REPLACE and FLUSH take it.
+    assert_eq!(s(&b.cmd(&[b"FUNCTION", b"RESTORE", &from_redis])), s(&a.cmd(&[b"FUNCTION", b"RESTORE", &from_redis])));
+    for policy in [b"REPLACE".as_slice(), b"FLUSH"] {
+        assert_eq!(s(&b.cmd(&[b"FUNCTION", b"RESTORE", &from_redis, policy])), "+OK\r\n");
+    }
+    assert_eq!(s(&b.cmd(&[b"FUNCTION", b"LIST", b"LIBRARYNAME", b"lib3"])), "*0\r\n");
+    // Every shard has what was restored: FCALL from many connections (on every shard).
+    for _ in 0..16 {
+        let mut raw = Raw::connect(shardis.port);
+        assert_eq!(s(&raw.cmd(&call)), s(&a.cmd(&call)));
+    }
+    let mut tampered = from_redis.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    assert_eq!(s(&b.cmd(&[b"FUNCTION", b"RESTORE", &tampered])), s(&a.cmd(&[b"FUNCTION", b"RESTORE", &tampered])));
+}
+
+/// SCRIPT LOAD, EVAL's caching and FUNCTION LOAD reach every shard before they reply: a
+/// connection on any shard finds the script or function at once.
+#[test]
+fn loads_reach_every_shard_before_the_reply() {
+    let shardis = Proc::shardis(&[]);
+    let mut loader = Raw::connect(shardis.port);
+    let others: Vec<Raw> = (0..16).map(|_| Raw::connect(shardis.port)).collect();
+    let mut others = others;
+    for i in 0..20 {
+        let body = format!("return {i}");
+        let sha = s(&loader.cmd(&[b"SCRIPT", b"LOAD", body.as_bytes()]));
+        let sha = sha.lines().nth(1).unwrap().to_string();
+        for raw in others.iter_mut() {
+            assert_eq!(s(&raw.cmd(&[b"EVALSHA", sha.as_bytes(), b"0"])), format!(":{i}\r\n"));
+        }
+        let lib = format!("#!lua name=l{i}\nredis.register_function('fn{i}', function() return {i} end)");
+        loader.cmd(&[b"FUNCTION", b"LOAD", lib.as_bytes()]);
+        let name = format!("fn{i}");
+        for raw in others.iter_mut() {
+            assert_eq!(s(&raw.cmd(&[b"FCALL", name.as_bytes(), b"0"])), format!(":{i}\r\n"));
+        }
     }
 }

@@ -7,7 +7,7 @@ use super::flag::*;
 use super::{cmd, container, Cx, FanOut, Flow, Handler, Spec};
 use crate::coord::Tx;
 use crate::error::CmdError;
-use crate::scripting::{self, script_flag, Call, Outcome, Sha};
+use crate::scripting::{self, script_flag, Call, Outcome, Sha, What};
 use crate::server::conn::Conn;
 use crate::shard::mesh::{Job, JobOut};
 use crate::shard::Core;
@@ -17,6 +17,8 @@ type R = Result<Flow, CmdError>;
 /// A script call's owned parts, for a job or a later round.
 struct Owned {
     sha: Sha,
+    /// FCALL's function (then `sha` is unused).
+    function: Option<String>,
     keys: Vec<Vec<u8>>,
     args: Vec<Vec<u8>>,
     db: usize,
@@ -30,7 +32,11 @@ impl Owned {
     fn run(&self, core: &mut Core, wide: bool, out: &mut crate::protocol::Out) -> Outcome {
         let keys: Vec<&[u8]> = self.keys.iter().map(Vec::as_slice).collect();
         let args: Vec<&[u8]> = self.args.iter().map(Vec::as_slice).collect();
-        let call = Call { sha: &self.sha, keys: &keys, args: &args, db: self.db, read_only: self.read_only };
+        let what = match &self.function {
+            Some(name) => What::Function(name),
+            None => What::Script(&self.sha),
+        };
+        let call = Call { what, keys: &keys, args: &args, db: self.db, read_only: self.read_only };
         scripting::execute(core, &call, wide, out)
     }
 }
@@ -88,6 +94,7 @@ fn eval_generic(cx: &mut Cx, by_sha: bool, ro: bool) -> R {
     };
     let owned = Owned {
         sha,
+        function: None,
         keys: (3..3 + numkeys).map(|i| argv.get(i).to_vec()).collect(),
         args: (3 + numkeys..argv.len()).map(|i| argv.get(i).to_vec()).collect(),
         db: cx.conn.db,
@@ -126,17 +133,27 @@ fn share(core: &Core, sha: Sha, body: Arc<[u8]>, flags: u32, then: super::Finish
 
 /// Checks the script's flags against the call, then runs it where it belongs.
 fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
-    let Some(script) = core.scripting.scripts.get(&owned.sha) else {
-        conn.out.error(noscript().to_string().as_bytes());
-        return Flow::Done;
+    let (flags, wide_known) = match &owned.function {
+        None => match core.scripting.scripts.get(&owned.sha) {
+            Some(script) => (script.flags, script.wide),
+            None => {
+                conn.out.error(noscript().to_string().as_bytes());
+                return Flow::Done;
+            }
+        },
+        Some(name) => match core.scripting.libraries.functions.get(name) {
+            Some((_, flags)) => (flags | script_flag::SHEBANG, core.scripting.libraries.wide.contains(name)),
+            None => {
+                conn.out.error(b"ERR Function not found");
+                return Flow::Done;
+            }
+        },
     };
-    let flags = script.flags;
     if owned.read_only && flags & script_flag::SHEBANG != 0 && flags & script_flag::NO_WRITES == 0 {
         conn.out.error(b"ERR Can not execute a script with write flag using *_ro command.");
         return Flow::Done;
     }
     owned.read_only |= flags & script_flag::NO_WRITES != 0;
-    let wide_known = script.wide;
     if let Some(txid) = owned.exec {
         // Inside EXEC, which holds every shard for a script (see coord::multi); a round of
         // jobs (sharing a new script) may have come between, so its id is set again.
@@ -172,15 +189,23 @@ fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
             };
             let (escalate, missing, bytes) = *part;
             if missing {
-                conn.out.error(noscript().to_string().as_bytes());
+                missing_reply(conn, &owned);
                 return Flow::Done;
             }
             if escalate {
-                if let Some(s) = core.scripting.scripts.get_mut(&owned.sha) {
-                    s.wide = true;
+                match &owned.function {
+                    Some(name) => {
+                        core.scripting.libraries.wide.insert(name.clone());
+                    }
+                    None => {
+                        if let Some(s) = core.scripting.scripts.get_mut(&owned.sha) {
+                            s.wide = true;
+                        }
+                    }
                 }
                 let owned = Arc::try_unwrap(owned).unwrap_or_else(|o| Owned {
                     sha: o.sha,
+                    function: o.function.clone(),
                     keys: o.keys.clone(),
                     args: o.args.clone(),
                     db: o.db,
@@ -196,13 +221,21 @@ fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
     })
 }
 
+/// The reply when the script or function disappeared meanwhile (SCRIPT/FUNCTION FLUSH).
+fn missing_reply(conn: &mut Conn, owned: &Owned) {
+    match owned.function {
+        Some(_) => conn.out.error(b"ERR Function not found"),
+        None => conn.out.error(noscript().to_string().as_bytes()),
+    }
+}
+
 /// Runs the script on this core. An escalation comes back as `Flow::Then` (a marker the
 /// caller replaces by the wide run).
 fn run_here(core: &mut Core, conn: &mut Conn, owned: &Owned, wide: bool) -> Flow {
     match owned.run(core, wide, &mut conn.out) {
         Outcome::Done => Flow::Done,
         Outcome::NoScript => {
-            conn.out.error(noscript().to_string().as_bytes());
+            missing_reply(conn, owned);
             Flow::Done
         }
         Outcome::Escalate => Flow::Then(Box::new(|_, _| Flow::Done)),
@@ -218,10 +251,321 @@ fn wide(core: &mut Core, owned: Owned) -> Flow {
         let outcome = owned.run(core, true, &mut conn.out);
         core.exec_tx = saved;
         if let Outcome::NoScript = outcome {
-            conn.out.error(noscript().to_string().as_bytes());
+            missing_reply(conn, &owned);
         }
         tx.release(Box::new(|_, _, _| Flow::Done))
     }))
+}
+
+/// FCALL function numkeys [key ...] [arg ...]
+fn fcall(cx: &mut Cx) -> R {
+    fcall_generic(cx, false)
+}
+
+/// FCALL_RO function numkeys [key ...] [arg ...]
+fn fcall_ro(cx: &mut Cx) -> R {
+    fcall_generic(cx, true)
+}
+
+fn fcall_generic(cx: &mut Cx, ro: bool) -> R {
+    let argv = cx.argv;
+    let numkeys = super::parse_i64(argv.get(2)).ok_or_else(|| CmdError::other("ERR Bad number of keys provided"))?;
+    if numkeys > (argv.len() - 3) as i64 {
+        return Err(CmdError::other("ERR Number of keys can't be greater than number of args"));
+    }
+    if numkeys < 0 {
+        return Err(CmdError::other("ERR Number of keys can't be negative"));
+    }
+    let numkeys = numkeys as usize;
+    let owned = Owned {
+        sha: [0; 40],
+        function: Some(String::from_utf8_lossy(argv.get(1)).into_owned()),
+        keys: (3..3 + numkeys).map(|i| argv.get(i).to_vec()).collect(),
+        args: (3 + numkeys..argv.len()).map(|i| argv.get(i).to_vec()).collect(),
+        db: cx.conn.db,
+        read_only: ro,
+        resp3: cx.conn.resp3(),
+        exec: cx.core.exec_tx.filter(|&t| t != scripting::ONE_SHARD_RUN),
+    };
+    Ok(start(cx.core, cx.conn, owned))
+}
+
+/// Runs `f` on every other shard, then `then`.
+fn on_other_shards(core: &Core, f: impl Fn(&mut Core) + Clone + Send + 'static, then: super::Finish) -> Flow {
+    let jobs = (0..core.shards())
+        .filter(|&s| s != core.id)
+        .map(|s| {
+            let f = f.clone();
+            let job: Job = Box::new(move |core: &mut Core| -> JobOut {
+                f(core);
+                Box::new(())
+            });
+            (s, job)
+        })
+        .collect();
+    Flow::Wait(FanOut { jobs, finish: then })
+}
+
+/// FUNCTION LOAD [REPLACE] code
+fn function_load(cx: &mut Cx) -> R {
+    let (replace, code) = match cx.argv.len() {
+        3 => (false, cx.argv.get(2)),
+        4 if cx.argv.is(2, "REPLACE") => (true, cx.argv.get(3)),
+        4 => {
+            return Err(CmdError::other(format!(
+                "ERR Unknown option given: {}",
+                String::from_utf8_lossy(cx.argv.get(2))
+            )))
+        }
+        _ => return Err(CmdError::WrongArity("function|load".into())),
+    };
+    let code: Arc<[u8]> = Arc::from(code);
+    let name = cx.core.scripting.load_library(code.clone(), replace).map_err(CmdError::other)?;
+    Ok(on_other_shards(
+        cx.core,
+        move |core: &mut Core| {
+            let _ = core.scripting.load_library(code.clone(), true);
+        },
+        Box::new(move |_core, conn, _| {
+            conn.out.bulk(name.as_bytes());
+            Flow::Done
+        }),
+    ))
+}
+
+/// FUNCTION DELETE library
+fn function_delete(cx: &mut Cx) -> R {
+    let name = String::from_utf8_lossy(cx.argv.get(2)).into_owned();
+    if !cx.core.scripting.remove_library(&name) {
+        return Err(CmdError::other("ERR Library not found"));
+    }
+    Ok(on_other_shards(
+        cx.core,
+        move |core: &mut Core| {
+            core.scripting.remove_library(&name);
+        },
+        Box::new(|_core, conn, _| {
+            conn.out.ok();
+            Flow::Done
+        }),
+    ))
+}
+
+/// FUNCTION FLUSH [ASYNC | SYNC]
+fn function_flush(cx: &mut Cx) -> R {
+    if cx.argv.len() > 3 || (cx.argv.len() == 3 && !cx.argv.is(2, "ASYNC") && !cx.argv.is(2, "SYNC")) {
+        return Err(CmdError::other("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"));
+    }
+    Ok(FanOut::apply(cx.core.shards(), |core: &mut Core| core.scripting.flush_libraries()))
+}
+
+/// FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]
+fn function_list(cx: &mut Cx) -> R {
+    let (mut pattern, mut code) = (None, false);
+    let mut i = 2;
+    while i < cx.argv.len() {
+        if cx.argv.is(i, "WITHCODE") && !code {
+            code = true;
+        } else if cx.argv.is(i, "LIBRARYNAME") && pattern.is_none() {
+            if i + 1 >= cx.argv.len() {
+                return Err(CmdError::other("ERR library name argument was not given"));
+            }
+            pattern = Some(cx.argv.get(i + 1));
+            i += 1;
+        } else {
+            return Err(CmdError::other(format!("ERR Unknown argument {}", String::from_utf8_lossy(cx.argv.get(i)))));
+        }
+        i += 1;
+    }
+    let libs: Vec<&scripting::functions::Library> = cx
+        .core
+        .scripting
+        .libraries
+        .by_name
+        .values()
+        .filter(|lib| pattern.is_none_or(|p| crate::config::string_match(p, lib.name.as_bytes(), false)))
+        .collect();
+    let out = &mut cx.conn.out;
+    out.array(libs.len());
+    for lib in libs {
+        out.map(if code { 4 } else { 3 });
+        out.bulk(b"library_name");
+        out.bulk(lib.name.as_bytes());
+        out.bulk(b"engine");
+        out.bulk(b"LUA");
+        out.bulk(b"functions");
+        out.array(lib.functions.len());
+        for f in &lib.functions {
+            out.map(3);
+            out.bulk(b"name");
+            out.bulk(f.name.as_bytes());
+            out.bulk(b"description");
+            match &f.description {
+                Some(d) => out.bulk(d),
+                None => out.null(),
+            }
+            out.bulk(b"flags");
+            let names: Vec<&str> = scripting::functions::FLAG_NAMES
+                .iter()
+                .filter(|(bit, _)| f.flags & bit != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            out.set(names.len());
+            for n in names {
+                out.simple(n.as_bytes());
+            }
+        }
+        if code {
+            out.bulk(b"library_code");
+            out.bulk(&lib.code);
+        }
+    }
+    Ok(Flow::Done)
+}
+
+/// FUNCTION STATS
+fn function_stats(cx: &mut Cx) -> R {
+    let libs = &cx.core.scripting.libraries;
+    let (nlibs, nfuncs) = (libs.by_name.len(), libs.function_count());
+    let out = &mut cx.conn.out;
+    out.map(2);
+    out.bulk(b"running_script");
+    out.null();
+    out.bulk(b"engines");
+    out.map(1);
+    out.bulk(b"LUA");
+    out.map(2);
+    out.bulk(b"libraries_count");
+    out.int(nlibs as i64);
+    out.bulk(b"functions_count");
+    out.int(nfuncs as i64);
+    Ok(Flow::Done)
+}
+
+/// FUNCTION DUMP
+fn function_dump(cx: &mut Cx) -> R {
+    let codes = cx.core.scripting.libraries.by_name.values().map(|lib| &lib.code[..]);
+    let payload = crate::persistence::rdb::dump_functions(codes, cx.core.config.rdbcompression);
+    cx.conn.out.bulk(&payload);
+    Ok(Flow::Done)
+}
+
+/// FUNCTION RESTORE payload [FLUSH | APPEND | REPLACE]
+fn function_restore(cx: &mut Cx) -> R {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Policy {
+        Flush,
+        Append,
+        Replace,
+    }
+    let policy = match cx.argv.len() {
+        3 => Policy::Append,
+        4 if cx.argv.is(3, "FLUSH") => Policy::Flush,
+        4 if cx.argv.is(3, "APPEND") => Policy::Append,
+        4 if cx.argv.is(3, "REPLACE") => Policy::Replace,
+        4 => {
+            return Err(CmdError::other(
+                "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
+            ))
+        }
+        _ => return Err(CmdError::WrongArity("function|restore".into())),
+    };
+    let codes = crate::persistence::rdb::read_functions(cx.argv.get(2)).map_err(CmdError::other)?;
+    let codes: Vec<Arc<[u8]>> = codes.into_iter().map(Arc::from).collect();
+    // Checked as a whole on this shard first: nothing changes when any library fails.
+    let scripting = &mut cx.core.scripting;
+    let before: Vec<scripting::functions::Library> = scripting.libraries.by_name.values().cloned().collect();
+    if policy == Policy::Flush {
+        scripting.flush_libraries();
+    }
+    let mut failed = None;
+    if policy == Policy::Append {
+        // RESTORE words this one without quotes.
+        failed = codes.iter().filter_map(|code| scripting::functions::library_name(code).ok()).find_map(|name| {
+            scripting.libraries.by_name.contains_key(&name).then(|| format!("ERR Library {name} already exists"))
+        });
+    }
+    for code in codes.iter().take(if failed.is_some() { 0 } else { codes.len() }) {
+        if let Err(e) = scripting.load_library(code.clone(), policy != Policy::Append) {
+            failed = Some(e);
+            break;
+        }
+    }
+    if let Some(e) = failed {
+        scripting.flush_libraries();
+        for lib in before {
+            let _ = scripting.load_library(lib.code, true);
+        }
+        return Err(CmdError::other(e));
+    }
+    Ok(on_other_shards(
+        cx.core,
+        move |core: &mut Core| {
+            if policy == Policy::Flush {
+                core.scripting.flush_libraries();
+            }
+            for code in &codes {
+                let _ = core.scripting.load_library(code.clone(), true);
+            }
+        },
+        Box::new(|_core, conn, _| {
+            conn.out.ok();
+            Flow::Done
+        }),
+    ))
+}
+
+/// FUNCTION KILL
+fn function_kill(_cx: &mut Cx) -> R {
+    Err(CmdError::other("NOTBUSY No scripts in execution right now."))
+}
+
+/// FUNCTION HELP
+fn function_help(cx: &mut Cx) -> R {
+    super::help(
+        &mut cx.conn.out,
+        "FUNCTION",
+        &[
+            "LOAD [REPLACE] <FUNCTION CODE>",
+            "    Create a new library with the given library name and code.",
+            "DELETE <LIBRARY NAME>",
+            "    Delete the given library.",
+            "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+            "    Return general information on all the libraries:",
+            "    * Library name",
+            "    * The engine used to run the Library",
+            "    * Library description",
+            "    * Functions list",
+            "    * Library code (if WITHCODE is given)",
+            "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+            "STATS",
+            "    Return information about the current function running:",
+            "    * Function name",
+            "    * Command used to run the function",
+            "    * Duration in MS that the function is running",
+            "    If no function is running, return nil",
+            "    In addition, returns a list of available engines.",
+            "KILL",
+            "    Kill the current running function.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Delete all the libraries.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the libraries.",
+            "    * SYNC: Synchronously flush the libraries.",
+            "DUMP",
+            "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+            "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+            "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+            "    control how to handle existing libraries (default APPEND):",
+            "    * FLUSH: delete all existing libraries.",
+            "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+            "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+            "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+            "      in case of functions name collision with another library).",
+        ],
+    );
+    Ok(Flow::Done)
 }
 
 /// SCRIPT LOAD script
@@ -318,7 +662,36 @@ const SCRIPT_SUBS: &[Spec] = &[
     cmd("load", 3, NOSCRIPT | STALE, (0, 0, 0), SCRIPTING, Handler::Conn(script_load)),
 ];
 
+const FUNCTION_SUBS: &[Spec] = &[
+    cmd("delete", 3, NOSCRIPT | WRITE, (0, 0, 0), &["@write", "@slow", "@scripting"], Handler::Conn(function_delete)),
+    cmd("dump", 2, NOSCRIPT, (0, 0, 0), SCRIPTING, Handler::Conn(function_dump)),
+    cmd("flush", -2, NOSCRIPT | WRITE, (0, 0, 0), &["@write", "@slow", "@scripting"], Handler::Conn(function_flush)),
+    cmd("help", 2, LOADING | STALE, (0, 0, 0), SCRIPTING, Handler::Conn(function_help)),
+    cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, (0, 0, 0), SCRIPTING, Handler::Conn(function_kill)),
+    cmd("list", -2, NOSCRIPT, (0, 0, 0), SCRIPTING, Handler::Conn(function_list)),
+    cmd(
+        "load",
+        -3,
+        NOSCRIPT | WRITE | DENYOOM,
+        (0, 0, 0),
+        &["@write", "@slow", "@scripting"],
+        Handler::Conn(function_load),
+    ),
+    cmd(
+        "restore",
+        -3,
+        NOSCRIPT | WRITE | DENYOOM,
+        (0, 0, 0),
+        &["@write", "@slow", "@scripting"],
+        Handler::Conn(function_restore),
+    ),
+    cmd("stats", 2, NOSCRIPT | ALLOW_BUSY, (0, 0, 0), SCRIPTING, Handler::Conn(function_stats)),
+];
+
 pub const SPECS: &[Spec] = &[
+    cmd("fcall", -3, EVAL_FLAGS, (0, 0, 0), SCRIPTING, Handler::Conn(fcall)),
+    cmd("fcall_ro", -3, EVAL_FLAGS | READONLY, (0, 0, 0), SCRIPTING, Handler::Conn(fcall_ro)),
+    container("function", -2, 0, &["@slow"], FUNCTION_SUBS),
     cmd("eval", -3, EVAL_FLAGS, (0, 0, 0), SCRIPTING, Handler::Conn(eval)),
     cmd("evalsha", -3, EVAL_FLAGS, (0, 0, 0), SCRIPTING, Handler::Conn(evalsha)),
     cmd("eval_ro", -3, EVAL_FLAGS | READONLY, (0, 0, 0), SCRIPTING, Handler::Conn(eval_ro)),

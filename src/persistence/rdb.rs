@@ -648,6 +648,33 @@ pub fn verify_payload(payload: &[u8]) -> Result<&[u8], PayloadError> {
     Ok(object)
 }
 
+/// FUNCTION DUMP's payload: each library's code after [`RDB_OPCODE_FUNCTION2`], then the DUMP
+/// footer (RDB version, CRC-64), as Redis 7.0 writes it.
+pub fn dump_functions<'a>(codes: impl Iterator<Item = &'a [u8]>, compression: bool) -> Vec<u8> {
+    let mut w = Writer::new().with_compression(compression);
+    for code in codes {
+        w.u8(RDB_OPCODE_FUNCTION2);
+        w.string(code);
+    }
+    wrap_payload(w.into_inner())
+}
+
+/// The libraries' codes in a FUNCTION RESTORE payload, or the error Redis replies.
+pub fn read_functions(payload: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let object = verify_payload(payload).map_err(|_| ERR_PAYLOAD_VERSION_OR_CHECKSUM.to_string())?;
+    let mut r = Reader::new(object);
+    let mut codes = Vec::new();
+    while !r.is_at_end() {
+        match r.u8() {
+            Ok(RDB_OPCODE_FUNCTION2) => {}
+            Ok(RDB_OPCODE_FUNCTION) => return Err("ERR Pre-GA function format not supported".into()),
+            _ => return Err("ERR given type is not a function".into()),
+        }
+        codes.push(r.string().map_err(|_| "ERR Failed loading library".to_string())?);
+    }
+    Ok(codes)
+}
+
 /// The DUMP payload of a string value, as Redis 7.0 writes it with `rdbcompression yes`.
 pub fn dump_string(value: &[u8]) -> Vec<u8> {
     let mut w = Writer::with_buffer(Vec::with_capacity(value.len() + 16));

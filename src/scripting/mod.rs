@@ -50,6 +50,7 @@
 //! shard it runs on.
 
 pub mod call;
+pub mod functions;
 pub mod libs;
 pub mod rand;
 pub mod reply;
@@ -152,6 +153,8 @@ pub struct Scripting {
     client: Option<Box<Conn>>,
     /// Bytes of the cached bodies (INFO used_memory_scripts).
     bodies: usize,
+    /// FUNCTION libraries (see [`functions`]).
+    pub libraries: functions::Libraries,
 }
 
 /// What running a script came to.
@@ -165,7 +168,7 @@ pub enum Outcome {
 }
 
 impl Scripting {
-    fn vm(&mut self) -> &mut vm::Vm {
+    pub(crate) fn vm(&mut self) -> &mut vm::Vm {
         self.vm.get_or_insert_with(|| vm::Vm::new(crate::REDIS_VERSION, version_num()))
     }
 
@@ -248,9 +251,16 @@ fn version_num() -> i64 {
 /// calls join it (taking no locks) and escalate as soon as they need another shard.
 pub const ONE_SHARD_RUN: u64 = u64::MAX;
 
+/// What runs: a cached script or a library's function.
+#[derive(Clone, Copy)]
+pub enum What<'a> {
+    Script(&'a Sha),
+    Function(&'a str),
+}
+
 /// What a script is called with.
 pub struct Call<'a> {
-    pub sha: &'a Sha,
+    pub what: What<'a>,
     pub keys: &'a [&'a [u8]],
     pub args: &'a [&'a [u8]],
     pub db: usize,
@@ -260,15 +270,17 @@ pub struct Call<'a> {
 /// Runs cached script `call.sha` on this core, writing its reply to `out` (in `out`'s
 /// protocol). `wide`: the caller holds every shard.
 pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> Outcome {
-    let Some(script) = core.scripting.scripts.get(call.sha) else { return Outcome::NoScript };
-    if !script.compiled {
-        let body = script.body.clone();
-        if let Err(e) = core.scripting.compile(call.sha, &body) {
-            out.error(e.as_bytes());
-            return Outcome::Done;
-        }
-        if let Some(s) = core.scripting.scripts.get_mut(call.sha) {
-            s.compiled = true;
+    if let What::Script(sha) = call.what {
+        let Some(script) = core.scripting.scripts.get(sha) else { return Outcome::NoScript };
+        if !script.compiled {
+            let body = script.body.clone();
+            if let Err(e) = core.scripting.compile(sha, &body) {
+                out.error(e.as_bytes());
+                return Outcome::Done;
+            }
+            if let Some(s) = core.scripting.scripts.get_mut(sha) {
+                s.compiled = true;
+            }
         }
     }
     let l = core.scripting.vm().state;
@@ -289,24 +301,45 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
         (*client).db = call.db;
         (*client).out.resp3 = false;
         (*client).out.buf.clear();
-        set_array(l, c"KEYS", call.keys);
-        set_array(l, c"ARGV", call.args);
         vm::registry_get(l, vm::ERR_HANDLER);
-        vm::registry_get(l, vm::SCRIPTS);
-        vm::push_bytes(l, call.sha);
+        let nargs = match call.what {
+            What::Script(sha) => {
+                set_array(l, c"KEYS", call.keys);
+                set_array(l, c"ARGV", call.args);
+                vm::registry_get(l, vm::SCRIPTS);
+                vm::push_bytes(l, sha);
+                0
+            }
+            What::Function(name) => {
+                vm::registry_get(l, vm::FUNCTIONS);
+                vm::push_bytes(l, name.as_bytes());
+                2
+            }
+        };
         ffi::lua_rawget_(l, -2);
         ffi::lua_remove(l, -2);
         if ffi::lua_type(l, -1) != ffi::LUA_TFUNCTION {
             ffi::lua_settop(l, base);
             return Outcome::NoScript;
         }
-        (run.enter(|| ffi::lua_pcall(l, 0, 1, base + 1)), base)
+        if nargs == 2 {
+            push_array(l, call.keys);
+            push_array(l, call.args);
+        }
+        (run.enter(|| ffi::lua_pcall(l, nargs, 1, base + 1)), base)
     };
     core.exec_tx = saved_tx;
     if run.escalate {
         run.rollback(core);
-        if let Some(s) = core.scripting.scripts.get_mut(call.sha) {
-            s.wide = true;
+        match call.what {
+            What::Script(sha) => {
+                if let Some(s) = core.scripting.scripts.get_mut(sha) {
+                    s.wide = true;
+                }
+            }
+            What::Function(name) => {
+                core.scripting.libraries.wide.insert(name.to_string());
+            }
         }
         // SAFETY: as above.
         unsafe { ffi::lua_settop(l, base) };
@@ -317,7 +350,7 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
         if status == 0 {
             reply::write(l, -1, out, (*client).out.resp3);
         } else {
-            script_error(l, call.sha, out);
+            script_error(l, call.what, out);
         }
         ffi::lua_settop(l, base);
         ffi::lua_gc(l, ffi::LUA_GCSTEP, 0);
@@ -328,50 +361,64 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
 /// Sets global `name` to an array of `items`.
 unsafe fn set_array(l: *mut ffi::lua_State, name: &std::ffi::CStr, items: &[&[u8]]) {
     ffi::lua_pushstring_(l, name.as_ptr());
+    push_array(l, items);
+    ffi::lua_rawset(l, ffi::LUA_GLOBALSINDEX);
+}
+
+/// Pushes an array of `items`.
+unsafe fn push_array(l: *mut ffi::lua_State, items: &[&[u8]]) {
     ffi::lua_createtable(l, items.len() as i32, 0);
     for (i, item) in items.iter().enumerate() {
         vm::push_bytes(l, item);
         ffi::lua_rawseti(l, -2, (i + 1) as ffi::lua_Integer);
     }
-    ffi::lua_rawset(l, ffi::LUA_GLOBALSINDEX);
+}
+
+/// The message of error value `idx` as Redis words it: a table's `err` field as it is, a
+/// string (or number) after the generic code.
+pub(crate) unsafe fn error_message(l: *mut ffi::lua_State, idx: i32) -> Vec<u8> {
+    let mut text = Vec::new();
+    match ffi::lua_type(l, idx) {
+        ffi::LUA_TTABLE => {
+            ffi::lua_getfield_(l, idx, c"err".as_ptr());
+            match vm::to_bytes(l, -1) {
+                Some(err) => text.extend_from_slice(err),
+                None => text.extend_from_slice(b"ERR unknown error"),
+            }
+            ffi::lua_pop(l, 1);
+        }
+        ffi::LUA_TSTRING | ffi::LUA_TNUMBER => {
+            text.extend_from_slice(b"ERR ");
+            text.extend_from_slice(vm::to_bytes(l, idx).unwrap_or_default());
+        }
+        ffi::LUA_TBOOLEAN => {
+            text.extend_from_slice(if ffi::lua_toboolean(l, idx) != 0 { b"ERR true" } else { b"ERR false" });
+        }
+        _ => text.extend_from_slice(b"ERR nil"),
+    }
+    text
 }
 
 /// Writes the error reply for a script that raised an error: the error handler left
 /// `{e = <error>, line = N}` on top.
-unsafe fn script_error(l: *mut ffi::lua_State, sha: &Sha, out: &mut Out) {
+unsafe fn script_error(l: *mut ffi::lua_State, what: What<'_>, out: &mut Out) {
     let top = ffi::lua_gettop(l);
-    let mut text: Vec<u8> = Vec::new();
     let mut line = 0i64;
-    if ffi::lua_type(l, top) == ffi::LUA_TTABLE {
+    let mut text = if ffi::lua_type(l, top) == ffi::LUA_TTABLE {
         ffi::lua_getfield_(l, top, c"line".as_ptr());
         line = ffi::lua_tonumber(l, -1) as i64;
         ffi::lua_pop(l, 1);
         ffi::lua_getfield_(l, top, c"e".as_ptr());
-        let e = ffi::lua_gettop(l);
-        match ffi::lua_type(l, e) {
-            ffi::LUA_TTABLE => {
-                ffi::lua_getfield_(l, e, c"err".as_ptr());
-                match vm::to_bytes(l, -1) {
-                    Some(err) => text.extend_from_slice(err),
-                    None => text.extend_from_slice(b"ERR unknown error"),
-                }
-                ffi::lua_pop(l, 1);
-            }
-            ffi::LUA_TSTRING | ffi::LUA_TNUMBER => {
-                text.extend_from_slice(b"ERR ");
-                text.extend_from_slice(vm::to_bytes(l, e).unwrap_or_default());
-            }
-            ffi::LUA_TBOOLEAN => {
-                text.extend_from_slice(if ffi::lua_toboolean(l, e) != 0 { b"ERR true" } else { b"ERR false" });
-            }
-            _ => text.extend_from_slice(b"ERR nil"),
-        }
+        let text = error_message(l, ffi::lua_gettop(l));
         ffi::lua_pop(l, 1);
+        text
     } else {
-        text.extend_from_slice(b"ERR unknown error");
-    }
-    text.extend_from_slice(b" script: ");
-    text.extend_from_slice(sha);
-    text.extend_from_slice(format!(", on @user_script:{line}.").as_bytes());
+        b"ERR unknown error".to_vec()
+    };
+    let suffix = match what {
+        What::Script(sha) => format!(" script: {}, on @user_script:{line}.", String::from_utf8_lossy(sha)),
+        What::Function(name) => format!(" script: {name}, on @user_function:{line}."),
+    };
+    text.extend_from_slice(suffix.as_bytes());
     out.error(&text);
 }

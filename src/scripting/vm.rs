@@ -38,6 +38,18 @@ pub const ENV: &CStr = c"shardis.env";
 /// Registry field: the error handler scripts run under.
 pub const ERR_HANDLER: &CStr = c"shardis.errh";
 
+/// Registry field: the registered functions (name -> callback).
+pub const FUNCTIONS: &CStr = c"shardis.functions";
+/// Registry field: the environment library code and functions run in.
+pub const FN_ENV: &CStr = c"shardis.fnenv";
+/// Registry field: the metatable of [`FN_ENV`] (its `__index` is switched while loading).
+pub const FN_META: &CStr = c"shardis.fnmeta";
+/// Registry fields: the globals functions see at run time, and while their library loads.
+pub const G_FN: &CStr = c"shardis.gfn";
+pub const G_LOAD: &CStr = c"shardis.gload";
+/// Registry field: what `redis.register_function` collected during a load.
+pub const PENDING: &CStr = c"shardis.pending";
+
 /// The library tables scripts see read-only.
 const LIBRARIES: &[&CStr] =
     &[c"string", c"table", c"math", c"coroutine", c"redis", c"cjson", c"cmsgpack", c"bit", c"struct"];
@@ -212,20 +224,8 @@ unsafe fn setup(l: *mut lua_State, redis_version: &str, version_num: i64) {
     // The proxies' shared metatable pieces.
     for name in LIBRARIES {
         ffi::lua_getfield_(l, g, name.as_ptr());
-        let real = ffi::lua_gettop(l);
-        ffi::lua_createtable(l, 0, 0); // proxy
-        ffi::lua_createtable(l, 0, 2); // its metatable
-        ffi::lua_pushvalue(l, real);
-        ffi::lua_setfield(l, -2, c"__index".as_ptr());
-        ffi::lua_pushcfunction(l, readonly_newindex);
-        ffi::lua_setfield(l, -2, c"__newindex".as_ptr());
-        ffi::lua_setmetatable(l, -2);
-        // prot[proxy] = real
-        ffi::lua_pushvalue(l, -1);
-        ffi::lua_pushvalue(l, real);
-        ffi::lua_rawset(l, prot);
+        make_proxy(l, prot);
         ffi::lua_setfield(l, g, name.as_ptr());
-        ffi::lua_pop(l, 1);
     }
 
     // The environment scripts run in: empty, reads fall through to the globals.
@@ -255,10 +255,150 @@ unsafe fn setup(l: *mut lua_State, redis_version: &str, version_num: i64) {
     ffi::lua_setfield(l, -2, c"__index".as_ptr());
     ffi::lua_setmetatable(l, g);
 
+    setup_functions(l, prot);
+
     ffi::lua_pop(l, 1); // prot
 
     ffi::lua_createtable(l, 0, 0);
     registry_set(l, SCRIPTS);
+    ffi::lua_createtable(l, 0, 0);
+    registry_set(l, FUNCTIONS);
+}
+
+/// Pushes a read-only proxy of the table on top (which it replaces), registered in `prot`.
+unsafe fn make_proxy(l: *mut lua_State, prot: c_int) {
+    let real = ffi::lua_gettop(l);
+    ffi::lua_createtable(l, 0, 0);
+    ffi::lua_createtable(l, 0, 2);
+    ffi::lua_pushvalue(l, real);
+    ffi::lua_setfield(l, -2, c"__index".as_ptr());
+    ffi::lua_pushcfunction(l, readonly_newindex);
+    ffi::lua_setfield(l, -2, c"__newindex".as_ptr());
+    ffi::lua_setmetatable(l, -2);
+    ffi::lua_pushvalue(l, -1);
+    ffi::lua_pushvalue(l, real);
+    ffi::lua_rawset(l, prot);
+    ffi::lua_replace(l, real);
+}
+
+/// Gives the table on top a metatable whose `__index` raises the missing-global error.
+unsafe fn missing_is_error(l: *mut lua_State) {
+    ffi::lua_createtable(l, 0, 1);
+    ffi::lua_pushcfunction(l, missing_global);
+    ffi::lua_setfield(l, -2, c"__index".as_ptr());
+    ffi::lua_setmetatable(l, -2);
+}
+
+/// FUNCTION's environments, as Redis 7.0 has them. Library code and its functions share one
+/// environment whose reads go to the load-time globals while the library loads (only `redis`,
+/// with `register_function`, `log` and the constants) and to the run-time globals afterwards
+/// (the scripts' globals without KEYS, ARGV and the error handler; `redis` without
+/// `breakpoint`, `debug` and `replicate_commands`), so a helper the library defines sees the
+/// right globals whenever it runs.
+unsafe fn setup_functions(l: *mut lua_State, prot: c_int) {
+    let g = ffi::LUA_GLOBALSINDEX;
+    // The real redis table (behind its proxy).
+    ffi::lua_getfield_(l, g, c"redis".as_ptr());
+    ffi::lua_rawget_(l, prot);
+    let real_redis = ffi::lua_gettop(l);
+
+    // Run-time redis: a copy without the debugger's functions.
+    ffi::lua_createtable(l, 0, 32);
+    let redis_fn = ffi::lua_gettop(l);
+    ffi::lua_pushnil(l);
+    while ffi::lua_next(l, real_redis) != 0 {
+        let skip = to_bytes(l, -2).is_some_and(|k| matches!(k, b"breakpoint" | b"debug" | b"replicate_commands"));
+        if skip {
+            ffi::lua_pop(l, 1);
+        } else {
+            ffi::lua_pushvalue(l, -2);
+            ffi::lua_insert(l, -2);
+            ffi::lua_rawset(l, redis_fn);
+        }
+    }
+    make_proxy(l, prot);
+
+    // Run-time globals.
+    ffi::lua_createtable(l, 0, 64);
+    let g_fn = ffi::lua_gettop(l);
+    ffi::lua_pushnil(l);
+    while ffi::lua_next(l, g) != 0 {
+        let skip = to_bytes(l, -2)
+            .is_some_and(|k| matches!(k, b"KEYS" | b"ARGV" | b"__redis__err__handler" | b"_G" | b"redis"));
+        if skip || ffi::lua_type(l, -2) != ffi::LUA_TSTRING {
+            ffi::lua_pop(l, 1);
+        } else {
+            ffi::lua_pushvalue(l, -2);
+            ffi::lua_insert(l, -2);
+            ffi::lua_rawset(l, g_fn);
+        }
+    }
+    ffi::lua_pushvalue(l, redis_fn);
+    ffi::lua_setfield(l, g_fn, c"redis".as_ptr());
+    missing_is_error(l);
+    ffi::lua_pushvalue(l, g_fn);
+    ffi::lua_pushvalue(l, g_fn);
+    ffi::lua_rawset(l, prot);
+
+    // Load-time redis and globals.
+    ffi::lua_createtable(l, 0, 8);
+    set_fn(l, c"register_function", super::functions::register_function);
+    set_fn(l, c"log", super::call::redis_log);
+    for name in [c"LOG_DEBUG", c"LOG_VERBOSE", c"LOG_NOTICE", c"LOG_WARNING", c"REDIS_VERSION", c"REDIS_VERSION_NUM"] {
+        ffi::lua_getfield_(l, real_redis, name.as_ptr());
+        ffi::lua_setfield(l, -2, name.as_ptr());
+    }
+    missing_is_error(l);
+    make_proxy(l, prot);
+    let redis_load = ffi::lua_gettop(l);
+    ffi::lua_createtable(l, 0, 1);
+    let g_load = ffi::lua_gettop(l);
+    ffi::lua_pushvalue(l, redis_load);
+    ffi::lua_setfield(l, g_load, c"redis".as_ptr());
+    missing_is_error(l);
+    ffi::lua_pushvalue(l, g_load);
+    ffi::lua_pushvalue(l, g_load);
+    ffi::lua_rawset(l, prot);
+
+    // The shared environment.
+    ffi::lua_createtable(l, 0, 0);
+    let env = ffi::lua_gettop(l);
+    ffi::lua_createtable(l, 0, 2);
+    ffi::lua_pushvalue(l, g_fn);
+    ffi::lua_setfield(l, -2, c"__index".as_ptr());
+    ffi::lua_pushcfunction(l, readonly_newindex);
+    ffi::lua_setfield(l, -2, c"__newindex".as_ptr());
+    ffi::lua_pushvalue(l, -1);
+    registry_set(l, FN_META);
+    ffi::lua_setmetatable(l, env);
+    ffi::lua_pushvalue(l, env);
+    ffi::lua_pushvalue(l, g_fn);
+    ffi::lua_rawset(l, prot);
+    ffi::lua_pushvalue(l, env);
+    ffi::lua_setfield(l, g_fn, c"_G".as_ptr());
+    ffi::lua_pushvalue(l, env);
+    registry_set(l, FN_ENV);
+
+    ffi::lua_pushvalue(l, g_fn);
+    registry_set(l, G_FN);
+    ffi::lua_pushvalue(l, g_load);
+    registry_set(l, G_LOAD);
+    ffi::lua_settop(l, real_redis - 1);
+}
+
+/// Points the functions' environment at the load-time globals (`loading`) or back at the
+/// run-time ones.
+pub(crate) unsafe fn functions_loading(l: *mut lua_State, loading: bool) {
+    registry_get(l, FN_META);
+    registry_get(l, if loading { G_LOAD } else { G_FN });
+    ffi::lua_setfield(l, -2, c"__index".as_ptr());
+    ffi::lua_pop(l, 1);
+    // pairs(_G) follows: the protected map sends the environment to the same table.
+    registry_get(l, PROTECTED);
+    registry_get(l, FN_ENV);
+    registry_get(l, if loading { G_LOAD } else { G_FN });
+    ffi::lua_rawset(l, -3);
+    ffi::lua_pop(l, 1);
 }
 
 /// `__newindex` of every protected table.
