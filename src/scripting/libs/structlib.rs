@@ -368,7 +368,11 @@ unsafe extern "C-unwind" fn unpack(state: *mut lua_State) -> c_int {
     let mut pos = init - 1;
     let mut pushed: c_int = 0;
     while let Some(opt) = format.next(state) {
-        ffi::luaL_checkstack_(state, 2, c"too many results".as_ptr());
+        if ffi::lua_checkstack(state, 2) == 0 {
+            // Emptied first so that the message has room (what was unpacked is abandoned).
+            ffi::lua_settop(state, 0);
+            raise_fmt(state, format_args!("stack overflow (too many results)"));
+        }
         pos = pos.wrapping_add(format.padding(opt, pos));
         if pos > data.len() || opt.size > data.len() - pos {
             arg_error(state, 2, c"data string too short".as_ptr());
@@ -1033,6 +1037,10 @@ mod tests {
                 "false|user_script:1: bad argument #3 to 'pack' (number expected, got nil)",
             ),
             (r#"return all(#struct.pack('c9000c9000', string.rep('a', 9000), string.rep('b', 9000)))"#, "18000"),
+            (
+                r#"return err(struct.unpack, string.rep('b', 8100), string.rep('a', 8100))"#,
+                "false|stack overflow (too many results)",
+            ),
         ]);
     }
 }
