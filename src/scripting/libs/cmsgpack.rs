@@ -610,6 +610,37 @@ mod tests {
         }
     }
 
+    /// Not compared with Redis: random inputs must give values or Lua errors, never a crash.
+    #[test]
+    fn random_input_never_crashes() {
+        let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default()).unwrap();
+        lua.globals().set("cmsgpack", super::open(&lua).unwrap()).unwrap();
+        let n: f64 = lua
+            .load(
+                r#"
+                local seed, ok = 12345, 0
+                local function rnd(n) seed = (seed * 1103515245 + 12345) % 2147483648 return seed % n end
+                for _ = 1, 3000 do
+                    local b = {}
+                    for i = 1, rnd(40) do b[i] = string.char(rnd(256)) end
+                    local s = table.concat(b)
+                    -- (select keeps pcall itself from returning many values: Lua 5.1's pcall
+                    -- trips the API checks of debug builds then, whatever the function.)
+                    local function count(f, ...) return select('#', f(...)) end
+                    if pcall(count, cmsgpack.unpack, s) then ok = ok + 1 end
+                    pcall(count, cmsgpack.unpack_one, s, rnd(45) - 2)
+                    pcall(count, cmsgpack.unpack_limit, s, rnd(5) - 1, rnd(45) - 2)
+                    local t = {s, rnd(1000) - 500, {s, x = {rnd(7) / 3}}, [s] = true}
+                    assert(cmsgpack.unpack(cmsgpack.pack(t, s)))
+                end
+                return ok
+                "#,
+            )
+            .eval()
+            .unwrap();
+        assert!(n > 0.0);
+    }
+
     #[test]
     fn pack_scalars() {
         check(&[
