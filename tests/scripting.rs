@@ -176,6 +176,8 @@ fn errors_and_the_sandbox() {
         vec![ev("return cjson.encode({1,2,{a=1}})", &[], &[]), ev("return cjson.decode('[1,2,{\"a\":[3]}]')[3].a[1]", &[], &[])],
         vec![ev("return cjson.encode(cjson.decode('{\"a\":null}'))", &[], &[]), ev("return {pcall(cjson.encode, function() end)}", &[], &[])],
         vec![ev("return cjson.encode({[1]=1, [4]=2})", &[], &[]), ev("return cjson.encode({1, nil, 3})", &[], &[]), ev("cjson.foo = 1", &[], &[])],
+        vec![ev("return bit.tohex(-1)", &[], &[]), ev("return struct.pack('>i2', 5)", &[], &[]), ev("return {cmsgpack.unpack(cmsgpack.pack({1,2,3}, 'x'))}", &[], &[])],
+        vec![ev("return {pcall(string.byte, string.rep('a', 40), 1, 40)}", &[], &[]), ev("return {struct.unpack('<I4', 'abcd')}", &[], &[])],
         vec![ev("return cjson.decode('[1,')", &[], &[]), ev("return cjson.encode(0.1)", &[], &[]), ev("return cjson.encode('a/\"b')", &[], &[])],
     ]);
 }

@@ -524,6 +524,8 @@ unsafe extern "C-unwind" fn sb_getmetatable(l: *mut lua_State) -> c_int {
 unsafe extern "C-unwind" fn sb_pcall(l: *mut lua_State) -> c_int {
     ffi::luaL_checkany(l, 1);
     let status = ffi::lua_pcall(l, ffi::lua_gettop(l) - 1, ffi::LUA_MULTRET, 0);
+    // The call may have left more results than this function's stack allows for.
+    ffi::luaL_checkstack(l, 2, std::ptr::null());
     if status == 0 {
         ffi::lua_pushboolean(l, 1);
         ffi::lua_insert(l, 1);
