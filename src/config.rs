@@ -271,6 +271,9 @@ pub struct Config {
     pub client_output_buffer_limit: [(u64, u64, i64); 3],
     /// `slowlog-log-slower-than`: microseconds; negative disables the slow log, 0 logs all.
     pub slowlog_log_slower_than: i64,
+    /// `busy-reply-threshold` (`lua-time-limit`): milliseconds a script runs before commands
+    /// that need its shard are refused with -BUSY.
+    pub busy_reply_threshold: i64,
     /// `slowlog-max-len`.
     pub slowlog_max_len: u64,
     /// `latency-monitor-threshold`: milliseconds, 0 disables.
@@ -336,6 +339,7 @@ impl Default for Config {
             client_query_buffer_limit: 1024 * 1024 * 1024,
             client_output_buffer_limit: [(0, 0, 0), (256 << 20, 64 << 20, 60), (32 << 20, 8 << 20, 60)],
             slowlog_log_slower_than: 10000,
+            busy_reply_threshold: 5000,
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
             hz: 10,
@@ -858,6 +862,7 @@ impl Config {
             "client-query-buffer-limit" => number(self.client_query_buffer_limit),
             "client-output-buffer-limit" => render_obuf_limits(&self.client_output_buffer_limit),
             "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string().into_bytes(),
+            "busy-reply-threshold" => self.busy_reply_threshold.to_string().into_bytes(),
             "slowlog-max-len" => number(self.slowlog_max_len),
             "latency-monitor-threshold" => number(self.latency_monitor_threshold),
             "hz" => number(u64::from(self.hz)),
@@ -915,6 +920,7 @@ impl Config {
             ("client-query-buffer-limit", Val::Num(n)) => self.client_query_buffer_limit = n as u64,
             ("client-output-buffer-limit", Val::Bytes(b)) => self.client_output_buffer_limit = parse_obuf_limits(&b),
             ("slowlog-log-slower-than", Val::Num(n)) => self.slowlog_log_slower_than = n as i64,
+            ("busy-reply-threshold", Val::Num(n)) => self.busy_reply_threshold = n as i64,
             ("slowlog-max-len", Val::Num(n)) => self.slowlog_max_len = n as u64,
             ("latency-monitor-threshold", Val::Num(n)) => self.latency_monitor_threshold = n as u64,
             // Redis accepts any hz but clamps it to 1..=500.

@@ -460,3 +460,141 @@ fn loads_reach_every_shard_before_the_reply() {
         }
     }
 }
+
+/// A connection whose own shard is not `busy` (the one a long script runs on): one that
+/// answers PING while the script runs.
+fn connection_off(port: u16) -> Raw {
+    for _ in 0..64 {
+        let mut raw = Raw::connect(port);
+        raw.send(&encode(&[b"PING"]));
+        if raw.reply_within(std::time::Duration::from_millis(300)).is_ok() {
+            return raw;
+        }
+    }
+    panic!("no connection landed off the busy shard");
+}
+
+const BUSY_EVAL: &str = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+const BUSY_FUNCTION: &str = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+/// Long scripts: past busy-reply-threshold, commands that need the script's shard get -BUSY
+/// (commands on other shards keep running); SCRIPT KILL stops a script that has not written,
+/// FUNCTION KILL a function; a script that wrote is UNKILLABLE, and SHUTDOWN NOSAVE still
+/// stops the server. Texts as redis-server 7.0.15 gives them.
+#[test]
+fn long_scripts_busy_kill_and_unkillable() {
+    use std::time::Duration;
+    let mut shardis = Proc::shardis(&["--busy-reply-threshold", "100"]);
+    let busy_key = key_on_shard("busy", 0, SHARDS);
+    let free_key = key_on_shard("free", 1, SHARDS);
+    let spin = "local i = 0 while true do i = i + 1 end";
+    let sha = s(&Raw::connect(shardis.port).cmd(&[b"SCRIPT", b"LOAD", spin.as_bytes()]));
+    let sha = sha.lines().nth(1).unwrap().to_string();
+
+    // A script that only reads: BUSY for its shard's keys, then SCRIPT KILL.
+    let mut runner = Raw::connect(shardis.port);
+    runner.send(&encode(&[b"EVAL", spin.as_bytes(), b"1", busy_key.as_bytes()]));
+    let mut other = connection_off(shardis.port);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(s(&other.cmd(&[b"GET", busy_key.as_bytes()])), format!("-{BUSY_EVAL}\r\n"));
+    assert_eq!(s(&other.cmd(&[b"SET", free_key.as_bytes(), b"1"])), "+OK\r\n");
+    assert_eq!(s(&other.cmd(&[b"FUNCTION", b"KILL"])), format!("-{BUSY_EVAL}\r\n"));
+    assert_eq!(s(&other.cmd(&[b"SCRIPT", b"KILL"])), "+OK\r\n");
+    let killed = runner.reply_within(Duration::from_secs(5)).expect("the killed script's reply");
+    assert_eq!(
+        s(&killed),
+        format!("-ERR Script killed by user with SCRIPT KILL... script: {sha}, on @user_script:1.\r\n")
+    );
+    assert_eq!(s(&runner.cmd(&[b"GET", busy_key.as_bytes()])), "$-1\r\n");
+    assert_eq!(s(&other.cmd(&[b"SCRIPT", b"KILL"])), "-NOTBUSY No scripts in execution right now.\r\n");
+
+    // A script inside pcall is still killed (the kill error comes back until it ends).
+    let caught = "while true do pcall(function() local i = 0 while true do i = i + 1 end end) end";
+    runner.send(&encode(&[b"EVAL", caught.as_bytes(), b"1", busy_key.as_bytes()]));
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(s(&other.cmd(&[b"SCRIPT", b"KILL"])), "+OK\r\n");
+    assert!(s(&runner.reply_within(Duration::from_secs(5)).unwrap()).starts_with("-ERR Script killed by user"));
+
+    // A function: FUNCTION KILL.
+    let lib = "#!lua name=busy\nredis.register_function('spin', function() while true do end end)";
+    assert_eq!(s(&other.cmd(&[b"FUNCTION", b"LOAD", lib.as_bytes()])), "$4\r\nbusy\r\n");
+    runner.send(&encode(&[b"FCALL", b"spin", b"1", busy_key.as_bytes()]));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(s(&other.cmd(&[b"GET", busy_key.as_bytes()])), format!("-{BUSY_FUNCTION}\r\n"));
+    assert_eq!(s(&other.cmd(&[b"SCRIPT", b"KILL"])), format!("-{BUSY_FUNCTION}\r\n"));
+    assert_eq!(s(&other.cmd(&[b"FUNCTION", b"KILL"])), "+OK\r\n");
+    let killed = runner.reply_within(Duration::from_secs(5)).unwrap();
+    assert_eq!(s(&killed), "-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.\r\n");
+
+    // A script that wrote cannot be killed; SHUTDOWN NOSAVE still ends the server.
+    let writes = "redis.call('set', KEYS[1], 'x') while true do end";
+    runner.send(&encode(&[b"EVAL", writes.as_bytes(), b"1", busy_key.as_bytes()]));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        s(&other.cmd(&[b"SCRIPT", b"KILL"])),
+        "-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.\r\n"
+    );
+    other.send(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    assert!(shardis.wait_exit(Duration::from_secs(5)), "SHUTDOWN NOSAVE during a script");
+}
+
+/// SLOWLOG, INFO commandstats and MONITOR see a script and the commands it calls as Redis
+/// shows them; INFO memory counts scripts and functions.
+#[test]
+fn scripts_in_slowlog_commandstats_monitor_and_info() {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    let script = "redis.call('set', KEYS[1], '1') return redis.call('get', KEYS[1])";
+    let mut seen = Vec::new();
+    for port in [redis.port, shardis.port] {
+        let mut raw = Raw::connect(port);
+        let mut monitor = Raw::connect(port);
+        assert_eq!(s(&monitor.cmd(&[b"MONITOR"])), "+OK\r\n");
+        raw.cmd(&[b"CONFIG", b"SET", b"slowlog-log-slower-than", b"0"]);
+        raw.cmd(&[b"SLOWLOG", b"RESET"]);
+        raw.cmd(&[b"CONFIG", b"RESETSTAT"]);
+        raw.cmd(&[b"EVAL", script.as_bytes(), b"1", b"sl"]);
+        // SLOWLOG GET: entries newest first; keep command, arguments, client address and name.
+        let log = s(&raw.cmd(&[b"SLOWLOG", b"GET", b"3"]));
+        let lines: Vec<&str> = log.lines().collect();
+        let shape: Vec<&str> = lines.iter().copied().filter(|l| !l.starts_with(':') && !l.starts_with('*')).collect();
+        let stats = s(&raw.cmd(&[b"INFO", b"commandstats"]));
+        let mut calls: Vec<String> = stats
+            .lines()
+            .filter(|l| l.starts_with("cmdstat_eval") || l.starts_with("cmdstat_get") || l.starts_with("cmdstat_set"))
+            .map(|l| l.split(",usec").next().unwrap().to_string())
+            .collect();
+        calls.sort();
+        let mut mon = Vec::new();
+        for _ in 0..3 {
+            let line = s(&monitor.reply());
+            let line = line.split_once(" [").map(|(_, rest)| rest.to_string()).unwrap();
+            mon.push(if line.starts_with("0 lua]") { line } else { line.split_once(']').unwrap().1.to_string() });
+        }
+        let shape: Vec<String> = shape
+            .iter()
+            .map(|l| if l.starts_with("$15\r") || l.contains("127.0.0.1") { "<addr>".into() } else { l.to_string() })
+            .collect();
+        seen.push((shape, calls, mon));
+    }
+    assert_eq!(seen[1], seen[0]);
+
+    let mut raw = Raw::connect(shardis.port);
+    raw.cmd(&[b"SCRIPT", b"LOAD", b"return 1"]);
+    raw.cmd(&[b"SCRIPT", b"LOAD", b"return 2"]);
+    raw.cmd(&[
+        b"FUNCTION",
+        b"LOAD",
+        b"#!lua name=m\nredis.register_function('a', function() end) redis.register_function('b', function() end)",
+    ]);
+    let info = s(&raw.cmd(&[b"INFO", b"memory"]));
+    let field = |name: &str| -> i64 {
+        info.lines().find_map(|l| l.strip_prefix(&format!("{name}:"))).unwrap().trim().parse().unwrap()
+    };
+    assert_eq!(field("number_of_cached_scripts"), 3);
+    assert_eq!(field("number_of_functions"), 2);
+    assert!(field("used_memory_lua") > 0 && field("used_memory_scripts") > 0);
+    raw.cmd(&[b"SCRIPT", b"FLUSH"]);
+    let info = s(&raw.cmd(&[b"INFO", b"memory"]));
+    assert!(info.contains("number_of_cached_scripts:0\r\n"), "{info}");
+}

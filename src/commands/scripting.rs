@@ -516,8 +516,10 @@ fn function_restore(cx: &mut Cx) -> R {
 }
 
 /// FUNCTION KILL
-fn function_kill(_cx: &mut Cx) -> R {
-    Err(CmdError::other("NOTBUSY No scripts in execution right now."))
+fn function_kill(cx: &mut Cx) -> R {
+    scripting::kill(&cx.core.shared, true).map_err(CmdError::other)?;
+    cx.conn.out.ok();
+    Ok(Flow::Done)
 }
 
 /// FUNCTION HELP
@@ -612,8 +614,10 @@ fn script_flush(cx: &mut Cx) -> R {
 }
 
 /// SCRIPT KILL
-fn script_kill(_cx: &mut Cx) -> R {
-    Err(CmdError::other("NOTBUSY No scripts in execution right now."))
+fn script_kill(cx: &mut Cx) -> R {
+    scripting::kill(&cx.core.shared, false).map_err(CmdError::other)?;
+    cx.conn.out.ok();
+    Ok(Flow::Done)
 }
 
 /// SCRIPT DEBUG YES | SYNC | NO

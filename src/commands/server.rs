@@ -113,6 +113,8 @@ struct ShardReport {
     blocked: usize,
     timed: usize,
     keys: Vec<(usize, usize, usize)>,
+    /// Lua VM bytes, cached scripts, their bytes, functions, their libraries' code bytes.
+    scripting: [usize; 5],
 }
 
 fn report(core: &mut Core) -> ShardReport {
@@ -135,6 +137,11 @@ fn report(core: &mut Core) -> ShardReport {
         blocked: core.conns.iter().filter(|c| c.blocked.is_some()).count(),
         timed: core.conns.iter().filter(|c| c.blocked.as_ref().is_some_and(|b| b.deadline.is_some())).count(),
         keys: core.dbs.iter().enumerate().map(|(i, db)| (i, db.len(), db.expires_len())).collect(),
+        scripting: {
+            let sc = &core.scripting;
+            let code = sc.libraries.by_name.values().map(|l| l.code.len()).sum();
+            [sc.used_memory_lua(), sc.scripts.len(), sc.used_memory_scripts(), sc.libraries.function_count(), code]
+        },
     }
 }
 
@@ -322,9 +329,23 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("allocator_resident:{}", resident);
             line!("total_system_memory:{}", total);
             line!("total_system_memory_human:{}", human(total));
-            line!("used_memory_lua:0");
-            line!("used_memory_scripts:0");
-            line!("number_of_cached_scripts:0");
+            // Every shard has its own VM (summed) and the same scripts and libraries (one copy
+            // counted).
+            let lua: usize = reports.iter().map(|r| r.scripting[0]).sum();
+            let one = |k: usize| reports.iter().map(|r| r.scripting[k]).max().unwrap_or(0);
+            let (scripts, scripts_mem, functions, functions_mem) = (one(1), one(2), one(3), one(4));
+            line!("used_memory_lua:{}", lua);
+            line!("used_memory_vm_eval:{}", lua);
+            line!("used_memory_lua_human:{}", human(lua as u64));
+            line!("used_memory_scripts_eval:{}", scripts_mem);
+            line!("number_of_cached_scripts:{}", scripts);
+            line!("number_of_functions:{}", functions);
+            line!("used_memory_vm_functions:0");
+            line!("used_memory_vm_total:{}", lua);
+            line!("used_memory_vm_total_human:{}", human(lua as u64));
+            line!("used_memory_functions:{}", functions_mem);
+            line!("used_memory_scripts:{}", scripts_mem + functions_mem);
+            line!("used_memory_scripts_human:{}", human((scripts_mem + functions_mem) as u64));
             line!("maxmemory:{}", cfg.maxmemory);
             line!("maxmemory_human:{}", human(cfg.maxmemory));
             line!("maxmemory_policy:{}", cfg.maxmemory_policy);
@@ -502,6 +523,12 @@ fn shutdown(cx: &mut Cx) -> R {
         return Err(CmdError::other("ERR No shutdown in progress."));
     }
     crate::warning!("User requested shutdown...");
+    if nosave && crate::scripting::any_running(&cx.core.shared) {
+        // A shard is running a script and will not look at its inbox until it ends: nothing
+        // to save, so exit now, as Redis does for SHUTDOWN NOSAVE during a busy script.
+        crate::warning!("Redis is now ready to exit, bye bye...");
+        std::process::exit(0);
+    }
     crate::server::stop_all(&cx.core.shared);
     Ok(Flow::Close)
 }

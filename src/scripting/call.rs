@@ -130,6 +130,7 @@ unsafe fn generic(l: *mut lua_State, raise: bool) -> c_int {
     if run.escalate {
         raise_static(l, ESCALATE);
     }
+    check_killed(l, run);
     let argc = ffi::lua_gettop(l);
     if argc == 0 {
         return fail(l, raise, c"ERR Please specify at least one argument for this redis lib call");
@@ -172,6 +173,33 @@ unsafe fn generic(l: *mut lua_State, raise: bool) -> c_int {
         }
     }
     1
+}
+
+/// The text a killed script stops with (both kinds say SCRIPT KILL, as Redis 7.0 does).
+const KILLED: &std::ffi::CStr = c"ERR Script killed by user with SCRIPT KILL...";
+
+/// Raises the kill error when SCRIPT KILL or FUNCTION KILL asked this run to stop.
+unsafe fn check_killed(l: *mut lua_State, run: &Run) {
+    let core = &*run.core;
+    if core.shared.scripts[core.id].kill.load(std::sync::atomic::Ordering::Acquire) {
+        raise_static(l, KILLED);
+    }
+}
+
+/// The count hook: every so many instructions, a killed script gets the kill error (again
+/// and again, so a `pcall` cannot keep it alive).
+pub(crate) unsafe extern "C-unwind" fn hook(l: *mut lua_State, _ar: *mut ffi::lua_Debug) {
+    let run = CURRENT.with(|c| c.get());
+    if run.is_null() {
+        return;
+    }
+    let core = &*(*run).core;
+    if core.shared.scripts[core.id].kill.load(std::sync::atomic::Ordering::Acquire) {
+        // From now on every line raises it, so a script that catches it in a loop still ends
+        // (the next line outside the pcall raises it where nothing catches it).
+        ffi::lua_sethook(l, Some(hook), ffi::LUA_MASKLINE, 0);
+        raise_static(l, KILLED);
+    }
 }
 
 /// An error before the command ran: raised by redis.call, returned by redis.pcall.
@@ -247,7 +275,10 @@ fn call(run: &mut Run) -> Called {
         }
     }
     if write {
-        run.wrote = true;
+        if !run.wrote {
+            run.wrote = true;
+            core.shared.scripts[core.id].wrote.store(true, std::sync::atomic::Ordering::Release);
+        }
         if let Some(undo) = &mut run.undo {
             for &p in &positions {
                 let key = argv.get(p);
@@ -263,12 +294,12 @@ fn call(run: &mut Run) -> Called {
         Handler::Key(_) if one_owner => {
             let owner = owner.unwrap_or(core.id);
             if owner == core.id {
-                crate::server::exec::run_key(core, id, db, argv, &mut client.out, "lua", "");
+                crate::server::exec::run_key(core, id, db, argv, &mut client.out, "?:0", "");
             } else {
                 let (buf, ranges, resp3) = (run.args.clone(), run.ranges.clone(), client.out.resp3);
                 let job: crate::shard::mesh::Job = Box::new(move |core: &mut Core| -> JobOut {
                     let mut out = crate::protocol::Out::new(resp3);
-                    crate::server::exec::run_key(core, id, db, Argv::new(&buf, &ranges), &mut out, "lua", "");
+                    crate::server::exec::run_key(core, id, db, Argv::new(&buf, &ranges), &mut out, "?:0", "");
                     Box::new(out.buf)
                 });
                 let mut parts = run_jobs(core, vec![(owner, job)]);

@@ -57,6 +57,7 @@ pub mod reply;
 pub mod vm;
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use hashbrown::HashMap;
@@ -64,7 +65,74 @@ use mlua::ffi;
 
 use crate::protocol::Out;
 use crate::server::conn::Conn;
-use crate::shard::Core;
+use crate::shard::{now_ms, Core};
+
+/// The script running on one shard, as the other shards see it (atomics: written by that
+/// shard, read by SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE and routing anywhere).
+#[derive(Default)]
+pub struct Running {
+    /// When it started (ms since the epoch); 0 when none runs.
+    pub started_ms: AtomicU64,
+    pub function: AtomicBool,
+    /// It has run a write command: it cannot be killed.
+    pub wrote: AtomicBool,
+    /// SCRIPT KILL or FUNCTION KILL asked it to stop.
+    pub kill: AtomicBool,
+}
+
+/// Redis's -BUSY text for a running script (`function`: a function's).
+pub fn busy_text(function: bool) -> &'static str {
+    if function {
+        "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+    } else {
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    }
+}
+
+/// The -BUSY refusal for a command that needs `shard` while a script has run there past
+/// `busy-reply-threshold`.
+#[inline]
+pub fn busy_on(core: &Core, shard: usize) -> Option<&'static str> {
+    let running = &core.shared.scripts[shard];
+    let started = running.started_ms.load(Ordering::Relaxed);
+    if started == 0 || core.now_ms.saturating_sub(started) < core.config.busy_reply_threshold.max(0) as u64 {
+        return None;
+    }
+    Some(busy_text(running.function.load(Ordering::Relaxed)))
+}
+
+/// SCRIPT KILL (`function` false) or FUNCTION KILL: stops every running script of that kind
+/// that has not written. The reply, as Redis words it.
+pub fn kill(shared: &crate::shard::Shared, function: bool) -> Result<(), String> {
+    let (mut killed, mut unkillable, mut other) = (false, false, false);
+    for running in &shared.scripts {
+        if running.started_ms.load(Ordering::Acquire) == 0 {
+            continue;
+        }
+        if running.function.load(Ordering::Relaxed) != function {
+            other = true;
+        } else if running.wrote.load(Ordering::Acquire) {
+            unkillable = true;
+        } else {
+            running.kill.store(true, Ordering::Release);
+            killed = true;
+        }
+    }
+    if killed {
+        Ok(())
+    } else if unkillable {
+        Err("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.".into())
+    } else if other {
+        Err(busy_text(!function).into())
+    } else {
+        Err("NOTBUSY No scripts in execution right now.".into())
+    }
+}
+
+/// Whether a script runs on any shard (SHUTDOWN NOSAVE then exits at once).
+pub fn any_running(shared: &crate::shard::Shared) -> bool {
+    shared.scripts.iter().any(|r| r.started_ms.load(Ordering::Relaxed) != 0)
+}
 
 /// A script's SHA1, in lower-case hex.
 pub type Sha = [u8; 40];
@@ -285,12 +353,14 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
     }
     let l = core.scripting.vm().state;
     let client: *mut Conn = &mut **core.scripting.client.get_or_insert_with(|| {
-        let mut c = Box::new(Conn::new(-1, 0, false, "lua".into(), String::new(), true));
+        // Redis's script client shows as `?:0` in SLOWLOG (and as `lua` to MONITOR).
+        let mut c = Box::new(Conn::new(-1, 0, false, "?:0".into(), String::new(), true));
         c.name = String::new();
         c
     });
     let undo = !wide && core.shards() > 1;
     let saved_tx = core.exec_tx.replace(core.exec_tx.unwrap_or(ONE_SHARD_RUN));
+    let (shared, me) = (core.shared.clone(), core.id);
     let core_ptr: *mut Core = core;
     let mut run = call::Run::new(core_ptr, client, wide, call.read_only, undo);
     // SAFETY: `l` is this core's VM state; the stack is restored to `base` on every path. The
@@ -326,7 +396,15 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
             push_array(l, call.keys);
             push_array(l, call.args);
         }
-        (run.enter(|| ffi::lua_pcall(l, nargs, 1, base + 1)), base)
+        let running = &shared.scripts[me];
+        running.function.store(matches!(call.what, What::Function(_)), Ordering::Relaxed);
+        running.wrote.store(false, Ordering::Relaxed);
+        running.kill.store(false, Ordering::Relaxed);
+        running.started_ms.store(now_ms().max(1), Ordering::Release);
+        ffi::lua_sethook(l, Some(call::hook), ffi::LUA_MASKCOUNT, vm::HOOK_EVERY);
+        let status = run.enter(|| ffi::lua_pcall(l, nargs, 1, base + 1));
+        running.started_ms.store(0, Ordering::Release);
+        (status, base)
     };
     core.exec_tx = saved_tx;
     if run.escalate {

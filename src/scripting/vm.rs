@@ -263,7 +263,11 @@ unsafe fn setup(l: *mut lua_State, redis_version: &str, version_num: i64) {
     registry_set(l, SCRIPTS);
     ffi::lua_createtable(l, 0, 0);
     registry_set(l, FUNCTIONS);
+    ffi::lua_sethook(l, Some(super::call::hook), ffi::LUA_MASKCOUNT, HOOK_EVERY);
 }
+
+/// Instructions between two looks at the kill flag (about a millisecond of Lua).
+pub(crate) const HOOK_EVERY: c_int = 100_000;
 
 /// Pushes a read-only proxy of the table on top (which it replaces), registered in `prot`.
 unsafe fn make_proxy(l: *mut lua_State, prot: c_int) {

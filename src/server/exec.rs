@@ -316,7 +316,10 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
                 };
             }
             if owner != core.id {
-                Route::Remote(id, owner)
+                match crate::scripting::busy_on(core, owner) {
+                    Some(text) if spec.flags & flag::ALLOW_BUSY == 0 => Route::Reject(Some(id), text.into()),
+                    _ => Route::Remote(id, owner),
+                }
             } else if !core.locks.is_empty() && keys_blocked(core, conn.db, spec, argv) {
                 Route::Locked
             } else {
@@ -598,7 +601,14 @@ fn feed_monitor_args<'a>(core: &mut Core, conn: &Conn, id: usize, args: impl Ite
         return;
     }
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let addr = if conn.unix { format!("unix:{}", conn.local.trim_end_matches(":0")) } else { conn.peer.clone() };
+    let addr = if conn.fd < 0 {
+        // The script client (see crate::scripting).
+        "lua".to_string()
+    } else if conn.unix {
+        format!("unix:{}", conn.local.trim_end_matches(":0"))
+    } else {
+        conn.peer.clone()
+    };
     let mut line = format!("{}.{:06} [{} {}]", now.as_secs(), now.subsec_micros(), conn.db, addr);
     for arg in args {
         line.push(' ');

@@ -38,6 +38,9 @@ pub struct Shared {
     pub monitors: AtomicUsize,
     pub next_slowlog_id: AtomicU64,
     pub shutting_down: AtomicBool,
+    /// The script running on each shard, if any, for SCRIPT KILL, -BUSY and SHUTDOWN NOSAVE
+    /// on the other shards (see [`crate::scripting`]).
+    pub scripts: Vec<crate::scripting::Running>,
 }
 
 impl Shared {
@@ -56,6 +59,7 @@ impl Shared {
             monitors: AtomicUsize::new(0),
             next_slowlog_id: AtomicU64::new(0),
             shutting_down: AtomicBool::new(false),
+            scripts: (0..shards).map(|_| Default::default()).collect(),
         })
     }
 
