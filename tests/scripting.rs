@@ -287,6 +287,8 @@ fn transfers_across_shards_keep_the_total() {
         let (keys, port) = (keys.clone(), shardis.port);
         writers.push(std::thread::spawn(move || {
             let mut conn = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap().get_connection().unwrap();
+            // Two scripts waiting for each other's shard would hang here: fail instead.
+            conn.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
             let mut rng = fastrand::Rng::with_seed(w);
             for i in 0..300 {
                 let (a, b) = (rng.usize(..keys.len()), rng.usize(..keys.len()));
