@@ -463,17 +463,35 @@ fn loads_reach_every_shard_before_the_reply() {
     }
 }
 
-/// A connection whose own shard is not `busy` (the one a long script runs on): one that
-/// answers PING while the script runs.
-fn connection_off(port: u16) -> Raw {
-    for _ in 0..64 {
+/// A connection whose own shard is not the one a long script runs on (the owner of
+/// `busy_key`), once the script has run past the threshold: one that gets -BUSY for the key.
+fn connection_off(port: u16, busy_key: &str) -> Raw {
+    for _ in 0..200 {
         let mut raw = Raw::connect(port);
-        raw.send(&encode(&[b"PING"]));
-        if raw.reply_within(std::time::Duration::from_millis(300)).is_ok() {
-            return raw;
+        raw.send(&encode(&[b"GET", busy_key.as_bytes()]));
+        match raw.reply_within(std::time::Duration::from_millis(500)) {
+            Ok(reply) if reply.starts_with(b"-BUSY") => return raw,
+            // Not busy yet (the script has not started, or not for long enough).
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            // On the script's shard: it answers when the script ends.
+            Err(_) => {}
         }
     }
     panic!("no connection landed off the busy shard");
+}
+
+/// Sends `cmd` on `other` (off the script's shard) until the reply starts with `want`: the
+/// script has started (commands for its shard's keys would wait until it is past the
+/// threshold, so only commands that need no shard are sent).
+fn until_reply(other: &mut Raw, cmd: &[&[u8]], want: &str) -> String {
+    for _ in 0..500 {
+        let reply = s(&other.cmd(cmd));
+        if reply.starts_with(want) {
+            return reply;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("never got {want}");
 }
 
 const BUSY_EVAL: &str = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
@@ -496,8 +514,7 @@ fn long_scripts_busy_kill_and_unkillable() {
     // A script that only reads: BUSY for its shard's keys, then SCRIPT KILL.
     let mut runner = Raw::connect(shardis.port);
     runner.send(&encode(&[b"EVAL", spin.as_bytes(), b"1", busy_key.as_bytes()]));
-    let mut other = connection_off(shardis.port);
-    std::thread::sleep(Duration::from_millis(200));
+    let mut other = connection_off(shardis.port, &busy_key);
     assert_eq!(s(&other.cmd(&[b"GET", busy_key.as_bytes()])), format!("-{BUSY_EVAL}\r\n"));
     assert_eq!(s(&other.cmd(&[b"SET", free_key.as_bytes(), b"1"])), "+OK\r\n");
     assert_eq!(s(&other.cmd(&[b"FUNCTION", b"KILL"])), format!("-{BUSY_EVAL}\r\n"));
@@ -513,17 +530,16 @@ fn long_scripts_busy_kill_and_unkillable() {
     // A script inside pcall is still killed (the kill error comes back until it ends).
     let caught = "while true do pcall(function() local i = 0 while true do i = i + 1 end end) end";
     runner.send(&encode(&[b"EVAL", caught.as_bytes(), b"1", busy_key.as_bytes()]));
-    std::thread::sleep(Duration::from_millis(150));
-    assert_eq!(s(&other.cmd(&[b"SCRIPT", b"KILL"])), "+OK\r\n");
+    until_reply(&mut other, &[b"SCRIPT", b"KILL"], "+OK");
     assert!(s(&runner.reply_within(Duration::from_secs(5)).unwrap()).starts_with("-ERR Script killed by user"));
 
     // A function: FUNCTION KILL.
     let lib = "#!lua name=busy\nredis.register_function('spin', function() while true do end end)";
     assert_eq!(s(&other.cmd(&[b"FUNCTION", b"LOAD", lib.as_bytes()])), "$4\r\nbusy\r\n");
     runner.send(&encode(&[b"FCALL", b"spin", b"1", busy_key.as_bytes()]));
-    std::thread::sleep(Duration::from_millis(200));
+    until_reply(&mut other, &[b"SCRIPT", b"KILL"], &format!("-{BUSY_FUNCTION}"));
+    std::thread::sleep(Duration::from_millis(150));
     assert_eq!(s(&other.cmd(&[b"GET", busy_key.as_bytes()])), format!("-{BUSY_FUNCTION}\r\n"));
-    assert_eq!(s(&other.cmd(&[b"SCRIPT", b"KILL"])), format!("-{BUSY_FUNCTION}\r\n"));
     assert_eq!(s(&other.cmd(&[b"FUNCTION", b"KILL"])), "+OK\r\n");
     let killed = runner.reply_within(Duration::from_secs(5)).unwrap();
     assert_eq!(s(&killed), "-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.\r\n");
@@ -531,9 +547,8 @@ fn long_scripts_busy_kill_and_unkillable() {
     // A script that wrote cannot be killed; SHUTDOWN NOSAVE still ends the server.
     let writes = "redis.call('set', KEYS[1], 'x') while true do end";
     runner.send(&encode(&[b"EVAL", writes.as_bytes(), b"1", busy_key.as_bytes()]));
-    std::thread::sleep(Duration::from_millis(200));
     assert_eq!(
-        s(&other.cmd(&[b"SCRIPT", b"KILL"])),
+        until_reply(&mut other, &[b"SCRIPT", b"KILL"], "-UNKILLABLE"),
         "-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.\r\n"
     );
     other.send(&encode(&[b"SHUTDOWN", b"NOSAVE"]));

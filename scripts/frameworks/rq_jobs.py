@@ -56,7 +56,7 @@ t("flaky-runs", lambda: (rd.get("flaky-runs"), rd.get("flaky2-runs"), j_flaky.re
 t("order", lambda: rd.lrange("order", 0, -1))
 t("failed-registry", lambda: sorted(FailedJobRegistry(queue=q).get_job_ids()))
 t("finished-registry", lambda: sorted(FinishedJobRegistry(queue=q).get_job_ids()))
-t("requeue-failed", lambda: (FailedJobRegistry(queue=q).requeue("boom"), q.job_ids))
+t("requeue-failed", lambda: (FailedJobRegistry(queue=q).requeue("boom").id, q.job_ids))
 t("empty", lambda: (q.empty(), q.count, r.exists("rq:job:boom")))
 
 # scheduled jobs
