@@ -4,7 +4,9 @@
 //! `b`, `c` and `k` live on different shards, so the multi-key commands cross shards. One step in
 //! ten is a MULTI/EXEC transaction of up to five such commands, blocking ones among them (inside
 //! a transaction they answer at once), compared element by element; another one in ten WATCHes
-//! a key while a second connection runs a command, and EXEC must fail exactly when Redis's does.
+//! a key while a second connection runs a command, and EXEC must fail exactly when Redis's does;
+//! and one in ten runs its command from a Lua script (`redis.call` or `redis.pcall`, in RESP2
+//! or after `redis.setresp(3)`), so every reply also goes through the script conversions.
 
 mod common;
 use common::*;
@@ -256,6 +258,10 @@ fn run(seed: u64, steps: usize, resp3: bool) {
             );
             continue;
         }
+        if rng.usize(..10) == 0 {
+            scripted(&mut rng, &mut ours, &mut theirs, &format!("seed {seed} step {step} resp3 {resp3}"));
+            continue;
+        }
         let line = command(&mut rng);
         let name = line.split(' ').next().unwrap();
         let args = line_args(&line);
@@ -303,6 +309,40 @@ fn transaction(rng: &mut fastrand::Rng, ours: &mut Raw, theirs: &mut Raw, at: &s
     for ((name, a), b) in names.iter().zip(&ours_items).zip(&theirs_items) {
         assert_eq!(comparable(name, a), comparable(name, b), "{at}: {name} inside EXEC of {names:?}");
     }
+}
+
+/// A random command (a blocking one now and then: in a script it never blocks) run by EVAL:
+/// the reply comes back through Redis's reply -> Lua -> reply conversions on both servers.
+fn scripted(rng: &mut fastrand::Rng, ours: &mut Raw, theirs: &mut Raw, at: &str) {
+    let line = loop {
+        let line = if rng.usize(..4) == 0 { command_from(rng, BLOCKING) } else { command(rng) };
+        if !is_lex(&line) {
+            break line;
+        }
+    };
+    let script = match rng.usize(..4) {
+        0 => "return redis.call(unpack(ARGV))",
+        1 => "return redis.pcall(unpack(ARGV))",
+        2 => "redis.setresp(3) return redis.pcall(unpack(ARGV))",
+        _ => "local r = redis.pcall(unpack(ARGV)) if type(r) == 'table' and r.err then return {err = r.err} end return {r}",
+    };
+    let mut args: Vec<&[u8]> = vec![b"EVAL", script.as_bytes(), b"0"];
+    args.extend(line_args(&line));
+    let name = line.split(' ').next().unwrap();
+    let (got, want) = (ours.cmd(&args), theirs.cmd(&args));
+    // The last form wraps the reply in an array of one.
+    let (got, want) = if script.ends_with("{r}") && want[0] == b'*' && !want.starts_with(b"*-1") {
+        let (a, b) = (elements(&got), elements(&want));
+        assert_eq!(a.len(), b.len(), "{at}: {script} {line}");
+        (a.into_iter().next().unwrap_or_default(), b.into_iter().next().unwrap_or_default())
+    } else {
+        (got, want)
+    };
+    if want.is_empty() {
+        assert_eq!(got, want, "{at}: {script} {line}");
+        return;
+    }
+    assert_eq!(comparable(name, &got), comparable(name, &want), "{at}: {script} {line}");
 }
 
 /// A lex range command (ZLEXCOUNT, Z*BYLEX, ZRANGE/ZRANGESTORE ... BYLEX).
