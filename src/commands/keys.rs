@@ -666,25 +666,30 @@ fn object_refcount(cx: &mut KeyCx) -> R {
     Ok(())
 }
 
-/// OBJECT FREQ key: needs an LFU policy, as in Redis.
+/// OBJECT FREQ key: needs an LFU policy, as in Redis (a missing key is a null first).
 fn object_freq(cx: &mut KeyCx) -> R {
+    let key = cx.argv.get(2);
+    if cx.core.peek(cx.db, key).is_none() {
+        cx.out.null();
+        return Ok(());
+    }
     if !cx.core.config.maxmemory_policy.name().contains("lfu") {
         return Err(CmdError::other(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when \
              switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    let key = cx.argv.get(2);
-    match cx.core.peek(cx.db, key) {
-        Some(_) => cx.out.int(0),
-        None => cx.out.null(),
-    }
+    cx.out.int(0);
     Ok(())
 }
 
 /// OBJECT IDLETIME key: seconds since the key was last read or written (not with an LFU policy,
 /// as in Redis).
 fn object_idletime(cx: &mut KeyCx) -> R {
+    if cx.core.peek(cx.db, cx.argv.get(2)).is_none() {
+        cx.out.null();
+        return Ok(());
+    }
     if cx.core.config.maxmemory_policy.name().contains("lfu") {
         return Err(CmdError::other(
             "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching \
