@@ -464,13 +464,19 @@ fn loads_reach_every_shard_before_the_reply() {
 }
 
 /// A connection whose own shard is not the one a long script runs on (the owner of
-/// `busy_key`), once the script has run past the threshold: one that gets -BUSY for the key.
+/// `busy_key`), once the script has run past the threshold: one that gets -BUSY for the key
+/// but not for PING.
 fn connection_off(port: u16, busy_key: &str) -> Raw {
     for _ in 0..200 {
         let mut raw = Raw::connect(port);
         raw.send(&encode(&[b"GET", busy_key.as_bytes()]));
         match raw.reply_within(std::time::Duration::from_millis(500)) {
-            Ok(reply) if reply.starts_with(b"-BUSY") => return raw,
+            // Busy; and PING answers PONG only off the script's shard (on it, -BUSY too).
+            Ok(reply) if reply.starts_with(b"-BUSY") => {
+                if raw.cmd(&[b"PING"]) == b"+PONG\r\n" {
+                    return raw;
+                }
+            }
             // Not busy yet (the script has not started, or not for long enough).
             Ok(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
             // On the script's shard: it answers when the script ends.
@@ -614,4 +620,41 @@ fn scripts_in_slowlog_commandstats_monitor_and_info() {
     raw.cmd(&[b"SCRIPT", b"FLUSH"]);
     let info = s(&raw.cmd(&[b"INFO", b"memory"]));
     assert!(info.contains("number_of_cached_scripts:0\r\n"), "{info}");
+}
+
+/// With one shard every client shares the script's thread: past the threshold its hook serves
+/// them (-BUSY, SCRIPT KILL, a new connection's commands), as Redis does.
+#[test]
+fn long_scripts_on_one_shard() {
+    use std::time::Duration;
+    let mut shardis = Proc::shardis(&["--busy-reply-threshold", "100", "--shards", "1"]);
+    let mut runner = Raw::connect(shardis.port);
+    let mut early = Raw::connect(shardis.port);
+    runner.send(&encode(&[b"EVAL", b"local i = 0 while true do i = i + 1 end", b"0"]));
+    std::thread::sleep(Duration::from_millis(50));
+    // A connection made while the script runs, and one made before.
+    let mut late = Raw::connect(shardis.port);
+    let busy = format!("-{BUSY_EVAL}\r\n");
+    assert_eq!(until_reply(&mut late, &[b"GET", b"x"], "-BUSY"), busy);
+    assert_eq!(s(&early.cmd(&[b"SET", b"x", b"1"])), busy);
+    assert_eq!(s(&early.cmd(&[b"PING"])), busy);
+    assert_eq!(s(&late.cmd(&[b"FUNCTION", b"KILL"])), busy);
+    assert_eq!(s(&late.cmd(&[b"SCRIPT", b"KILL"])), "+OK\r\n");
+    let killed = s(&runner.reply_within(Duration::from_secs(5)).unwrap());
+    assert!(killed.starts_with("-ERR Script killed by user with SCRIPT KILL... script: "), "{killed}");
+    assert_eq!(s(&early.cmd(&[b"SET", b"x", b"1"])), "+OK\r\n");
+    assert_eq!(s(&runner.cmd(&[b"GET", b"x"])), "$1\r\n1\r\n");
+    // What the script's own client sends behind the script runs after it, in order.
+    runner.send(&encode(&[b"EVAL", b"while true do end", b"0"]));
+    std::thread::sleep(Duration::from_millis(150));
+    runner.send(&encode(&[b"INCR", b"n"]));
+    until_reply(&mut late, &[b"SCRIPT", b"KILL"], "+OK");
+    assert!(s(&runner.reply_within(Duration::from_secs(5)).unwrap()).starts_with("-ERR Script killed"));
+    assert_eq!(s(&runner.reply_within(Duration::from_secs(5)).unwrap()), ":1\r\n");
+    // A script that wrote cannot be killed; SHUTDOWN NOSAVE still ends the server.
+    runner.send(&encode(&[b"EVAL", b"redis.call('incr', 'n') while true do end", b"0"]));
+    let mut other = Raw::connect(shardis.port);
+    until_reply(&mut other, &[b"SCRIPT", b"KILL"], "-UNKILLABLE");
+    other.send(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    assert!(shardis.wait_exit(Duration::from_secs(5)), "SHUTDOWN NOSAVE during a script");
 }

@@ -193,12 +193,26 @@ pub(crate) unsafe extern "C-unwind" fn hook(l: *mut lua_State, _ar: *mut ffi::lu
     if run.is_null() {
         return;
     }
-    let core = &*(*run).core;
-    if core.shared.scripts[core.id].kill.load(std::sync::atomic::Ordering::Acquire) {
+    let core = &mut *(*run).core;
+    let running = &core.shared.scripts[core.id];
+    if running.kill.load(std::sync::atomic::Ordering::Acquire) {
         // From now on every line raises it, so a script that catches it in a loop still ends
         // (the next line outside the pcall raises it where nothing catches it).
         ffi::lua_sethook(l, Some(hook), ffi::LUA_MASKLINE, 0);
         raise_static(l, KILLED);
+    }
+    let started = running.started_ms.load(std::sync::atomic::Ordering::Relaxed);
+    let threshold = core.config.busy_reply_threshold.max(0) as u64;
+    if core.busy_script.is_none() && crate::shard::now_ms().saturating_sub(started) >= threshold {
+        core.busy_script = Some(running.function.load(std::sync::atomic::Ordering::Relaxed));
+    }
+    if core.busy_script.is_some() {
+        // Serve this shard's clients: -BUSY, or SCRIPT KILL, which this very hook then sees.
+        crate::server::reactor::busy_turn(core);
+        if core.shared.scripts[core.id].kill.load(std::sync::atomic::Ordering::Acquire) {
+            ffi::lua_sethook(l, Some(hook), ffi::LUA_MASKLINE, 0);
+            raise_static(l, KILLED);
+        }
     }
 }
 

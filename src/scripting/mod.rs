@@ -404,6 +404,7 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
         ffi::lua_sethook(l, Some(call::hook), ffi::LUA_MASKCOUNT, vm::HOOK_EVERY);
         let status = run.enter(|| ffi::lua_pcall(l, nargs, 1, base + 1));
         running.started_ms.store(0, Ordering::Release);
+        (*core_ptr).busy_script = None;
         (status, base)
     };
     core.exec_tx = saved_tx;

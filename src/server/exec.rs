@@ -288,6 +288,13 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
     if !conn.authenticated && spec.flags & flag::NO_AUTH == 0 {
         return Route::Reject(Some(id), CmdError::NoAuth.to_string());
     }
+    if let Some(function) = core.busy_script {
+        // A script holds this shard (see `reactor::busy_turn`): only what Redis allows then.
+        let shutdown_nosave = spec.name == "shutdown" && argv.iter().skip(1).any(|a| a.eq_ignore_ascii_case(b"nosave"));
+        if spec.flags & flag::ALLOW_BUSY == 0 && !shutdown_nosave {
+            return Route::Reject(Some(id), crate::scripting::busy_text(function).into());
+        }
+    }
     if spec.flags & flag::PROTECTED != 0 {
         if let Some(text) = crate::commands::server::protected_refusal(core, conn) {
             return Route::Reject(Some(id), text);

@@ -11,7 +11,9 @@
 //! waits for other shards simply queues in its input buffer, bounded by
 //! `client-query-buffer-limit`.
 
+use std::cell::RefCell;
 use std::os::fd::RawFd;
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -52,46 +54,28 @@ pub struct Listener {
     pub unix: bool,
 }
 
-pub struct Reactor {
+/// The ring and what its operations point into. Shared (behind a `RefCell`, borrowed only for
+/// a ring operation, never across a command) by the event loop and by [`busy_turn`], which a
+/// long script's hook runs in the middle of a command.
+pub struct Io {
     // Declared first so it is dropped first: the kernel lets go of `bufs` with the ring.
     ring: IoUring,
     bufs: BufRing,
-    core: Core,
     listeners: Vec<Listener>,
     wake_buf: Box<u64>,
     tick: Box<types::Timespec>,
-    completions: Vec<(u64, i32, u32)>,
-    last_cron: Instant,
-    stopping: bool,
     /// Bumped each time the TCP listeners are replaced.
     listen_gen: u32,
+    /// Completions a busy turn left for the event loop (in arrival order).
+    deferred: Vec<(u64, i32, u32)>,
 }
 
-impl Reactor {
-    pub fn new(core: Core, listeners: Vec<Listener>) -> std::io::Result<Self> {
-        let ring = IoUring::builder()
-            .setup_single_issuer()
-            .setup_defer_taskrun()
-            .setup_coop_taskrun()
-            .setup_cqsize(16 * 1024)
-            .build(4096)?;
-        let bufs = BufRing::new(&ring, RECV_GROUP, RECV_BUFFERS, RECV_BUFFER_SIZE)?;
-        let hz = core.config.hz.clamp(1, 500) as u64;
-        let tick = Box::new(types::Timespec::from(Duration::from_millis(1000 / hz)));
-        Ok(Reactor {
-            ring,
-            bufs,
-            core,
-            listeners,
-            wake_buf: Box::new(0),
-            tick,
-            completions: Vec::with_capacity(1024),
-            last_cron: Instant::now(),
-            stopping: false,
-            listen_gen: 0,
-        })
-    }
+thread_local! {
+    /// This shard thread's ring, for [`busy_turn`].
+    static IO: RefCell<Option<Rc<RefCell<Io>>>> = const { RefCell::new(None) };
+}
 
+impl Io {
     fn push(&mut self, entry: squeue::Entry) {
         // SAFETY: every entry we queue points into memory that outlives the operation: a
         // connection's buffers stay put until its completion (see the module docs), the wake-up
@@ -113,48 +97,130 @@ impl Reactor {
         self.push(entry);
     }
 
+    fn flush(&mut self, conn: &mut Conn) {
+        if conn.send_inflight || conn.closing == Closing::Now {
+            return;
+        }
+        // In the middle of a pipeline whose next command went to another shard, the replies
+        // so far wait for that hop's: one send for the pipeline (as Redis writes once per
+        // event-loop turn) instead of one small send per hop, which cost more CPU than the
+        // hops themselves. A remote batch runs at once unless a key of it is locked by a
+        // multi-shard command, which holds it only while that command runs. What the kernel
+        // is already sending is never held.
+        if conn.sending.is_empty()
+            && conn.wait.as_ref().is_some_and(|w| w.finish.is_none())
+            && conn.out.buf.len() < HOLD_OUTPUT_MAX
+        {
+            return;
+        }
+        if conn.sending.is_empty() {
+            if conn.out.buf.is_empty() {
+                return;
+            }
+            std::mem::swap(&mut conn.out.buf, &mut conn.sending);
+            conn.sent = 0;
+        }
+        let rest = &conn.sending[conn.sent..];
+        let entry = opcode::Send::new(types::Fd(conn.fd), rest.as_ptr(), rest.len().min(u32::MAX as usize) as u32)
+            .flags(libc::MSG_NOSIGNAL)
+            .build()
+            .user_data(token(KIND_SEND, conn.slot, conn.gen));
+        conn.send_inflight = true;
+        self.push(entry);
+    }
+
+    fn arm_recv(&mut self, conn: &mut Conn) {
+        if conn.recv_inflight || conn.closing != Closing::Open {
+            return;
+        }
+        let entry = opcode::RecvMulti::new(types::Fd(conn.fd), self.bufs.bgid)
+            .build()
+            .user_data(token(KIND_RECV, conn.slot, conn.gen));
+        conn.recv_inflight = true;
+        self.push(entry);
+    }
+}
+
+pub struct Reactor {
+    // Declared first so it is dropped first (the ring before the connections' buffers).
+    io: Rc<RefCell<Io>>,
+    core: Core,
+    completions: Vec<(u64, i32, u32)>,
+    last_cron: Instant,
+    stopping: bool,
+}
+
+impl Reactor {
+    pub fn new(core: Core, listeners: Vec<Listener>) -> std::io::Result<Self> {
+        let ring = IoUring::builder()
+            .setup_single_issuer()
+            .setup_defer_taskrun()
+            .setup_coop_taskrun()
+            .setup_cqsize(16 * 1024)
+            .build(4096)?;
+        let bufs = BufRing::new(&ring, RECV_GROUP, RECV_BUFFERS, RECV_BUFFER_SIZE)?;
+        let hz = core.config.hz.clamp(1, 500) as u64;
+        let tick = Box::new(types::Timespec::from(Duration::from_millis(1000 / hz)));
+        let io = Io { ring, bufs, listeners, wake_buf: Box::new(0), tick, listen_gen: 0, deferred: Vec::new() };
+        Ok(Reactor {
+            io: Rc::new(RefCell::new(io)),
+            core,
+            completions: Vec::with_capacity(1024),
+            last_cron: Instant::now(),
+            stopping: false,
+        })
+    }
+
+    fn arm_accept(&mut self, index: usize) {
+        self.io.borrow_mut().arm_accept(index);
+    }
+
     /// CONFIG SET port/bind: replace this shard's TCP listeners with ones for the new addresses.
     /// The old accepts are cancelled; their last completions carry an old `listen_gen` and are
     /// ignored.
     fn relisten(&mut self) {
         self.core.relisten = false;
-        for i in 0..self.listeners.len() {
-            if self.listeners[i].unix {
+        let mut io = self.io.borrow_mut();
+        for i in 0..io.listeners.len() {
+            if io.listeners[i].unix {
                 continue;
             }
-            let cancel = opcode::AsyncCancel::new(token(KIND_ACCEPT, i as u32, self.listen_gen)).build().user_data(0);
-            self.push(cancel);
+            let cancel = opcode::AsyncCancel::new(token(KIND_ACCEPT, i as u32, io.listen_gen)).build().user_data(0);
+            io.push(cancel);
             // SAFETY: our listening socket; the cancelled accept no longer uses it.
-            unsafe { libc::close(self.listeners[i].fd) };
+            unsafe { libc::close(io.listeners[i].fd) };
         }
-        self.listen_gen = self.listen_gen.wrapping_add(1) & 0xff_ffff;
-        let mut listeners: Vec<Listener> = self.listeners.iter().copied().filter(|l| l.unix).collect();
+        io.listen_gen = io.listen_gen.wrapping_add(1) & 0xff_ffff;
+        let mut listeners: Vec<Listener> = io.listeners.iter().copied().filter(|l| l.unix).collect();
         match super::tcp_listeners(&self.core.config) {
             Ok(fds) => listeners.extend(fds.into_iter().map(|(fd, _)| Listener { fd, unix: false })),
             Err(e) => crate::warning!("Could not listen on the new address: {}", e),
         }
-        self.listeners = listeners;
-        for i in 0..self.listeners.len() {
-            self.arm_accept(i);
+        io.listeners = listeners;
+        for i in 0..io.listeners.len() {
+            io.arm_accept(i);
         }
     }
 
     fn arm_wake(&mut self) {
         let fd = self.core.shared.mesh.inbox(self.core.id).eventfd();
-        let buf = &mut *self.wake_buf as *mut u64 as *mut u8;
+        let mut io = self.io.borrow_mut();
+        let buf = &mut *io.wake_buf as *mut u64 as *mut u8;
         let entry = opcode::Read::new(types::Fd(fd), buf, 8).build().user_data(token(KIND_WAKE, 0, 0));
-        self.push(entry);
+        io.push(entry);
     }
 
     fn arm_tick(&mut self) {
-        let entry =
-            opcode::Timeout::new(&*self.tick as *const types::Timespec).build().user_data(token(KIND_TICK, 0, 0));
-        self.push(entry);
+        let mut io = self.io.borrow_mut();
+        let entry = opcode::Timeout::new(&*io.tick as *const types::Timespec).build().user_data(token(KIND_TICK, 0, 0));
+        io.push(entry);
     }
 
     /// Runs until SHUTDOWN.
     pub fn run(mut self) -> std::io::Result<()> {
-        for i in 0..self.listeners.len() {
+        IO.with(|cell| *cell.borrow_mut() = Some(self.io.clone()));
+        let listeners = self.io.borrow().listeners.len();
+        for i in 0..listeners {
             self.arm_accept(i);
         }
         self.arm_wake();
@@ -191,15 +257,17 @@ impl Reactor {
                 break;
             }
             let wait = inbox.park();
-            let entered = match (wait, crate::coord::block::next_deadline(&self.core)) {
-                (false, _) => self.ring.submit(),
-                (true, None) => self.ring.submit_and_wait(1),
+            let deadline = crate::coord::block::next_deadline(&self.core);
+            let mut io = self.io.borrow_mut();
+            let entered = match (wait, deadline) {
+                (false, _) => io.ring.submit(),
+                (true, None) => io.ring.submit_and_wait(1),
                 (true, Some(deadline)) => {
                     // Wake for the nearest blocked client's deadline, not the next tick.
                     let left = deadline.saturating_duration_since(Instant::now()) + Duration::from_micros(100);
                     let ts = types::Timespec::from(left);
                     let args = types::SubmitArgs::new().timespec(&ts);
-                    match self.ring.submitter().submit_with_args(1, &args) {
+                    match io.ring.submitter().submit_with_args(1, &args) {
                         Err(e) if e.raw_os_error() == Some(libc::ETIME) => Ok(0),
                         other => other,
                     }
@@ -214,9 +282,11 @@ impl Reactor {
             // The time commands see: read after the wait, not before it (a shard may sleep long).
             self.core.now_ms = crate::shard::now_ms();
             self.completions.clear();
-            for cqe in self.ring.completion() {
+            self.completions.append(&mut io.deferred);
+            for cqe in io.ring.completion() {
                 self.completions.push((cqe.user_data(), cqe.result(), cqe.flags()));
             }
+            drop(io);
             for i in 0..self.completions.len() {
                 let (data, result, flags) = self.completions[i];
                 self.on_completion(data, result, flags);
@@ -230,9 +300,12 @@ impl Reactor {
         let (kind, slot, gen) = untoken(data);
         match kind {
             KIND_ACCEPT => {
-                let current = gen == self.listen_gen && (slot as usize) < self.listeners.len();
+                let (current, unix) = {
+                    let io = self.io.borrow();
+                    let current = gen == io.listen_gen && (slot as usize) < io.listeners.len();
+                    (current, current && io.listeners[slot as usize].unix)
+                };
                 if result >= 0 {
-                    let unix = current && self.listeners[slot as usize].unix;
                     self.on_accept(result, unix);
                 }
                 if current && !cqueue::more(flags) && !self.stopping {
@@ -251,43 +324,14 @@ impl Reactor {
     }
 
     fn on_accept(&mut self, fd: RawFd, unix: bool) {
-        let shared = &self.core.shared;
-        self.core.stats.total_connections += 1;
-        if shared.clients.load(Ordering::Relaxed) >= self.core.config.maxclients as usize {
-            let msg = b"-ERR max number of clients reached\r\n";
-            // SAFETY: a freshly accepted fd of ours; best-effort write then close, as Redis does.
-            unsafe {
-                libc::send(fd, msg.as_ptr() as *const libc::c_void, msg.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL);
-                libc::close(fd);
-            }
-            self.core.stats.rejected_connections += 1;
-            return;
-        }
-        shared.clients.fetch_add(1, Ordering::Relaxed);
-        let (peer, local) = if unix {
-            // Redis shows a Unix socket client as `path:0` on both ends.
-            let path = self.core.config.unixsocket.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-            (format!("{path}:0"), format!("{path}:0"))
-        } else {
-            set_tcp_options(fd, self.core.config.tcp_keepalive);
-            (sock_name(fd, true), sock_name(fd, false))
-        };
-        let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
-        let authenticated = self.core.config.requirepass.is_none();
-        let conn = Box::new(Conn::new(fd, id, unix, peer, local, authenticated));
-        let slot = self.core.conns.insert(conn);
-        let gen = self.core.conns.gen(slot);
-        if let Some(mut conn) = self.core.conns.take(slot, gen) {
-            self.arm_recv(&mut conn);
-            self.core.conns.put(conn);
-        }
+        accept(&mut self.core, &self.io, fd, unix);
     }
 
     fn on_recv(&mut self, slot: u32, gen: u32, result: i32, flags: u32) {
         let bid = cqueue::buffer_select(flags);
         let Some(mut conn) = self.core.conns.take(slot, gen) else {
             if let Some(bid) = bid {
-                self.bufs.recycle(bid);
+                self.io.borrow_mut().bufs.recycle(bid);
             }
             return;
         };
@@ -297,8 +341,9 @@ impl Reactor {
         if result > 0 {
             let n = result as usize;
             if let Some(bid) = bid {
-                conn.input.extend_from_slice(self.bufs.data(bid, n));
-                self.bufs.recycle(bid);
+                let mut io = self.io.borrow_mut();
+                conn.input.extend_from_slice(io.bufs.data(bid, n));
+                io.bufs.recycle(bid);
             }
             self.core.stats.net_input_bytes += n as u64;
             conn.last_interaction = Instant::now();
@@ -348,7 +393,7 @@ impl Reactor {
     /// the connection back (or free it).
     fn settle(&mut self, mut conn: Box<Conn>) {
         exec::enforce_output_limit(&self.core, &mut conn);
-        self.flush(&mut conn);
+        self.io.borrow_mut().flush(&mut conn);
         if conn.closing == Closing::AfterFlush && conn.pending_output() == 0 && conn.wait.is_none() {
             conn.closing = Closing::Now;
         }
@@ -374,7 +419,7 @@ impl Reactor {
             }
             return;
         }
-        self.arm_recv(&mut conn);
+        self.io.borrow_mut().arm_recv(&mut conn);
         self.core.conns.put(conn);
     }
 
@@ -394,49 +439,6 @@ impl Reactor {
         }
         self.core.shared.clients.fetch_sub(1, Ordering::Relaxed);
         self.core.conns.remove(conn.slot);
-    }
-
-    fn flush(&mut self, conn: &mut Conn) {
-        if conn.send_inflight || conn.closing == Closing::Now {
-            return;
-        }
-        // In the middle of a pipeline whose next command went to another shard, the replies
-        // so far wait for that hop's: one send for the pipeline (as Redis writes once per
-        // event-loop turn) instead of one small send per hop, which cost more CPU than the
-        // hops themselves. A remote batch runs at once unless a key of it is locked by a
-        // multi-shard command, which holds it only while that command runs. What the kernel
-        // is already sending is never held.
-        if conn.sending.is_empty()
-            && conn.wait.as_ref().is_some_and(|w| w.finish.is_none())
-            && conn.out.buf.len() < HOLD_OUTPUT_MAX
-        {
-            return;
-        }
-        if conn.sending.is_empty() {
-            if conn.out.buf.is_empty() {
-                return;
-            }
-            std::mem::swap(&mut conn.out.buf, &mut conn.sending);
-            conn.sent = 0;
-        }
-        let rest = &conn.sending[conn.sent..];
-        let entry = opcode::Send::new(types::Fd(conn.fd), rest.as_ptr(), rest.len().min(u32::MAX as usize) as u32)
-            .flags(libc::MSG_NOSIGNAL)
-            .build()
-            .user_data(token(KIND_SEND, conn.slot, conn.gen));
-        conn.send_inflight = true;
-        self.push(entry);
-    }
-
-    fn arm_recv(&mut self, conn: &mut Conn) {
-        if conn.recv_inflight || conn.closing != Closing::Open {
-            return;
-        }
-        let entry = opcode::RecvMulti::new(types::Fd(conn.fd), self.bufs.bgid)
-            .build()
-            .user_data(token(KIND_RECV, conn.slot, conn.gen));
-        conn.recv_inflight = true;
-        self.push(entry);
     }
 
     fn on_message(&mut self, msg: Msg) {
@@ -538,7 +540,8 @@ impl Reactor {
         self.active_expire();
         // The kernel copies the timespec when the timeout is queued, so a new hz applies from
         // the next tick.
-        *self.tick = types::Timespec::from(Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64));
+        *self.io.borrow_mut().tick =
+            types::Timespec::from(Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64));
         if self.core.shared.shutting_down.load(Ordering::Relaxed) {
             self.stopping = true;
         }
@@ -580,6 +583,125 @@ impl Reactor {
                 unsafe { libc::close(conn.fd) };
             }
         }
+    }
+}
+
+/// A turn of I/O while a script that ran past `busy-reply-threshold` holds this shard's thread
+/// (called from the script's hook, every millisecond or so): new connections are accepted, and
+/// what connected clients send runs with the shard in busy mode (`Core::busy_script`), where
+/// every command but those Redis allows during a busy script (SCRIPT KILL, FUNCTION KILL,
+/// SHUTDOWN NOSAVE, the allow-busy ones) is answered -BUSY. Replies are sent. Everything else
+/// (the inbox, timers, the script's own connection, which is checked out) waits for the event
+/// loop: their completions are kept for it in order.
+pub fn busy_turn(core: &mut Core) {
+    let Some(io) = IO.with(|cell| cell.borrow().clone()) else { return };
+    let mut completions = Vec::new();
+    {
+        let Ok(mut ring) = io.try_borrow_mut() else { return };
+        let zero = types::Timespec::new();
+        let args = types::SubmitArgs::new().timespec(&zero);
+        let _ = ring.ring.submitter().submit_with_args(1, &args);
+        for cqe in ring.ring.completion() {
+            completions.push((cqe.user_data(), cqe.result(), cqe.flags()));
+        }
+    }
+    for (data, result, flags) in completions {
+        let (kind, slot, gen) = untoken(data);
+        let conn = match kind {
+            KIND_RECV | KIND_SEND => core.conns.take(slot, gen),
+            KIND_ACCEPT if result >= 0 => {
+                let (current, unix) = {
+                    let ring = io.borrow();
+                    let current = gen == ring.listen_gen && (slot as usize) < ring.listeners.len();
+                    (current, current && ring.listeners[slot as usize].unix)
+                };
+                accept(core, &io, result, unix);
+                if current && !cqueue::more(flags) {
+                    io.borrow_mut().arm_accept(slot as usize);
+                }
+                continue;
+            }
+            _ => None,
+        };
+        let Some(mut conn) = conn else {
+            io.borrow_mut().deferred.push((data, result, flags));
+            continue;
+        };
+        if kind == KIND_RECV {
+            if !cqueue::more(flags) {
+                conn.recv_inflight = false;
+            }
+            if result > 0 {
+                if let Some(bid) = cqueue::buffer_select(flags) {
+                    let mut ring = io.borrow_mut();
+                    conn.input.extend_from_slice(ring.bufs.data(bid, result as usize));
+                    ring.bufs.recycle(bid);
+                }
+                core.stats.net_input_bytes += result as u64;
+            } else if result == 0 {
+                conn.closing = Closing::AfterFlush;
+            } else if result != -libc::EINTR && result != -libc::EAGAIN && result != -libc::ENOBUFS {
+                conn.closing = Closing::Now;
+            }
+        } else {
+            conn.send_inflight = false;
+            if result >= 0 {
+                conn.sent += result as usize;
+                if conn.sent >= conn.sending.len() {
+                    conn.sending.clear();
+                    conn.sent = 0;
+                }
+            } else if result != -libc::EINTR && result != -libc::EAGAIN {
+                conn.closing = Closing::Now;
+            }
+        }
+        if conn.closing == Closing::Open && conn.wait.is_none() {
+            exec::process(core, &mut conn);
+        }
+        let mut ring = io.borrow_mut();
+        ring.flush(&mut conn);
+        if conn.closing == Closing::Open {
+            ring.arm_recv(&mut conn);
+        } else {
+            // Closed or closing: the event loop finishes it.
+            core.dirty.push(conn.slot);
+        }
+        drop(ring);
+        core.conns.put(conn);
+    }
+}
+
+/// A new connection: counted, set up, its receive armed.
+fn accept(core: &mut Core, io: &RefCell<Io>, fd: RawFd, unix: bool) {
+    let shared = &core.shared;
+    core.stats.total_connections += 1;
+    if shared.clients.load(Ordering::Relaxed) >= core.config.maxclients as usize {
+        let msg = b"-ERR max number of clients reached\r\n";
+        // SAFETY: a freshly accepted fd of ours; best-effort write then close, as Redis does.
+        unsafe {
+            libc::send(fd, msg.as_ptr() as *const libc::c_void, msg.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL);
+            libc::close(fd);
+        }
+        core.stats.rejected_connections += 1;
+        return;
+    }
+    shared.clients.fetch_add(1, Ordering::Relaxed);
+    let (peer, local) = if unix {
+        // Redis shows a Unix socket client as `path:0` on both ends.
+        let path = core.config.unixsocket.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        (format!("{path}:0"), format!("{path}:0"))
+    } else {
+        set_tcp_options(fd, core.config.tcp_keepalive);
+        (sock_name(fd, true), sock_name(fd, false))
+    };
+    let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
+    let authenticated = core.config.requirepass.is_none();
+    let conn = Box::new(Conn::new(fd, id, unix, peer, local, authenticated));
+    let slot = core.conns.insert(conn);
+    let gen = core.conns.gen(slot);
+    if let Some(mut conn) = core.conns.take(slot, gen) {
+        io.borrow_mut().arm_recv(&mut conn);
+        core.conns.put(conn);
     }
 }
 

@@ -234,6 +234,9 @@ pub struct Core {
     pub exec_tx: Option<u64>,
     /// This shard's Lua VM and script cache (see [`crate::scripting`]).
     pub scripting: crate::scripting::Scripting,
+    /// Set while a script on this shard has run past `busy-reply-threshold` (true: a
+    /// function): commands from this shard's connections are answered -BUSY.
+    pub busy_script: Option<bool>,
 }
 
 impl Core {
@@ -262,6 +265,7 @@ impl Core {
             blocking: Default::default(),
             exec_tx: None,
             scripting: Default::default(),
+            busy_script: None,
         }
     }
 
