@@ -388,6 +388,7 @@ fn functions() {
         vec![bad("redis.register_function{callback=function() end}"), bad("return 1 +"), bad("x = 1")],
         vec![bad("local f = redis.call"), bad("local t = string"), bad("redis.register_function('a', function() end) redis.register_function('a', function() end)")],
         vec![bad("redis.register_function('x', function() return 1 end) redis.log(redis.LOG_WARNING, 'hi') return redis.REDIS_VERSION")],
+        vec![fload("#!lua name=inf\nwhile true do end"), fload("#!lua name=inf\nlocal t = {} while true do t[1] = 1 end")],
         // One library left: DUMP orders libraries as its hash table does, which is no order.
         vec![c(&["FCALL", "x", "0"]), c(&["FUNCTION", "DELETE", "bad"]), c(&["FUNCTION", "DELETE", "lib2"]), c(&["FUNCTION", "DUMP"])],
         vec![c(&["FUNCTION", "RESTORE", "xx"]), c(&["FUNCTION", "RESTORE", "xx", "FOO"]), c(&["FUNCTION", "STATS", "x"])],

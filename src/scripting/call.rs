@@ -31,7 +31,12 @@ use crate::store::value::Value;
 thread_local! {
     /// The run in progress on this thread's VM, if any.
     static CURRENT: Cell<*mut Run> = const { Cell::new(ptr::null_mut()) };
+    /// While a FUNCTION LOAD runs library code: when it must have ended (ms since the epoch).
+    pub(crate) static LOAD_DEADLINE: Cell<u64> = const { Cell::new(0) };
 }
+
+/// How long library code may run at FUNCTION LOAD, as in Redis.
+pub(crate) const LOAD_TIMEOUT_MS: u64 = 500;
 
 /// One saved key: its database, name, and value (with expiry) before the script wrote it.
 type Saved = (usize, Vec<u8>, Option<(Value, u64)>);
@@ -191,6 +196,11 @@ unsafe fn check_killed(l: *mut lua_State, run: &Run) {
 pub(crate) unsafe extern "C-unwind" fn hook(l: *mut lua_State, _ar: *mut ffi::lua_Debug) {
     let run = CURRENT.with(|c| c.get());
     if run.is_null() {
+        let deadline = LOAD_DEADLINE.with(|d| d.get());
+        if deadline != 0 && crate::shard::now_ms() > deadline {
+            ffi::lua_sethook(l, Some(hook), ffi::LUA_MASKLINE, 0);
+            raise_static(l, c"ERR FUNCTION LOAD timeout");
+        }
         return;
     }
     let core = &mut *(*run).core;

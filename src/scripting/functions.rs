@@ -176,7 +176,10 @@ unsafe fn run_library(l: *mut lua_State, code: &[u8]) -> Result<(), String> {
     registry_get(l, vm::FN_ENV);
     ffi::lua_setfenv(l, -2);
     vm::functions_loading(l, true);
+    ffi::lua_sethook(l, Some(super::call::hook), ffi::LUA_MASKCOUNT, vm::HOOK_EVERY);
+    super::call::LOAD_DEADLINE.with(|d| d.set(crate::shard::now_ms() + super::call::LOAD_TIMEOUT_MS));
     let status = ffi::lua_pcall(l, 0, 0, 0);
+    super::call::LOAD_DEADLINE.with(|d| d.set(0));
     vm::functions_loading(l, false);
     if status != 0 {
         let msg = super::error_message(l, ffi::lua_gettop(l));
