@@ -640,11 +640,47 @@ fn long_scripts_on_one_shard() {
     assert_eq!(s(&early.cmd(&[b"SET", b"x", b"1"])), busy);
     assert_eq!(s(&early.cmd(&[b"PING"])), busy);
     assert_eq!(s(&late.cmd(&[b"FUNCTION", b"KILL"])), busy);
+    assert_eq!(s(&late.cmd(&[b"FUNCTION", b"STATS"])).lines().nth(3), Some("$-1"));
     assert_eq!(s(&late.cmd(&[b"SCRIPT", b"KILL"])), "+OK\r\n");
     let killed = s(&runner.reply_within(Duration::from_secs(5)).unwrap());
     assert!(killed.starts_with("-ERR Script killed by user with SCRIPT KILL... script: "), "{killed}");
     assert_eq!(s(&early.cmd(&[b"SET", b"x", b"1"])), "+OK\r\n");
     assert_eq!(s(&runner.cmd(&[b"GET", b"x"])), "$1\r\n1\r\n");
+    // FUNCTION STATS shows a running function (to this shard's clients), as Redis does.
+    let lib = "#!lua name=busy\nredis.register_function('spin', function() while true do end end)";
+    assert_eq!(s(&late.cmd(&[b"FUNCTION", b"LOAD", lib.as_bytes()])), "$4\r\nbusy\r\n");
+    runner.send(&encode(&[b"FCALL", b"spin", b"1", b"k", b"arg"]));
+    let busy_function = format!("-{BUSY_FUNCTION}\r\n");
+    assert_eq!(until_reply(&mut late, &[b"GET", b"x"], "-BUSY"), busy_function);
+    let stats = s(&late.cmd(&[b"FUNCTION", b"STATS"]));
+    let head: Vec<&str> = stats.lines().take(18).collect();
+    assert_eq!(
+        head,
+        [
+            "*4",
+            "$14",
+            "running_script",
+            "*6",
+            "$4",
+            "name",
+            "$4",
+            "spin",
+            "$7",
+            "command",
+            "*5",
+            "$5",
+            "fcall",
+            "$4",
+            "spin",
+            "$1",
+            "1",
+            "$1"
+        ],
+        "{stats}"
+    );
+    assert!(stats.contains("duration_ms"), "{stats}");
+    assert_eq!(s(&late.cmd(&[b"FUNCTION", b"KILL"])), "+OK\r\n");
+    assert!(s(&runner.reply_within(Duration::from_secs(5)).unwrap()).starts_with("-ERR Script killed"));
     // What the script's own client sends behind the script runs after it, in order.
     runner.send(&encode(&[b"EVAL", b"while true do end", b"0"]));
     std::thread::sleep(Duration::from_millis(150));

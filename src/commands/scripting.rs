@@ -26,6 +26,8 @@ struct Owned {
     resp3: bool,
     /// Called inside EXEC, whose transaction (this id) holds every shard for it.
     exec: Option<u64>,
+    /// Called as FCALL_RO / EVAL_RO.
+    ro_command: bool,
 }
 
 impl Owned {
@@ -36,7 +38,12 @@ impl Owned {
             Some(name) => What::Function(name),
             None => What::Script(&self.sha),
         };
-        let call = Call { what, keys: &keys, args: &args, db: self.db, read_only: self.read_only };
+        let command = match (&self.function, self.ro_command) {
+            (Some(_), true) => "fcall_ro",
+            (Some(_), false) => "fcall",
+            (None, _) => "eval",
+        };
+        let call = Call { what, keys: &keys, args: &args, db: self.db, read_only: self.read_only, command };
         scripting::execute(core, &call, wide, out)
     }
 }
@@ -101,6 +108,7 @@ fn eval_generic(cx: &mut Cx, by_sha: bool, ro: bool) -> R {
         read_only: ro,
         resp3: cx.conn.resp3(),
         exec: cx.core.exec_tx.filter(|&t| t != scripting::ONE_SHARD_RUN),
+        ro_command: ro,
     };
     let core = &mut *cx.core;
     if !core.scripting.contains(&sha) {
@@ -212,6 +220,7 @@ fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
                     read_only: o.read_only,
                     resp3: o.resp3,
                     exec: o.exec,
+                    ro_command: o.ro_command,
                 });
                 return wide(core, owned);
             }
@@ -286,6 +295,7 @@ fn fcall_generic(cx: &mut Cx, ro: bool) -> R {
         read_only: ro,
         resp3: cx.conn.resp3(),
         exec: cx.core.exec_tx.filter(|&t| t != scripting::ONE_SHARD_RUN),
+        ro_command: ro,
     };
     Ok(start(cx.core, cx.conn, owned))
 }
@@ -430,7 +440,21 @@ fn function_stats(cx: &mut Cx) -> R {
     let out = &mut cx.conn.out;
     out.map(2);
     out.bulk(b"running_script");
-    out.null();
+    match &cx.core.scripting.running_function {
+        Some(f) => {
+            out.map(3);
+            out.bulk(b"name");
+            out.bulk(f.name.as_bytes());
+            out.bulk(b"command");
+            out.array(f.command.len());
+            for arg in &f.command {
+                out.bulk(arg);
+            }
+            out.bulk(b"duration_ms");
+            out.int(crate::shard::now_ms().saturating_sub(f.started_ms) as i64);
+        }
+        None => out.null(),
+    }
     out.bulk(b"engines");
     out.map(1);
     out.bulk(b"LUA");

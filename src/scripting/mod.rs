@@ -223,6 +223,8 @@ pub struct Scripting {
     bodies: usize,
     /// FUNCTION libraries (see [`functions`]).
     pub libraries: functions::Libraries,
+    /// The function running now, if any.
+    pub running_function: Option<RunningFunction>,
 }
 
 /// What running a script came to.
@@ -333,6 +335,16 @@ pub struct Call<'a> {
     pub args: &'a [&'a [u8]],
     pub db: usize,
     pub read_only: bool,
+    /// The command that called it (`fcall`, `fcall_ro`...), for FUNCTION STATS.
+    pub command: &'static str,
+}
+
+/// The function running on this shard, for FUNCTION STATS (answered by this shard's own
+/// clients while the function is busy).
+pub struct RunningFunction {
+    pub name: String,
+    pub command: Vec<Vec<u8>>,
+    pub started_ms: u64,
 }
 
 /// Runs cached script `call.sha` on this core, writing its reply to `out` (in `out`'s
@@ -401,10 +413,19 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
         running.wrote.store(false, Ordering::Relaxed);
         running.kill.store(false, Ordering::Relaxed);
         running.started_ms.store(now_ms().max(1), Ordering::Release);
+        if let What::Function(name) = call.what {
+            let mut command = vec![call.command.as_bytes().to_vec(), name.as_bytes().to_vec()];
+            command.push(call.keys.len().to_string().into_bytes());
+            command.extend(call.keys.iter().chain(call.args).map(|a| a.to_vec()));
+            let started_ms = now_ms();
+            (*core_ptr).scripting.running_function =
+                Some(RunningFunction { name: name.to_string(), command, started_ms });
+        }
         ffi::lua_sethook(l, Some(call::hook), ffi::LUA_MASKCOUNT, vm::HOOK_EVERY);
         let status = run.enter(|| ffi::lua_pcall(l, nargs, 1, base + 1));
         running.started_ms.store(0, Ordering::Release);
         (*core_ptr).busy_script = None;
+        (*core_ptr).scripting.running_function = None;
         (status, base)
     };
     core.exec_tx = saved_tx;
