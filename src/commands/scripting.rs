@@ -84,9 +84,11 @@ fn sha_arg(arg: &[u8]) -> Option<Sha> {
     Some(sha)
 }
 
-fn eval_generic(cx: &mut Cx, by_sha: bool, ro: bool) -> R {
+/// EVAL's and FCALL's shared arguments: `numkeys` (non-integer: `not_int`), the keys, the
+/// arguments, and what the call needs from the connection.
+fn owned_call(cx: &Cx, not_int: CmdError, sha: Sha, function: Option<String>, ro: bool) -> Result<Owned, CmdError> {
     let argv = cx.argv;
-    let numkeys = super::int_arg(argv.get(2))?;
+    let numkeys = super::parse_i64(argv.get(2)).ok_or(not_int)?;
     if numkeys > (argv.len() - 3) as i64 {
         return Err(CmdError::other("ERR Number of keys can't be greater than number of args"));
     }
@@ -94,14 +96,9 @@ fn eval_generic(cx: &mut Cx, by_sha: bool, ro: bool) -> R {
         return Err(CmdError::other("ERR Number of keys can't be negative"));
     }
     let numkeys = numkeys as usize;
-    let (sha, body) = if by_sha {
-        (sha_arg(argv.get(1)).ok_or_else(noscript)?, None)
-    } else {
-        (scripting::sha1_hex(argv.get(1)), Some(argv.get(1)))
-    };
-    let owned = Owned {
+    Ok(Owned {
         sha,
-        function: None,
+        function,
         keys: (3..3 + numkeys).map(|i| argv.get(i).to_vec()).collect(),
         args: (3 + numkeys..argv.len()).map(|i| argv.get(i).to_vec()).collect(),
         db: cx.conn.db,
@@ -109,7 +106,19 @@ fn eval_generic(cx: &mut Cx, by_sha: bool, ro: bool) -> R {
         resp3: cx.conn.resp3(),
         exec: cx.core.exec_tx.filter(|&t| t != scripting::ONE_SHARD_RUN),
         ro_command: ro,
+    })
+}
+
+fn eval_generic(cx: &mut Cx, by_sha: bool, ro: bool) -> R {
+    let argv = cx.argv;
+    // Redis checks numkeys before it looks the script up.
+    let mut owned = owned_call(cx, CmdError::NotInteger, [0; 40], None, ro)?;
+    let (sha, body) = if by_sha {
+        (sha_arg(argv.get(1)).ok_or_else(noscript)?, None)
+    } else {
+        (scripting::sha1_hex(argv.get(1)), Some(argv.get(1)))
     };
+    owned.sha = sha;
     let core = &mut *cx.core;
     if !core.scripting.contains(&sha) {
         let Some(body) = body else { return Err(noscript()) };
@@ -277,26 +286,8 @@ fn fcall_ro(cx: &mut Cx) -> R {
 }
 
 fn fcall_generic(cx: &mut Cx, ro: bool) -> R {
-    let argv = cx.argv;
-    let numkeys = super::parse_i64(argv.get(2)).ok_or_else(|| CmdError::other("ERR Bad number of keys provided"))?;
-    if numkeys > (argv.len() - 3) as i64 {
-        return Err(CmdError::other("ERR Number of keys can't be greater than number of args"));
-    }
-    if numkeys < 0 {
-        return Err(CmdError::other("ERR Number of keys can't be negative"));
-    }
-    let numkeys = numkeys as usize;
-    let owned = Owned {
-        sha: [0; 40],
-        function: Some(String::from_utf8_lossy(argv.get(1)).into_owned()),
-        keys: (3..3 + numkeys).map(|i| argv.get(i).to_vec()).collect(),
-        args: (3 + numkeys..argv.len()).map(|i| argv.get(i).to_vec()).collect(),
-        db: cx.conn.db,
-        read_only: ro,
-        resp3: cx.conn.resp3(),
-        exec: cx.core.exec_tx.filter(|&t| t != scripting::ONE_SHARD_RUN),
-        ro_command: ro,
-    };
+    let function = String::from_utf8_lossy(cx.argv.get(1)).into_owned();
+    let owned = owned_call(cx, CmdError::other("ERR Bad number of keys provided"), [0; 40], Some(function), ro)?;
     Ok(start(cx.core, cx.conn, owned))
 }
 

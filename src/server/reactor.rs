@@ -66,6 +66,9 @@ pub struct Io {
     tick: Box<types::Timespec>,
     /// Bumped each time the TCP listeners are replaced.
     listen_gen: u32,
+    /// Completions taken from the ring and not handled yet, in arrival order: the event loop's
+    /// current batch, which a busy turn (started by one of them) takes over.
+    pending: std::collections::VecDeque<(u64, i32, u32)>,
     /// Completions a busy turn left for the event loop (in arrival order).
     deferred: Vec<(u64, i32, u32)>,
 }
@@ -145,7 +148,6 @@ pub struct Reactor {
     // Declared first so it is dropped first (the ring before the connections' buffers).
     io: Rc<RefCell<Io>>,
     core: Core,
-    completions: Vec<(u64, i32, u32)>,
     last_cron: Instant,
     stopping: bool,
 }
@@ -161,14 +163,17 @@ impl Reactor {
         let bufs = BufRing::new(&ring, RECV_GROUP, RECV_BUFFERS, RECV_BUFFER_SIZE)?;
         let hz = core.config.hz.clamp(1, 500) as u64;
         let tick = Box::new(types::Timespec::from(Duration::from_millis(1000 / hz)));
-        let io = Io { ring, bufs, listeners, wake_buf: Box::new(0), tick, listen_gen: 0, deferred: Vec::new() };
-        Ok(Reactor {
-            io: Rc::new(RefCell::new(io)),
-            core,
-            completions: Vec::with_capacity(1024),
-            last_cron: Instant::now(),
-            stopping: false,
-        })
+        let io = Io {
+            ring,
+            bufs,
+            listeners,
+            wake_buf: Box::new(0),
+            tick,
+            listen_gen: 0,
+            pending: std::collections::VecDeque::with_capacity(1024),
+            deferred: Vec::new(),
+        };
+        Ok(Reactor { io: Rc::new(RefCell::new(io)), core, last_cron: Instant::now(), stopping: false })
     }
 
     fn arm_accept(&mut self, index: usize) {
@@ -256,7 +261,10 @@ impl Reactor {
             if self.stopping {
                 break;
             }
-            let wait = inbox.park();
+            // Completions a busy turn left (the wake-up read and the tick among them, so
+            // nothing would wake us) are handled before any wait.
+            let deferred = !self.io.borrow().deferred.is_empty();
+            let wait = !deferred && inbox.park();
             let deadline = crate::coord::block::next_deadline(&self.core);
             let mut io = self.io.borrow_mut();
             let entered = match (wait, deadline) {
@@ -281,14 +289,17 @@ impl Reactor {
             }
             // The time commands see: read after the wait, not before it (a shard may sleep long).
             self.core.now_ms = crate::shard::now_ms();
-            self.completions.clear();
-            self.completions.append(&mut io.deferred);
-            for cqe in io.ring.completion() {
-                self.completions.push((cqe.user_data(), cqe.result(), cqe.flags()));
+            {
+                let io = &mut *io;
+                io.pending.extend(io.deferred.drain(..));
+                for cqe in io.ring.completion() {
+                    io.pending.push_back((cqe.user_data(), cqe.result(), cqe.flags()));
+                }
             }
             drop(io);
-            for i in 0..self.completions.len() {
-                let (data, result, flags) = self.completions[i];
+            loop {
+                let next = self.io.borrow_mut().pending.pop_front();
+                let Some((data, result, flags)) = next else { break };
                 self.on_completion(data, result, flags);
             }
         }
@@ -598,6 +609,9 @@ pub fn busy_turn(core: &mut Core) {
     let mut completions = Vec::new();
     {
         let Ok(mut ring) = io.try_borrow_mut() else { return };
+        // First what the event loop had taken from the ring but not handled when the script
+        // started (a client's command may be among them), then what came since.
+        completions.extend(ring.pending.drain(..));
         let zero = types::Timespec::new();
         let args = types::SubmitArgs::new().timespec(&zero);
         let _ = ring.ring.submitter().submit_with_args(1, &args);

@@ -151,31 +151,15 @@ pub fn open(lua: &Lua) -> Result<Table> {
         ("bswap", bswap),
         ("tohex", tohex),
     ];
-    let table = lua.create_table()?;
-    for (name, function) in functions {
-        // SAFETY: each function follows the Lua C-function protocol, reads its arguments with
-        // Lua's checked accessors and holds nothing with a destructor when Lua raises an error.
-        table.set(name, unsafe { lua.create_c_function(function)? })?;
-    }
+    let table = super::c_functions(lua, &functions)?;
     Ok(table)
 }
 
 #[cfg(test)]
 mod tests {
-    use mlua::{Lua, LuaOptions, StdLib};
 
-    /// Runs each snippet (a Redis EVAL body returning a string) in a fresh VM with `bit`
-    /// installed, its chunk named as Redis names EVAL scripts, and compares with what Redis 7.0.15
-    /// returned for `redis-cli --raw eval "<snippet>" 0`.
     fn check(cases: &[(&str, &str)]) {
-        let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default()).unwrap();
-        lua.globals().set("bit", super::open(&lua).unwrap()).unwrap();
-        for (snippet, expected) in cases {
-            let got: mlua::LuaString =
-                lua.load(*snippet).set_name("@user_script").eval().unwrap_or_else(|e| panic!("{snippet}: {e}"));
-            let got = String::from_utf8_lossy(&got.as_bytes()).into_owned();
-            assert_eq!(got, *expected, "{snippet}");
-        }
+        crate::scripting::libs::testing::check("bit", super::open, "", cases);
     }
 
     #[test]

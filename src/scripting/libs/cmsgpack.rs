@@ -570,12 +570,7 @@ unsafe extern "C-unwind" fn unpack_limit(state: *mut lua_State) -> c_int {
 pub fn open(lua: &Lua) -> Result<Table> {
     let functions: [(&str, ffi::lua_CFunction); 4] =
         [("pack", pack), ("unpack", unpack), ("unpack_one", unpack_one), ("unpack_limit", unpack_limit)];
-    let table = lua.create_table()?;
-    for (name, function) in functions {
-        // SAFETY: each function follows the Lua C-function protocol, reads its arguments with
-        // Lua's checked accessors and raises errors only once its Rust values are dropped.
-        table.set(name, unsafe { lua.create_c_function(function)? })?;
-    }
+    let table = super::c_functions(lua, &functions)?;
     table.set("_NAME", "cmsgpack")?;
     table.set("_VERSION", "lua-cmsgpack 0.4.0")?;
     table.set("_COPYRIGHT", "Copyright (C) 2012, Salvatore Sanfilippo")?;
@@ -585,7 +580,6 @@ pub fn open(lua: &Lua) -> Result<Table> {
 
 #[cfg(test)]
 mod tests {
-    use mlua::{Lua, LuaOptions, StdLib};
 
     /// Helpers every snippet may use (prepended on the same line, so line numbers are kept):
     /// `dump(v)` shows a value, tables as `{k=v,...}` in `pairs` order and strings with bytes
@@ -593,28 +587,14 @@ mod tests {
     /// `all(pcall(f, ...))`.
     const PRELUDE: &str = r#"local function show(v) if type(v) == 'string' and v:find('[^ -~]') then return 'x' .. (v:gsub('.', function(c) return string.format('%02x', c:byte()) end)) end return tostring(v) end local function dump(v, d) d = d or 0 if type(v) ~= 'table' then return show(v) end if d > 20 then return '...' end local r = {} for k, x in pairs(v) do r[#r+1] = dump(k, d + 1) .. '=' .. dump(x, d + 1) end return '{' .. table.concat(r, ',') .. '}' end local function all(...) local r = {} for i = 1, select('#', ...) do r[i] = dump((select(i, ...))) end return table.concat(r, '|') end local function err(f, ...) return all(pcall(f, ...)) end"#;
 
-    /// Runs each snippet (a Redis EVAL body returning a string) after `PRELUDE` in a fresh VM with
-    /// `cmsgpack` installed, its chunk named as Redis names EVAL scripts, and compares with what
-    /// Redis 7.0.15 returned for `redis-cli --raw eval "<PRELUDE> <snippet>" 0`.
     fn check(cases: &[(&str, &str)]) {
-        let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default()).unwrap();
-        lua.globals().set("cmsgpack", super::open(&lua).unwrap()).unwrap();
-        for (snippet, expected) in cases {
-            let got: mlua::LuaString = lua
-                .load(format!("{PRELUDE} {snippet}"))
-                .set_name("@user_script")
-                .eval()
-                .unwrap_or_else(|e| panic!("{snippet}: {e}"));
-            let got = String::from_utf8_lossy(&got.as_bytes()).into_owned();
-            assert_eq!(got, *expected, "{snippet}");
-        }
+        crate::scripting::libs::testing::check("cmsgpack", super::open, PRELUDE, cases);
     }
 
     /// Not compared with Redis: random inputs must give values or Lua errors, never a crash.
     #[test]
     fn random_input_never_crashes() {
-        let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default()).unwrap();
-        lua.globals().set("cmsgpack", super::open(&lua).unwrap()).unwrap();
+        let lua = crate::scripting::libs::testing::vm("cmsgpack", super::open);
         let n: f64 = lua
             .load(
                 r#"

@@ -454,47 +454,27 @@ unsafe extern "C-unwind" fn size(state: *mut lua_State) -> c_int {
 /// Builds the library's table.
 pub fn open(lua: &Lua) -> Result<Table> {
     let functions: [(&str, ffi::lua_CFunction); 3] = [("pack", pack), ("unpack", unpack), ("size", size)];
-    let table = lua.create_table()?;
-    for (name, function) in functions {
-        // SAFETY: each function follows the Lua C-function protocol, reads its arguments with
-        // Lua's checked accessors and holds nothing with a destructor when Lua raises an error.
-        table.set(name, unsafe { lua.create_c_function(function)? })?;
-    }
+    let table = super::c_functions(lua, &functions)?;
     Ok(table)
 }
 
 #[cfg(test)]
 mod tests {
-    use mlua::{Lua, LuaOptions, StdLib};
 
     /// Helpers every snippet may use (prepended on the same line, so line numbers are kept):
     /// `all(...)` joins its values with '|', strings with bytes outside ' '..'~' as 'x' + hex;
     /// `err(f, ...)` is `all(pcall(f, ...))`.
     const PRELUDE: &str = r#"local function show(v) if type(v) == 'string' and v:find('[^ -~]') then return 'x' .. (v:gsub('.', function(c) return string.format('%02x', c:byte()) end)) end return tostring(v) end local function all(...) local r = {} for i = 1, select('#', ...) do r[i] = show((select(i, ...))) end return table.concat(r, '|') end local function err(f, ...) return all(pcall(f, ...)) end"#;
 
-    /// Runs each snippet (a Redis EVAL body returning a string) after `PRELUDE` in a fresh VM with
-    /// `struct` installed, its chunk named as Redis names EVAL scripts, and compares with what
-    /// Redis 7.0.15 returned for `redis-cli --raw eval "<PRELUDE> <snippet>" 0`.
     fn check(cases: &[(&str, &str)]) {
-        let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default()).unwrap();
-        lua.globals().set("struct", super::open(&lua).unwrap()).unwrap();
-        for (snippet, expected) in cases {
-            let got: mlua::LuaString = lua
-                .load(format!("{PRELUDE} {snippet}"))
-                .set_name("@user_script")
-                .eval()
-                .unwrap_or_else(|e| panic!("{snippet}: {e}"));
-            let got = String::from_utf8_lossy(&got.as_bytes()).into_owned();
-            assert_eq!(got, *expected, "{snippet}");
-        }
+        crate::scripting::libs::testing::check("struct", super::open, PRELUDE, cases);
     }
 
     /// Not compared with Redis: random formats and data must give values or Lua errors, never a
     /// crash.
     #[test]
     fn random_input_never_crashes() {
-        let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default()).unwrap();
-        lua.globals().set("struct", super::open(&lua).unwrap()).unwrap();
+        let lua = crate::scripting::libs::testing::vm("struct", super::open);
         lua.load(
             r#"
             local seed = 54321
