@@ -6,7 +6,8 @@
 #   one-key:     EVALSHA of GET + INCR + EXPIRE on one key, -P 1 and -P 16, 1 shard;
 #   span:        EVALSHA of INCR on 4 declared keys (random: on different shards of 4);
 #   undeclared:  EVALSHA of the queue libraries' bookkeeping shape, keys computed from a
-#                prefix in ARGV (TIME, ZADD, SET NX, EXPIRE);
+#                prefix in ARGV (TIME, ZADD, SET NX, EXPIRE); then the same with the prefix a
+#                hash tag, declared as the script's one key (all keys on its shard);
 #   fcall:       FCALL of the one-key function (skipped where FUNCTION is missing).
 # With SHARDS=4 (default "1 4") the 4 shards share CPU 0, so the 4-shard rows show what the
 # coordination costs, not what 4 cores give.
@@ -75,6 +76,10 @@ for SHARDS in $SHARDS_LIST; do
   done
   both "EVALSHA INCR x4 declared keys, $SHARDS shard(s), -P 16" 16 EVALSHA "$(sha "$SPAN")" 4 'a:__rand_int__' 'b:__rand_int__' 'c:__rand_int__' 'd:__rand_int__'
   both "EVALSHA TIME+ZADD+SET NX+EXPIRE, undeclared keys, $SHARDS shard(s), -P 16" 16 EVALSHA "$(sha "$UNDECLARED")" 0 'q:__rand_int__' 'job:__rand_int__'
+  # The same with the prefix a hash tag declared as the one key, as cluster-ready queue libraries
+  # write it (BullMQ's `{queue}` prefix): every key is on the declared key's shard. (One queue:
+  # redis-benchmark draws each __rand_int__ apart, so a random tag could not match the key.)
+  both "EVALSHA same, one queue's keys under its hash tag, $SHARDS shard(s), -P 16" 16 EVALSHA "$(sha "$UNDECLARED")" 1 '{q}' '{q}' 'job:__rand_int__'
   if [ "$(redis-cli -p "$PORTA" FUNCTION LIST LIBRARYNAME benchlib 2>/dev/null | head -c 12)" = "library_name" ]; then
     for d in 1 16; do
       both "FCALL GET+INCR+EXPIRE, 1 key, $SHARDS shard(s), -P $d" "$d" FCALL onekey 1 'k:__rand_int__'

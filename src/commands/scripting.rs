@@ -150,16 +150,16 @@ fn share(core: &Core, sha: Sha, body: Arc<[u8]>, flags: u32, then: super::Finish
 
 /// Checks the script's flags against the call, then runs it where it belongs.
 fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
-    let (flags, wide_known) = match &owned.function {
+    let flags = match &owned.function {
         None => match core.scripting.scripts.get(&owned.sha) {
-            Some(script) => (script.flags, script.wide),
+            Some(script) => script.flags,
             None => {
                 conn.out.error(noscript().to_string().as_bytes());
                 return Flow::Done;
             }
         },
         Some(name) => match core.scripting.libraries.functions.get(name) {
-            Some((_, flags)) => (flags | script_flag::SHEBANG, core.scripting.libraries.wide.contains(name)),
+            Some((_, flags)) => flags | script_flag::SHEBANG,
             None => {
                 conn.out.error(b"ERR Function not found");
                 return Flow::Done;
@@ -171,6 +171,7 @@ fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
         return Flow::Done;
     }
     owned.read_only |= flags & script_flag::NO_WRITES != 0;
+    let wide_known = core.scripting.wide_turn(&owned.sha, owned.function.as_deref());
     if let Some(txid) = owned.exec {
         // Inside EXEC, which holds every shard for a script (see coord::multi); a round of
         // jobs (sharing a new script) may have come between, so its id is set again.
@@ -210,16 +211,7 @@ fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
                 return Flow::Done;
             }
             if escalate {
-                match &owned.function {
-                    Some(name) => {
-                        core.scripting.libraries.wide.insert(name.clone());
-                    }
-                    None => {
-                        if let Some(s) = core.scripting.scripts.get_mut(&owned.sha) {
-                            s.wide = true;
-                        }
-                    }
-                }
+                core.scripting.escalated(&owned.sha, owned.function.as_deref());
                 let owned = Arc::try_unwrap(owned).unwrap_or_else(|o| Owned {
                     sha: o.sha,
                     function: o.function.clone(),

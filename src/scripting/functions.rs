@@ -80,8 +80,9 @@ pub struct Libraries {
     pub by_name: BTreeMap<String, Library>,
     /// Function name -> (library, flags).
     pub functions: hashbrown::HashMap<String, (String, u32)>,
-    /// Functions that escalated here: they run holding every shard from the start.
-    pub wide: hashbrown::HashSet<String>,
+    /// Functions that escalated here lately, with how many more runs hold every shard (see
+    /// `Scripting::wide_turn`).
+    pub wide: hashbrown::HashMap<String, u8>,
 }
 
 impl Libraries {

@@ -16,7 +16,9 @@
 //!   one owned by another shard, or held by a multi-shard transaction here, cannot be touched
 //!   this way, so the run *escalates* (below).
 //! - **Holding every shard.** A script whose declared keys span shards, one that escalated, and
-//!   one that escalated before (learned per script and shard, until SCRIPT FLUSH), runs on the
+//!   one that escalated lately (in its last [`WIDE_RUNS`] runs on that shard, so that a script
+//!   that always spans pays for a wasted first try only once in a while, and one that spanned
+//!   once, on keys it computed, goes back to one shard soon), runs on the
 //!   connection's shard under a transaction ([`crate::coord::Tx`]) that holds every database
 //!   of every shard exclusively. Its calls on other shards' keys are jobs on those shards whose
 //!   answers the script waits for. While it runs, commands on any shard that touch its
@@ -41,8 +43,18 @@
 //!
 //! A one-shard script holds up its shard's thread for its whole run; a script holding every
 //! shard holds up its own shard's thread, and every command that touches its databases on any
-//! shard. Long scripts (`busy-reply-threshold`, SCRIPT KILL) are not handled yet: a script
-//! runs to its end.
+//! shard.
+//!
+//! Past `busy-reply-threshold` (`lua-time-limit`) the script's hook, every 100k Lua
+//! instructions, runs a turn of its shard's I/O (`server::reactor::busy_turn`): that shard's
+//! clients get -BUSY for everything but SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE and the
+//! allow-busy commands, as in Redis; commands other shards route to it get -BUSY at once (a
+//! shared atomic per shard, [`Running`]), and commands that need only other shards keep
+//! running, which Redis cannot do. What other shards had already queued for the busy shard
+//! (batches, transaction rounds) waits for the script to end. SCRIPT KILL and FUNCTION KILL,
+//! from any shard, stop a script that has not written (the kill error is raised on every
+//! line from then on, so `pcall` cannot keep it alive); one that wrote is UNKILLABLE, and
+//! SHUTDOWN NOSAVE exits the process.
 //!
 //! # math.random
 //!
@@ -202,12 +214,16 @@ pub fn shebang_flags(body: &[u8]) -> Result<u32, String> {
     Ok(flags)
 }
 
+/// How many runs after an escalation start holding every shard.
+pub const WIDE_RUNS: u8 = 8;
+
 /// One cached script on one shard.
 pub struct Script {
     pub body: Arc<[u8]>,
     pub flags: u32,
-    /// Has escalated here: runs holding every shard from the start.
-    pub wide: bool,
+    /// Escalated here lately: this many more runs hold every shard from the start (see
+    /// [`Scripting::wide_turn`]).
+    pub wide: u8,
     /// Compiled into this shard's VM (done on first use).
     compiled: bool,
 }
@@ -248,7 +264,7 @@ impl Scripting {
         if compile {
             self.compile(&sha, &body)?;
         }
-        if let Some(old) = self.scripts.insert(sha, Script { body, flags, wide: false, compiled: compile }) {
+        if let Some(old) = self.scripts.insert(sha, Script { body, flags, wide: 0, compiled: compile }) {
             self.bodies -= old.body.len();
         }
         self.bodies += self.scripts[&sha].body.len();
@@ -269,6 +285,38 @@ impl Scripting {
                 ffi::lua_createtable(vm.state, 0, 0);
                 vm::registry_set(vm.state, vm::SCRIPTS);
                 ffi::lua_gc(vm.state, ffi::LUA_GCCOLLECT, 0);
+            }
+        }
+    }
+
+    /// Whether this run of a script (`sha`) or function (`function`) starts holding every
+    /// shard: it escalated here within its last [`WIDE_RUNS`] runs. A script that always
+    /// escalates then tries one shard once in `WIDE_RUNS + 1` runs; one that escalated once,
+    /// on a key it computed, goes back to one shard soon.
+    pub fn wide_turn(&mut self, sha: &Sha, function: Option<&str>) -> bool {
+        let left = match function {
+            Some(name) => self.libraries.wide.get_mut(name),
+            None => self.scripts.get_mut(sha).map(|s| &mut s.wide),
+        };
+        match left {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A run of it escalated here.
+    pub fn escalated(&mut self, sha: &Sha, function: Option<&str>) {
+        match function {
+            Some(name) => {
+                self.libraries.wide.insert(name.to_string(), WIDE_RUNS);
+            }
+            None => {
+                if let Some(s) = self.scripts.get_mut(sha) {
+                    s.wide = WIDE_RUNS;
+                }
             }
         }
     }
@@ -432,14 +480,8 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
     if run.escalate {
         run.rollback(core);
         match call.what {
-            What::Script(sha) => {
-                if let Some(s) = core.scripting.scripts.get_mut(sha) {
-                    s.wide = true;
-                }
-            }
-            What::Function(name) => {
-                core.scripting.libraries.wide.insert(name.to_string());
-            }
+            What::Script(sha) => core.scripting.escalated(sha, None),
+            What::Function(name) => core.scripting.escalated(&[0; 40], Some(name)),
         }
         // SAFETY: as above.
         unsafe { ffi::lua_settop(l, base) };
