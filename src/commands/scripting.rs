@@ -195,14 +195,24 @@ fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
     let owned = Arc::new(owned);
     let job_owned = owned.clone();
     let job: Job = Box::new(move |core: &mut Core| -> JobOut {
+        // Declared keys held by a transaction here: not run (it would only escalate); the
+        // connection's core asks again.
+        let db = job_owned.db;
+        if core.locks.holds_any(job_owned.keys.iter().map(|k| (db, k.as_slice()))) {
+            return Box::new((Some(false), false, Vec::<u8>::new()));
+        }
         let mut out = crate::protocol::Out::new(job_owned.resp3);
         let outcome = job_owned.run(core, false, &mut out);
-        Box::new((matches!(outcome, Outcome::Escalate), matches!(outcome, Outcome::NoScript), out.buf))
+        let escalate = match outcome {
+            Outcome::Escalate(spans) => Some(spans),
+            _ => None,
+        };
+        Box::new((escalate, matches!(outcome, Outcome::NoScript), out.buf))
     });
     Flow::Wait(FanOut {
         jobs: vec![(target, job)],
         finish: Box::new(move |core, conn, mut parts| {
-            let Some(Ok(part)) = parts.pop().map(|p| p.downcast::<(bool, bool, Vec<u8>)>()) else {
+            let Some(Ok(part)) = parts.pop().map(|p| p.downcast::<(Option<bool>, bool, Vec<u8>)>()) else {
                 return Flow::Done;
             };
             let (escalate, missing, bytes) = *part;
@@ -210,8 +220,11 @@ fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
                 missing_reply(conn, &owned);
                 return Flow::Done;
             }
-            if escalate {
-                core.scripting.escalated(&owned.sha, owned.function.as_deref());
+            if let Some(spans) = escalate {
+                if spans {
+                    core.scripting.escalated(&owned.sha, owned.function.as_deref());
+                }
+                let retry = !spans;
                 let owned = Arc::try_unwrap(owned).unwrap_or_else(|o| Owned {
                     sha: o.sha,
                     function: o.function.clone(),
@@ -223,6 +236,11 @@ fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
                     exec: o.exec,
                     ro_command: o.ro_command,
                 });
+                if retry {
+                    // A transaction held a key there: one-shard work, so ask again (holding
+                    // every shard for it would only make more one-shard scripts wait).
+                    return start(core, conn, owned);
+                }
                 return wide(core, owned);
             }
             conn.out.raw(&bytes);
@@ -248,7 +266,7 @@ fn run_here(core: &mut Core, conn: &mut Conn, owned: &Owned, wide: bool) -> Flow
             missing_reply(conn, owned);
             Flow::Done
         }
-        Outcome::Escalate => Flow::Then(Box::new(|_, _| Flow::Done)),
+        Outcome::Escalate(_) => Flow::Then(Box::new(|_, _| Flow::Done)),
     }
 }
 

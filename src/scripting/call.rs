@@ -52,6 +52,9 @@ pub struct Run {
     pub read_only: bool,
     /// Set when a call needed more than the run holds; see the module docs.
     pub escalate: bool,
+    /// The escalation was for another shard's key (not for a key a transaction held here):
+    /// worth remembering for the script's next runs.
+    pub spans: bool,
     /// A write command has run.
     pub wrote: bool,
     /// Values before the script's writes, to undo them on escalation (only kept where an
@@ -70,6 +73,7 @@ impl Run {
             wide,
             read_only,
             escalate: false,
+            spans: false,
             wrote: false,
             undo: undo.then(Vec::new),
             args: Vec::new(),
@@ -289,7 +293,11 @@ fn call(run: &mut Run) -> Called {
     for &p in &positions {
         let key = argv.get(p);
         let o = core.owner(key);
-        if !run.wide && (o != core.id || core.locks.blocks(db, key, write)) {
+        if !run.wide && o != core.id {
+            run.spans = true;
+            return Called::Escalate;
+        }
+        if !run.wide && core.locks.blocks(db, key, write) {
             return Called::Escalate;
         }
         match owner {
@@ -343,11 +351,15 @@ fn call(run: &mut Run) -> Called {
                 client.out.error(e.to_string().as_bytes());
                 Flow::Done
             });
-            drive(core, client, flow, run.wide)
+            let called = drive(core, client, flow, run.wide);
+            run.spans |= matches!(called, Called::Escalate);
+            called
         }
         _ => {
             let flow = crate::server::exec::run_in_exec(core, client, id, argv, false);
-            drive(core, client, flow, run.wide)
+            let called = drive(core, client, flow, run.wide);
+            run.spans |= matches!(called, Called::Escalate);
+            called
         }
     }
 }

@@ -247,8 +247,9 @@ pub struct Scripting {
 pub enum Outcome {
     /// The reply is written.
     Done,
-    /// The script needs every shard: nothing it did remains (see the module docs).
-    Escalate,
+    /// The script needs every shard: nothing it did remains (see the module docs). True when
+    /// it touched another shard's key (false: a transaction held a key here).
+    Escalate(bool),
     /// Not in this shard's cache (SCRIPT FLUSH raced it).
     NoScript,
 }
@@ -479,13 +480,15 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
     core.exec_tx = saved_tx;
     if run.escalate {
         run.rollback(core);
-        match call.what {
-            What::Script(sha) => core.scripting.escalated(sha, None),
-            What::Function(name) => core.scripting.escalated(&[0; 40], Some(name)),
+        if run.spans {
+            match call.what {
+                What::Script(sha) => core.scripting.escalated(sha, None),
+                What::Function(name) => core.scripting.escalated(&[0; 40], Some(name)),
+            }
         }
         // SAFETY: as above.
         unsafe { ffi::lua_settop(l, base) };
-        return Outcome::Escalate;
+        return Outcome::Escalate(run.spans);
     }
     // SAFETY: as above; the result (or the error handler's table) is on top.
     unsafe {
