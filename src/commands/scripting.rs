@@ -15,6 +15,7 @@ use crate::shard::Core;
 type R = Result<Flow, CmdError>;
 
 /// A script call's owned parts, for a job or a later round.
+#[derive(Clone)]
 struct Owned {
     sha: Sha,
     /// FCALL's function (then `sha` is unused).
@@ -132,20 +133,12 @@ fn eval_generic(cx: &mut Cx, by_sha: bool, ro: bool) -> R {
 
 /// Hands a script just added here to every other shard, then goes on with `then`.
 fn share(core: &Core, sha: Sha, body: Arc<[u8]>, flags: u32, then: super::Finish) -> Flow {
-    let jobs = (0..core.shards())
-        .filter(|&s| s != core.id)
-        .map(|s| {
-            let body = body.clone();
-            let job: Job = Box::new(move |core: &mut Core| -> JobOut {
-                if !core.scripting.contains(&sha) {
-                    let _ = core.scripting.add(sha, body, flags, false);
-                }
-                Box::new(())
-            });
-            (s, job)
-        })
-        .collect();
-    Flow::Wait(FanOut { jobs, finish: then })
+    let add = move |core: &mut Core| {
+        if !core.scripting.contains(&sha) {
+            let _ = core.scripting.add(sha, body.clone(), flags, false);
+        }
+    };
+    on_other_shards(core, add, then)
 }
 
 /// Checks the script's flags against the call, then runs it where it belongs.
@@ -225,17 +218,7 @@ fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
                     core.scripting.escalated(&owned.sha, owned.function.as_deref());
                 }
                 let retry = !spans;
-                let owned = Arc::try_unwrap(owned).unwrap_or_else(|o| Owned {
-                    sha: o.sha,
-                    function: o.function.clone(),
-                    keys: o.keys.clone(),
-                    args: o.args.clone(),
-                    db: o.db,
-                    read_only: o.read_only,
-                    resp3: o.resp3,
-                    exec: o.exec,
-                    ro_command: o.ro_command,
-                });
+                let owned = Arc::try_unwrap(owned).unwrap_or_else(|o| (*o).clone());
                 if retry {
                     // A transaction held a key there: one-shard work, so ask again (holding
                     // every shard for it would only make more one-shard scripts wait).
@@ -364,7 +347,7 @@ fn function_delete(cx: &mut Cx) -> R {
 
 /// FUNCTION FLUSH [ASYNC | SYNC]
 fn function_flush(cx: &mut Cx) -> R {
-    if cx.argv.len() > 3 || (cx.argv.len() == 3 && !cx.argv.is(2, "ASYNC") && !cx.argv.is(2, "SYNC")) {
+    if !flush_mode_ok(cx) {
         return Err(CmdError::other("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"));
     }
     Ok(FanOut::apply(cx.core.shards(), |core: &mut Core| core.scripting.flush_libraries()))
@@ -630,9 +613,18 @@ fn script_exists(cx: &mut Cx) -> R {
     Ok(Flow::Done)
 }
 
+/// SCRIPT FLUSH's and FUNCTION FLUSH's optional ASYNC | SYNC (both flush at once here).
+fn flush_mode_ok(cx: &Cx) -> bool {
+    match cx.argv.len() {
+        2 => true,
+        3 => cx.argv.is(2, "ASYNC") || cx.argv.is(2, "SYNC"),
+        _ => false,
+    }
+}
+
 /// SCRIPT FLUSH [ASYNC | SYNC]
 fn script_flush(cx: &mut Cx) -> R {
-    if cx.argv.len() > 3 || (cx.argv.len() == 3 && !cx.argv.is(2, "ASYNC") && !cx.argv.is(2, "SYNC")) {
+    if !flush_mode_ok(cx) {
         return Err(CmdError::other("ERR SCRIPT FLUSH only support SYNC|ASYNC option"));
     }
     Ok(FanOut::apply(cx.core.shards(), |core: &mut Core| core.scripting.flush()))

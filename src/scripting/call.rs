@@ -60,9 +60,10 @@ pub struct Run {
     /// Values before the script's writes, to undo them on escalation (only kept where an
     /// escalation can happen: a run that is not wide, with more than one shard).
     pub undo: Option<Vec<Saved>>,
-    /// The arguments of the call being made: bytes and ranges (reused).
+    /// The arguments of the call being made: bytes and ranges, and its key positions (reused).
     args: Vec<u8>,
     ranges: Vec<(u32, u32)>,
+    positions: Vec<usize>,
 }
 
 impl Run {
@@ -78,6 +79,7 @@ impl Run {
             undo: undo.then(Vec::new),
             args: Vec::new(),
             ranges: Vec::new(),
+            positions: Vec::new(),
         }
     }
 
@@ -283,14 +285,16 @@ fn call(run: &mut Run) -> Called {
         return Called::Reply;
     }
     let db = client.db;
-    let positions: Vec<usize> = if spec.flags & flag::MOVABLEKEYS != 0 {
-        crate::commands::introspection::keys_of(&argv).unwrap_or_default()
+    let positions = &mut run.positions;
+    positions.clear();
+    if spec.flags & flag::MOVABLEKEYS != 0 {
+        positions.extend(crate::commands::introspection::keys_of(&argv).unwrap_or_default());
     } else {
-        key_positions(spec, argv.len()).collect()
-    };
+        positions.extend(key_positions(spec, argv.len()));
+    }
     let mut owner = None;
     let mut one_owner = true;
-    for &p in &positions {
+    for &p in positions.iter() {
         let key = argv.get(p);
         let o = core.owner(key);
         if !run.wide && o != core.id {
@@ -312,7 +316,7 @@ fn call(run: &mut Run) -> Called {
             core.shared.scripts[core.id].wrote.store(true, std::sync::atomic::Ordering::Release);
         }
         if let Some(undo) = &mut run.undo {
-            for &p in &positions {
+            for &p in positions.iter() {
                 let key = argv.get(p);
                 if !undo.iter().any(|(d, k, _)| *d == db && k == key) {
                     let old = core.dbs[db].get(key).map(|(v, e)| (v.clone(), e));

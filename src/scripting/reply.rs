@@ -207,6 +207,17 @@ unsafe fn field(l: *mut lua_State, idx: c_int, name: &CStr) -> c_int {
     ffi::lua_type(l, -1)
 }
 
+/// How many entries the table at `idx` has (`#` counts only the array part).
+unsafe fn entries(l: *mut lua_State, idx: c_int) -> usize {
+    let mut n = 0;
+    ffi::lua_pushnil(l);
+    while ffi::lua_next(l, idx) != 0 {
+        n += 1;
+        ffi::lua_pop(l, 1);
+    }
+    n
+}
+
 /// Writes the Lua value at `idx` as a reply, in `out`'s protocol. Booleans follow the
 /// script's own protocol (`redis.setresp`, `script_resp3`), as in Redis: with RESP2 true is
 /// the integer 1 and false a null even for a RESP3 client.
@@ -269,12 +280,7 @@ unsafe fn write_table(l: *mut lua_State, idx: c_int, out: &mut Out, depth: usize
     }
     if field(l, idx, c"map") == ffi::LUA_TTABLE {
         let map = ffi::lua_gettop(l);
-        let mut n = 0;
-        ffi::lua_pushnil(l);
-        while ffi::lua_next(l, map) != 0 {
-            n += 1;
-            ffi::lua_pop(l, 1);
-        }
+        let n = entries(l, map);
         out.map(n);
         ffi::lua_pushnil(l);
         while ffi::lua_next(l, map) != 0 {
@@ -289,12 +295,7 @@ unsafe fn write_table(l: *mut lua_State, idx: c_int, out: &mut Out, depth: usize
     ffi::lua_pop(l, 1);
     if field(l, idx, c"set") == ffi::LUA_TTABLE {
         let set = ffi::lua_gettop(l);
-        let mut n = 0;
-        ffi::lua_pushnil(l);
-        while ffi::lua_next(l, set) != 0 {
-            n += 1;
-            ffi::lua_pop(l, 1);
-        }
+        let n = entries(l, set);
         out.set(n);
         ffi::lua_pushnil(l);
         while ffi::lua_next(l, set) != 0 {

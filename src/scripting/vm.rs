@@ -237,12 +237,8 @@ unsafe fn setup(l: *mut lua_State, redis_version: &str, version_num: i64) {
     ffi::lua_pushcfunction(l, readonly_newindex);
     ffi::lua_setfield(l, -2, c"__newindex".as_ptr());
     ffi::lua_setmetatable(l, env);
-    ffi::lua_pushvalue(l, env);
-    ffi::lua_pushvalue(l, g);
-    ffi::lua_rawset(l, prot);
-    ffi::lua_pushvalue(l, g);
-    ffi::lua_pushvalue(l, g);
-    ffi::lua_rawset(l, prot);
+    protect(l, prot, env, g);
+    protect(l, prot, g, g);
     ffi::lua_pushvalue(l, env);
     ffi::lua_setfield(l, g, c"_G".as_ptr());
     ffi::lua_pushvalue(l, env);
@@ -269,6 +265,13 @@ unsafe fn setup(l: *mut lua_State, redis_version: &str, version_num: i64) {
 /// Instructions between two looks at the kill flag (about a millisecond of Lua).
 pub(crate) const HOOK_EVERY: c_int = 100_000;
 
+/// Records in `prot` that the table at `table` is protected and reads through to `real`.
+unsafe fn protect(l: *mut lua_State, prot: c_int, table: c_int, real: c_int) {
+    ffi::lua_pushvalue(l, table);
+    ffi::lua_pushvalue(l, real);
+    ffi::lua_rawset(l, prot);
+}
+
 /// Pushes a read-only proxy of the table on top (which it replaces), registered in `prot`.
 unsafe fn make_proxy(l: *mut lua_State, prot: c_int) {
     let real = ffi::lua_gettop(l);
@@ -279,9 +282,7 @@ unsafe fn make_proxy(l: *mut lua_State, prot: c_int) {
     ffi::lua_pushcfunction(l, readonly_newindex);
     ffi::lua_setfield(l, -2, c"__newindex".as_ptr());
     ffi::lua_setmetatable(l, -2);
-    ffi::lua_pushvalue(l, -1);
-    ffi::lua_pushvalue(l, real);
-    ffi::lua_rawset(l, prot);
+    protect(l, prot, ffi::lua_gettop(l), real);
     ffi::lua_replace(l, real);
 }
 
@@ -340,9 +341,7 @@ unsafe fn setup_functions(l: *mut lua_State, prot: c_int) {
     ffi::lua_pushvalue(l, redis_fn);
     ffi::lua_setfield(l, g_fn, c"redis".as_ptr());
     missing_is_error(l);
-    ffi::lua_pushvalue(l, g_fn);
-    ffi::lua_pushvalue(l, g_fn);
-    ffi::lua_rawset(l, prot);
+    protect(l, prot, g_fn, g_fn);
 
     // Load-time redis and globals.
     ffi::lua_createtable(l, 0, 8);
@@ -360,9 +359,7 @@ unsafe fn setup_functions(l: *mut lua_State, prot: c_int) {
     ffi::lua_pushvalue(l, redis_load);
     ffi::lua_setfield(l, g_load, c"redis".as_ptr());
     missing_is_error(l);
-    ffi::lua_pushvalue(l, g_load);
-    ffi::lua_pushvalue(l, g_load);
-    ffi::lua_rawset(l, prot);
+    protect(l, prot, g_load, g_load);
 
     // The shared environment.
     ffi::lua_createtable(l, 0, 0);
@@ -375,9 +372,7 @@ unsafe fn setup_functions(l: *mut lua_State, prot: c_int) {
     ffi::lua_pushvalue(l, -1);
     registry_set(l, FN_META);
     ffi::lua_setmetatable(l, env);
-    ffi::lua_pushvalue(l, env);
-    ffi::lua_pushvalue(l, g_fn);
-    ffi::lua_rawset(l, prot);
+    protect(l, prot, env, g_fn);
     ffi::lua_pushvalue(l, env);
     ffi::lua_setfield(l, g_fn, c"_G".as_ptr());
     ffi::lua_pushvalue(l, env);
