@@ -354,6 +354,96 @@ fn escalation_undoes_and_runs_once_more() {
     }
 }
 
+/// The undo log of a run that escalates puts back big collections written piece by piece
+/// (only what each write changed is saved, see `scripting::undo`): after scripts that write
+/// every kind of big collection, then touch another shard's key, everything matches Redis,
+/// where each script ran once.
+#[test]
+fn escalation_undoes_writes_to_big_collections() {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    let tag = key_on_shard("q", 0, SHARDS);
+    let k = |name: &str| format!("{{{tag}}}:{name}");
+    let keys = [k("z"), k("h"), k("s"), k("l"), k("s2"), k("l2")];
+    let other = key_on_shard("other", 1, SHARDS);
+    let script = "local z, h, s, l = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+        redis.call('zadd', z, 5, 'new1', 7, 'm1')
+        redis.call('zadd', z, 'xx', 'ch', 1000, 'm2')
+        redis.call('zincrby', z, 3, 'm3')
+        redis.call('zrem', z, 'm4', 'nosuch')
+        redis.call('zpopmin', z, 2)
+        redis.call('zpopmax', z)
+        redis.call('hset', h, 'f1', 'changed', 'fnew', 'v')
+        redis.call('hincrby', h, 'n', 5)
+        redis.call('hsetnx', h, 'f2', 'no')
+        redis.call('hdel', h, 'f3')
+        redis.call('sadd', s, 'new', 'a1')
+        redis.call('srem', s, 'a2')
+        redis.call('smove', s, KEYS[5], 'a3')
+        redis.call('lpush', l, 'x', 'y')
+        redis.call('rpush', l, 'z')
+        redis.call('lpop', l, 3)
+        redis.call('rpop', l)
+        redis.call('rpoplpush', l, l)
+        redis.call('lmove', l, KEYS[6], 'left', 'right')
+        redis.call('expire', z, 1000)
+        redis.call('persist', h)
+        redis.call('pexpireat', s, '99999999999999')
+        return redis.call('incr', ARGV[1])";
+    let dump = |conn: &mut redis::Connection| -> Vec<String> {
+        let mut out = Vec::new();
+        let z: Vec<(String, f64)> =
+            redis::cmd("ZRANGE").arg(&keys[0]).arg(0).arg(-1).arg("WITHSCORES").query(conn).unwrap();
+        out.push(format!("{z:?}"));
+        let mut h: Vec<(String, String)> = redis::cmd("HGETALL").arg(&keys[1]).query(conn).unwrap();
+        h.sort();
+        out.push(format!("{h:?}"));
+        for set in [&keys[2], &keys[4]] {
+            let mut m: Vec<String> = redis::cmd("SMEMBERS").arg(set).query(conn).unwrap();
+            m.sort();
+            out.push(format!("{m:?}"));
+        }
+        for list in [&keys[3], &keys[5]] {
+            let l: Vec<String> = redis::cmd("LRANGE").arg(list).arg(0).arg(-1).query(conn).unwrap();
+            out.push(format!("{l:?}"));
+        }
+        for key in &keys {
+            let ttl: i64 = redis::cmd("TTL").arg(key).query(conn).unwrap();
+            let enc: String = redis::cmd("OBJECT").arg("ENCODING").arg(key).query(conn).unwrap();
+            out.push(format!("{key} ttl>0:{} {enc}", ttl > 0));
+        }
+        let n: i64 = redis::cmd("GET").arg(&other).query(conn).unwrap();
+        out.push(format!("other {n}"));
+        out
+    };
+    let mut conns = [redis.client(), shardis.client()];
+    for conn in &mut conns {
+        let mut pipe = redis::pipe();
+        for i in 0..300 {
+            pipe.cmd("ZADD").arg(&keys[0]).arg(i).arg(format!("m{i}")).ignore();
+            pipe.cmd("HSET").arg(&keys[1]).arg(format!("f{i}")).arg(i).ignore();
+            pipe.cmd("SADD").arg(&keys[2]).arg(format!("a{i}")).ignore();
+            pipe.cmd("SADD").arg(&keys[4]).arg(format!("b{i}")).ignore();
+            pipe.cmd("RPUSH").arg(&keys[3]).arg(format!("e{i}")).ignore();
+            pipe.cmd("RPUSH").arg(&keys[5]).arg(format!("g{i}")).ignore();
+        }
+        pipe.cmd("HSET").arg(&keys[1]).arg("n").arg(1).ignore();
+        pipe.cmd("EXPIRE").arg(&keys[1]).arg(5000).ignore();
+        pipe.query::<()>(conn).unwrap();
+    }
+    for round in 0..3 {
+        // A new script each round, so each one's first run is on one shard and escalates.
+        let body = format!("{script} -- round {round}");
+        let got: Vec<i64> = conns
+            .iter_mut()
+            .map(|conn| redis::cmd("EVAL").arg(&body).arg(keys.len()).arg(&keys).arg(&other).query(conn).unwrap())
+            .collect();
+        assert_eq!(got, [round + 1, round + 1]);
+        let [a, b] = &mut conns;
+        assert_eq!(dump(b), dump(a), "round {round}");
+    }
+}
+
 const LIB: &str = "#!lua name=lib1
 redis.register_function('f1', function(keys, args) error('boom') end)";
 const LIB2: &str = "#!lua name=lib2

@@ -31,7 +31,11 @@ fn write<'a>(cx: &'a mut KeyCx, key: &[u8]) -> Result<&'a mut Hash, CmdError> {
 }
 
 fn limits(cx: &KeyCx) -> Limits {
-    Limits { entries: cx.core.config.hash_max_listpack_entries, value: cx.core.config.hash_max_listpack_value }
+    limits_of(cx.core)
+}
+
+pub(crate) fn limits_of(core: &crate::shard::Core) -> Limits {
+    Limits { entries: core.config.hash_max_listpack_entries, value: core.config.hash_max_listpack_value }
 }
 
 /// Sets the field/value pairs from argument 2 on; returns how many fields were new.

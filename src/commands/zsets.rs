@@ -29,7 +29,7 @@ type F = Result<Flow, CmdError>;
 /// Owned (member, score) pairs: a computed result, a pop.
 type Entries = Vec<(Vec<u8>, f64)>;
 
-fn limits(core: &Core) -> Limits {
+pub(crate) fn limits(core: &Core) -> Limits {
     Limits { entries: core.config.zset_max_listpack_entries, value: core.config.zset_max_listpack_value }
 }
 

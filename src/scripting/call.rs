@@ -26,7 +26,6 @@ use crate::commands::{arity_ok, flag, key_positions, registry, Argv, FanOut, Flo
 use crate::server::conn::Conn;
 use crate::shard::mesh::{JobOut, Msg};
 use crate::shard::Core;
-use crate::store::value::Value;
 
 thread_local! {
     /// The run in progress on this thread's VM, if any.
@@ -37,9 +36,6 @@ thread_local! {
 
 /// How long library code may run at FUNCTION LOAD, as in Redis.
 pub(crate) const LOAD_TIMEOUT_MS: u64 = 500;
-
-/// One saved key: its database, name, and value (with expiry) before the script wrote it.
-type Saved = (usize, Vec<u8>, Option<(Value, u64)>);
 
 /// A script's run on one core.
 pub struct Run {
@@ -59,7 +55,7 @@ pub struct Run {
     pub wrote: bool,
     /// Values before the script's writes, to undo them on escalation (only kept where an
     /// escalation can happen: a run that is not wide, with more than one shard).
-    pub undo: Option<Vec<Saved>>,
+    pub undo: Option<super::undo::Undo>,
     /// The arguments of the call being made: bytes and ranges, and its key positions (reused).
     args: Vec<u8>,
     ranges: Vec<(u32, u32)>,
@@ -76,7 +72,7 @@ impl Run {
             escalate: false,
             spans: false,
             wrote: false,
-            undo: undo.then(Vec::new),
+            undo: undo.then(Default::default),
             args: Vec::new(),
             ranges: Vec::new(),
             positions: Vec::new(),
@@ -93,16 +89,8 @@ impl Run {
 
     /// Puts back every value the script changed.
     pub fn rollback(&mut self, core: &mut Core) {
-        for (db, key, old) in self.undo.take().unwrap_or_default().into_iter().rev() {
-            match old {
-                Some((value, expire)) => {
-                    core.dbs[db].insert(&key, value, expire);
-                }
-                None => {
-                    core.dbs[db].remove(&key);
-                }
-            }
-            core.signal_modified(db, &key);
+        if let Some(undo) = self.undo.take() {
+            undo.rollback(core);
         }
     }
 }
@@ -316,13 +304,7 @@ fn call(run: &mut Run) -> Called {
             core.shared.scripts[core.id].wrote.store(true, std::sync::atomic::Ordering::Release);
         }
         if let Some(undo) = &mut run.undo {
-            for &p in positions.iter() {
-                let key = argv.get(p);
-                if !undo.iter().any(|(d, k, _)| *d == db && k == key) {
-                    let old = core.dbs[db].get(key).map(|(v, e)| (v.clone(), e));
-                    undo.push((db, key.to_vec(), old));
-                }
-            }
+            undo.record(core, db, spec.name, &argv, positions);
         }
     }
     crate::server::exec::feed_monitors(core, client, id, &argv);

@@ -26,9 +26,11 @@
 //!
 //! Escalation: the failing call raises an error that every later call raises too (a `pcall`
 //! cannot swallow it for good); when the script ends, whatever it wrote is put back from the
-//! run's undo log (the value of every key before its first write, kept only where an
-//! escalation can happen), and the script runs again, holding every shard. Nobody saw the
-//! undone writes: the first run held its thread the whole time.
+//! run's undo log ([`undo`]: kept only where an escalation can happen; the value of each key
+//! before its first write, or for a big collection only the members, fields or entries each
+//! write changes, so a queue script's ZADD to a big sorted set does not copy it), and the
+//! script runs again, holding every shard. Nobody saw the undone writes: the first run held
+//! its thread the whole time.
 //!
 //! Why the choice: the queue libraries' scripts (BullMQ, Celery, RQ) mostly declare their keys
 //! or compute them from a prefix whose keys share a hash tag, so the one-shard path serves
@@ -66,6 +68,7 @@ pub mod functions;
 pub mod libs;
 pub mod rand;
 pub mod reply;
+pub mod undo;
 pub mod vm;
 
 use std::cell::Cell;
