@@ -32,6 +32,7 @@
 //! - [`coord`]: commands that span shards: intent locks and transactions ([`coord::Tx`]),
 //!   MULTI/EXEC ([`coord::multi`]), WATCH ([`coord::watch`]) and the one waiting mechanism of
 //!   every blocking command ([`coord::block`]).
+//! - [`pubsub`]: channels, patterns and shard channels across shards (each shard's directory).
 //! - [`store`]: value types and the keyspace table; no I/O.
 //! - [`persistence`]: the RDB format (DUMP/RESTORE payloads today, snapshots next).
 //! - [`error`]: command errors and their exact Redis texts.
@@ -48,6 +49,7 @@ pub mod error;
 pub mod log;
 pub mod persistence;
 pub mod protocol;
+pub mod pubsub;
 pub mod scripting;
 pub mod server;
 pub mod shard;

@@ -17,6 +17,18 @@ type R = Result<Flow, CmdError>;
 
 /// PING [message]
 fn ping(cx: &mut Cx) -> R {
+    if !cx.conn.out.resp3 && cx.conn.subs.total() > 0 {
+        // Subscribed in RESP2: a message-shaped pong.
+        if cx.argv.len() > 2 {
+            return Err(CmdError::WrongArity("ping".into()));
+        }
+        let msg = if cx.argv.len() == 2 { cx.argv.get(1) } else { b"" };
+        let out = cx.out();
+        out.array(2);
+        out.bulk(b"pong");
+        out.bulk(msg);
+        return Ok(Flow::Done);
+    }
     match cx.argv.len() {
         1 => cx.out().simple(b"PONG"),
         2 => {
@@ -180,8 +192,12 @@ fn reset(cx: &mut Cx) -> R {
     conn.authenticated = cx.core.config.requirepass.is_none();
     conn.multi = None;
     super::transactions::unwatch_all(cx);
-    cx.conn.out.simple(b"RESET");
-    Ok(Flow::Done)
+    // Leaves every channel, pattern and shard channel, silently; replies when every shard
+    // knows (see crate::pubsub).
+    let mut reply = crate::protocol::Out::new(false);
+    reply.simple(b"RESET");
+    let changes = crate::pubsub::take_all(cx.conn);
+    Ok(crate::pubsub::change(cx.core, cx.conn, changes, reply.buf))
 }
 
 /// CLIENT ID

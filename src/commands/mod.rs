@@ -20,6 +20,7 @@ pub mod introspection;
 pub mod keys;
 pub mod lists;
 pub mod mpop;
+pub mod pubsub;
 pub mod scripting;
 pub mod server;
 pub mod sets;
@@ -377,6 +378,7 @@ const FAMILIES: &[&[Spec]] = &[
     zsets::SPECS,
     transactions::SPECS,
     scripting::SPECS,
+    pubsub::SPECS,
 ];
 
 impl Registry {

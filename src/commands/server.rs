@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::flag::*;
 use super::{cmd, container, help, int_arg, registry, Cx, FanOut, Flow, Handler, Spec};
@@ -634,6 +634,8 @@ fn debug(cx: &mut Cx) -> R {
                 "    Write <message> to the server log.",
                 "SHARD <key>",
                 "    (shardis) Return the index of the shard that owns <key>.",
+                "CONN-SHARD",
+                "    (shardis) Return the index of the shard this connection lives on.",
                 "SHARDS",
                 "    (shardis) Return, per shard, the number of keys in the current database.",
             ],
@@ -641,6 +643,12 @@ fn debug(cx: &mut Cx) -> R {
     } else if sub.eq_ignore_ascii_case(b"sleep") && argv.len() == 3 {
         // DEBUG SLEEP stops the whole server in Redis; here it stops this shard's thread.
         debug_sleep(&cx.core.shared, debug_sleep_micros(argv.get(2)));
+        cx.out().ok();
+    } else if sub.eq_ignore_ascii_case(b"hold-inbox") && argv.len() == 3 && test_hooks() {
+        // Tests only: this shard reads no message from other shards for <ms> milliseconds, so
+        // that a test can catch a reply that did not wait for this shard.
+        let ms = int_arg(argv.get(2))?.max(0) as u64;
+        cx.core.inbox_held_until = Some(Instant::now() + Duration::from_millis(ms));
         cx.out().ok();
     } else if sub.eq_ignore_ascii_case(b"panic-for-tests") && argv.len() == 2 && test_hooks() {
         panic!("DEBUG PANIC-FOR-TESTS");
@@ -651,6 +659,10 @@ fn debug(cx: &mut Cx) -> R {
         cx.out().ok();
     } else if sub.eq_ignore_ascii_case(b"shard") && argv.len() == 3 {
         let shard = cx.core.owner(argv.get(2)) as i64;
+        cx.out().int(shard);
+    } else if sub.eq_ignore_ascii_case(b"conn-shard") && argv.len() == 2 {
+        // shardis only: the shard this connection lives on (tests place clients with it).
+        let shard = cx.core.id as i64;
         cx.out().int(shard);
     } else if sub.eq_ignore_ascii_case(b"shards") && argv.len() == 2 {
         let db = cx.conn.db;

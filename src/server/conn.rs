@@ -92,6 +92,8 @@ pub struct Conn {
     /// Blocked in BLPOP, WAIT...: no command runs until it is served, times out or is
     /// unblocked (see `coord::block`).
     pub blocked: Option<Box<crate::coord::block::Blocked>>,
+    /// Channels, patterns and shard channels subscribed to (see [`crate::pubsub`]).
+    pub subs: crate::pubsub::Subs,
 }
 
 impl Conn {
@@ -133,6 +135,7 @@ impl Conn {
             spare_queue: None,
             watched: Vec::new(),
             blocked: None,
+            subs: Default::default(),
         }
     }
 
@@ -179,11 +182,14 @@ impl Conn {
         if self.monitor {
             flags.push('O');
         }
-        if self.paused || self.blocked.is_some() {
-            flags.push('b');
+        if self.subs.total() > 0 {
+            flags.push('P');
         }
         if self.multi.is_some() {
             flags.push('x');
+        }
+        if self.paused || self.blocked.is_some() {
+            flags.push('b');
         }
         if self.no_touch {
             flags.push('T');
@@ -201,7 +207,7 @@ impl Conn {
         let omem = self.out.buf.capacity() + self.sending.capacity();
         let events = if self.pending_output() > 0 { "rw" } else { "r" };
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} \
              qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events={} \
              cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
@@ -213,6 +219,9 @@ impl Conn {
             now.duration_since(self.last_interaction).as_secs(),
             flags,
             self.db,
+            self.subs.of(crate::pubsub::Kind::Channel).len(),
+            self.subs.of(crate::pubsub::Kind::Pattern).len(),
+            self.subs.of(crate::pubsub::Kind::Shard).len(),
             self.multi.as_ref().map_or(-1, |q| q.len() as i64),
             qbuf,
             self.input.capacity() - self.input.len(),

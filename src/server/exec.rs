@@ -218,7 +218,8 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
 /// `client-output-buffer-limit` (the normal class): a client past it is closed at once and its
 /// pending replies dropped, as Redis closes it "ASAP"; returns true when that happened.
 pub fn enforce_output_limit(core: &Core, conn: &mut Conn) -> bool {
-    let limit = core.config.client_output_buffer_limit[0];
+    // A subscriber is in the pubsub class, as Redis's getClientType puts it.
+    let limit = core.config.client_output_buffer_limit[if conn.subs.total() > 0 { 2 } else { 0 }];
     if conn.closing == Closing::Now || limit == (0, 0, 0) || !conn.over_output_limit(limit, core.now_ms / 1000) {
         return false;
     }
@@ -288,6 +289,15 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
     if !conn.authenticated && spec.flags & flag::NO_AUTH == 0 {
         return Route::Reject(Some(id), CmdError::NoAuth.to_string());
     }
+    if !conn.out.resp3 && conn.subs.total() > 0 && !allowed_when_subscribed(spec.name) {
+        let name = &reg.entries[id].full_name;
+        return Route::Reject(
+            Some(id),
+            format!(
+                "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            ),
+        );
+    }
     if let Some(function) = core.busy_script {
         // A script holds this shard (see `reactor::busy_turn`): only what Redis allows then.
         let shutdown_nosave = spec.name == "shutdown" && argv.iter().skip(1).any(|a| a.eq_ignore_ascii_case(b"nosave"));
@@ -351,6 +361,22 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
         }
         _ => Route::Local(id),
     }
+}
+
+/// What a RESP2 connection with subscriptions may still send.
+fn allowed_when_subscribed(name: &str) -> bool {
+    matches!(
+        name,
+        "ping"
+            | "subscribe"
+            | "ssubscribe"
+            | "unsubscribe"
+            | "sunsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "quit"
+            | "reset"
+    )
 }
 
 /// Runs command `id` here, timing it for `INFO commandstats` and the slow log.

@@ -233,7 +233,9 @@ impl Reactor {
         let shared = self.core.shared.clone();
         let inbox = shared.mesh.inbox(self.core.id);
         loop {
-            while let Some(msg) = inbox.pop() {
+            // DEBUG HOLD-INBOX (tests only) leaves the inbox alone for a while.
+            let held = self.core.inbox_held_until.is_some_and(|until| Instant::now() < until);
+            while let Some(msg) = if held { None } else { inbox.pop() } {
                 self.on_message(msg);
                 if self.core.lock_released {
                     self.after_release();
@@ -264,8 +266,12 @@ impl Reactor {
             // Completions a busy turn left (the wake-up read and the tick among them, so
             // nothing would wake us) are handled before any wait.
             let deferred = !self.io.borrow().deferred.is_empty();
-            let wait = !deferred && inbox.park();
-            let deadline = crate::coord::block::next_deadline(&self.core);
+            // Held, the inbox is not looked at: wait for I/O, until the hold ends.
+            let wait = !deferred && (held || inbox.park());
+            let mut deadline = crate::coord::block::next_deadline(&self.core);
+            if let (true, Some(until)) = (held, self.core.inbox_held_until) {
+                deadline = Some(deadline.map_or(until, |d| d.min(until)));
+            }
             let mut io = self.io.borrow_mut();
             let entered = match (wait, deadline) {
                 (false, _) => io.ring.submit(),
@@ -435,6 +441,7 @@ impl Reactor {
     }
 
     fn free(&mut self, mut conn: Box<Conn>) {
+        crate::pubsub::forget(&mut self.core, &mut conn);
         if conn.blocked.is_some() {
             // Gone while blocked: never served, its elements stay for others.
             crate::coord::block::unblock(&mut self.core, &mut conn);

@@ -237,12 +237,17 @@ pub struct Core {
     /// Set while a script on this shard has run past `busy-reply-threshold` (true: a
     /// function): commands from this shard's connections are answered -BUSY.
     pub busy_script: Option<bool>,
+    /// Who subscribes to what, here and on the other shards (see [`crate::pubsub`]).
+    pub pubsub: crate::pubsub::PubSub,
+    /// Tests only (DEBUG HOLD-INBOX): the inbox is not read before then.
+    pub inbox_held_until: Option<std::time::Instant>,
 }
 
 impl Core {
     pub fn new(id: usize, shared: Arc<Shared>, config: Config) -> Self {
         let dbs = (0..config.databases.max(1)).map(|_| Db::new()).collect();
         let stats = Stats::new(registry().len());
+        let pubsub = crate::pubsub::PubSub::new(shared.shards());
         Core {
             id,
             shared,
@@ -266,6 +271,8 @@ impl Core {
             exec_tx: None,
             scripting: Default::default(),
             busy_script: None,
+            pubsub,
+            inbox_held_until: None,
         }
     }
 

@@ -320,7 +320,7 @@ pub fn flat(reply: &[u8]) -> (u8, Vec<Vec<u8>>) {
                 continue;
             }
             b':' | b',' => items.push(line.to_vec()),
-            b'*' | b'~' if n > 0 => pending += n,
+            b'*' | b'~' | b'>' if n > 0 => pending += n,
             b'%' if n > 0 => pending += 2 * n,
             _ => {}
         }

@@ -1,0 +1,331 @@
+//! Pub/Sub byte for byte against redis-server 7.0.15, in RESP2 and RESP3, with subscribers and
+//! publishers on different shards (4); and what only a multi-core server can get wrong: a
+//! subscription counted everywhere once it has replied, publish order, subscribers that
+//! disconnect, and a subscriber that stops reading.
+
+mod common;
+use common::*;
+
+use std::time::{Duration, Instant};
+
+/// A connection on shard `shard` of shardis (any connection on redis-server).
+fn conn_on(port: u16, shard: Option<usize>) -> Raw {
+    let Some(shard) = shard else { return Raw::connect(port) };
+    loop {
+        let mut raw = Raw::connect(port);
+        if raw.words("DEBUG CONN-SHARD") == format!(":{shard}\r\n").into_bytes() {
+            return raw;
+        }
+    }
+}
+
+/// Is `frame` a published message (message / pmessage / smessage), as a push or an array?
+fn is_message(frame: &[u8]) -> bool {
+    let (kind, items) = flat(frame);
+    matches!(kind, b'*' | b'>')
+        && items.first().is_some_and(|w| w == b"message" || w == b"pmessage" || w == b"smessage")
+}
+
+/// What one connection saw: the replies to its commands, and the messages it received.
+#[derive(Debug, Default, PartialEq)]
+struct Seen {
+    replies: Vec<String>,
+    messages: Vec<String>,
+}
+
+/// Runs `steps` (role, command words) with one connection per role, role i on shard
+/// `shards[i]` of shardis. After each command the connection is sent `PING <marker>`, and every
+/// frame before that ping's answer belongs to the command, except published messages, which
+/// are kept apart (their timing against replies is not the same on two servers; their order
+/// is). `expect` gives how many messages each role must end with (shardis's run waits for
+/// redis's count).
+fn run(
+    port: u16,
+    shards: Option<&[usize]>,
+    resp3: bool,
+    roles: usize,
+    steps: &[(usize, &str)],
+    expect: Option<&[usize]>,
+) -> Vec<Seen> {
+    let mut conns: Vec<Raw> = (0..roles).map(|r| conn_on(port, shards.map(|s| s[r]))).collect();
+    for c in &mut conns {
+        if resp3 {
+            c.words("HELLO 3");
+        }
+    }
+    let mut seen: Vec<Seen> = (0..roles).map(|_| Seen::default()).collect();
+    for (n, &(role, line)) in steps.iter().enumerate() {
+        let c = &mut conns[role];
+        c.send(&encode(&line_args(line)));
+        let marker = format!("m{n}");
+        c.send(&encode(&[b"PING", marker.as_bytes()]));
+        loop {
+            let frame = c.reply();
+            let (_, items) = flat(&frame);
+            if frame.ends_with(format!("{marker}\r\n").as_bytes()) && (items.len() == 2 || frame.starts_with(b"$")) {
+                break;
+            }
+            if is_message(&frame) {
+                seen[role].messages.push(s(&frame));
+            } else {
+                let mut text = s(&frame);
+                if line.to_ascii_uppercase().contains("CHANNELS") {
+                    // Which order a server lists channels in is its hash table's business.
+                    let (_, mut items) = flat(&frame);
+                    items.sort();
+                    text = format!("{items:?}");
+                }
+                seen[role].replies.push(text);
+            }
+        }
+    }
+    for (role, c) in conns.iter_mut().enumerate() {
+        let want = expect.map_or(usize::MAX, |e| e[role]);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while seen[role].messages.len() < want && Instant::now() < deadline {
+            if let Ok(frame) = c.reply_within(Duration::from_millis(if expect.is_some() { 500 } else { 100 })) {
+                seen[role].messages.push(s(&frame));
+            } else if expect.is_none() {
+                break;
+            }
+        }
+    }
+    seen
+}
+
+/// Runs the steps on both servers in RESP2 and RESP3 and compares what every role saw.
+fn compare(shards: &[usize], steps: &[(usize, &str)]) {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&["--enable-debug-command", "yes"]);
+    for resp3 in [false, true] {
+        let want = run(redis.port, None, resp3, shards.len(), steps, None);
+        let counts: Vec<usize> = want.iter().map(|w| w.messages.len()).collect();
+        assert!(counts.iter().sum::<usize>() > 0 && want.iter().all(|w| !w.replies.is_empty()));
+        let got = run(shardis.port, Some(shards), resp3, shards.len(), steps, Some(&counts));
+        if std::env::var_os("SHOW").is_some() {
+            eprintln!("resp3={resp3} {got:#?}");
+        }
+        for (role, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g.replies, w.replies, "resp3={resp3} role {role} replies");
+            assert_eq!(g.messages, w.messages, "resp3={resp3} role {role} messages");
+        }
+    }
+}
+
+#[test]
+fn channels_patterns_and_replies_match_redis() {
+    // Roles: three subscribers and two publishers, spread over the four shards.
+    let (s1, s2, s3, p, p2) = (0, 1, 2, 3, 4);
+    compare(
+        &[0, 1, 2, 3, 0],
+        &[
+            (s1, "SUBSCRIBE news sport news"),
+            (s2, "PSUBSCRIBE n* [a-c]?x h\\*llo"),
+            (s3, "SUBSCRIBE news"),
+            (s3, "PSUBSCRIBE *"),
+            (p, "PUBLISH news hi"),
+            (p, "PUBLISH sport s1"),
+            (p, "PUBLISH b1x y"),
+            (p, "PUBLISH h*llo esc"),
+            (p, "PUBLISH hello plain"),
+            (p2, "PUBLISH nobody x"),
+            (p, "PUBSUB CHANNELS"),
+            (p, "PUBSUB CHANNELS n*"),
+            (p, "PUBSUB NUMSUB news sport nope"),
+            (p, "PUBSUB NUMSUB"),
+            (p, "PUBSUB NUMPAT"),
+            (p, "PUBSUB HELP"),
+            (p, "PUBSUB NOPE"),
+            (p, "PUBSUB CHANNELS a b"),
+            (s1, "UNSUBSCRIBE sport"),
+            (s1, "PING"),
+            (s1, "PING a b"),
+            (s1, "GET k"),
+            (s1, "CLIENT GETNAME"),
+            (s1, "UNSUBSCRIBE nosuch"),
+            (s2, "PUNSUBSCRIBE n*"),
+            (p, "PUBLISH news again"),
+            (s3, "RESET"),
+            (s3, "GET k"),
+            (p, "PUBLISH news after-reset"),
+            (p, "PUBSUB NUMSUB news"),
+            (p, "PUBSUB NUMPAT"),
+            (s1, "UNSUBSCRIBE"),
+            (s1, "UNSUBSCRIBE"),
+            (s1, "PUNSUBSCRIBE"),
+            (s1, "GET k"),
+            (s2, "SSUBSCRIBE sc1 sc2"),
+            (s2, "PUNSUBSCRIBE [a-c]?x"),
+            (p, "SPUBLISH sc1 m1"),
+            (p, "SPUBLISH sc2 m2"),
+            (p, "PUBLISH sc1 not-shard"),
+            (p, "PUBSUB SHARDCHANNELS"),
+            (p, "PUBSUB SHARDCHANNELS *2"),
+            (p, "PUBSUB SHARDNUMSUB sc1 sc2 x"),
+            (s2, "SUNSUBSCRIBE sc1"),
+            (s2, "PUBLISH sc2 from-subscriber"),
+            (p, "SPUBLISH sc2 m3"),
+            (s2, "SUNSUBSCRIBE"),
+            (s2, "PUNSUBSCRIBE"),
+            (s2, "GET k"),
+            // A subscriber publishing to itself (RESP3; refused in RESP2).
+            (p2, "SUBSCRIBE me"),
+            (p2, "PUBLISH me self"),
+            (p2, "SUBSCRIBE"),
+            (p2, "UNSUBSCRIBE me"),
+            (p, "PUBSUB NUMSUB me news"),
+        ],
+    );
+}
+
+/// Once SUBSCRIBE has replied, a PUBLISH from any shard counts and delivers to the new
+/// subscriber; once UNSUBSCRIBE has replied, none does. (Fails if a subscription replies before
+/// every shard applied it.)
+#[test]
+fn a_subscription_counts_everywhere_once_it_replied() {
+    let shardis = Proc::shardis_env(&["--enable-debug-command", "yes"], &[("SHARDIS_TEST_HOOKS", "1")]);
+    let mut subs: Vec<Raw> = (0..SHARDS).map(|s| conn_on(shardis.port, Some(s))).collect();
+    let mut pubs: Vec<Raw> = (0..SHARDS).map(|s| conn_on(shardis.port, Some(s))).collect();
+    for round in 0..200 {
+        let channel = format!("c{round}");
+        let sub = &mut subs[round % SHARDS];
+        // Every 10th round another shard reads no message from the others for a while: the
+        // subscription must not reply before that shard has applied it.
+        let holder = (round + 1) % SHARDS;
+        if round % 10 == 0 {
+            assert_eq!(s(&pubs[holder].words("DEBUG HOLD-INBOX 50")), "+OK\r\n");
+        }
+        let reply = sub.cmd(&[b"SUBSCRIBE", channel.as_bytes()]);
+        assert!(s(&reply).contains(&channel), "{}", s(&reply));
+        for (p, publisher) in pubs.iter_mut().enumerate() {
+            let got = publisher.cmd(&[b"PUBLISH", channel.as_bytes(), format!("from{p}").as_bytes()]);
+            assert_eq!(s(&got), ":1\r\n", "round {round} publisher on shard {p}");
+        }
+        for p in 0..SHARDS {
+            let (_, items) = flat(&sub.reply());
+            assert_eq!(items, [b"message".to_vec(), channel.clone().into_bytes(), format!("from{p}").into_bytes()]);
+        }
+        if round % 10 == 5 {
+            assert_eq!(s(&pubs[holder].words("DEBUG HOLD-INBOX 50")), "+OK\r\n");
+        }
+        sub.cmd(&[b"UNSUBSCRIBE", channel.as_bytes()]);
+        for publisher in pubs.iter_mut() {
+            assert_eq!(s(&publisher.cmd(&[b"PUBLISH", channel.as_bytes(), b"late"])), ":0\r\n", "round {round}");
+        }
+    }
+}
+
+/// Four publishers (one per shard) pipeline messages to one channel and a pattern; subscribers
+/// on every shard get each publisher's messages complete and in order, while other subscribers
+/// come and go without reading. The subscribers that left are no longer counted.
+#[test]
+fn publish_order_with_subscribers_coming_and_going() {
+    const N: usize = 3000;
+    let shardis = Proc::shardis(&["--enable-debug-command", "yes"]);
+    let port = shardis.port;
+    let mut readers: Vec<Raw> = (0..2 * SHARDS).map(|i| conn_on(port, Some(i % SHARDS))).collect();
+    for (i, r) in readers.iter_mut().enumerate() {
+        if i % 2 == 0 {
+            r.words("SUBSCRIBE o");
+        } else {
+            r.words("PSUBSCRIBE o*");
+        }
+    }
+    let churn = std::thread::spawn(move || {
+        for i in 0..40 {
+            let mut c = Raw::connect(port);
+            c.words(if i % 2 == 0 { "SUBSCRIBE o" } else { "PSUBSCRIBE o*" });
+            std::thread::sleep(Duration::from_millis(5));
+            drop(c);
+        }
+    });
+    let publishers: Vec<_> = (0..SHARDS)
+        .map(|shard| {
+            std::thread::spawn(move || {
+                let mut c = conn_on(port, Some(shard));
+                let mut batch = Vec::new();
+                for i in 0..N {
+                    batch.extend(encode(&[b"PUBLISH", b"o", format!("{shard}:{i}").as_bytes()]));
+                }
+                c.send(&batch);
+                for _ in 0..N {
+                    let reply = s(&c.reply());
+                    let n: usize = reply.trim_start_matches(':').trim().parse().unwrap();
+                    assert!(n >= 2 * SHARDS, "{reply}");
+                }
+            })
+        })
+        .collect();
+    for p in publishers {
+        p.join().unwrap();
+    }
+    churn.join().unwrap();
+    for (i, r) in readers.iter_mut().enumerate() {
+        let mut next = [0usize; SHARDS];
+        for _ in 0..N * SHARDS {
+            let (_, items) = flat(&r.reply());
+            let body = s(items.last().unwrap());
+            let (p, n) = body.split_once(':').unwrap();
+            let (p, n): (usize, usize) = (p.parse().unwrap(), n.parse().unwrap());
+            assert_eq!(n, next[p], "reader {i}: publisher {p} out of order");
+            next[p] += 1;
+        }
+    }
+    // The subscribers that left are gone from the counts on every shard.
+    let mut c = Raw::connect(port);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let numsub = s(&c.words("PUBSUB NUMSUB o"));
+        let numpat = s(&c.words("PUBSUB NUMPAT"));
+        let published = s(&c.words("PUBLISH o x"));
+        if numsub.ends_with(&format!(":{SHARDS}\r\n"))
+            && numpat == ":1\r\n"
+            && published == format!(":{}\r\n", 2 * SHARDS)
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{numsub} {numpat} {published}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The resident set size of process `pid`, in bytes.
+fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+}
+
+/// A subscriber that never reads, flooded with 1 GB from another shard: it is disconnected at
+/// `client-output-buffer-limit pubsub` (32 MB hard), the server's memory stays bounded, and a
+/// subscriber that reads keeps receiving throughout.
+#[test]
+fn a_flooded_subscriber_that_never_reads_is_disconnected() {
+    let shardis = Proc::shardis(&["--enable-debug-command", "yes"]);
+    let port = shardis.port;
+    let mut slow = conn_on(port, Some(1));
+    slow.words("SUBSCRIBE flood");
+    let mut good = conn_on(port, Some(2));
+    good.words("SUBSCRIBE ok");
+    let mut publisher = conn_on(port, Some(0));
+    let chunk = vec![b'x'; 1 << 20];
+    let before = rss(shardis.pid());
+    let mut peak = before;
+    for i in 0..1024 {
+        let n = s(&publisher.cmd(&[b"PUBLISH", b"flood", &chunk]));
+        if i % 64 == 0 {
+            let n_ok = s(&publisher.cmd(&[b"PUBLISH", b"ok", format!("{i}").as_bytes()]));
+            assert_eq!(n_ok, ":1\r\n");
+            let (_, items) = flat(&good.reply());
+            assert_eq!(s(&items[2]), format!("{i}"));
+            peak = peak.max(rss(shardis.pid()));
+        }
+        if i == 1023 {
+            assert_eq!(n, ":0\r\n", "the slow subscriber is still counted after 1 GB");
+        }
+    }
+    assert!(slow.closed(), "the slow subscriber was not disconnected");
+    assert!(peak < before + (256 << 20), "RSS grew from {before} to {peak}");
+    let mut c = Raw::connect(port);
+    assert_eq!(s(&c.words("PUBSUB NUMSUB flood")), "*2\r\n$5\r\nflood\r\n:0\r\n");
+}
