@@ -9,6 +9,9 @@
 //! contending for the same keys. `loadgen queue PORT CONSUMERS PRODUCERS MESSAGES`
 //! runs CONSUMERS clients in `BRPOP q 0` and PRODUCERS clients pushing MESSAGES in all; the
 //! latency is from each producer's LPUSH reply (the queue's own speed is the message rate).
+//! `loadgen pubsub PORT SUBSCRIBERS MESSAGES PIPELINE` subscribes SUBSCRIBERS clients to one
+//! channel, then one publisher sends MESSAGES PUBLISHes, PIPELINE at a time; a unit is one
+//! delivered message (MESSAGES x SUBSCRIBERS), the latency is the publisher's.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -171,14 +174,62 @@ fn queue(port: u16, consumers: usize, producers: usize, messages: usize) {
     println!("{} {secs:.3} {:.3} {:.3}", per * producers, percentile(&lat, 0.5), percentile(&lat, 0.99));
 }
 
+fn pubsub(port: u16, subscribers: usize, messages: usize, pipeline: usize) {
+    let ready = Arc::new(AtomicUsize::new(0));
+    let readers: Vec<_> = (0..subscribers)
+        .map(|_| {
+            let ready = ready.clone();
+            std::thread::spawn(move || {
+                let (mut s, mut r) = connect(port);
+                let (mut buf, mut line) = (Vec::new(), Vec::new());
+                encode(&["SUBSCRIBE", "bench:channel"], &mut buf);
+                s.write_all(&buf).unwrap();
+                skip_reply(&mut r, &mut line);
+                ready.fetch_add(1, Ordering::Relaxed);
+                for _ in 0..messages {
+                    skip_reply(&mut r, &mut line);
+                }
+            })
+        })
+        .collect();
+    while ready.load(Ordering::Relaxed) < subscribers {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let start = Instant::now();
+    let (mut s, mut r) = connect(port);
+    let (mut buf, mut line, mut lat) = (Vec::new(), Vec::new(), Vec::new());
+    let mut sent = 0;
+    while sent < messages {
+        let batch = pipeline.min(messages - sent);
+        buf.clear();
+        for i in sent..sent + batch {
+            encode(&["PUBLISH", "bench:channel", &format!("message:{i}")], &mut buf);
+        }
+        let t = Instant::now();
+        s.write_all(&buf).unwrap();
+        for _ in 0..batch {
+            skip_reply(&mut r, &mut line);
+        }
+        lat.push(t.elapsed());
+        sent += batch;
+    }
+    for t in readers {
+        t.join().unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    lat.sort();
+    println!("{} {secs:.3} {:.3} {:.3}", messages * subscribers, percentile(&lat, 0.5), percentile(&lat, 0.99));
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let num = |i: usize| -> usize { args.get(i).and_then(|a| a.parse().ok()).expect("a number argument") };
     match args.get(1).map(String::as_str) {
         Some("tx") => tx(num(2) as u16, num(3), num(4), num(5), num(6)),
         Some("queue") => queue(num(2) as u16, num(3), num(4), num(5)),
+        Some("pubsub") => pubsub(num(2) as u16, num(3), num(4), num(5)),
         _ => {
-            eprintln!("usage: loadgen tx PORT CONNS PIPELINE REQUESTS SHARDS | loadgen queue PORT CONSUMERS PRODUCERS MESSAGES");
+            eprintln!("usage: loadgen tx PORT CONNS PIPELINE REQUESTS SHARDS | loadgen queue PORT CONSUMERS PRODUCERS MESSAGES | loadgen pubsub PORT SUBSCRIBERS MESSAGES PIPELINE");
             std::process::exit(2);
         }
     }

@@ -312,7 +312,8 @@ pub fn publish(core: &mut Core, publisher: &mut Conn, kind: Kind, channel: &[u8]
         return 0;
     }
     let message = Arc::new(Message { kind, channel: channel.into(), body: body.into() });
-    let me = Sub { slot: publisher.slot, gen: publisher.gen };
+    // A script's client (fd -1) is nobody's subscriber, whatever slot it says.
+    let me = Sub { slot: if publisher.fd < 0 { u32::MAX } else { publisher.slot }, gen: publisher.gen };
     if targets[core.id] {
         // The publisher itself, if subscribed (RESP3), gets the message before its reply, as in
         // Redis. With one shard everyone is served now; with more, this shard's other
@@ -356,7 +357,7 @@ fn deliver(core: &mut Core, mut current: Option<&mut Conn>, who: Who, message: &
             _ => {}
         }
         let conn = match current.as_deref_mut() {
-            Some(c) if c.slot == sub.slot && c.gen == sub.gen => c,
+            Some(c) if c.fd >= 0 && c.slot == sub.slot && c.gen == sub.gen => c,
             _ => match core.conns.get_mut(sub.slot, sub.gen) {
                 Some(c) => c,
                 None => return,

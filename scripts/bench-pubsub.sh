@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Pub/Sub per core, the method of ../shared/tools/cpu-per-op: shardis against Debian's
+# redis-server, both pinned to CPU 0, the load generator on CPU 1, alternating rounds (A, B, A,
+# B ...), medians. Server CPU comes from /proc/PID/stat.
+#
+#   fan-out: 100 subscribers (the kernel spreads them over shardis's shards), one publisher
+#            pipelining PUBLISH 16 deep (src/bin/loadgen.rs `pubsub`); a unit is one delivered
+#            message, so the CPU column is server CPU per delivered message; 1 and 4 shards;
+#   nobody:  PUBLISH to channels with no subscriber, redis-benchmark -P 16: CPU per PUBLISH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+cargo build --release --quiet --bin shardis-server --bin loadgen
+ROUNDS=${ROUNDS:-3}; MESSAGES=${MESSAGES:-20000}; SUBS=${SUBS:-100}; N=${N:-1000000}
+LOADGEN="$PWD/target/release/loadgen"
+work=$(mktemp -d); pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+measure() { # pid loadgen-args... -> "units/s p50 p99 us_per_unit"
+  local pid=$1; shift
+  local t0 t1 out
+  t0=$(cpu_ticks "$pid")
+  out=$(taskset -c 1 "$LOADGEN" "$@")
+  t1=$(cpu_ticks "$pid")
+  python3 - "$t0" "$t1" "$out" <<'PY'
+import sys
+t0, t1 = int(sys.argv[1]), int(sys.argv[2])
+units, secs, p50, p99 = sys.argv[3].split()
+print("%.0f %s %s %.3f" % (int(units) / float(secs), p50, p99, (t1 - t0) / 100 / int(units) * 1e6))
+PY
+}
+bench() { # pid port -> "ops/s p50 p99 us_per_op" for PUBLISH with nobody listening
+  local pid=$1 port=$2 t0 t1 out
+  t0=$(cpu_ticks "$pid")
+  out=$(taskset -c 1 redis-benchmark -p "$port" -P 16 -r 100000 -n "$N" -c 50 --csv PUBLISH 'nobody:__rand_int__' hello 2>/dev/null | tail -1)
+  t1=$(cpu_ticks "$pid")
+  python3 - "$t0" "$t1" "$N" "$out" <<'PY'
+import sys, csv, io
+t0, t1, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+row = next(csv.reader(io.StringIO(sys.argv[4])))
+print("%s %s %s %.3f" % (row[1], row[4], row[6], (t1 - t0) / 100 / n * 1e6))
+PY
+}
+row() { # label -> table row from rounds in ra / rb
+  python3 - "$1" "${ra[@]}" -- "${rb[@]}" <<'PY'
+import sys, statistics
+label = sys.argv[1]; rest = sys.argv[2:]; i = rest.index("--")
+a = [x.split() for x in rest[:i]]; b = [x.split() for x in rest[i + 1:]]
+m = lambda rows, k: statistics.median(float(r[k]) for r in rows)
+print("| %s | %.0f | %.0f | %.3f/%.3f | %.3f/%.3f | %.3f | %.3f | %.2fx |" % (label, m(a, 0), m(b, 0), m(a, 1), m(a, 2), m(b, 1), m(b, 2), m(a, 3), m(b, 3), m(a, 3) / m(b, 3)))
+PY
+}
+read -r PR PORTR < <(start_pinned "redis-server --port {PORT} --save '' --appendonly no"); pids+=("$PR")
+echo "| workload | shardis units/s | redis units/s | shardis p50/p99 ms | redis p50/p99 ms | shardis CPU µs/unit | redis CPU µs/unit | CPU ratio shardis/redis |"
+echo '|---|---|---|---|---|---|---|---|'
+for SHARDS in 1 4; do
+  read -r PA PORTA < <(start_pinned "$PWD/target/release/shardis-server --port {PORT} --shards $SHARDS --save ''"); pids+=("$PA")
+  ra=(); rb=()
+  for _ in $(seq "$ROUNDS"); do
+    ra+=("$(measure "$PA" pubsub "$PORTA" "$SUBS" "$MESSAGES" 16)")
+    rb+=("$(measure "$PR" pubsub "$PORTR" "$SUBS" "$MESSAGES" 16)")
+  done
+  row "fan-out: 1 publisher -P 16, $SUBS subscribers, per delivered message, $SHARDS shard(s)"
+  ra=(); rb=()
+  for _ in $(seq "$ROUNDS"); do
+    ra+=("$(bench "$PA" "$PORTA")")
+    rb+=("$(bench "$PR" "$PORTR")")
+  done
+  row "PUBLISH to a channel nobody subscribes to, -P 16, $SHARDS shard(s)"
+  kill "$PA"; wait "$PA" 2>/dev/null || true
+done
