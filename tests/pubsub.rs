@@ -329,3 +329,34 @@ fn a_flooded_subscriber_that_never_reads_is_disconnected() {
     let mut c = Raw::connect(port);
     assert_eq!(s(&c.words("PUBSUB NUMSUB flood")), "*2\r\n$5\r\nflood\r\n:0\r\n");
 }
+
+/// Messages waiting to cross to a shard that does not read its inbox (held here; a long script
+/// in life) are bounded by the pubsub limit too: past it the subscribers they were for are
+/// closed instead of the messages piling up in the mesh.
+#[test]
+fn messages_for_a_shard_that_falls_behind_are_bounded() {
+    let shardis = Proc::shardis_env(&["--enable-debug-command", "yes"], &[("SHARDIS_TEST_HOOKS", "1")]);
+    let port = shardis.port;
+    let mut sub = conn_on(port, Some(1));
+    sub.words("SUBSCRIBE flood");
+    let mut publisher = conn_on(port, Some(0));
+    let mut holder = conn_on(port, Some(1));
+    assert_eq!(s(&holder.words("DEBUG HOLD-INBOX 3000")), "+OK\r\n");
+    let before = rss(shardis.pid());
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..200 {
+        assert_eq!(s(&publisher.cmd(&[b"PUBLISH", b"flood", &chunk])), ":1\r\n");
+    }
+    let grown = rss(shardis.pid()).saturating_sub(before);
+    assert!(grown < 100 << 20, "200 MB published to a held shard grew RSS by {grown}");
+    // Once the shard reads again, the subscriber is closed (its messages went past the limit).
+    let mut got = 0;
+    loop {
+        match sub.reply_within(Duration::from_secs(10)) {
+            Ok(_) => got += 1,
+            Err(NoReply::Closed) => break,
+            Err(NoReply::Timeout) => panic!("the subscriber was neither closed nor sent anything"),
+        }
+    }
+    assert!(got < 40, "{got} messages of 1 MB came through");
+}

@@ -34,8 +34,15 @@
 //! per-connection sets are in [`Subs`]. A subscriber's output is bounded by
 //! `client-output-buffer-limit pubsub`: past it, the connection is closed and its memory
 //! freed; messages for it are then dropped.
+//!
+//! Messages on their way to a shard are bounded too, so the mesh is not where memory hides
+//! when a shard falls behind (a long script, a paused thread): each shard's bytes in flight are
+//! counted in [`crate::shard::Shared`], and a message that would take them past the pubsub hard
+//! limit is not sent; the shard is told instead to close the subscribers it was for, as if
+//! their own output had gone past the limit (which it would have, once delivered).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::protocol::Out;
@@ -322,16 +329,28 @@ pub fn publish(core: &mut Core, publisher: &mut Conn, kind: Kind, channel: &[u8]
         let who = if core.shards() == 1 { Who::Everyone } else { Who::Only(me) };
         deliver(core, Some(publisher), who, &message);
     }
+    let hard = core.config.client_output_buffer_limit[2].0;
+    let size = (channel.len() + body.len()) as u64 + 64;
     for (shard, _) in targets.iter().enumerate().filter(|(s, t)| **t && (core.shards() > 1 || *s != core.id)) {
         let message = message.clone();
         let who = if shard == core.id { Who::AllBut(me) } else { Who::Everyone };
-        core.shared.mesh.send(
-            shard,
-            Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
-                deliver(core, None, who, &message);
+        let in_flight = &core.shared.pubsub_in_flight[shard];
+        let job: Job = if hard > 0 && in_flight.load(Ordering::Relaxed) + size > hard {
+            // The notice names the channel only: the body stays here.
+            let notice = Message { kind, channel: channel.into(), body: Box::default() };
+            Box::new(move |core: &mut Core| -> JobOut {
+                overflow(core, who, &notice);
                 Box::new(())
-            })),
-        );
+            })
+        } else {
+            in_flight.fetch_add(size, Ordering::Relaxed);
+            Box::new(move |core: &mut Core| -> JobOut {
+                deliver(core, None, who, &message);
+                core.shared.pubsub_in_flight[core.id].fetch_sub(size, Ordering::Relaxed);
+                Box::new(())
+            })
+        };
+        core.shared.mesh.send(shard, Msg::Post(job));
     }
     receivers as i64
 }
@@ -342,6 +361,38 @@ enum Who {
     Everyone,
     Only(Sub),
     AllBut(Sub),
+}
+
+/// A message that could not be sent here without taking the bytes in flight past the pubsub
+/// limit: the subscribers it was for are closed, as their output would have been past it.
+fn overflow(core: &mut Core, who: Who, message: &Message) {
+    let mut doomed = Vec::new();
+    let mut note = |sub: Sub| match who {
+        Who::Only(s) if s != sub => {}
+        Who::AllBut(s) if s == sub => {}
+        _ => doomed.push(sub),
+    };
+    let table = if message.kind == Kind::Shard { Kind::Shard } else { Kind::Channel };
+    if let Some(e) = core.pubsub.tables[table.index()].get(&message.channel) {
+        e.here.iter().copied().for_each(&mut note);
+    }
+    if message.kind == Kind::Channel {
+        for (pattern, e) in &core.pubsub.tables[Kind::Pattern.index()] {
+            if crate::config::string_match(pattern, &message.channel, false) {
+                e.here.iter().copied().for_each(&mut note);
+            }
+        }
+    }
+    for sub in doomed {
+        if let Some(conn) = core.conns.get_mut(sub.slot, sub.gen) {
+            if conn.closing != Closing::Now {
+                let info = conn.info_line(std::time::Instant::now());
+                crate::warning!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits.");
+                conn.closing = Closing::Now;
+                core.dirty.push(sub.slot);
+            }
+        }
+    }
 }
 
 /// Writes `message` to this shard's subscribers (those `who` names). `current` is the

@@ -41,6 +41,9 @@ pub struct Shared {
     /// The script running on each shard, if any, for SCRIPT KILL, -BUSY and SHUTDOWN NOSAVE
     /// on the other shards (see [`crate::scripting`]).
     pub scripts: Vec<crate::scripting::Running>,
+    /// Bytes of published messages posted to each shard and not yet delivered there (see
+    /// [`crate::pubsub`]: bounded by the pubsub output limit).
+    pub pubsub_in_flight: Vec<std::sync::atomic::AtomicU64>,
 }
 
 impl Shared {
@@ -60,6 +63,7 @@ impl Shared {
             next_slowlog_id: AtomicU64::new(0),
             shutting_down: AtomicBool::new(false),
             scripts: (0..shards).map(|_| Default::default()).collect(),
+            pubsub_in_flight: (0..shards).map(|_| Default::default()).collect(),
         })
     }
 
