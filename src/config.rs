@@ -269,6 +269,8 @@ pub struct Config {
     /// `client-output-buffer-limit`: (hard bytes, soft bytes, soft seconds) for the normal,
     /// replica and pubsub classes, 0 meaning no limit.
     pub client_output_buffer_limit: [(u64, u64, i64); 3],
+    /// `notify-keyspace-events`, as class bits (see `pubsub::notify::class`).
+    pub notify_keyspace_events: u32,
     /// `slowlog-log-slower-than`: microseconds; negative disables the slow log, 0 logs all.
     pub slowlog_log_slower_than: i64,
     /// `busy-reply-threshold` (`lua-time-limit`): milliseconds a script runs before commands
@@ -338,6 +340,7 @@ impl Default for Config {
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             client_output_buffer_limit: [(0, 0, 0), (256 << 20, 64 << 20, 60), (32 << 20, 8 << 20, 60)],
+            notify_keyspace_events: 0,
             slowlog_log_slower_than: 10000,
             busy_reply_threshold: 5000,
             slowlog_max_len: 128,
@@ -861,6 +864,7 @@ impl Config {
             "proto-max-bulk-len" => number(self.proto_max_bulk_len),
             "client-query-buffer-limit" => number(self.client_query_buffer_limit),
             "client-output-buffer-limit" => render_obuf_limits(&self.client_output_buffer_limit),
+            "notify-keyspace-events" => render_notify_flags(self.notify_keyspace_events),
             "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string().into_bytes(),
             "busy-reply-threshold" => self.busy_reply_threshold.to_string().into_bytes(),
             "slowlog-max-len" => number(self.slowlog_max_len),
@@ -919,6 +923,7 @@ impl Config {
             ("proto-max-bulk-len", Val::Num(n)) => self.proto_max_bulk_len = n as u64,
             ("client-query-buffer-limit", Val::Num(n)) => self.client_query_buffer_limit = n as u64,
             ("client-output-buffer-limit", Val::Bytes(b)) => self.client_output_buffer_limit = parse_obuf_limits(&b),
+            ("notify-keyspace-events", Val::Num(flags)) => self.notify_keyspace_events = flags as u32,
             ("slowlog-log-slower-than", Val::Num(n)) => self.slowlog_log_slower_than = n as i64,
             ("busy-reply-threshold", Val::Num(n)) => self.busy_reply_threshold = n as i64,
             ("slowlog-max-len", Val::Num(n)) => self.slowlog_max_len = n as u64,
@@ -1041,7 +1046,8 @@ impl Config {
                 }
                 let flags = parse_notify_flags(first())
                     .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".to_string())?;
-                Val::Bytes(render_notify_flags(flags))
+                // The bits themselves: the rendering (CONFIG GET) leaves `n` out beside `A`.
+                Val::Num(i128::from(flags))
             }
             Kind::ReplicaOf => {
                 if args.len() != 2 {

@@ -88,7 +88,7 @@ fn spublish(cx: &mut Cx) -> R {
 
 fn publish_to(cx: &mut Cx, kind: Kind) -> R {
     let (channel, body) = (cx.argv.get(1), cx.argv.get(2));
-    let n = pubsub::publish(cx.core, cx.conn, kind, channel, body);
+    let n = pubsub::publish(cx.core, Some(cx.conn), kind, channel, body);
     cx.out().int(n);
     Ok(Flow::Done)
 }

@@ -9,6 +9,7 @@ use super::{cmd, int_arg, multi, Cx, Flow, Handler, KeyCx, Spec};
 use crate::coord::{Scope, Tx};
 use crate::error::CmdError;
 use crate::protocol::Out;
+use crate::pubsub::notify::class::{GENERIC, STRING};
 use crate::shard::mesh::JobOut;
 use crate::shard::Core;
 use crate::store::value::{long_double_add, FloatError, Kind, Value};
@@ -122,15 +123,16 @@ fn parse_set_opts(cx: &KeyCx, from: usize, getex: bool) -> Result<SetOpts, CmdEr
 
 /// Stores `value` at `key` with the deadline `ttl` asks for (`old` is the previous deadline).
 fn store(cx: &mut KeyCx, key: &[u8], value: Value, ttl: Ttl, old: u64) {
-    let now = cx.core.now_ms;
     match ttl {
-        Ttl::At(at) if at as u64 <= now => {
-            // Already in the past: the key is set and gone at once, as Redis does.
-            cx.core.dbs[cx.db].remove(key);
-        }
-        Ttl::At(at) => cx.core.put(cx.db, key, value, at as u64),
+        // A deadline already past is set too, as Redis 7.0 sets it: the key is gone at its
+        // next lookup (`expired` then) or to active expiry.
+        Ttl::At(at) => cx.core.put(cx.db, key, value, at.max(1) as u64),
         Ttl::Keep => cx.core.put(cx.db, key, value, old),
         Ttl::Unchanged | Ttl::Persist => cx.core.put(cx.db, key, value, 0),
+    }
+    cx.core.notify(STRING, "set", cx.db, key);
+    if let Ttl::At(_) = ttl {
+        cx.core.notify(GENERIC, "expire", cx.db, key);
     }
 }
 
@@ -140,6 +142,7 @@ fn set(cx: &mut KeyCx) -> R {
     if cx.argv.len() == 3 {
         // Plain SET: one insert, no lookup first.
         cx.core.put(cx.db, key, Value::from_bytes(value), 0);
+        cx.core.notify(STRING, "set", cx.db, key);
         cx.out.ok();
         return Ok(());
     }
@@ -175,6 +178,7 @@ fn setnx(cx: &mut KeyCx) -> R {
         cx.out.int(0);
     } else {
         cx.core.put(cx.db, key, Value::from_bytes(value), 0);
+        cx.core.notify(STRING, "set", cx.db, key);
         cx.out.int(1);
     }
     Ok(())
@@ -204,6 +208,7 @@ fn getset(cx: &mut KeyCx) -> R {
     let old = read_string(cx, key)?.map(|(v, _)| v.clone());
     reply_value(cx, old.as_ref());
     cx.core.put(cx.db, key, Value::from_bytes(value), 0);
+    cx.core.notify(STRING, "set", cx.db, key);
     Ok(())
 }
 
@@ -214,6 +219,7 @@ fn getdel(cx: &mut KeyCx) -> R {
     reply_value(cx, old.as_ref());
     if old.is_some() {
         cx.core.dbs[cx.db].remove(key);
+        cx.core.notify(GENERIC, "del", cx.db, key);
     }
     Ok(())
 }
@@ -222,7 +228,7 @@ fn getdel(cx: &mut KeyCx) -> R {
 fn getex(cx: &mut KeyCx) -> R {
     let o = parse_set_opts(cx, 2, true)?;
     let key = cx.argv.get(1);
-    let Some((value, _)) = read_string(cx, key)? else {
+    let Some((value, deadline)) = read_string(cx, key)? else {
         cx.out.null();
         return Ok(());
     };
@@ -231,12 +237,15 @@ fn getex(cx: &mut KeyCx) -> R {
     match o.ttl {
         Some(Ttl::At(at)) if at as u64 <= cx.core.now_ms => {
             cx.core.dbs[cx.db].remove(key);
+            cx.core.notify(GENERIC, "del", cx.db, key);
         }
         Some(Ttl::At(at)) => {
             cx.core.dbs[cx.db].set_expire(key, at as u64);
+            cx.core.notify(GENERIC, "expire", cx.db, key);
         }
-        Some(Ttl::Persist) => {
+        Some(Ttl::Persist) if deadline != 0 => {
             cx.core.dbs[cx.db].set_expire(key, 0);
+            cx.core.notify(GENERIC, "persist", cx.db, key);
         }
         _ => {}
     }
@@ -329,6 +338,7 @@ fn mset(cx: &mut KeyCx) -> R {
     for i in (1..cx.argv.len()).step_by(2) {
         let (key, value) = (cx.argv.get(i), cx.argv.get(i + 1));
         cx.core.put(cx.db, key, Value::from_bytes(value), 0);
+        cx.core.notify(STRING, "set", cx.db, key);
     }
     cx.out.ok();
     Ok(())
@@ -348,6 +358,7 @@ fn msetnx(cx: &mut KeyCx) -> R {
     for i in (1..cx.argv.len()).step_by(2) {
         let (key, value) = (cx.argv.get(i), cx.argv.get(i + 1));
         cx.core.put(cx.db, key, Value::from_bytes(value), 0);
+        cx.core.notify(STRING, "set", cx.db, key);
     }
     cx.out.int(1);
     Ok(())
@@ -355,24 +366,29 @@ fn msetnx(cx: &mut KeyCx) -> R {
 
 /// The key/value pairs of an MSET-like command, grouped by owning shard (argument order kept,
 /// so a later pair for the same key wins).
-fn pairs_by_shard(cx: &Cx) -> Vec<Vec<(Vec<u8>, Vec<u8>)>> {
+/// Each pair carries its place in the command, the order its `set` event takes.
+type Pairs = Vec<Vec<(u32, Vec<u8>, Vec<u8>)>>;
+
+fn pairs_by_shard(cx: &Cx) -> Pairs {
     let mut per = vec![Vec::new(); cx.core.shards()];
     for i in (1..cx.argv.len()).step_by(2) {
         let (k, v) = (cx.argv.get(i), cx.argv.get(i + 1));
-        per[cx.core.owner(k)].push((k.to_vec(), v.to_vec()));
+        per[cx.core.owner(k)].push((i as u32, k.to_vec(), v.to_vec()));
     }
     per
 }
 
 /// The last round of a spread MSET/MSETNX: every shard writes its pairs and releases its
 /// locks; then `reply` answers.
-fn write_pairs(tx: &Tx, mut per: Vec<Vec<(Vec<u8>, Vec<u8>)>>, db: usize, reply: fn(&mut Out)) -> Flow {
+fn write_pairs(tx: &Tx, mut per: Pairs, db: usize, reply: fn(&mut Out)) -> Flow {
     tx.run_and_release(
         |shard, _| {
             let pairs = std::mem::take(&mut per[shard]);
             Box::new(move |core: &mut Core| -> JobOut {
-                for (k, v) in pairs {
+                for (i, k, v) in pairs {
+                    core.event_seq = i;
                     core.put(db, &k, Value::from_bytes(&v), 0);
+                    core.notify(STRING, "set", db, &k);
                 }
                 Box::new(())
             })
@@ -429,6 +445,7 @@ fn incr_by(cx: &mut KeyCx, by: i64) -> R {
     };
     let new = current.checked_add(by).ok_or_else(|| CmdError::other("ERR increment or decrement would overflow"))?;
     cx.core.put(cx.db, key, Value::int(new), ttl);
+    cx.core.notify(STRING, "incrby", cx.db, key);
     cx.out.int(new);
     Ok(())
 }
@@ -473,6 +490,7 @@ fn incrbyfloat(cx: &mut KeyCx) -> R {
     })?;
     cx.out.bulk(&sum);
     cx.core.put(cx.db, key, Value::string(&sum), ttl);
+    cx.core.notify(STRING, "incrbyfloat", cx.db, key);
     Ok(())
 }
 
@@ -497,11 +515,13 @@ fn append(cx: &mut KeyCx) -> R {
             buf.extend_from_slice(tail);
             let len = buf.len() as i64;
             cx.out.int(len);
+            cx.core.notify(STRING, "append", cx.db, key);
             Ok(())
         }
         None => {
             check_size(cx, tail.len() as u64)?;
             cx.core.put(cx.db, key, Value::string(tail), 0);
+            cx.core.notify(STRING, "append", cx.db, key);
             cx.out.int(tail.len() as i64);
             Ok(())
         }
@@ -573,6 +593,7 @@ fn setrange(cx: &mut KeyCx) -> R {
             buf[offset..offset + patch.len()].copy_from_slice(patch);
             let len = buf.len() as i64;
             cx.out.int(len);
+            cx.core.notify(STRING, "setrange", cx.db, key);
             Ok(())
         }
         None => {
@@ -585,6 +606,7 @@ fn setrange(cx: &mut KeyCx) -> R {
             buf[offset..].copy_from_slice(patch);
             let len = buf.len() as i64;
             cx.core.put(cx.db, key, Value::raw(buf), 0);
+            cx.core.notify(STRING, "setrange", cx.db, key);
             cx.out.int(len);
             Ok(())
         }

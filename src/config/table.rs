@@ -412,7 +412,7 @@ pub static DIRECTIVES: &[Spec] = &[
     special("client-output-buffer-limit", None, MULTI_ARG | IMPL, Kind::ClientOutputBufferLimit,
             "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
     special("oom-score-adj-values", None, MULTI_ARG, Kind::OomScoreAdjValues, "0 200 800"),
-    special("notify-keyspace-events", None, 0, Kind::NotifyKeyspaceEvents, ""),
+    special("notify-keyspace-events", None, IMPL, Kind::NotifyKeyspaceEvents, ""),
     // shardis listens on loopback only unless told otherwise (Redis: "* -::*").
     special("bind", None, MULTI_ARG | IMPL, Kind::Bind, "127.0.0.1"),
     special("replicaof", Some("slaveof"), I | MULTI_ARG, Kind::ReplicaOf, ""),

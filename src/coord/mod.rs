@@ -385,10 +385,12 @@ impl Tx {
                     _ => Vec::new(),
                 };
                 let wrapped: Job = Box::new(move |core: &mut Core| -> JobOut {
+                    let capturing = crate::pubsub::notify::capture(core);
                     let out = inner(core);
                     for (db, key) in &touched {
                         core.signal_modified(*db, key);
                     }
+                    let out = crate::pubsub::notify::captured(core, out, capturing);
                     let hold = ordered && !nested && core.blocking.has_ready();
                     if !nested && !hold {
                         release_here(core, txid);
@@ -403,19 +405,30 @@ impl Tx {
                 (*shard, wrapped)
             })
             .collect();
-        let Some(rank) = rank else { return Flow::Wait(FanOut { jobs, finish }) };
+        let Some(rank) = rank else {
+            let finish: Finish = Box::new(move |core, conn, parts| {
+                let parts = crate::pubsub::notify::publish_captured(core, parts);
+                finish(core, conn, parts)
+            });
+            return Flow::Wait(FanOut { jobs, finish });
+        };
         let shards: Vec<usize> = self.shards().collect();
         Flow::Wait(FanOut {
             jobs,
             finish: Box::new(move |core, conn, parts| {
                 let mut held = Vec::new();
                 let mut outs = Vec::with_capacity(parts.len());
-                for (shard, part) in shards.into_iter().zip(parts) {
+                let mut stamps = Vec::with_capacity(parts.len());
+                for part in parts {
                     let Held { out, hold, stamp } = *part.downcast::<Held>().expect("wrapped above");
-                    if hold {
-                        held.push((rank(&out, stamp), shard));
-                    }
                     outs.push(out);
+                    stamps.push((hold, stamp));
+                }
+                let outs = crate::pubsub::notify::publish_captured(core, outs);
+                for ((shard, out), (hold, stamp)) in shards.into_iter().zip(&outs).zip(stamps) {
+                    if hold {
+                        held.push((rank(out, stamp), shard));
+                    }
                 }
                 held.sort_unstable();
                 let held = held.into_iter().map(|(_, shard)| shard).collect();

@@ -41,6 +41,8 @@
 //! limit is not sent; the shard is told instead to close the subscribers it was for, as if
 //! their own output had gone past the limit (which it would have, once delivered).
 
+pub mod notify;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -294,7 +296,10 @@ struct Message {
 
 /// PUBLISH / SPUBLISH from `publisher` (on this shard): posts the message to every shard with
 /// a matching subscriber, delivers it here, and answers how many subscriptions received it.
-pub fn publish(core: &mut Core, publisher: &mut Conn, kind: Kind, channel: &[u8], body: &[u8]) -> i64 {
+/// A keyspace notification (`publisher` None) reaches every subscriber through its shard's
+/// inbox, this shard's too: the command that made it may be a subscriber's own, out of
+/// `core.conns` while it runs.
+pub fn publish(core: &mut Core, publisher: Option<&mut Conn>, kind: Kind, channel: &[u8], body: &[u8]) -> i64 {
     let ps = &core.pubsub;
     let mut receivers = 0u64;
     let mut targets = vec![false; ps.shards];
@@ -320,20 +325,24 @@ pub fn publish(core: &mut Core, publisher: &mut Conn, kind: Kind, channel: &[u8]
     }
     let message = Arc::new(Message { kind, channel: channel.into(), body: body.into() });
     // A script's client (fd -1) is nobody's subscriber, whatever slot it says.
-    let me = Sub { slot: if publisher.fd < 0 { u32::MAX } else { publisher.slot }, gen: publisher.gen };
-    if targets[core.id] {
+    let me = publisher.as_deref().map(|p| Sub { slot: if p.fd < 0 { u32::MAX } else { p.slot }, gen: p.gen });
+    // With one shard a PUBLISH serves everyone now.
+    let all_now = core.shards() == 1 && me.is_some();
+    if let (true, Some(me)) = (targets[core.id], me) {
         // The publisher itself, if subscribed (RESP3), gets the message before its reply, as in
-        // Redis. With one shard everyone is served now; with more, this shard's other
-        // subscribers are served through its own inbox like the other shards', behind whatever
-        // was published to them before.
-        let who = if core.shards() == 1 { Who::Everyone } else { Who::Only(me) };
-        deliver(core, Some(publisher), who, &message);
+        // Redis. With more than one shard, this shard's other subscribers are served through
+        // its own inbox like the other shards', behind whatever was published to them before.
+        let who = if all_now { Who::Everyone } else { Who::Only(me) };
+        deliver(core, publisher, who, &message);
     }
     let hard = core.config.client_output_buffer_limit[2].0;
     let size = (channel.len() + body.len()) as u64 + 64;
-    for (shard, _) in targets.iter().enumerate().filter(|(s, t)| **t && (core.shards() > 1 || *s != core.id)) {
+    for (shard, _) in targets.iter().enumerate().filter(|(s, t)| **t && !(all_now && *s == core.id)) {
         let message = message.clone();
-        let who = if shard == core.id { Who::AllBut(me) } else { Who::Everyone };
+        let who = match me {
+            Some(me) if shard == core.id => Who::AllBut(me),
+            _ => Who::Everyone,
+        };
         let in_flight = &core.shared.pubsub_in_flight[shard];
         let job: Job = if hard > 0 && in_flight.load(Ordering::Relaxed) + size > hard {
             // The notice names the channel only: the body stays here.

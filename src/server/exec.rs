@@ -402,6 +402,7 @@ fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread
         Handler::Container(None) => Ok(Flow::Done),
     };
     core.no_touch = false;
+    core.flush_expired();
     let flow = match result {
         Ok(flow) => flow,
         Err(e) => {
@@ -504,6 +505,7 @@ pub fn run_key(core: &mut Core, id: usize, db: usize, argv: Argv<'_>, out: &mut 
         Ok(()) => signal_written(core, spec, db, &argv, &out.buf[before..]),
         Err(e) => out.error(e.to_string().as_bytes()),
     }
+    core.flush_expired();
     let micros = clock::micros_since(start);
     account(core, id, micros, &out.buf[before..]);
     if spec.flags & flag::SKIP_SLOWLOG == 0 && core.is_slow(micros) {

@@ -237,6 +237,7 @@ impl Reactor {
             let held = self.core.inbox_held_until.is_some_and(|until| Instant::now() < until);
             while let Some(msg) = if held { None } else { inbox.pop() } {
                 self.on_message(msg);
+                self.core.flush_expired();
                 if self.core.lock_released {
                     self.after_release();
                 }
@@ -576,11 +577,17 @@ impl Reactor {
         for db in 0..self.core.dbs.len() {
             while self.core.dbs[db].expires_len() > 0 {
                 let watches = &mut self.core.watches;
+                let expired = &mut self.core.expired_events;
+                let notify = self.core.config.notify_keyspace_events & crate::pubsub::notify::class::EXPIRED != 0;
                 let (examined, removed) = self.core.dbs[db].expire_cycle(now, STEP, |key, _| {
                     if !watches.is_empty() {
                         watches.touch(db, key, false);
                     }
+                    if notify {
+                        expired.push((db, key.to_vec()));
+                    }
                 });
+                self.core.flush_expired();
                 self.core.stats.expired_keys += removed as u64;
                 if examined < STEP || removed * 4 < examined || started.elapsed() > budget {
                     break;

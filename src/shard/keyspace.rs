@@ -19,8 +19,7 @@ pub fn expired(deadline: u64, now: u64) -> bool {
 fn live_in<'a>(
     dbs: &'a mut [super::Db],
     index: usize,
-    stats: &mut super::Stats,
-    watches: &mut crate::coord::watch::Watches,
+    expiry: Expiry<'_>,
     now: u64,
     touch: Option<u32>,
     key: &[u8],
@@ -41,11 +40,34 @@ fn live_in<'a>(
         None => return None,
     }
     unsafe { (*table).remove(key) };
-    stats.expired_keys += 1;
-    if !watches.is_empty() {
-        watches.touch(index, key, false);
+    expiry.stats.expired_keys += 1;
+    if !expiry.watches.is_empty() {
+        expiry.watches.touch(index, key, false);
+    }
+    if let Some(out) = expiry.events {
+        out.push((index, key.to_vec()));
     }
     None
+}
+
+/// What removing an expired key touches besides the table: the count, WATCH, and where its
+/// `expired` event waits when one is wanted (sent by `Core::flush_expired`, before the
+/// command's own events).
+struct Expiry<'a> {
+    stats: &'a mut super::Stats,
+    watches: &'a mut crate::coord::watch::Watches,
+    events: Option<&'a mut Vec<(usize, Vec<u8>)>>,
+}
+
+macro_rules! expiry {
+    ($core:ident) => {
+        Expiry {
+            stats: &mut $core.stats,
+            watches: &mut $core.watches,
+            events: ($core.config.notify_keyspace_events & crate::pubsub::notify::class::EXPIRED != 0)
+                .then_some(&mut $core.expired_events),
+        }
+    };
 }
 
 impl Core {
@@ -53,18 +75,18 @@ impl Core {
     /// Counts as an access (OBJECT IDLETIME) unless the client asked for CLIENT NO-TOUCH.
     pub fn live(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
         let touch = (!self.no_touch).then_some(self.lru_clock());
-        live_in(&mut self.dbs, db, &mut self.stats, &mut self.watches, self.now_ms, touch, key)
+        live_in(&mut self.dbs, db, expiry!(self), self.now_ms, touch, key)
     }
 
     /// Like [`Core::live`] but never an access: TYPE, TTL, EXISTS, OBJECT look without touching.
     pub fn peek(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
-        live_in(&mut self.dbs, db, &mut self.stats, &mut self.watches, self.now_ms, None, key)
+        live_in(&mut self.dbs, db, expiry!(self), self.now_ms, None, key)
     }
 
     /// Like [`Core::live`], always an access (TOUCH, whatever CLIENT NO-TOUCH says).
     pub fn touch(&mut self, db: usize, key: &[u8]) -> bool {
         let clock = self.lru_clock();
-        live_in(&mut self.dbs, db, &mut self.stats, &mut self.watches, self.now_ms, Some(clock), key).is_some()
+        live_in(&mut self.dbs, db, expiry!(self), self.now_ms, Some(clock), key).is_some()
     }
 
     /// The access clock: seconds, from the time of this pass of the event loop.
@@ -75,13 +97,18 @@ impl Core {
     /// Like [`Core::live`], counting a keyspace hit or miss (commands that read a value).
     pub fn read(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
         let touch = (!self.no_touch).then_some(self.lru_clock());
-        let found = live_in(&mut self.dbs, db, &mut self.stats, &mut self.watches, self.now_ms, touch, key);
+        let this: *mut Core = self;
+        let found = live_in(&mut self.dbs, db, expiry!(self), self.now_ms, touch, key);
         if found.is_some() {
             self.stats.keyspace_hits += 1;
-        } else {
-            self.stats.keyspace_misses += 1;
+            return found;
         }
-        found
+        // SAFETY: `found` is None, so nothing borrowed from `self` is alive (the conditional
+        // return above is what today's borrow checker cannot see through).
+        let this = unsafe { &mut *this };
+        this.stats.keyspace_misses += 1;
+        this.notify(crate::pubsub::notify::class::KEY_MISS, "keymiss", db, key);
+        None
     }
 
     pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
@@ -91,7 +118,9 @@ impl Core {
     /// Sets `key`, replacing any value and deadline; the new value counts as just accessed.
     pub fn put(&mut self, db: usize, key: &[u8], mut value: Value, deadline: u64) {
         value.touch(self.lru_clock());
-        self.dbs[db].insert(key, value, deadline);
+        if self.dbs[db].insert(key, value, deadline).is_none() {
+            self.notify(crate::pubsub::notify::class::NEW, "new", db, key);
+        }
     }
 
     /// Sets the access clock of `key` (RESTORE ... IDLETIME), if it is there.
@@ -128,6 +157,7 @@ impl Core {
     pub fn del_if_empty(&mut self, db: usize, key: &[u8]) {
         if self.live(db, key).is_some_and(|(v, _)| v.is_empty_collection()) {
             self.dbs[db].remove(key);
+            self.notify(crate::pubsub::notify::class::GENERIC, "del", db, key);
         }
     }
 

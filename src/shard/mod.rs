@@ -245,6 +245,12 @@ pub struct Core {
     pub pubsub: crate::pubsub::PubSub,
     /// Tests only (DEBUG HOLD-INBOX): the inbox is not read before then.
     pub inbox_held_until: Option<std::time::Instant>,
+    /// Keys expiry removed whose `expired` events are not out yet (see `pubsub::notify`).
+    pub expired_events: Vec<(usize, Vec<u8>)>,
+    /// While a job of a multi-shard command runs: the events it makes, for the command's shard
+    /// to publish in order (see `pubsub::notify::capture`), and the order they take there.
+    pub captured: Option<Vec<crate::pubsub::notify::Captured>>,
+    pub event_seq: u32,
 }
 
 impl Core {
@@ -277,6 +283,9 @@ impl Core {
             busy_script: None,
             pubsub,
             inbox_held_until: None,
+            expired_events: Vec::new(),
+            captured: None,
+            event_seq: 0,
         }
     }
 
