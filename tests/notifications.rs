@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// Runs `lines` on one connection with `notify-keyspace-events` set to `flags`, and returns
 /// what a pattern subscriber to every keyspace and keyevent channel received, up to the
-/// events of a last `SET end 1`.
+/// `del` event of a last `DEL end` (every set of flags here has `g`).
 fn events(port: u16, flags: &str, lines: &[&str]) -> Vec<String> {
     let mut admin = Raw::connect(port);
     admin.words("FLUSHALL");
@@ -21,12 +21,13 @@ fn events(port: u16, flags: &str, lines: &[&str]) -> Vec<String> {
         c.cmd(&line_args(line));
     }
     c.words("SET end 1");
+    c.words("DEL end");
     let mut got = Vec::new();
     loop {
-        let frame = sub.reply_within(Duration::from_secs(5)).expect("the events of SET end");
+        let frame = sub.reply_within(Duration::from_secs(5)).expect("the events of DEL end");
         let (_, items) = flat(&frame);
         let text = format!("{} {}", s(&items[2]), s(&items[3]));
-        if text == "__keyspace@0__:end set" || text == "__keyevent@0__:set end" && !flags.contains('K') {
+        if text == "__keyspace@0__:end del" || text == "__keyevent@0__:del end" && !flags.contains('K') {
             break;
         }
         got.push(text);
@@ -92,4 +93,164 @@ fn string_events_match_redis() {
     compare("KEA", STRINGS);
     compare("Kg$", STRINGS);
     compare("KEAnm", STRINGS);
+}
+
+const GENERIC: &[&str] = &[
+    "MSET a 1 b 2 c 3 d 4 e 5",
+    "DEL a nosuch b",
+    "DEL c",
+    "UNLINK d nosuch e",
+    "SET x 1",
+    "EXPIRE x 100",
+    "EXPIRE x 100 NX",
+    "PEXPIRE x 200000 XX",
+    "EXPIREAT x 99999999999",
+    "PEXPIREAT x 99999999999999 GT",
+    "PERSIST x",
+    "PERSIST x",
+    "EXPIRE x 0",
+    "EXPIRE nosuch 10",
+    "SET r1 a",
+    "SET r2 b",
+    "RENAME r1 r2",
+    "RENAME r2 r3",
+    "RENAME r3 r3",
+    "RENAMENX r3 r4",
+    "SET r5 x",
+    "RENAMENX r4 r5",
+    "COPY r4 c1",
+    "COPY r4 c1",
+    "COPY r4 c1 REPLACE",
+    "COPY r4 c2 DB 1",
+    "MOVE r4 1",
+    "MOVE r5 1",
+    "SET t 1 PX 1",
+    "GET t",
+    "EXISTS t",
+    "TOUCH c1 nosuch",
+    "TYPE nosuch",
+    "SELECT 1",
+    "DEL c2 r4",
+    "SELECT 0",
+];
+
+#[test]
+fn generic_events_match_redis() {
+    compare("KEA", GENERIC);
+    compare("KEAnm", GENERIC);
+    compare("Eg", GENERIC);
+}
+
+const LISTS: &[&str] = &[
+    "LPUSH l1 a b c",
+    "RPUSH l1 d",
+    "LPUSHX nosuch a",
+    "RPUSHX l1 e",
+    "LPOP l1",
+    "RPOP l1 2",
+    "LPOP l1 0",
+    "LPOP nosuch",
+    "LSET l1 0 z",
+    "LINSERT l1 BEFORE z y",
+    "LINSERT l1 BEFORE nope y",
+    "LREM l1 0 nope",
+    "LREM l1 1 y",
+    "RPUSH l2 a b c d",
+    "LTRIM l2 1 2",
+    "LTRIM l2 5 6",
+    "RPUSH l3 a b",
+    "LMOVE l3 l4 LEFT RIGHT",
+    "LMOVE l3 l5 RIGHT LEFT",
+    "RPOPLPUSH l4 l4",
+    "RPUSH l6 a",
+    "RPOPLPUSH l6 l7",
+    "LMPOP 2 nosuch l7 RIGHT COUNT 5",
+    "RPUSH l8 a b c",
+    "LMPOP 1 l8 LEFT",
+    "BLPOP nosuch l8 1",
+    "BRPOP l8 1",
+    "RPUSH l9 x",
+    "BLMOVE l9 l10 LEFT LEFT 1",
+    "BLMPOP 1 1 l10 LEFT COUNT 3",
+    "LRANGE l1 0 -1",
+    "LLEN nosuch",
+];
+
+#[test]
+fn list_events_match_redis() {
+    compare("KEA", LISTS);
+    compare("Elg", LISTS);
+    compare("KEAnm", LISTS);
+}
+
+const HASHES_SETS_ZSETS: &[&str] = &[
+    "HSET h1 a 1 b 2",
+    "HSET h1 a 1",
+    "HMSET h1 c 3",
+    "HSETNX h1 a 9",
+    "HSETNX h1 d 4",
+    "HINCRBY h1 n 5",
+    "HINCRBYFLOAT h1 f 1.5",
+    "HDEL h1 nope",
+    "HDEL h1 a b",
+    "HDEL h1 c d n f",
+    "HGET nosuch a",
+    "SADD s1 a b c",
+    "SADD s1 a",
+    "SREM s1 nope",
+    "SREM s1 a",
+    "SADD s2 x",
+    "SMOVE s1 s2 b",
+    "SMOVE s1 s3 c",
+    "SMOVE s2 s3 zz",
+    "SADD s4 1 2 3 4 5",
+    "SPOP s4",
+    "SPOP s4 2",
+    "SPOP s4 10",
+    "SADD s5 a b",
+    "SADD s6 b c",
+    "SINTERSTORE d1 s5 s6",
+    "SUNIONSTORE d2 s5 s6",
+    "SDIFFSTORE d3 s5 s6",
+    "SINTERSTORE d1 s5 nosuch",
+    "SINTERSTORE d9 s5 nosuch",
+    "SUNIONSTORE d4 s5 nosuch",
+    "SDIFFSTORE d5 s5 nosuch",
+    "SINTER s5 nosuch",
+    "SUNION s5 nosuch",
+    "ZADD z1 1 a 2 b",
+    "ZADD z1 1 a",
+    "ZADD z1 XX 5 a",
+    "ZADD z1 NX 5 a",
+    "ZADD z1 INCR 1 a",
+    "ZINCRBY z1 2 b",
+    "ZREM z1 nope",
+    "ZREM z1 a",
+    "ZADD z2 1 a 2 b 3 c 4 d 5 e",
+    "ZREMRANGEBYRANK z2 0 0",
+    "ZREMRANGEBYSCORE z2 2 2",
+    "ZREMRANGEBYLEX z2 [d [d",
+    "ZREMRANGEBYSCORE z2 100 200",
+    "ZPOPMIN z2",
+    "ZPOPMAX z2 5",
+    "ZADD z3 1 a 2 b 3 c",
+    "ZADD z4 1 b 5 x",
+    "ZUNIONSTORE u1 2 z3 z4",
+    "ZINTERSTORE u2 2 z3 z4",
+    "ZDIFFSTORE u3 2 z3 z4",
+    "ZINTERSTORE u2 2 z3 nosuch",
+    "ZRANGESTORE u4 z3 0 1",
+    "ZRANGESTORE u4 z3 10 20",
+    "ZMPOP 2 nosuch z3 MIN COUNT 2",
+    "BZPOPMIN nosuch z3 1",
+    "ZADD z5 1 a 2 b",
+    "BZPOPMAX z5 1",
+    "BZMPOP 1 1 z5 MAX",
+];
+
+#[test]
+fn hash_set_zset_events_match_redis() {
+    compare("KEA", HASHES_SETS_ZSETS);
+    compare("Eghsz", HASHES_SETS_ZSETS);
+    compare("KEAnm", HASHES_SETS_ZSETS);
 }

@@ -7,6 +7,7 @@
 use super::flag::*;
 use super::{cmd, int_arg, Handler, KeyCx, Spec};
 use crate::error::CmdError;
+use crate::pubsub::notify::class::GENERIC;
 
 type R = Result<(), CmdError>;
 
@@ -58,8 +59,10 @@ fn expire_generic(cx: &mut KeyCx, unit_ms: i64, relative: bool, name: &str) -> R
     }
     if when <= now {
         cx.core.dbs[cx.db].remove(key);
+        cx.core.notify(GENERIC, "del", cx.db, key);
     } else {
         cx.core.dbs[cx.db].set_expire(key, when as u64);
+        cx.core.notify(GENERIC, "expire", cx.db, key);
     }
     cx.out.int(1);
     Ok(())
@@ -90,6 +93,7 @@ fn pexpireat(cx: &mut KeyCx) -> R {
 fn ttl_generic(cx: &mut KeyCx, ms: bool, absolute: bool) -> R {
     let key = cx.argv.get(1);
     let now = cx.core.now_ms;
+    cx.core.look(cx.db, key, false);
     let reply = match cx.core.peek(cx.db, key) {
         None => -2,
         Some((_, 0)) => -1,
@@ -139,6 +143,7 @@ fn persist(cx: &mut KeyCx) -> R {
     let had = matches!(cx.core.live(cx.db, key), Some((_, d)) if d != 0);
     if had {
         cx.core.dbs[cx.db].set_expire(key, 0);
+        cx.core.notify(GENERIC, "persist", cx.db, key);
     }
     cx.out.int(had as i64);
     Ok(())

@@ -9,6 +9,7 @@ use super::flag::*;
 use super::{cmd, int_arg, Handler, KeyCx, Spec};
 use crate::config::glob_match;
 use crate::error::CmdError;
+use crate::pubsub::notify::class::HASH;
 use crate::store::hash::{Hash, Limits};
 use crate::store::value::{long_double_add, FloatError, Kind, Value};
 
@@ -49,6 +50,7 @@ fn set_pairs(cx: &mut KeyCx, name: &str) -> Result<i64, CmdError> {
     for i in (2..argv.len()).step_by(2) {
         added += hash.set(argv.get(i), argv.get(i + 1), limits) as i64;
     }
+    cx.core.notify(HASH, "hset", cx.db, argv.get(1));
     Ok(added)
 }
 
@@ -76,6 +78,7 @@ fn hsetnx(cx: &mut KeyCx) -> R {
     };
     if !exists {
         write(cx, key)?.set(field, argv.get(3), limits);
+        cx.core.notify(HASH, "hset", cx.db, key);
     }
     cx.out.int(!exists as i64);
     Ok(())
@@ -158,6 +161,9 @@ fn hdel(cx: &mut KeyCx) -> R {
         }
         None => 0,
     };
+    if removed > 0 {
+        cx.core.notify(HASH, "hdel", cx.db, key);
+    }
     cx.core.del_if_empty(cx.db, key);
     cx.out.int(removed as i64);
     Ok(())
@@ -207,6 +213,7 @@ fn hincrby(cx: &mut KeyCx) -> R {
         }
     };
     hash.set(field, itoa::Buffer::new().format(new).as_bytes(), limits);
+    cx.core.notify(HASH, "hincrby", cx.db, argv.get(1));
     cx.out.int(new);
     Ok(())
 }
@@ -230,6 +237,7 @@ fn hincrbyfloat(cx: &mut KeyCx) -> R {
     match sum {
         Ok(sum) => {
             hash.set(field, &sum, limits);
+            cx.core.notify(HASH, "hincrbyfloat", cx.db, key);
             cx.out.bulk(&sum);
             Ok(())
         }

@@ -9,6 +9,7 @@ use super::{cmd, container, help, int_arg, multi, Cx, FanOut, Finish, Flow, Hand
 use crate::coord::Tx;
 use crate::error::CmdError;
 use crate::persistence::rdb;
+use crate::pubsub::notify::class::GENERIC;
 use crate::shard::keyspace::expired;
 use crate::shard::mesh::JobOut;
 use crate::shard::Core;
@@ -26,6 +27,7 @@ fn act_del(core: &mut Core, db: usize, key: &[u8]) -> bool {
     let deleted = core.del(db, key).is_some();
     if deleted {
         core.signal_modified(db, key);
+        core.notify(GENERIC, "del", db, key);
     }
     deleted
 }
@@ -40,6 +42,7 @@ fn act_unlink(core: &mut Core, db: usize, key: &[u8]) -> bool {
     match core.del(db, key) {
         Some((value, _)) => {
             core.signal_modified(db, key);
+            core.notify(GENERIC, "del", db, key);
             if value.heap_bytes() >= LAZY_FREE_BYTES {
                 std::thread::spawn(move || drop(value));
             }
@@ -50,11 +53,11 @@ fn act_unlink(core: &mut Core, db: usize, key: &[u8]) -> bool {
 }
 
 fn act_exists(core: &mut Core, db: usize, key: &[u8]) -> bool {
-    core.exists(db, key)
+    core.look(db, key, false)
 }
 
 fn act_touch(core: &mut Core, db: usize, key: &[u8]) -> bool {
-    core.touch(db, key)
+    core.look(db, key, false) && core.touch(db, key)
 }
 
 fn key_args(cx: &KeyCx) -> Vec<Vec<u8>> {
@@ -100,9 +103,10 @@ fn exists(cx: &mut KeyCx) -> R {
 /// DEL/UNLINK/EXISTS/TOUCH over several shards: each shard counts its keys (repeats included).
 fn count_spread(cx: &mut Cx, exclusive: bool, act: fn(&mut Core, usize, &[u8]) -> bool) -> F {
     let db = cx.conn.db;
-    let mut per: Vec<Vec<Vec<u8>>> = vec![Vec::new(); cx.core.shards()];
-    for k in cx.argv.iter().skip(1) {
-        per[cx.core.owner(k)].push(k.to_vec());
+    // Each key with its place in the command: the order of its `del` event.
+    let mut per: Vec<Vec<(u32, Vec<u8>)>> = vec![Vec::new(); cx.core.shards()];
+    for (i, k) in cx.argv.iter().enumerate().skip(1) {
+        per[cx.core.owner(k)].push((i as u32, k.to_vec()));
     }
     // DEL and UNLINK signal the keys they delete; the others change nothing.
     let mut tx = Tx::keys(cx.core, cx.argv.iter().skip(1).map(|k| (db, k)), exclusive);
@@ -111,7 +115,14 @@ fn count_spread(cx: &mut Cx, exclusive: bool, act: fn(&mut Core, usize, &[u8]) -
         tx.run_and_release(
             |shard, _| {
                 let mine = std::mem::take(&mut per[shard]);
-                Box::new(move |core: &mut Core| -> JobOut { Box::new(count_keys(core, db, &mine, act)) })
+                Box::new(move |core: &mut Core| -> JobOut {
+                    let mut n = 0i64;
+                    for (i, k) in &mine {
+                        core.event_seq = *i;
+                        n += act(core, db, k) as i64;
+                    }
+                    Box::new(n)
+                })
             },
             Box::new(|_core, conn, parts| {
                 let n: i64 = parts.into_iter().filter_map(|p| p.downcast::<i64>().ok()).map(|n| *n).sum();
@@ -137,6 +148,7 @@ fn exists_spread(cx: &mut Cx) -> F {
 /// TYPE key
 fn type_cmd(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(1);
+    cx.core.look(cx.db, key, false);
     match cx.core.peek(cx.db, key) {
         Some((v, _)) => {
             let name = v.kind().name();
@@ -166,7 +178,11 @@ fn rename_generic(cx: &mut KeyCx, nx: bool) -> R {
         return Ok(());
     }
     let (value, ttl) = cx.core.dbs[cx.db].remove(src).expect("live above");
+    // An overwritten destination goes first, so the key is added anew (`new`), as in Redis.
+    cx.core.dbs[cx.db].remove(dst);
     cx.core.put(cx.db, dst, value, ttl);
+    cx.core.notify(GENERIC, "rename_from", cx.db, src);
+    cx.core.notify(GENERIC, "rename_to", cx.db, dst);
     if nx {
         cx.out.int(1);
     } else {
@@ -231,12 +247,14 @@ fn move_spread(cx: &mut Cx, src_db: usize, dst_db: usize, how: Move) -> F {
                 };
                 let proceed = matches!(outcome, Ok(1));
                 let mut value = if proceed { found } else { None };
+                let (src_key, dst_key) = (src.clone(), dst.clone());
                 tx.run_and_release(
                     |shard, _| {
                         let write = if shard == dst_shard { value.take() } else { None };
                         let (s, d) = (src.clone(), dst.clone());
                         Box::new(move |core: &mut Core| -> JobOut {
                             if let Some((v, ttl)) = write {
+                                core.dbs[dst_db].remove(&d);
                                 core.put(dst_db, &d, v, ttl);
                                 core.signal_modified(dst_db, &d);
                             }
@@ -247,7 +265,16 @@ fn move_spread(cx: &mut Cx, src_db: usize, dst_db: usize, how: Move) -> F {
                             Box::new(())
                         })
                     },
-                    Box::new(move |_core, conn, _| {
+                    Box::new(move |core, conn, _| {
+                        // The jobs' own events (`new`) are out; the command's follow.
+                        if proceed {
+                            if let Move::Copy { .. } = how {
+                                core.notify(GENERIC, "copy_to", dst_db, &dst_key);
+                            } else {
+                                core.notify(GENERIC, "rename_from", src_db, &src_key);
+                                core.notify(GENERIC, "rename_to", dst_db, &dst_key);
+                            }
+                        }
                         match outcome {
                             Err(e) => conn.out.error(e.to_string().as_bytes()),
                             Ok(n) if matches!(how, Move::Rename) => {
@@ -311,8 +338,10 @@ fn copy(cx: &mut KeyCx) -> R {
         cx.out.int(0);
         return Ok(());
     }
+    cx.core.dbs[dst_db].remove(dst);
     cx.core.put(dst_db, dst, value, ttl);
     cx.core.signal_modified(dst_db, dst);
+    cx.core.notify(GENERIC, "copy_to", dst_db, dst);
     cx.out.int(1);
     Ok(())
 }
@@ -339,6 +368,8 @@ fn move_cmd(cx: &mut KeyCx) -> R {
     }
     let (value, ttl) = cx.core.dbs[cx.db].remove(key).expect("live above");
     cx.core.put(to, key, value, ttl);
+    cx.core.notify(GENERIC, "move_from", cx.db, key);
+    cx.core.notify(GENERIC, "move_to", to, key);
     // The dispatcher signals the key in the current database; the target is this one's.
     cx.core.signal_modified(to, key);
     cx.out.int(1);
@@ -641,6 +672,7 @@ fn swapdb(cx: &mut Cx) -> F {
 /// OBJECT ENCODING key
 fn object_encoding(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(2);
+    cx.core.look(cx.db, key, true);
     match cx.core.peek(cx.db, key) {
         Some((v, _)) => {
             let enc = v.encoding();
@@ -656,6 +688,7 @@ fn object_encoding(cx: &mut KeyCx) -> R {
 fn object_refcount(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(2);
     let shared_ints = cx.core.config.maxmemory == 0 || !cx.core.config.maxmemory_policy.name().contains("l");
+    cx.core.look(cx.db, key, true);
     match cx.core.peek(cx.db, key) {
         Some((v, _)) if shared_ints && v.stored_int().is_some_and(|n| (0..10000).contains(&n)) => {
             cx.out.int(i32::MAX as i64)
@@ -669,6 +702,7 @@ fn object_refcount(cx: &mut KeyCx) -> R {
 /// OBJECT FREQ key: needs an LFU policy, as in Redis (a missing key is a null first).
 fn object_freq(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(2);
+    cx.core.look(cx.db, key, true);
     if cx.core.peek(cx.db, key).is_none() {
         cx.out.null();
         return Ok(());
@@ -686,6 +720,7 @@ fn object_freq(cx: &mut KeyCx) -> R {
 /// OBJECT IDLETIME key: seconds since the key was last read or written (not with an LFU policy,
 /// as in Redis).
 fn object_idletime(cx: &mut KeyCx) -> R {
+    cx.core.look(cx.db, cx.argv.get(2), true);
     if cx.core.peek(cx.db, cx.argv.get(2)).is_none() {
         cx.out.null();
         return Ok(());
@@ -834,9 +869,13 @@ fn restore(cx: &mut KeyCx) -> R {
         t => t.saturating_add(now),
     };
     if deadline != 0 && deadline <= now {
-        cx.core.del(cx.db, key);
+        if cx.core.del(cx.db, key).is_some() {
+            cx.core.notify(GENERIC, "del", cx.db, key);
+        }
     } else {
+        cx.core.dbs[cx.db].remove(key);
         cx.core.put(cx.db, key, value, deadline as u64);
+        cx.core.notify(GENERIC, "restore", cx.db, key);
         if let Some(idle) = idle.filter(|_| !cx.core.config.maxmemory_policy.name().contains("lfu")) {
             // Redis keeps the access time in a 24-bit clock of seconds, so an idle time past
             // 2^24 s comes back modulo 2^24 from OBJECT IDLETIME; ours is 32-bit, so do the same

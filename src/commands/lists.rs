@@ -11,6 +11,7 @@ use super::flag::*;
 use super::{cmd, int_arg, mpop, multi, Argv, Cx, Flow, Handler, KeyCx, Spec};
 use crate::coord::Tx;
 use crate::error::CmdError;
+use crate::pubsub::notify::class::LIST;
 use crate::shard::mesh::JobOut;
 use crate::shard::Core;
 use crate::store::list::List;
@@ -66,7 +67,10 @@ fn push_generic(cx: &mut KeyCx, left: bool, only_existing: bool) -> R {
             let n = push_all(l);
             cx.out.int(n);
         }
-        None if only_existing => cx.out.int(0),
+        None if only_existing => {
+            cx.out.int(0);
+            return Ok(());
+        }
         None => {
             let mut l = List::new(fill);
             let n = push_all(&mut l);
@@ -74,6 +78,7 @@ fn push_generic(cx: &mut KeyCx, left: bool, only_existing: bool) -> R {
             cx.out.int(n);
         }
     }
+    cx.core.notify(LIST, push_event(left), cx.db, key);
     Ok(())
 }
 
@@ -95,6 +100,23 @@ fn lpushx(cx: &mut KeyCx) -> R {
 /// RPUSHX key element [element ...]
 fn rpushx(cx: &mut KeyCx) -> R {
     push_generic(cx, false, true)
+}
+
+/// The events of a push and a pop at one end (`true`: LEFT).
+pub(crate) fn push_event(left: bool) -> &'static str {
+    if left {
+        "lpush"
+    } else {
+        "rpush"
+    }
+}
+
+pub(crate) fn pop_event(left: bool) -> &'static str {
+    if left {
+        "lpop"
+    } else {
+        "rpop"
+    }
 }
 
 /// Pops up to `count` elements from one end.
@@ -119,10 +141,11 @@ fn pop_generic(cx: &mut KeyCx, left: bool, name: &str) -> R {
         }
         return Ok(());
     };
-    match count {
+    let popped = match count {
         None => {
             let v = pop_n(l, left, 1);
             cx.out.bulk(&v[0]);
+            true
         }
         Some(n) => {
             let items = pop_n(l, left, n as usize);
@@ -130,7 +153,11 @@ fn pop_generic(cx: &mut KeyCx, left: bool, name: &str) -> R {
             for v in &items {
                 cx.out.bulk(v);
             }
+            !items.is_empty()
         }
+    };
+    if popped {
+        cx.core.notify(LIST, pop_event(left), cx.db, key);
     }
     cx.core.del_if_empty(cx.db, key);
     Ok(())
@@ -209,6 +236,7 @@ fn lset(cx: &mut KeyCx) -> R {
     if !l.set(index, cx.argv.get(3)) {
         return Err(CmdError::other("ERR index out of range"));
     }
+    cx.core.notify(LIST, "lset", cx.db, cx.argv.get(1));
     cx.out.ok();
     Ok(())
 }
@@ -227,6 +255,9 @@ fn linsert(cx: &mut KeyCx) -> R {
         return Ok(());
     };
     let n = if l.insert_by_pivot(cx.argv.get(3), cx.argv.get(4), after) { l.len() as i64 } else { -1 };
+    if n > 0 {
+        cx.core.notify(LIST, "linsert", cx.db, cx.argv.get(1));
+    }
     cx.out.int(n);
     Ok(())
 }
@@ -241,6 +272,9 @@ fn lrem(cx: &mut KeyCx) -> R {
     };
     let n = l.remove(cx.argv.get(3), count);
     cx.out.int(n as i64);
+    if n > 0 {
+        cx.core.notify(LIST, "lrem", cx.db, key);
+    }
     cx.core.del_if_empty(cx.db, key);
     Ok(())
 }
@@ -256,6 +290,7 @@ fn ltrim(cx: &mut KeyCx) -> R {
             Some((s, e)) => l.trim(s, len - e - 1),
             None => l.trim(len, 0),
         }
+        cx.core.notify(LIST, "ltrim", cx.db, key);
         cx.core.del_if_empty(cx.db, key);
     }
     cx.out.ok();
@@ -373,14 +408,36 @@ pub(crate) fn push_one(core: &mut Core, db: usize, key: &[u8], v: &[u8], left: b
             core.put(db, key, Value::list(l), 0);
         }
     }
+    core.notify(LIST, push_event(left), db, key);
 }
 
 /// Pops one element from `key`'s list end, deleting the key when it empties.
 pub(crate) fn pop_one(core: &mut Core, db: usize, key: &[u8], left: bool) -> Option<Vec<u8>> {
     let l = write_list(core, db, key).ok()??;
     let v = if left { l.pop_front() } else { l.pop_back() };
+    if v.is_some() {
+        core.notify(LIST, pop_event(left), db, key);
+    }
     core.del_if_empty(db, key);
     v
+}
+
+/// LMOVE's move with both keys here: pop, push, then the events in Redis's order (the push's,
+/// then the pop's, then the `del` of an emptied source).
+pub(crate) fn move_one(
+    core: &mut Core,
+    db: usize,
+    src: &[u8],
+    dst: &[u8],
+    from_left: bool,
+    to_left: bool,
+) -> Option<Vec<u8>> {
+    let l = write_list(core, db, src).ok()??;
+    let v = if from_left { l.pop_front() } else { l.pop_back() }?;
+    push_one(core, db, dst, &v, to_left);
+    core.notify(LIST, pop_event(from_left), db, src);
+    core.del_if_empty(db, src);
+    Some(v)
 }
 
 /// The source and destination ends of LMOVE (`true` = LEFT) or RPOPLPUSH.
@@ -408,8 +465,7 @@ fn lmove(cx: &mut KeyCx) -> R {
     if wrong_type(cx.core, cx.db, dst) {
         return Err(CmdError::WrongType);
     }
-    let v = pop_one(cx.core, cx.db, src, from_left).unwrap_or_default();
-    push_one(cx.core, cx.db, dst, &v, to_left);
+    let v = move_one(cx.core, cx.db, src, dst, from_left, to_left).unwrap_or_default();
     cx.out.bulk(&v);
     Ok(())
 }
@@ -460,6 +516,8 @@ fn lmove_spread(cx: &mut Cx) -> Result<Flow, CmdError> {
                         let (s, d, v) = (src.clone(), dst.clone(), pushed.clone());
                         Box::new(move |core: &mut Core| -> JobOut {
                             if shard == src_shard {
+                                // The pop's events follow the push's (see move_one).
+                                core.event_seq = 1;
                                 pop_one(core, db, &s, from_left);
                             } else if shard == dst_shard {
                                 push_one(core, db, &d, &v, to_left);
@@ -488,7 +546,13 @@ fn release_with_error(tx: &Tx, e: CmdError) -> Flow {
 fn lmpop(cx: &mut Cx) -> Result<Flow, CmdError> {
     let mpop::Args { keys, first_end: left, count } = mpop::parse(cx, ["LEFT", "RIGHT"])?;
     let pop = move |core: &mut Core, db: usize, key: &[u8]| match write_list(core, db, key) {
-        Ok(Some(l)) => pop_n(l, left, count),
+        Ok(Some(l)) => {
+            let popped = pop_n(l, left, count);
+            if !popped.is_empty() {
+                core.notify(LIST, pop_event(left), db, key);
+            }
+            popped
+        }
         _ => Vec::new(),
     };
     Ok(mpop::run(cx, keys, Kind::List, pop, |out, v: &Vec<u8>| out.bulk(v)))

@@ -13,6 +13,7 @@ use crate::config::glob_match;
 use crate::coord::{Scope, Tx};
 use crate::error::CmdError;
 use crate::protocol::Out;
+use crate::pubsub::notify::class::{GENERIC, SET};
 use crate::shard::mesh::JobOut;
 use crate::shard::Core;
 use crate::store::set::Set;
@@ -46,6 +47,9 @@ fn sadd(cx: &mut KeyCx) -> R {
     let (argv, max) = (cx.argv, max_ints(cx.core));
     let set = write(cx, argv.get(1))?;
     let added = (2..argv.len()).filter(|&i| set.add(argv.get(i), max)).count();
+    if added > 0 {
+        cx.core.notify(SET, "sadd", cx.db, argv.get(1));
+    }
     cx.out.int(added as i64);
     Ok(())
 }
@@ -61,6 +65,9 @@ fn srem(cx: &mut KeyCx) -> R {
         }
         None => 0,
     };
+    if removed > 0 {
+        cx.core.notify(SET, "srem", cx.db, key);
+    }
     cx.core.del_if_empty(cx.db, key);
     cx.out.int(removed as i64);
     Ok(())
@@ -133,6 +140,9 @@ fn spop(cx: &mut KeyCx) -> R {
             }
             None => None,
         };
+        if popped.is_some() {
+            cx.core.notify(SET, "spop", cx.db, key);
+        }
         cx.core.del_if_empty(cx.db, key);
         cx.out.bulk_opt(popped.as_deref());
         return Ok(());
@@ -155,7 +165,9 @@ fn spop(cx: &mut KeyCx) -> R {
     }
     if count >= set.len() {
         reply_members(out, (0..set.len()).map(|i| set.at(i)));
+        core.notify(SET, "spop", *db, key);
         core.del(*db, key);
+        core.notify(GENERIC, "del", *db, key);
         return Ok(());
     }
     set_header(out, count);
@@ -163,6 +175,7 @@ fn spop(cx: &mut KeyCx) -> R {
         let i = fastrand::usize(..set.len());
         out.bulk(&set.remove_at(i));
     }
+    core.notify(SET, "spop", *db, key);
     Ok(())
 }
 
@@ -252,8 +265,9 @@ enum Op {
 }
 
 /// A copy of the set at `key` (None when missing), WRONGTYPE for another type.
-fn snapshot(core: &mut Core, db: usize, key: &[u8], write: bool) -> Result<Option<Set>, CmdError> {
-    let found = if write { core.live(db, key) } else { core.read(db, key) };
+/// A source set, read as Redis reads one (a hit or a miss, and `keymiss`), STORE forms too.
+fn snapshot(core: &mut Core, db: usize, key: &[u8]) -> Result<Option<Set>, CmdError> {
+    let found = core.read(db, key);
     match found {
         Some((v, _)) => v.as_set().cloned().map(Some).ok_or(CmdError::WrongType),
         None => Ok(None),
@@ -305,12 +319,22 @@ fn reply_set(out: &mut Out, set: &Set) {
 
 /// Stores a computed set at `dst` (deleting it when empty); returns its size.
 /// Signals `dst` when it changed (an empty result over a missing key changes nothing).
-fn store(core: &mut Core, db: usize, dst: &[u8], set: Set) -> usize {
+fn store(core: &mut Core, db: usize, dst: &[u8], set: Set, op: Op) -> usize {
     let n = set.len();
     let changed = if n == 0 {
-        core.del(db, dst).is_some()
+        let deleted = core.del(db, dst).is_some();
+        if deleted {
+            core.notify(GENERIC, "del", db, dst);
+        }
+        deleted
     } else {
         core.put(db, dst, Value::set(set), 0);
+        let event = match op {
+            Op::Inter => "sinterstore",
+            Op::Union => "sunionstore",
+            Op::Diff => "sdiffstore",
+        };
+        core.notify(SET, event, db, dst);
         true
     };
     if changed {
@@ -327,7 +351,7 @@ fn algebra(cx: &mut KeyCx, op: Op, stores: bool) -> R {
     let first = if stores { 2 } else { 1 };
     let mut wrong = false;
     for i in first..argv.len() {
-        let found = if stores { cx.core.live(cx.db, argv.get(i)) } else { cx.core.read(cx.db, argv.get(i)) };
+        let found = cx.core.read(cx.db, argv.get(i));
         wrong |= found.is_some_and(|(v, _)| v.kind() != Kind::Set);
     }
     if wrong {
@@ -339,7 +363,7 @@ fn algebra(cx: &mut KeyCx, op: Op, stores: bool) -> R {
         (first..argv.len()).map(|i| table.get(argv.get(i)).and_then(|(v, _)| v.as_set())).collect();
     let result = compute(op, &sets, max, 0);
     if stores {
-        let n = store(cx.core, cx.db, argv.get(1), result);
+        let n = store(cx.core, cx.db, argv.get(1), result, op);
         cx.out.int(n as i64);
     } else {
         reply_set(cx.out, &result);
@@ -407,6 +431,7 @@ fn gather(parts: Vec<JobOut>, keys: &[Vec<u8>]) -> Result<Vec<Option<Set>>, CmdE
 /// `then`, which returns what the final round writes at `dst` and how to reply.
 fn spread_read(
     cx: &mut Cx,
+    op: Op,
     sources: Vec<Vec<u8>>,
     dst: Option<Vec<u8>>,
     then: impl FnOnce(Result<Vec<Option<Set>>, CmdError>, usize) -> (Option<Set>, Box<dyn FnOnce(&mut Out) + Send>)
@@ -426,7 +451,7 @@ fn spread_read(
             |_, scope| {
                 let mine: Vec<Vec<u8>> = scope_keys(scope).into_iter().filter(|k| wanted.contains(k)).collect();
                 Box::new(move |core: &mut Core| -> JobOut {
-                    let read: Read = mine.into_iter().map(|k| (k.clone(), snapshot(core, db, &k, write))).collect();
+                    let read: Read = mine.into_iter().map(|k| (k.clone(), snapshot(core, db, &k))).collect();
                     Box::new(read)
                 })
             },
@@ -437,7 +462,7 @@ fn spread_read(
                         let job = if Some(shard) == dst_shard { result.take().map(|s| (dst.clone(), s)) } else { None };
                         Box::new(move |core: &mut Core| -> JobOut {
                             if let Some((Some(d), s)) = job {
-                                store(core, db, &d, s);
+                                store(core, db, &d, s, op);
                             }
                             Box::new(())
                         })
@@ -461,7 +486,7 @@ fn algebra_spread(cx: &mut Cx, op: Op, stores: bool) -> F {
     let first = if stores { 2 } else { 1 };
     let sources: Vec<Vec<u8>> = (first..cx.argv.len()).map(|i| cx.argv.get(i).to_vec()).collect();
     let dst = stores.then(|| cx.argv.get(1).to_vec());
-    spread_read(cx, sources, dst, move |sets, max| match sets {
+    spread_read(cx, op, sources, dst, move |sets, max| match sets {
         Err(e) => (None, error_reply(e)),
         Ok(sets) => {
             let result = compute(op, &sets.iter().map(Option::as_ref).collect::<Vec<_>>(), max, 0);
@@ -525,7 +550,7 @@ fn sintercard(cx: &mut Cx) -> F {
         }
     }
     let sources: Vec<Vec<u8>> = (2..2 + numkeys).map(|i| argv.get(i).to_vec()).collect();
-    spread_read(cx, sources, None, move |sets, max| match sets {
+    spread_read(cx, Op::Inter, sources, None, move |sets, max| match sets {
         Err(e) => (None, error_reply(e)),
         Ok(sets) => {
             let sets: Vec<Option<&Set>> = sets.iter().map(Option::as_ref).collect();
@@ -546,9 +571,12 @@ fn smove(cx: &mut KeyCx) -> R {
             if let Some((v, _)) = cx.core.live(cx.db, src) {
                 v.as_set_mut().expect("checked").remove(member);
             }
+            cx.core.notify(SET, "srem", cx.db, src);
             cx.core.del_if_empty(cx.db, src);
             let max = max_ints(cx.core);
-            write(cx, dst)?.add(member, max);
+            if write(cx, dst)?.add(member, max) {
+                cx.core.notify(SET, "sadd", cx.db, dst);
+            }
             1
         }
         Move::Answer(n) => n,
@@ -632,17 +660,20 @@ fn smove_spread(cx: &mut Cx) -> F {
                                         set.remove(&m);
                                     }
                                 }
+                                core.notify(SET, "srem", db, &s);
                                 core.del_if_empty(db, &s);
                                 core.signal_modified(db, &s);
                             }
                             if proceed && shard == dst_shard {
                                 let max = max_ints(core);
+                                // After the source's events (see smove).
+                                core.event_seq = 1;
                                 if core.live(db, &d).is_none() {
                                     core.put(db, &d, Value::set(Set::default()), 0);
                                 }
                                 if let Some((v, _)) = core.live(db, &d) {
-                                    if let Some(set) = v.as_set_mut() {
-                                        set.add(&m, max);
+                                    if v.as_set_mut().is_some_and(|set| set.add(&m, max)) {
+                                        core.notify(SET, "sadd", db, &d);
                                     }
                                 }
                                 core.signal_modified(db, &d);

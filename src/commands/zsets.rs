@@ -18,6 +18,7 @@ use crate::coord::{Scope, Tx};
 use crate::error::CmdError;
 use crate::protocol::encode::format_double;
 use crate::protocol::Out;
+use crate::pubsub::notify::class::{GENERIC, ZSET};
 use crate::shard::mesh::JobOut;
 use crate::shard::Core;
 use crate::store::set::Set;
@@ -178,10 +179,18 @@ enum Build {
 
 /// Stores `entries` at `dst` as a new sorted set (deleting `dst` when empty); returns the size.
 /// Signals `dst` when it changed (an empty result over a missing key changes nothing).
-fn store(core: &mut Core, db: usize, dst: &[u8], entries: &[(Vec<u8>, f64)], build: Build) -> usize {
+fn store(
+    core: &mut Core,
+    db: usize,
+    dst: &[u8],
+    entries: &[(Vec<u8>, f64)],
+    build: Build,
+    event: &'static str,
+) -> usize {
     if entries.is_empty() {
         if core.del(db, dst).is_some() {
             core.signal_modified(db, dst);
+            core.notify(GENERIC, "del", db, dst);
         }
         return 0;
     }
@@ -197,6 +206,7 @@ fn store(core: &mut Core, db: usize, dst: &[u8], entries: &[(Vec<u8>, f64)], bui
     let n = z.len();
     core.put(db, dst, Value::zset(z), 0);
     core.signal_modified(db, dst);
+    core.notify(ZSET, event, db, dst);
     n
 }
 
@@ -353,6 +363,9 @@ fn zadd_generic(cx: &mut KeyCx, zincrby: bool) -> R {
             }
         }
     }
+    if added + updated > 0 {
+        cx.core.notify(ZSET, if f.incr { "zincr" } else { "zadd" }, cx.db, key);
+    }
     cx.core.del_if_empty(cx.db, key);
     if let Some(e) = failure {
         return Err(e);
@@ -379,6 +392,9 @@ fn zrem(cx: &mut KeyCx) -> R {
         Some(z) => (2..argv.len()).filter(|&i| z.remove(argv.get(i)).is_some()).count(),
         None => 0,
     };
+    if removed > 0 {
+        cx.core.notify(ZSET, "zrem", cx.db, key);
+    }
     cx.core.del_if_empty(cx.db, key);
     cx.out.int(removed as i64);
     Ok(())
@@ -636,11 +652,11 @@ fn selected_owned(z: Option<&ZSet>, req: &RangeReq) -> Vec<(Vec<u8>, f64)> {
 fn zrangestore(cx: &mut KeyCx) -> R {
     let argv = cx.argv;
     let req = parse_range(&argv, 2, None, true)?;
-    let entries = match cx.core.live(cx.db, argv.get(2)) {
+    let entries = match cx.core.read(cx.db, argv.get(2)) {
         Some((v, _)) => selected_owned(Some(v.as_zset().ok_or(CmdError::WrongType)?), &req),
         None => Vec::new(),
     };
-    let n = store(cx.core, cx.db, argv.get(1), &entries, Build::OneByOne);
+    let n = store(cx.core, cx.db, argv.get(1), &entries, Build::OneByOne, "zrangestore");
     cx.out.int(n as i64);
     Ok(())
 }
@@ -652,7 +668,7 @@ fn zrangestore_spread(cx: &mut Cx) -> F {
     let dst = Some(cx.argv.get(1).to_vec());
     // The range is picked on the source's shard: only it travels.
     let pick: Pick = std::sync::Arc::new(move |z: &ZSet| selected_owned(Some(z), &req));
-    spread(cx, sources, dst, Some(pick), move |srcs| match srcs {
+    spread(cx, "zrangestore", sources, dst, Some(pick), move |srcs| match srcs {
         Err(e) => Done::error(e),
         Ok(mut srcs) => {
             let entries = match srcs.swap_remove(0) {
@@ -692,6 +708,14 @@ fn zremrange(cx: &mut KeyCx, by: By) -> R {
             doomed.len()
         }
     };
+    if removed > 0 {
+        let event = match by {
+            By::Rank => "zremrangebyrank",
+            By::Score => "zremrangebyscore",
+            By::Lex => "zremrangebylex",
+        };
+        cx.core.notify(ZSET, event, cx.db, key);
+    }
     cx.core.del_if_empty(cx.db, key);
     cx.out.int(removed as i64);
     Ok(())
@@ -711,6 +735,15 @@ fn zremrangebylex(cx: &mut KeyCx) -> R {
 
 // ---------------------------------------------------------------------------------------------
 // Pops, random members, scans.
+
+/// The event of a pop from the low (`min`) or high end.
+pub(crate) fn pop_event(min: bool) -> &'static str {
+    if min {
+        "zpopmin"
+    } else {
+        "zpopmax"
+    }
+}
 
 /// Pops up to `count` entries from the low (`min`) or high end.
 pub(crate) fn pop_n(z: &mut ZSet, min: bool, count: usize) -> Vec<(Vec<u8>, f64)> {
@@ -746,6 +779,9 @@ fn zpop(cx: &mut KeyCx, min: bool) -> R {
         Some(z) => pop_n(z, min, count.unwrap_or(1)),
         None => Vec::new(),
     };
+    if !popped.is_empty() {
+        cx.core.notify(ZSET, pop_event(min), cx.db, key);
+    }
     cx.core.del_if_empty(cx.db, key);
     let out = &mut *cx.out;
     // RESP3 nests [member, score] pairs when a count was given; otherwise the reply is flat.
@@ -930,9 +966,9 @@ impl Done {
 type Pick = std::sync::Arc<dyn Fn(&ZSet) -> Entries + Send + Sync>;
 
 /// Reads the source at `key`: a copy of the zset (or only what `pick` picks of it), or of a
-/// plain set.
-fn read_src(core: &mut Core, db: usize, key: &[u8], write: bool, pick: Option<&Pick>) -> Result<Src, CmdError> {
-    let found = if write { core.live(db, key) } else { core.read(db, key) };
+/// plain set; read as Redis reads it (a hit or a miss, and `keymiss`), STORE forms too.
+fn read_src(core: &mut Core, db: usize, key: &[u8], pick: Option<&Pick>) -> Result<Src, CmdError> {
+    let found = core.read(db, key);
     match found {
         None => Ok(Src::Missing),
         Some((v, _)) => match (v.as_zset(), v.as_set()) {
@@ -948,6 +984,7 @@ fn read_src(core: &mut Core, db: usize, key: &[u8], write: bool, pick: Option<&P
 /// stores at `dst` and how to reply.
 fn spread(
     cx: &mut Cx,
+    event: &'static str,
     sources: Vec<Vec<u8>>,
     dst: Option<Vec<u8>>,
     pick: Option<Pick>,
@@ -971,7 +1008,7 @@ fn spread(
                 let pick = pick.clone();
                 Box::new(move |core: &mut Core| -> JobOut {
                     let read: Read =
-                        mine.into_iter().map(|k| (k.clone(), read_src(core, db, &k, write, pick.as_ref()))).collect();
+                        mine.into_iter().map(|k| (k.clone(), read_src(core, db, &k, pick.as_ref()))).collect();
                     Box::new(read)
                 })
             },
@@ -1001,7 +1038,7 @@ fn spread(
                         let job = if Some(shard) == dst_shard { stored.take().map(|e| (dst.clone(), e)) } else { None };
                         Box::new(move |core: &mut Core| -> JobOut {
                             if let Some((Some(d), (entries, build))) = job {
-                                store(core, db, &d, &entries, build);
+                                store(core, db, &d, &entries, build, event);
                             }
                             Box::new(())
                         })
@@ -1182,7 +1219,7 @@ fn algebra(cx: &mut Cx, op: Op, stores: bool, card: bool, name: &'static str) ->
     // Option errors come after the type check, as in Redis: carry them into the compute step.
     let opts = algebra_opts(&argv, at + 1 + n, n, op, stores, card);
     let dst = stores.then(|| argv.get(1).to_vec());
-    spread(cx, sources, dst, None, move |srcs| {
+    spread(cx, name, sources, dst, None, move |srcs| {
         let (srcs, o) = match (srcs, opts) {
             (Err(e), _) | (_, Err(e)) => return Done::error(e),
             (Ok(s), Ok(o)) => (s, o),
@@ -1240,7 +1277,13 @@ fn zintercard(cx: &mut Cx) -> F {
 fn zmpop(cx: &mut Cx) -> F {
     let mpop::Args { keys, first_end: min, count } = mpop::parse(cx, ["MIN", "MAX"])?;
     let pop = move |core: &mut Core, db: usize, key: &[u8]| match write_z(core, db, key) {
-        Ok(Some(z)) => pop_n(z, min, count),
+        Ok(Some(z)) => {
+            let popped = pop_n(z, min, count);
+            if !popped.is_empty() {
+                core.notify(ZSET, pop_event(min), db, key);
+            }
+            popped
+        }
         _ => Vec::new(),
     };
     Ok(mpop::run(cx, keys, Kind::ZSet, pop, |out, (member, score): &(Vec<u8>, f64)| {

@@ -329,6 +329,7 @@ pub fn serve_key(core: &mut Core, db: usize, key: &[u8], serve: &Serve, resp3: b
         Serve::MPop { left, count } => {
             let l = lists::write_list(core, db, key).ok()??;
             let popped = lists::pop_n(l, *left, *count);
+            core.notify(crate::pubsub::notify::class::LIST, lists::pop_event(*left), db, key);
             core.del_if_empty(db, key);
             out.array(2);
             out.bulk(key);
@@ -338,6 +339,7 @@ pub fn serve_key(core: &mut Core, db: usize, key: &[u8], serve: &Serve, resp3: b
         Serve::ZPop { min } => {
             let z = zsets::write_z(core, db, key).ok()??;
             let popped = zsets::pop_n(z, *min, 1);
+            core.notify(crate::pubsub::notify::class::ZSET, zsets::pop_event(*min), db, key);
             core.del_if_empty(db, key);
             let (member, score) = popped.first()?;
             out.array(3);
@@ -348,6 +350,7 @@ pub fn serve_key(core: &mut Core, db: usize, key: &[u8], serve: &Serve, resp3: b
         Serve::ZMPop { min, count } => {
             let z = zsets::write_z(core, db, key).ok()??;
             let popped = zsets::pop_n(z, *min, *count);
+            core.notify(crate::pubsub::notify::class::ZSET, zsets::pop_event(*min), db, key);
             core.del_if_empty(db, key);
             out.array(2);
             out.bulk(key);
@@ -365,8 +368,7 @@ pub fn serve_key(core: &mut Core, db: usize, key: &[u8], serve: &Serve, resp3: b
                 out.error(CmdError::WrongType.to_string().as_bytes());
                 return Some(out.buf);
             } else {
-                let v = lists::pop_one(core, db, key, *from_left)?;
-                lists::push_one(core, db, dst, &v, *to_left);
+                let v = lists::move_one(core, db, key, dst, *from_left, *to_left)?;
                 core.signal_modified(db, dst);
                 out.bulk(&v);
             }
@@ -705,6 +707,8 @@ fn serve_across(core: &mut Core, wait: u64, db: usize, src: Vec<u8>, serve: Serv
                         let (s, d, v) = (src.clone(), dst.clone(), value.clone());
                         Box::new(move |core: &mut Core| -> JobOut {
                             if shard == src_shard {
+                                // The pop's events follow the push's (see lists::move_one).
+                                core.event_seq = 1;
                                 lists::pop_one(core, db, &s, from_left);
                                 core.signal_modified(db, &s);
                                 core.blocking.remove(wait);

@@ -111,6 +111,22 @@ impl Core {
         None
     }
 
+    /// Like [`Core::peek`], but a read that counts (a hit or a miss), and a miss is a `keymiss`
+    /// event unless `quiet`: Redis's lookupKeyReadWithFlags with LOOKUP_NOTOUCH (TYPE, TTL,
+    /// EXISTS; OBJECT with LOOKUP_NONOTIFY too).
+    pub fn look(&mut self, db: usize, key: &[u8], quiet: bool) -> bool {
+        let found = self.peek(db, key).is_some();
+        if found {
+            self.stats.keyspace_hits += 1;
+        } else {
+            self.stats.keyspace_misses += 1;
+            if !quiet {
+                self.notify(crate::pubsub::notify::class::KEY_MISS, "keymiss", db, key);
+            }
+        }
+        found
+    }
+
     pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
         self.peek(db, key).is_some()
     }
