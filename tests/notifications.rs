@@ -254,3 +254,50 @@ fn hash_set_zset_events_match_redis() {
     compare("Eghsz", HASHES_SETS_ZSETS);
     compare("KEAnm", HASHES_SETS_ZSETS);
 }
+
+/// Transactions and scripts whose keys live on different shards: the events come in command
+/// order; a script that escalates (its first run undone) sends only its real run's events.
+#[test]
+fn transaction_and_script_events_match_redis() {
+    let k: Vec<String> = (0..SHARDS).map(|s| key_on_shard("tx", s, SHARDS)).collect();
+    let lines: Vec<String> = vec![
+        "MULTI".into(),
+        format!("SET {} 1", k[0]),
+        format!("INCR {}", k[1]),
+        format!("LPUSH {} x", k[2]),
+        format!("SADD {} m", k[3]),
+        format!("DEL {} {}", k[0], k[2]),
+        format!("MSET {} a {} b {} c", k[3], k[1], k[0]),
+        "EXEC".into(),
+        format!("EVAL redis.call('set',KEYS[1],1);redis.call('set',KEYS[2],2);return(1) 2 {} {}", k[0], k[1]),
+        // Declares one key, touches another shard's: escalates after its first write.
+        format!("EVAL redis.call('incr',KEYS[1]);redis.call('incr',ARGV[1]);return(1) 1 {} {}", k[2], k[3]),
+        format!("EVAL redis.call('incr',KEYS[1]);redis.call('incr',ARGV[1]);return(1) 1 {} {}", k[2], k[3]),
+        format!("EVAL redis.call('del',KEYS[1]);return(redis.call('rpush',KEYS[1],'a')) 1 {}", k[1]),
+    ];
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    compare("KEA", &lines);
+    compare("KEAn", &lines);
+}
+
+/// A key nobody touches again is expired by the active cycle, which sends `expired` too.
+#[test]
+fn active_expiry_sends_expired() {
+    for server in [Proc::redis(&[]), Proc::shardis(&[])] {
+        let mut admin = Raw::connect(server.port);
+        admin.words("CONFIG SET notify-keyspace-events Ex");
+        let mut sub = Raw::connect(server.port);
+        sub.words("SUBSCRIBE __keyevent@0__:expired");
+        for i in 0..8 {
+            admin.words(&format!("SET gone{i} 1 PX 20"));
+        }
+        let mut got: Vec<String> = (0..8)
+            .map(|_| {
+                let frame = sub.reply_within(Duration::from_secs(5)).expect("an expired event");
+                s(&flat(&frame).1[2])
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, (0..8).map(|i| format!("gone{i}")).collect::<Vec<_>>());
+    }
+}

@@ -92,6 +92,44 @@ pub fn publish_captured(core: &mut Core, parts: Vec<JobOut>) -> Vec<JobOut> {
     parts
 }
 
+/// What [`hold`] saved: the enclosing capture, if any (None: nothing held).
+pub struct Held(Option<Option<Vec<Captured>>>);
+
+impl Held {
+    /// Nothing held.
+    pub fn none() -> Held {
+        Held(None)
+    }
+}
+
+/// Holds back the events made from now on (a script run that may still escalate: its first
+/// run's writes are undone, and so must its events be) until [`unhold`].
+pub fn hold(core: &mut Core) -> Held {
+    if core.config.notify_keyspace_events == 0 {
+        return Held(None);
+    }
+    Held(Some(core.captured.replace(Vec::new())))
+}
+
+/// Ends a [`hold`]: the events held are published (or join the enclosing capture) if `keep`,
+/// dropped otherwise.
+pub fn unhold(core: &mut Core, held: Held, keep: bool) {
+    let Held(Some(outer)) = held else { return };
+    let mine = std::mem::replace(&mut core.captured, outer).unwrap_or_default();
+    if !keep {
+        return;
+    }
+    match &mut core.captured {
+        Some(outer) => outer.extend(mine),
+        None => {
+            let flags = core.config.notify_keyspace_events;
+            for e in mine {
+                publish_event(core, flags, e.event, e.db, &e.key);
+            }
+        }
+    }
+}
+
 impl Core {
     /// Event `event` of class `class` happened to `key` of `db` (Redis's notifyKeyspaceEvent).
     #[inline]

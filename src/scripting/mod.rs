@@ -423,6 +423,8 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
         c
     });
     let undo = !wide && core.shards() > 1;
+    // A run that may escalate keeps its events until it is known to stand.
+    let held = if undo { crate::pubsub::notify::hold(core) } else { crate::pubsub::notify::Held::none() };
     let saved_tx = core.exec_tx.replace(core.exec_tx.unwrap_or(ONE_SHARD_RUN));
     let (shared, me) = (core.shared.clone(), core.id);
     let core_ptr: *mut Core = core;
@@ -481,6 +483,7 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
         (status, base)
     };
     core.exec_tx = saved_tx;
+    crate::pubsub::notify::unhold(core, held, !run.escalate);
     if run.escalate {
         run.rollback(core);
         if run.spans {
