@@ -19,11 +19,13 @@ fn conn_on(port: u16, shard: Option<usize>) -> Raw {
     }
 }
 
-/// Is `frame` a published message (message / pmessage / smessage), as a push or an array?
+/// Is `frame` a published message (message / pmessage / smessage), as a push or an array, or
+/// a tracking invalidation push?
 fn is_message(frame: &[u8]) -> bool {
     let (kind, items) = flat(frame);
-    matches!(kind, b'*' | b'>')
-        && items.first().is_some_and(|w| w == b"message" || w == b"pmessage" || w == b"smessage")
+    (matches!(kind, b'*' | b'>')
+        && items.first().is_some_and(|w| w == b"message" || w == b"pmessage" || w == b"smessage"))
+        || (kind == b'>' && items.first().is_some_and(|w| w == b"invalidate"))
 }
 
 /// What one connection saw: the replies to its commands, and the messages it received.
@@ -53,10 +55,17 @@ fn run(
             c.words("HELLO 3");
         }
     }
+    // `$idN` in a step stands for role N's client id (the servers number clients apart).
+    let ids: Vec<String> =
+        conns.iter_mut().map(|c| s(&c.words("CLIENT ID")).trim_start_matches(':').trim().to_string()).collect();
     let mut seen: Vec<Seen> = (0..roles).map(|_| Seen::default()).collect();
     for (n, &(role, line)) in steps.iter().enumerate() {
         let c = &mut conns[role];
-        c.send(&encode(&line_args(line)));
+        let mut line = line.to_string();
+        for (r, id) in ids.iter().enumerate() {
+            line = line.replace(&format!("$id{r}"), id);
+        }
+        c.send(&encode(&line_args(&line)));
         let marker = format!("m{n}");
         c.send(&encode(&[b"PING", marker.as_bytes()]));
         loop {
@@ -359,4 +368,81 @@ fn messages_for_a_shard_that_falls_behind_are_bounded() {
         }
     }
     assert!(got < 40, "{got} messages of 1 MB came through");
+}
+
+/// CLIENT TRACKING byte for byte with Redis: the default mode, NOLOOP, OPTIN/OPTOUT, BCAST
+/// with prefixes, REDIRECT to a client on another shard (a RESP2 one gets
+/// `__redis__:invalidate` messages), the null invalidation of a flush, and the errors; the
+/// tracking clients, the writer and the keys on different shards.
+#[test]
+fn tracking_matches_redis() {
+    let (c, w, r, b) = (0, 1, 2, 3);
+    compare(
+        &[0, 1, 2, 3],
+        &[
+            (c, "CLIENT TRACKINGINFO"),
+            (c, "CLIENT GETREDIR"),
+            (c, "CLIENT CACHING yes"),
+            (c, "CLIENT TRACKING ON"),
+            (c, "CLIENT TRACKINGINFO"),
+            (c, "CLIENT GETREDIR"),
+            (c, "GET k1"),
+            (c, "GET k2"),
+            (c, "STRLEN k3"),
+            (c, "HGET k4 f"),
+            (w, "SET k1 v"),
+            (w, "SET k1 v2"),
+            (c, "SET k2 x"),
+            (w, "HSET k4 f v"),
+            (w, "SET k3 abc"),
+            (c, "CLIENT TRACKING OFF"),
+            (c, "CLIENT TRACKING ON NOLOOP"),
+            (c, "GET k5"),
+            (c, "SET k5 y"),
+            (w, "SET k5 z"),
+            (c, "GET k6"),
+            (w, "DEL k6"),
+            (w, "SET k6 1"),
+            (c, "CLIENT TRACKING OFF"),
+            (c, "CLIENT TRACKING ON OPTIN"),
+            (c, "GET o1"),
+            (c, "CLIENT CACHING no"),
+            (c, "CLIENT CACHING yes"),
+            (c, "CLIENT TRACKINGINFO"),
+            (c, "GET o2"),
+            (c, "GET o3"),
+            (w, "MSET o1 1 o2 2 o3 3"),
+            (c, "CLIENT TRACKING OFF"),
+            (c, "CLIENT TRACKING ON OPTOUT"),
+            (c, "CLIENT CACHING no"),
+            (c, "GET p1"),
+            (c, "GET p2"),
+            (w, "SET p1 1"),
+            (w, "SET p2 1"),
+            (c, "CLIENT TRACKING OFF"),
+            (b, "CLIENT TRACKING ON BCAST PREFIX user: PREFIX item:"),
+            (b, "CLIENT TRACKINGINFO"),
+            (w, "SET user:1 a"),
+            (w, "SET other 1"),
+            (w, "LPUSH item:2 x"),
+            (b, "SET user:2 b"),
+            (r, "SUBSCRIBE __redis__:invalidate"),
+            (c, "CLIENT TRACKING ON REDIRECT $id2"),
+            (c, "GET q1"),
+            (w, "SET q1 1"),
+            (c, "GET q2"),
+            (w, "FLUSHALL"),
+            (c, "CLIENT TRACKING OFF"),
+            (b, "CLIENT TRACKING OFF"),
+            (w, "SET user:3 c"),
+            (c, "CLIENT TRACKING ON BCAST OPTIN"),
+            (c, "CLIENT TRACKING ON OPTIN OPTOUT"),
+            (c, "CLIENT TRACKING ON PREFIX a"),
+            (c, "CLIENT TRACKING ON BCAST PREFIX a PREFIX ab"),
+            (c, "CLIENT TRACKING ON REDIRECT 999999"),
+            (c, "CLIENT TRACKING maybe"),
+            (c, "CLIENT TRACKING ON foo"),
+            (c, "CLIENT TRACKINGINFO"),
+        ],
+    );
 }

@@ -192,6 +192,7 @@ fn reset(cx: &mut Cx) -> R {
     conn.authenticated = cx.core.config.requirepass.is_none();
     conn.multi = None;
     super::transactions::unwatch_all(cx);
+    crate::pubsub::tracking::forget(cx.core, cx.conn);
     // Leaves every channel, pattern and shard channel, silently; replies when every shard
     // knows (see crate::pubsub).
     let mut reply = crate::protocol::Out::new(false);
@@ -281,6 +282,194 @@ fn on_off(arg: &[u8]) -> Result<bool, CmdError> {
     } else {
         Err(CmdError::Syntax)
     }
+}
+
+/// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX prefix ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+fn client_tracking(cx: &mut Cx) -> R {
+    let on = on_off(cx.argv.get(2))?;
+    let mut mode = crate::pubsub::tracking::Mode::default();
+    let mut i = 3;
+    while i < cx.argv.len() {
+        let more = i + 1 < cx.argv.len();
+        if cx.argv.is(i, "REDIRECT") && more {
+            if mode.redirect != 0 {
+                return Err(CmdError::other("ERR A client can only redirect to a single other client"));
+            }
+            let id = super::parse_i64(cx.argv.get(i + 1)).ok_or(CmdError::NotInteger)?;
+            mode.redirect = id.max(0) as u64;
+            i += 1;
+        } else if cx.argv.is(i, "PREFIX") && more {
+            mode.prefixes.push(cx.argv.get(i + 1).to_vec());
+            i += 1;
+        } else if cx.argv.is(i, "BCAST") {
+            mode.bcast = true;
+        } else if cx.argv.is(i, "OPTIN") {
+            mode.optin = true;
+        } else if cx.argv.is(i, "OPTOUT") {
+            mode.optout = true;
+        } else if cx.argv.is(i, "NOLOOP") {
+            mode.noloop = true;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    if !on {
+        crate::pubsub::tracking::forget(cx.core, cx.conn);
+        cx.out().ok();
+        return Ok(Flow::Done);
+    }
+    if mode.bcast && (mode.optin || mode.optout) {
+        return Err(CmdError::other("ERR OPTIN and OPTOUT are not compatible with BCAST"));
+    }
+    if mode.optin && mode.optout {
+        return Err(CmdError::other("ERR You can't specify both OPTIN mode and OPTOUT mode"));
+    }
+    if !mode.prefixes.is_empty() && !mode.bcast {
+        return Err(CmdError::other("ERR PREFIX option requires BCAST mode to be enabled"));
+    }
+    for (a, p) in mode.prefixes.iter().enumerate() {
+        for q in &mode.prefixes[a + 1..] {
+            if p.starts_with(q) || q.starts_with(p) {
+                return Err(CmdError::other(format!(
+                    "ERR Prefix '{}' overlaps with another provided prefix '{}'. Prefixes for a single client must not overlap.",
+                    String::from_utf8_lossy(p),
+                    String::from_utf8_lossy(q)
+                )));
+            }
+        }
+    }
+    // Kept in order, as Redis's radix tree lists them.
+    mode.prefixes.sort();
+    // Switching modes while on: what was registered goes first.
+    crate::pubsub::tracking::forget(cx.core, cx.conn);
+    if mode.redirect == 0 {
+        return Ok(tracking_on(cx.core, cx.conn, mode));
+    }
+    // The redirect target may live on any shard: find it first.
+    let id = mode.redirect;
+    Ok(FanOut::all(
+        cx.core.shards(),
+        move |_| {
+            Box::new(move |core: &mut Core| -> JobOut {
+                let me = core.id;
+                Box::new(core.conns.iter().find(|c| c.id == id && c.closing == Closing::Open).map(|c| c.cref(me)))
+            })
+        },
+        Box::new(move |core, conn, parts| {
+            let target = parts
+                .into_iter()
+                .find_map(|p| p.downcast::<Option<crate::shard::mesh::ConnRef>>().ok().and_then(|t| *t));
+            match target {
+                None => {
+                    conn.out.error(b"ERR The client ID you want redirect to does not exist");
+                    Flow::Done
+                }
+                Some(target) => tracking_on(core, conn, crate::pubsub::tracking::Mode { target: Some(target), ..mode }),
+            }
+        }),
+    ))
+}
+
+/// Turns tracking on with `mode`; a BCAST client's prefixes reach every shard before +OK.
+fn tracking_on(core: &mut Core, conn: &mut Conn, mode: crate::pubsub::tracking::Mode) -> Flow {
+    let jobs = if mode.bcast { crate::pubsub::tracking::bcast_jobs(core, conn, &mode, true) } else { Vec::new() };
+    conn.tracking = Some(Box::new(mode));
+    if jobs.is_empty() {
+        conn.out.ok();
+        return Flow::Done;
+    }
+    Flow::Wait(FanOut {
+        jobs,
+        finish: Box::new(|_core, conn, _| {
+            conn.out.ok();
+            Flow::Done
+        }),
+    })
+}
+
+/// CLIENT CACHING YES|NO: whether the next command's keys are tracked (OPTIN / OPTOUT).
+fn client_caching(cx: &mut Cx) -> R {
+    let (optin, optout) = cx.conn.tracking.as_ref().map_or((false, false), |m| (m.optin, m.optout));
+    if !optin && !optout {
+        return Err(CmdError::other(
+            "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled",
+        ));
+    }
+    let arg = cx.argv.get(2);
+    let yes = if arg.eq_ignore_ascii_case(b"yes") {
+        if !optin {
+            return Err(CmdError::other(
+                "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.",
+            ));
+        }
+        true
+    } else if arg.eq_ignore_ascii_case(b"no") {
+        if !optout {
+            return Err(CmdError::other(
+                "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.",
+            ));
+        }
+        false
+    } else {
+        return Err(CmdError::Syntax);
+    };
+    if let Some(mode) = cx.conn.tracking.as_mut() {
+        mode.caching = Some(yes);
+    }
+    cx.out().ok();
+    Ok(Flow::Done)
+}
+
+/// CLIENT GETREDIR: -1 when not tracking, 0 without a redirect.
+fn client_getredir(cx: &mut Cx) -> R {
+    let n = cx.conn.tracking.as_ref().map_or(-1, |m| m.redirect as i64);
+    cx.out().int(n);
+    Ok(Flow::Done)
+}
+
+/// CLIENT TRACKINGINFO
+fn client_trackinginfo(cx: &mut Cx) -> R {
+    let mode = cx.conn.tracking.as_deref().cloned();
+    let out = cx.out();
+    out.map(3);
+    out.bulk(b"flags");
+    match &mode {
+        None => {
+            out.set(1);
+            out.bulk(b"off");
+        }
+        Some(m) => {
+            let mut flags: Vec<&[u8]> = vec![b"on"];
+            if m.bcast {
+                flags.push(b"bcast");
+            }
+            if m.optin {
+                flags.push(b"optin");
+                if m.caching == Some(true) {
+                    flags.push(b"caching-yes");
+                }
+            }
+            if m.optout {
+                flags.push(b"optout");
+                if m.caching == Some(false) {
+                    flags.push(b"caching-no");
+                }
+            }
+            if m.noloop {
+                flags.push(b"noloop");
+            }
+            out.set(flags.len());
+            flags.iter().for_each(|f| out.bulk(f));
+        }
+    }
+    out.bulk(b"redirect");
+    out.int(mode.as_ref().map_or(-1, |m| m.redirect as i64));
+    out.bulk(b"prefixes");
+    let prefixes = mode.map(|m| m.prefixes).unwrap_or_default();
+    out.array(prefixes.len());
+    prefixes.iter().for_each(|p| out.bulk(p));
+    Ok(Flow::Done)
 }
 
 /// CLIENT REPLY <ON | OFF | SKIP>
@@ -607,6 +796,10 @@ const CLIENT_SUBS: &[Spec] = &[
     cmd("unblock", -3, ADMIN | NS, (0, 0, 0), ADMIN_CONN, Handler::Conn(client_unblock)),
     cmd("setinfo", 4, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_setinfo)),
     cmd("no-touch", 3, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_no_touch)),
+    cmd("tracking", -3, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_tracking)),
+    cmd("caching", 3, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_caching)),
+    cmd("getredir", 2, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_getredir)),
+    cmd("trackinginfo", 2, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_trackinginfo)),
     cmd("reply", 3, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_reply)),
     cmd("pause", -3, ADMIN | NS, (0, 0, 0), ADMIN_CONN, Handler::Conn(client_pause)),
     cmd("unpause", 2, ADMIN | NS, (0, 0, 0), ADMIN_CONN, Handler::Conn(client_unpause)),

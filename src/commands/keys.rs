@@ -593,6 +593,7 @@ fn dbsize(cx: &mut Cx) -> F {
 /// Empties databases on this shard; a big table is dropped on a helper thread (ASYNC, and
 /// UNLINK-style lazy freeing), so the shard does not stall freeing millions of values.
 fn empty(core: &mut Core, dbs: &[usize], lazy: bool) {
+    crate::pubsub::tracking::on_flush(core);
     for &db in dbs {
         let old = std::mem::take(&mut core.dbs[db]);
         if lazy && old.len() > 64 {

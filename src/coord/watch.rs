@@ -203,6 +203,9 @@ impl Core {
         if !self.blocking.is_empty() {
             self.blocking.signal(db, key);
         }
+        if !self.tracking.is_empty() {
+            self.invalidate(key);
+        }
     }
 
     /// `db` is about to be emptied (and, for SWAPDB, replaced by `with`): touches the watched

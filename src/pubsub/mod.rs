@@ -42,6 +42,7 @@
 //! their own output had gone past the limit (which it would have, once delivered).
 
 pub mod notify;
+pub mod tracking;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;

@@ -141,15 +141,19 @@ impl Core {
         }
     }
 
-    /// Sends the `expired` events of the keys expiry removed since the last call: before any
-    /// other event, and at the end of every command.
+    /// Sends the `expired` events (and the tracking invalidations) of the keys expiry removed
+    /// since the last call: before any other event, and at the end of every command.
     #[inline]
     pub fn flush_expired(&mut self) {
         if !self.expired_events.is_empty() {
             let flags = self.config.notify_keyspace_events;
+            let notify = flags & class::EXPIRED != 0 && flags & (class::KEYSPACE | class::KEYEVENT) != 0;
             for (db, key) in std::mem::take(&mut self.expired_events) {
-                if flags & (class::KEYSPACE | class::KEYEVENT) != 0 {
+                if notify {
                     self.emit(flags, "expired", db, &key);
+                }
+                if !self.tracking.is_empty() {
+                    self.invalidate(&key);
                 }
             }
         }

@@ -94,6 +94,8 @@ pub struct Conn {
     pub blocked: Option<Box<crate::coord::block::Blocked>>,
     /// Channels, patterns and shard channels subscribed to (see [`crate::pubsub`]).
     pub subs: crate::pubsub::Subs,
+    /// CLIENT TRACKING's mode, while on (see [`crate::pubsub::tracking`]).
+    pub tracking: Option<Box<crate::pubsub::tracking::Mode>>,
 }
 
 impl Conn {
@@ -136,6 +138,7 @@ impl Conn {
             watched: Vec::new(),
             blocked: None,
             subs: Default::default(),
+            tracking: None,
         }
     }
 
@@ -191,6 +194,12 @@ impl Conn {
         if self.paused || self.blocked.is_some() {
             flags.push('b');
         }
+        if let Some(mode) = &self.tracking {
+            flags.push('t');
+            if mode.bcast {
+                flags.push('B');
+            }
+        }
         if self.no_touch {
             flags.push('T');
         }
@@ -209,7 +218,7 @@ impl Conn {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} \
              qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events={} \
-             cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+             cmd={} user=default redir={} resp={} lib-name={} lib-ver={}",
             self.id,
             self.peer,
             self.local,
@@ -233,6 +242,7 @@ impl Conn {
             omem + self.input.capacity() + std::mem::size_of::<Conn>(),
             events,
             self.last_cmd,
+            self.tracking.as_ref().map_or(-1, |m| m.redirect as i64),
             if self.resp3() { 3 } else { 2 },
             self.lib_name,
             self.lib_ver,

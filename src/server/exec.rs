@@ -32,6 +32,8 @@ impl Open {
             peer: conn.peer.clone(),
             name: conn.name.clone(),
             no_touch: conn.no_touch,
+            client: conn.id,
+            reader: None,
         };
         Open { shard, batch }
     }
@@ -169,6 +171,14 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
             Route::Remote(id, shard) => {
                 feed_monitors(core, conn, id, &argv);
                 let mut open = Open::new(shard, conn);
+                if let Some((reader, first_only)) =
+                    conn.tracking.as_ref().map(|m| (m.reader(conn, core.id), m.caching.is_some()))
+                {
+                    open.batch.reader = reader.map(|t| (t, first_only));
+                    if let Some(mode) = conn.tracking.as_mut() {
+                        mode.caching = None;
+                    }
+                }
                 open.push(id, &argv);
                 conn.pos += consumed;
                 batch = Some(open);
@@ -184,7 +194,15 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
                     feed_monitors(core, conn, id, &argv);
                 }
                 let (before, mode) = (conn.out.buf.len(), conn.reply);
+                core.client_now = conn.id;
+                core.reader = conn.tracking.as_ref().and_then(|m| m.reader(conn, core.id));
                 let flow = run_local(core, conn, id, argv, spread);
+                core.reader = None;
+                if registry().entries[id].full_name != "client|caching" {
+                    if let Some(mode) = conn.tracking.as_mut() {
+                        mode.caching = None;
+                    }
+                }
                 follow(core, conn, flow, before, mode);
                 if core.blocking.has_ready() {
                     crate::coord::block::serve_ready(core);
@@ -396,6 +414,11 @@ fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread
             if result.is_ok() {
                 signal_written(core, entry.spec, db, &argv, &conn.out.buf[before..]);
             }
+            if core.reader.is_some() && entry.spec.flags & flag::READONLY != 0 {
+                for p in key_positions(entry.spec, argv.len()) {
+                    core.track_read(argv.get(p));
+                }
+            }
             result.map(|()| Flow::Done)
         }
         Handler::Container(Some(bare)) => bare(&mut Cx { core, conn, argv }),
@@ -483,8 +506,12 @@ fn keys_blocked(core: &Core, db: usize, spec: &crate::commands::Spec, argv: &Arg
 pub fn run_batch(core: &mut Core, batch: &Batch) -> Vec<u8> {
     let mut out = Out::new(batch.resp3);
     core.no_touch = batch.no_touch;
-    for (id, argv) in batch.cmds.iter() {
+    core.client_now = batch.client;
+    for (i, (id, argv)) in batch.cmds.iter().enumerate() {
+        // A CLIENT CACHING answer is for the first command only.
+        core.reader = batch.reader.filter(|&(_, first_only)| i == 0 || !first_only).map(|(t, _)| t);
         run_key(core, id, batch.db, argv, &mut out, &batch.peer, &batch.name);
+        core.reader = None;
         if core.blocking.has_ready() {
             crate::coord::block::serve_ready(core);
         }
@@ -505,6 +532,11 @@ pub fn run_key(core: &mut Core, id: usize, db: usize, argv: Argv<'_>, out: &mut 
         Ok(()) => signal_written(core, spec, db, &argv, &out.buf[before..]),
         Err(e) => out.error(e.to_string().as_bytes()),
     }
+    if core.reader.is_some() && spec.flags & flag::READONLY != 0 {
+        for p in key_positions(spec, argv.len()) {
+            core.track_read(argv.get(p));
+        }
+    }
     core.flush_expired();
     let micros = clock::micros_since(start);
     account(core, id, micros, &out.buf[before..]);
@@ -518,7 +550,7 @@ pub fn run_key(core: &mut Core, id: usize, db: usize, argv: Argv<'_>, out: &mut 
 #[inline]
 fn signal_written(core: &mut Core, spec: &crate::commands::Spec, db: usize, argv: &Argv<'_>, reply: &[u8]) {
     if spec.flags & (flag::WRITE | flag::SIGNALS) != flag::WRITE
-        || (core.watches.is_empty() && core.blocking.is_empty())
+        || (core.watches.is_empty() && core.blocking.is_empty() && core.tracking.is_empty())
         || reply.first() == Some(&b'-')
         || crate::coord::watch::unchanged(spec.name, argv, reply)
     {

@@ -443,6 +443,7 @@ impl Reactor {
 
     fn free(&mut self, mut conn: Box<Conn>) {
         crate::pubsub::forget(&mut self.core, &mut conn);
+        crate::pubsub::tracking::forget(&mut self.core, &mut conn);
         if conn.blocked.is_some() {
             // Gone while blocked: never served, its elements stay for others.
             crate::coord::block::unblock(&mut self.core, &mut conn);
@@ -578,7 +579,8 @@ impl Reactor {
             while self.core.dbs[db].expires_len() > 0 {
                 let watches = &mut self.core.watches;
                 let expired = &mut self.core.expired_events;
-                let notify = self.core.config.notify_keyspace_events & crate::pubsub::notify::class::EXPIRED != 0;
+                let notify = self.core.config.notify_keyspace_events & crate::pubsub::notify::class::EXPIRED != 0
+                    || !self.core.tracking.is_empty();
                 let (examined, removed) = self.core.dbs[db].expire_cycle(now, STEP, |key, _| {
                     if !watches.is_empty() {
                         watches.touch(db, key, false);

@@ -64,8 +64,9 @@ macro_rules! expiry {
         Expiry {
             stats: &mut $core.stats,
             watches: &mut $core.watches,
-            events: ($core.config.notify_keyspace_events & crate::pubsub::notify::class::EXPIRED != 0)
-                .then_some(&mut $core.expired_events),
+            events: ($core.config.notify_keyspace_events & crate::pubsub::notify::class::EXPIRED != 0
+                || !$core.tracking.is_empty())
+            .then_some(&mut $core.expired_events),
         }
     };
 }

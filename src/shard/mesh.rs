@@ -52,6 +52,10 @@ pub struct Batch {
     pub name: String,
     /// From a CLIENT NO-TOUCH client.
     pub no_touch: bool,
+    /// The client's id (NOLOOP), and the tracker its reads are remembered for (CLIENT
+    /// TRACKING), with whether only the first command's are (after CLIENT CACHING).
+    pub client: u64,
+    pub reader: Option<(crate::pubsub::tracking::Tracker, bool)>,
 }
 
 /// One shard's inbox.

@@ -251,6 +251,12 @@ pub struct Core {
     /// to publish in order (see `pubsub::notify::capture`), and the order they take there.
     pub captured: Option<Vec<crate::pubsub::notify::Captured>>,
     pub event_seq: u32,
+    /// Who may have cached which of this shard's keys (CLIENT TRACKING).
+    pub tracking: crate::pubsub::tracking::Tracking,
+    /// The client whose command runs now (NOLOOP), and the tracker its reads are remembered
+    /// for, if it tracks them.
+    pub client_now: u64,
+    pub reader: Option<crate::pubsub::tracking::Tracker>,
 }
 
 impl Core {
@@ -286,6 +292,9 @@ impl Core {
             expired_events: Vec::new(),
             captured: None,
             event_seq: 0,
+            tracking: Default::default(),
+            client_now: 0,
+            reader: None,
         }
     }
 

@@ -1,0 +1,206 @@
+//! Client-side caching: CLIENT TRACKING and its invalidation messages, across shards.
+//!
+//! A tracking client's mode lives on its connection ([`Mode`]). What it may have cached lives
+//! where the keys live: when one of its read commands runs on a key's owner, the owner
+//! remembers that key for it ([`Tracking`]: key name to [`Tracker`]s, by name across
+//! databases, as Redis keeps it). When the key changes on its owner (any write, from any
+//! connection, expiry included; the hook is [`Core::signal_modified`]), the owner forgets it
+//! and posts an invalidation to the shard of the client (or of its REDIRECT target), which
+//! writes it there: a RESP3 `invalidate` push, or a `__redis__:invalidate` message to a RESP2
+//! redirect target with subscriptions. The post goes through that shard's inbox, so a client
+//! that wrote a key it tracks gets the invalidation after its own reply (NOLOOP: not at all).
+//!
+//! BCAST clients are remembered by prefix on every shard (registered, like a subscription,
+//! before CLIENT TRACKING replies), and any change of a matching key is sent to them.
+//! FLUSHDB and FLUSHALL send every tracking client the null invalidation, each shard to its
+//! own clients. Messages are one key each here; Redis may group a BCAST client's keys per
+//! event-loop turn.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::server::conn::{Closing, Conn};
+use crate::shard::mesh::{ConnRef, Job, JobOut, Msg};
+use crate::shard::Core;
+
+/// A client's tracking mode, kept on its connection while tracking is on.
+#[derive(Clone, Debug, Default)]
+pub struct Mode {
+    pub bcast: bool,
+    pub optin: bool,
+    pub optout: bool,
+    pub noloop: bool,
+    /// REDIRECT's client id (0: none) and where that client lives.
+    pub redirect: u64,
+    pub target: Option<ConnRef>,
+    pub prefixes: Vec<Vec<u8>>,
+    /// CLIENT CACHING YES/NO, for the next command only.
+    pub caching: Option<bool>,
+}
+
+/// Whom a key's invalidation is for: the tracking client (its id, for NOLOOP) and where the
+/// message goes (the client, or its redirect target).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tracker {
+    pub client: u64,
+    pub to: ConnRef,
+    pub noloop: bool,
+}
+
+/// One shard's memory of who may have cached which of its keys.
+#[derive(Default)]
+pub struct Tracking {
+    keys: HashMap<Box<[u8]>, Vec<Tracker>>,
+    /// BCAST registrations (every shard has all of them): prefix ("" for all keys), tracker.
+    prefixes: Vec<(Box<[u8]>, Tracker)>,
+}
+
+impl Tracking {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.prefixes.is_empty()
+    }
+
+    /// Keys remembered (INFO's tracking_total_keys, tracking-table-max-keys).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn remember(&mut self, key: &[u8], tracker: Tracker) {
+        let trackers = self.keys.entry(key.into()).or_default();
+        if !trackers.contains(&tracker) {
+            trackers.push(tracker);
+        }
+    }
+}
+
+impl Mode {
+    /// The tracker a command of client `conn` reads for, if its keys are to be remembered
+    /// (not BCAST; OPTIN only after CLIENT CACHING YES; OPTOUT unless CLIENT CACHING NO).
+    pub fn reader(&self, conn: &Conn, shard: usize) -> Option<Tracker> {
+        let skip =
+            self.bcast || (self.optin && self.caching != Some(true)) || (self.optout && self.caching == Some(false));
+        (!skip).then(|| tracker(self, conn, shard))
+    }
+}
+
+fn tracker(mode: &Mode, conn: &Conn, shard: usize) -> Tracker {
+    Tracker { client: conn.id, to: mode.target.unwrap_or(conn.cref(shard)), noloop: mode.noloop }
+}
+
+impl Core {
+    /// A read command of the client `self.reader` names ran on `key`: remember it for that
+    /// client.
+    #[inline]
+    pub fn track_read(&mut self, key: &[u8]) {
+        if let Some(tracker) = self.reader {
+            self.tracking.remember(key, tracker);
+        }
+    }
+
+    /// `key` changed: everyone who may have cached it is told, and forgotten.
+    pub fn invalidate(&mut self, key: &[u8]) {
+        let mut sends = self.tracking.keys.remove(key).unwrap_or_default();
+        for (prefix, t) in &self.tracking.prefixes {
+            if key.starts_with(prefix) && !sends.contains(t) {
+                sends.push(*t);
+            }
+        }
+        for t in sends {
+            if !(t.noloop && t.client == self.client_now) {
+                send(self, t.to, Some(vec![key.to_vec()]));
+            }
+        }
+    }
+}
+
+/// Posts an invalidation (None: the null one of a flush) to connection `to`.
+fn send(core: &mut Core, to: ConnRef, keys: Option<Vec<Vec<u8>>>) {
+    core.shared.mesh.send(
+        to.shard,
+        Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
+            deliver(core, to, keys.as_deref());
+            Box::new(())
+        })),
+    );
+}
+
+/// Writes an invalidation to `to`, on its shard: a push in RESP3; to a RESP2 client (a
+/// redirect target) only while it has subscriptions, as a `__redis__:invalidate` message.
+fn deliver(core: &mut Core, to: ConnRef, keys: Option<&[Vec<u8>]>) {
+    let Some(conn) = core.conns.get_mut(to.slot, to.gen) else { return };
+    if conn.closing == Closing::Now {
+        return;
+    }
+    let out = &mut conn.out;
+    if out.resp3 {
+        out.push(2);
+        out.bulk(b"invalidate");
+    } else if conn.subs.total() > 0 {
+        out.push(3);
+        out.bulk(b"message");
+        out.bulk(b"__redis__:invalidate");
+    } else {
+        return;
+    }
+    match keys {
+        Some(keys) => {
+            out.array(keys.len());
+            keys.iter().for_each(|k| out.bulk(k));
+        }
+        None => out.null(),
+    }
+    core.dirty.push(to.slot);
+}
+
+/// A flush on this shard: its tracking clients get the null invalidation, and nothing is
+/// remembered any more.
+pub fn on_flush(core: &mut Core) {
+    core.tracking.keys.clear();
+    let me = core.id;
+    let targets: Vec<ConnRef> =
+        core.conns.iter().filter_map(|c| c.tracking.as_ref().map(|m| m.target.unwrap_or(c.cref(me)))).collect();
+    for to in targets {
+        send(core, to, None);
+    }
+}
+
+/// Registers (or with `add` false, removes) a BCAST client's prefixes on every shard; the
+/// returned jobs are for the other shards, this one is done at once.
+pub fn bcast_jobs(core: &mut Core, conn: &Conn, mode: &Mode, add: bool) -> Vec<(usize, Job)> {
+    let t = tracker(mode, conn, core.id);
+    let prefixes: Vec<Box<[u8]>> = if mode.prefixes.is_empty() {
+        vec![Box::default()]
+    } else {
+        mode.prefixes.iter().map(|p| p.as_slice().into()).collect()
+    };
+    let prefixes = Arc::new(prefixes);
+    let apply = move |core: &mut Core, prefixes: &[Box<[u8]>]| {
+        let list = &mut core.tracking.prefixes;
+        list.retain(|(_, x)| x.client != t.client);
+        if add {
+            list.extend(prefixes.iter().map(|p| (p.clone(), t)));
+        }
+    };
+    apply(core, &prefixes);
+    (0..core.shards())
+        .filter(|&s| s != core.id)
+        .map(|s| {
+            let prefixes = prefixes.clone();
+            let job: Job = Box::new(move |core: &mut Core| -> JobOut {
+                apply(core, &prefixes);
+                Box::new(())
+            });
+            (s, job)
+        })
+        .collect()
+}
+
+/// A closing (or RESET) tracking client: its BCAST registrations go, without waiting.
+pub fn forget(core: &mut Core, conn: &mut Conn) {
+    let Some(mode) = conn.tracking.take() else { return };
+    if mode.bcast {
+        for (shard, job) in bcast_jobs(core, conn, &mode, false) {
+            core.shared.mesh.send(shard, Msg::Post(job));
+        }
+    }
+}
