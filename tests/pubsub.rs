@@ -395,6 +395,9 @@ fn tracking_matches_redis() {
             (c, "SET k2 x"),
             (w, "HSET k4 f v"),
             (w, "SET k3 abc"),
+            (c, "MGET m1 m2 m3 m4 m5 m6"),
+            (w, "SET m3 x"),
+            (w, "MSET m1 a m6 b"),
             (c, "CLIENT TRACKING OFF"),
             (c, "CLIENT TRACKING ON NOLOOP"),
             (c, "GET k5"),
@@ -445,4 +448,80 @@ fn tracking_matches_redis() {
             (c, "CLIENT TRACKINGINFO"),
         ],
     );
+}
+
+/// A client caching what it reads (RESP3 tracking) while writers on every shard change the
+/// keys: once the writers stop and the invalidations are in, everything still cached is what
+/// the server holds. (Fails if an invalidation is lost: the cache keeps a stale value.)
+#[test]
+fn a_tracking_cache_never_keeps_a_stale_value() {
+    const KEYS: usize = 40;
+    let shardis = Proc::shardis(&["--enable-debug-command", "yes"]);
+    let port = shardis.port;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..SHARDS)
+        .map(|shard| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut c = conn_on(port, Some(shard));
+                let mut n = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    let key = format!("ck{}", (n as usize * 7 + shard) % KEYS);
+                    let value = format!("{shard}:{n}");
+                    if n.is_multiple_of(5) {
+                        c.cmd(&[b"DEL", key.as_bytes()]);
+                    } else {
+                        c.cmd(&[b"SET", key.as_bytes(), value.as_bytes()]);
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut client = conn_on(port, Some(0));
+    client.words("HELLO 3");
+    assert_eq!(s(&client.words("CLIENT TRACKING ON")), "+OK\r\n");
+    let mut cache: std::collections::HashMap<String, Vec<u8>> = Default::default();
+    // Reads one reply, applying any invalidation pushed before it.
+    fn answer(c: &mut Raw, cache: &mut std::collections::HashMap<String, Vec<u8>>) -> Vec<u8> {
+        loop {
+            let frame = c.reply();
+            let (kind, items) = flat(&frame);
+            if kind == b'>' && items.first().is_some_and(|w| w == b"invalidate") {
+                if items.len() == 1 {
+                    cache.clear();
+                }
+                for k in &items[1..] {
+                    cache.remove(&s(k));
+                }
+                continue;
+            }
+            return frame;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut i = 0;
+    while Instant::now() < deadline {
+        i += 1;
+        let key = format!("ck{}", i % KEYS);
+        if cache.contains_key(&key) {
+            continue;
+        }
+        client.send(&encode(&[b"GET", key.as_bytes()]));
+        let reply = answer(&mut client, &mut cache);
+        cache.insert(key, reply);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    client.send(&encode(&[b"PING"]));
+    assert_eq!(s(&answer(&mut client, &mut cache)), "+PONG\r\n");
+    assert!(!cache.is_empty());
+    let mut check = Raw::connect(port);
+    check.words("HELLO 3");
+    for (key, cached) in &cache {
+        assert_eq!(s(cached), s(&check.cmd(&[b"GET", key.as_bytes()])), "stale cache for {key}");
+    }
 }

@@ -248,15 +248,34 @@ pub struct Tx {
     /// An exclusive transaction signals its keys as modified (WATCH) when it lets them go. EXEC
     /// does not: its commands signal their own keys.
     pub touch: bool,
+    /// A read command of a tracking client (CLIENT TRACKING): each shard remembers the keys
+    /// it read for this tracker, in the job that reads them.
+    pub reader: Option<crate::pubsub::tracking::Tracker>,
 }
 
 impl Tx {
     fn new(core: &Core, exclusive: bool, parts: Vec<(usize, Scope)>) -> Tx {
-        match core.exec_tx {
-            Some(txid) => Tx { txid, exclusive, parts, nested: true, touch: true },
-            None => {
-                Tx { txid: NEXT_TXID.fetch_add(1, Ordering::Relaxed), exclusive, parts, nested: false, touch: true }
+        let (txid, nested) = match core.exec_tx {
+            Some(txid) => (txid, true),
+            None => (NEXT_TXID.fetch_add(1, Ordering::Relaxed), false),
+        };
+        Tx { txid, exclusive, parts, nested, touch: true, reader: core.reader }
+    }
+
+    /// `job`, remembering the keys of `scope` for the transaction's tracking reader after it.
+    fn tracked(&self, scope: &Scope, job: Job) -> Job {
+        match (self.reader, scope) {
+            (Some(reader), Scope::Keys(keys)) => {
+                let keys: Vec<Vec<u8>> = keys.iter().map(|(_, k)| k.clone()).collect();
+                Box::new(move |core: &mut Core| -> JobOut {
+                    let out = job(core);
+                    for k in &keys {
+                        core.tracking.remember(k, reader);
+                    }
+                    out
+                })
             }
+            _ => job,
         }
     }
 
@@ -379,7 +398,7 @@ impl Tx {
             .parts
             .iter()
             .map(|(shard, scope)| {
-                let inner = job(*shard, scope);
+                let inner = self.tracked(scope, job(*shard, scope));
                 let touched: Vec<(usize, Vec<u8>)> = match scope {
                     Scope::Keys(keys) if touch => keys.clone(),
                     _ => Vec::new(),
@@ -444,7 +463,7 @@ impl Tx {
         mut job: impl FnMut(usize, &Scope) -> Job,
         finish: impl FnOnce(&mut Core, &mut Conn, Vec<JobOut>, Tx) -> Flow + 'static,
     ) -> Flow {
-        let jobs = self.parts.iter().map(|(shard, scope)| (*shard, job(*shard, scope))).collect();
+        let jobs = self.parts.iter().map(|(shard, scope)| (*shard, self.tracked(scope, job(*shard, scope)))).collect();
         Flow::Wait(FanOut { jobs, finish: Box::new(move |core, conn, parts| finish(core, conn, parts, self)) })
     }
 

@@ -65,7 +65,7 @@ impl Tracking {
         self.keys.len()
     }
 
-    fn remember(&mut self, key: &[u8], tracker: Tracker) {
+    pub fn remember(&mut self, key: &[u8], tracker: Tracker) {
         let trackers = self.keys.entry(key.into()).or_default();
         if !trackers.contains(&tracker) {
             trackers.push(tracker);

@@ -195,7 +195,9 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
                 }
                 let (before, mode) = (conn.out.buf.len(), conn.reply);
                 core.client_now = conn.id;
-                core.reader = conn.tracking.as_ref().and_then(|m| m.reader(conn, core.id));
+                // Only a read command's keys are remembered (run_key checks each batched one).
+                let reads = registry().entries[id].spec.flags & flag::READONLY != 0;
+                core.reader = conn.tracking.as_ref().filter(|_| reads).and_then(|m| m.reader(conn, core.id));
                 let flow = run_local(core, conn, id, argv, spread);
                 core.reader = None;
                 if registry().entries[id].full_name != "client|caching" {
