@@ -6,12 +6,14 @@
 #   fan-out: 100 subscribers (the kernel spreads them over shardis's shards), one publisher
 #            pipelining PUBLISH 16 deep (src/bin/loadgen.rs `pubsub`); a unit is one delivered
 #            message, so the CPU column is server CPU per delivered message; 1 and 4 shards;
-#   nobody:  PUBLISH to channels with no subscriber, redis-benchmark -P 16: CPU per PUBLISH.
+#   nobody:  PUBLISH to channels with no subscriber, redis-benchmark -P 16: CPU per PUBLISH;
+#   tracked: GET of random keys (100k) from 50 connections at -P 16, with and without CLIENT
+#            TRACKING ON on every connection (`loadgen tracked`): what tracking costs a read.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 cargo build --release --quiet --bin shardis-server --bin loadgen
-ROUNDS=${ROUNDS:-3}; MESSAGES=${MESSAGES:-20000}; SUBS=${SUBS:-100}; N=${N:-1000000}
+ROUNDS=${ROUNDS:-3}; MESSAGES=${MESSAGES:-20000}; SUBS=${SUBS:-100}; N=${N:-1000000}; GETS=${GETS:-1000000}
 LOADGEN="$PWD/target/release/loadgen"
 work=$(mktemp -d); pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
@@ -66,5 +68,13 @@ for SHARDS in 1 4; do
     rb+=("$(bench "$PR" "$PORTR")")
   done
   row "PUBLISH to a channel nobody subscribes to, -P 16, $SHARDS shard(s)"
+  for track in 0 1; do
+    ra=(); rb=()
+    for _ in $(seq "$ROUNDS"); do
+      ra+=("$(measure "$PA" tracked "$PORTA" 50 "$GETS" 16 "$track")")
+      rb+=("$(measure "$PR" tracked "$PORTR" 50 "$GETS" 16 "$track")")
+    done
+    row "GET -P 16, CLIENT TRACKING $([ "$track" = 1 ] && echo ON || echo off), $SHARDS shard(s)"
+  done
   kill "$PA"; wait "$PA" 2>/dev/null || true
 done

@@ -271,6 +271,8 @@ pub struct Config {
     pub client_output_buffer_limit: [(u64, u64, i64); 3],
     /// `notify-keyspace-events`, as class bits (see `pubsub::notify::class`).
     pub notify_keyspace_events: u32,
+    /// `tracking-table-max-keys`: keys remembered for CLIENT TRACKING (0: no limit).
+    pub tracking_table_max_keys: u64,
     /// `slowlog-log-slower-than`: microseconds; negative disables the slow log, 0 logs all.
     pub slowlog_log_slower_than: i64,
     /// `busy-reply-threshold` (`lua-time-limit`): milliseconds a script runs before commands
@@ -341,6 +343,7 @@ impl Default for Config {
             client_query_buffer_limit: 1024 * 1024 * 1024,
             client_output_buffer_limit: [(0, 0, 0), (256 << 20, 64 << 20, 60), (32 << 20, 8 << 20, 60)],
             notify_keyspace_events: 0,
+            tracking_table_max_keys: 1_000_000,
             slowlog_log_slower_than: 10000,
             busy_reply_threshold: 5000,
             slowlog_max_len: 128,
@@ -865,6 +868,7 @@ impl Config {
             "client-query-buffer-limit" => number(self.client_query_buffer_limit),
             "client-output-buffer-limit" => render_obuf_limits(&self.client_output_buffer_limit),
             "notify-keyspace-events" => render_notify_flags(self.notify_keyspace_events),
+            "tracking-table-max-keys" => number(self.tracking_table_max_keys),
             "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string().into_bytes(),
             "busy-reply-threshold" => self.busy_reply_threshold.to_string().into_bytes(),
             "slowlog-max-len" => number(self.slowlog_max_len),
@@ -924,6 +928,7 @@ impl Config {
             ("client-query-buffer-limit", Val::Num(n)) => self.client_query_buffer_limit = n as u64,
             ("client-output-buffer-limit", Val::Bytes(b)) => self.client_output_buffer_limit = parse_obuf_limits(&b),
             ("notify-keyspace-events", Val::Num(flags)) => self.notify_keyspace_events = flags as u32,
+            ("tracking-table-max-keys", Val::Num(n)) => self.tracking_table_max_keys = n as u64,
             ("slowlog-log-slower-than", Val::Num(n)) => self.slowlog_log_slower_than = n as i64,
             ("busy-reply-threshold", Val::Num(n)) => self.busy_reply_threshold = n as i64,
             ("slowlog-max-len", Val::Num(n)) => self.slowlog_max_len = n as u64,

@@ -525,3 +525,28 @@ fn a_tracking_cache_never_keeps_a_stale_value() {
         assert_eq!(s(cached), s(&check.cmd(&[b"GET", key.as_bytes()])), "stale cache for {key}");
     }
 }
+
+/// `tracking-table-max-keys`: past it, remembered keys are let go with an invalidation, on
+/// both servers (Redis in its cron, shardis at once; each shard keeps its share).
+#[test]
+fn the_tracking_table_is_bounded() {
+    for server in [Proc::redis(&[]), Proc::shardis(&[])] {
+        let mut c = Raw::connect(server.port);
+        c.words("HELLO 3");
+        c.words("CONFIG SET tracking-table-max-keys 8");
+        c.words("CLIENT TRACKING ON");
+        let mut invalidated = 0;
+        for i in 0..40 {
+            c.send(&encode(&[b"GET", format!("bounded{i}").as_bytes()]));
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while invalidated < 32 && Instant::now() < deadline {
+            if let Ok(frame) = c.reply_within(Duration::from_millis(200)) {
+                if flat(&frame).1.first().is_some_and(|w| w == b"invalidate") {
+                    invalidated += 1;
+                }
+            }
+        }
+        assert!(invalidated >= 32, "{invalidated} invalidations");
+    }
+}

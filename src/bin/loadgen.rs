@@ -12,6 +12,9 @@
 //! `loadgen pubsub PORT SUBSCRIBERS MESSAGES PIPELINE` subscribes SUBSCRIBERS clients to one
 //! channel, then one publisher sends MESSAGES PUBLISHes, PIPELINE at a time; a unit is one
 //! delivered message (MESSAGES x SUBSCRIBERS), the latency is the publisher's.
+//! `loadgen tracked PORT CONNS REQUESTS PIPELINE TRACK` sends REQUESTS GETs of random keys
+//! (100k of them), PIPELINE at a time per connection, each connection in CLIENT TRACKING
+//! first when TRACK is 1: what remembering every read key costs.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -221,6 +224,54 @@ fn pubsub(port: u16, subscribers: usize, messages: usize, pipeline: usize) {
     println!("{} {secs:.3} {:.3} {:.3}", messages * subscribers, percentile(&lat, 0.5), percentile(&lat, 0.99));
 }
 
+fn tracked(port: u16, conns: usize, requests: usize, pipeline: usize, track: bool) {
+    let left = Arc::new(AtomicUsize::new(requests));
+    let start = Instant::now();
+    let threads: Vec<_> = (0..conns)
+        .map(|c| {
+            let left = left.clone();
+            std::thread::spawn(move || {
+                let (mut s, mut r) = connect(port);
+                let (mut buf, mut line, mut lat) = (Vec::new(), Vec::new(), Vec::new());
+                if track {
+                    encode(&["CLIENT", "TRACKING", "ON"], &mut buf);
+                    s.write_all(&buf).unwrap();
+                    skip_reply(&mut r, &mut line);
+                }
+                let mut seed = (c as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                loop {
+                    let mut batch = 0;
+                    while batch < pipeline
+                        && left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
+                    {
+                        batch += 1;
+                    }
+                    if batch == 0 {
+                        return lat;
+                    }
+                    buf.clear();
+                    for _ in 0..batch {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        encode(&["GET", &format!("key:{}", seed % 100_000)], &mut buf);
+                    }
+                    let t = Instant::now();
+                    s.write_all(&buf).unwrap();
+                    for _ in 0..batch {
+                        skip_reply(&mut r, &mut line);
+                    }
+                    lat.push(t.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let secs = start.elapsed().as_secs_f64();
+    lat.sort();
+    println!("{requests} {secs:.3} {:.3} {:.3}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let num = |i: usize| -> usize { args.get(i).and_then(|a| a.parse().ok()).expect("a number argument") };
@@ -228,8 +279,9 @@ fn main() {
         Some("tx") => tx(num(2) as u16, num(3), num(4), num(5), num(6)),
         Some("queue") => queue(num(2) as u16, num(3), num(4), num(5)),
         Some("pubsub") => pubsub(num(2) as u16, num(3), num(4), num(5)),
+        Some("tracked") => tracked(num(2) as u16, num(3), num(4), num(5), num(6) == 1),
         _ => {
-            eprintln!("usage: loadgen tx PORT CONNS PIPELINE REQUESTS SHARDS | loadgen queue PORT CONSUMERS PRODUCERS MESSAGES | loadgen pubsub PORT SUBSCRIBERS MESSAGES PIPELINE");
+            eprintln!("usage: loadgen tx PORT CONNS PIPELINE REQUESTS SHARDS | loadgen queue PORT CONSUMERS PRODUCERS MESSAGES | loadgen pubsub PORT SUBSCRIBERS MESSAGES PIPELINE | loadgen tracked PORT CONNS REQUESTS PIPELINE TRACK");
             std::process::exit(2);
         }
     }

@@ -378,7 +378,7 @@ pub static DIRECTIVES: &[Spec] = &[
     mem("stream-node-max-bytes", None, 0, (0, LONG_MAX), true, "4096"),
     mem("zset-max-listpack-value", Some("zset-max-ziplist-value"), IMPL, (0, LONG_MAX), true, "64"),
     mem("hll-sparse-max-bytes", None, 0, (0, LONG_MAX), true, "3000"),
-    uint("tracking-table-max-keys", None, 0, (0, LONG_MAX), "1000000"),
+    uint("tracking-table-max-keys", None, IMPL, (0, LONG_MAX), "1000000"),
     mem("client-query-buffer-limit", None, IMPL, (1024 * 1024, LONG_MAX), true, "1073741824"),
     numeric("maxmemory-clients", None, 0, (-100, LONG_MAX), false, NumFmt::MemoryPercent, "0"),
     // time_t and off_t.

@@ -270,7 +270,7 @@ impl Tx {
                 Box::new(move |core: &mut Core| -> JobOut {
                     let out = job(core);
                     for k in &keys {
-                        core.tracking.remember(k, reader);
+                        core.remember_read(k, reader);
                     }
                     out
                 })

@@ -65,7 +65,7 @@ impl Tracking {
         self.keys.len()
     }
 
-    pub fn remember(&mut self, key: &[u8], tracker: Tracker) {
+    fn remember(&mut self, key: &[u8], tracker: Tracker) {
         let trackers = self.keys.entry(key.into()).or_default();
         if !trackers.contains(&tracker) {
             trackers.push(tracker);
@@ -93,7 +93,24 @@ impl Core {
     #[inline]
     pub fn track_read(&mut self, key: &[u8]) {
         if let Some(tracker) = self.reader {
-            self.tracking.remember(key, tracker);
+            self.remember_read(key, tracker);
+        }
+    }
+
+    /// Remembers `key` for `tracker`, keeping within `tracking-table-max-keys` (each shard its
+    /// share): past it, keys are let go as Redis lets them go, by invalidating them now.
+    pub fn remember_read(&mut self, key: &[u8], tracker: Tracker) {
+        self.tracking.remember(key, tracker);
+        let max = self.config.tracking_table_max_keys;
+        if max == 0 {
+            return;
+        }
+        let share = max.div_ceil(self.shards() as u64) as usize;
+        while self.tracking.keys.len() > share {
+            let Some(victim) = self.tracking.keys.keys().find(|k| &k[..] != key).cloned() else { break };
+            for t in self.tracking.keys.remove(&victim).unwrap_or_default() {
+                send(self, t.to, Some(vec![victim.to_vec()]));
+            }
         }
     }
 
