@@ -550,3 +550,27 @@ fn the_tracking_table_is_bounded() {
         assert!(invalidated >= 32, "{invalidated} invalidations");
     }
 }
+
+/// A redirect target that goes away: the next invalidation tells the tracking client, as
+/// Redis does (a `tracking-redir-broken` push), and its tracking info says so.
+#[test]
+fn a_broken_redirect_is_reported() {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&["--enable-debug-command", "yes"]);
+    for (port, shards) in [(redis.port, None), (shardis.port, Some([0usize, 1, 2]))] {
+        let mut c = conn_on(port, shards.map(|s| s[0]));
+        let mut r = conn_on(port, shards.map(|s| s[1]));
+        let mut w = conn_on(port, shards.map(|s| s[2]));
+        c.words("HELLO 3");
+        let id = s(&r.words("CLIENT ID")).trim_start_matches(':').trim().to_string();
+        assert_eq!(s(&c.words(&format!("CLIENT TRACKING ON REDIRECT {id}"))), "+OK\r\n");
+        c.words("GET broken1");
+        drop(r);
+        std::thread::sleep(Duration::from_millis(200));
+        w.words("SET broken1 x");
+        let push = c.reply_within(Duration::from_secs(5)).expect("a push");
+        assert_eq!(s(&push), format!(">2\r\n$21\r\ntracking-redir-broken\r\n:{id}\r\n"));
+        let info = s(&c.words("CLIENT TRACKINGINFO"));
+        assert!(info.contains("broken_redirect"), "{info}");
+    }
+}

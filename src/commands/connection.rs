@@ -459,6 +459,9 @@ fn client_trackinginfo(cx: &mut Cx) -> R {
             if m.noloop {
                 flags.push(b"noloop");
             }
+            if m.broken {
+                flags.push(b"broken_redirect");
+            }
             out.set(flags.len());
             flags.iter().for_each(|f| out.bulk(f));
         }

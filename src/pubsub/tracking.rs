@@ -36,14 +36,18 @@ pub struct Mode {
     pub prefixes: Vec<Vec<u8>>,
     /// CLIENT CACHING YES/NO, for the next command only.
     pub caching: Option<bool>,
+    /// An invalidation found the redirect target gone (CLIENT LIST's `R`).
+    pub broken: bool,
 }
 
-/// Whom a key's invalidation is for: the tracking client (its id, for NOLOOP) and where the
-/// message goes (the client, or its redirect target).
+/// Whom a key's invalidation is for: the tracking client (its id, for NOLOOP, and where it
+/// lives) and where the message goes (the client, or its redirect target, `redirect` its id).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tracker {
     pub client: u64,
+    pub at: ConnRef,
     pub to: ConnRef,
+    pub redirect: u64,
     pub noloop: bool,
 }
 
@@ -84,7 +88,8 @@ impl Mode {
 }
 
 fn tracker(mode: &Mode, conn: &Conn, shard: usize) -> Tracker {
-    Tracker { client: conn.id, to: mode.target.unwrap_or(conn.cref(shard)), noloop: mode.noloop }
+    let at = conn.cref(shard);
+    Tracker { client: conn.id, at, to: mode.target.unwrap_or(at), redirect: mode.redirect, noloop: mode.noloop }
 }
 
 impl Core {
@@ -109,7 +114,7 @@ impl Core {
         while self.tracking.keys.len() > share {
             let Some(victim) = self.tracking.keys.keys().find(|k| &k[..] != key).cloned() else { break };
             for t in self.tracking.keys.remove(&victim).unwrap_or_default() {
-                send(self, t.to, Some(vec![victim.to_vec()]));
+                send(self, t, Some(vec![victim.to_vec()]));
             }
         }
     }
@@ -124,27 +129,41 @@ impl Core {
         }
         for t in sends {
             if !(t.noloop && t.client == self.client_now) {
-                send(self, t.to, Some(vec![key.to_vec()]));
+                send(self, t, Some(vec![key.to_vec()]));
             }
         }
     }
 }
 
-/// Posts an invalidation (None: the null one of a flush) to connection `to`.
-fn send(core: &mut Core, to: ConnRef, keys: Option<Vec<Vec<u8>>>) {
+/// Posts an invalidation (None: the null one of a flush) for tracker `t`.
+fn send(core: &mut Core, t: Tracker, keys: Option<Vec<Vec<u8>>>) {
     core.shared.mesh.send(
-        to.shard,
+        t.to.shard,
         Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
-            deliver(core, to, keys.as_deref());
+            deliver(core, t, keys.as_deref());
             Box::new(())
         })),
     );
 }
 
-/// Writes an invalidation to `to`, on its shard: a push in RESP3; to a RESP2 client (a
-/// redirect target) only while it has subscriptions, as a `__redis__:invalidate` message.
-fn deliver(core: &mut Core, to: ConnRef, keys: Option<&[Vec<u8>]>) {
-    let Some(conn) = core.conns.get_mut(to.slot, to.gen) else { return };
+/// Writes an invalidation to `t.to`, on its shard: a push in RESP3; to a RESP2 client (a
+/// redirect target) only while it has subscriptions, as a `__redis__:invalidate` message. A
+/// redirect target that is gone makes the tracking client's redirect broken, as Redis tells
+/// it (a `tracking-redir-broken` push in RESP3).
+fn deliver(core: &mut Core, t: Tracker, keys: Option<&[Vec<u8>]>) {
+    let to = t.to;
+    let Some(conn) = core.conns.get_mut(to.slot, to.gen) else {
+        if t.to != t.at {
+            core.shared.mesh.send(
+                t.at.shard,
+                Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
+                    broken(core, t);
+                    Box::new(())
+                })),
+            );
+        }
+        return;
+    };
     if conn.closing == Closing::Now {
         return;
     }
@@ -169,15 +188,28 @@ fn deliver(core: &mut Core, to: ConnRef, keys: Option<&[Vec<u8>]>) {
     core.dirty.push(to.slot);
 }
 
+/// On the tracking client's shard: its redirect target is gone.
+fn broken(core: &mut Core, t: Tracker) {
+    let Some(conn) = core.conns.get_mut(t.at.slot, t.at.gen) else { return };
+    let Some(mode) = conn.tracking.as_mut().filter(|m| m.redirect == t.redirect) else { return };
+    mode.broken = true;
+    if conn.out.resp3 {
+        conn.out.push(2);
+        conn.out.bulk(b"tracking-redir-broken");
+        conn.out.int(t.redirect as i64);
+        core.dirty.push(t.at.slot);
+    }
+}
+
 /// A flush on this shard: its tracking clients get the null invalidation, and nothing is
 /// remembered any more.
 pub fn on_flush(core: &mut Core) {
     core.tracking.keys.clear();
     let me = core.id;
-    let targets: Vec<ConnRef> =
-        core.conns.iter().filter_map(|c| c.tracking.as_ref().map(|m| m.target.unwrap_or(c.cref(me)))).collect();
-    for to in targets {
-        send(core, to, None);
+    let trackers: Vec<Tracker> =
+        core.conns.iter().filter_map(|c| c.tracking.as_ref().map(|m| tracker(m, c, me))).collect();
+    for t in trackers {
+        send(core, t, None);
     }
 }
 

@@ -196,6 +196,9 @@ impl Conn {
         }
         if let Some(mode) = &self.tracking {
             flags.push('t');
+            if mode.broken {
+                flags.push('R');
+            }
             if mode.bcast {
                 flags.push('B');
             }
