@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs real client frameworks against shardis (4 shards) and Debian's redis-server side by side
 # and diffs what they print: redis-py (RESP2 and RESP3, plain commands and its scripting surface:
-# Lock, register_script, EVAL/EVALSHA in pipelines, FUNCTION/FCALL), Django's cache, RQ, Celery,
+# Lock, register_script, EVAL/EVALSHA in pipelines, FUNCTION/FCALL; its pub/sub helpers
+# and keyspace notifications), Django's cache, RQ, Celery,
 # Dramatiq and BullMQ (Node). Not part of the CI suite (it installs packages from PyPI into
 # .venv-frameworks and from npm into scripts/frameworks/bullmq/node_modules); run it after a
 # capability lands. Each run prints "same as redis" or the diff; the exit status is 1 if any
@@ -33,6 +34,7 @@ py="$venv/bin/python scripts/frameworks"
 runs=(
   "$py/redis_py.py {P} 2" "$py/redis_py.py {P} 3" "$py/django_cache.py {P}"
   "$py/redis_py_scripts.py {P} 2" "$py/redis_py_scripts.py {P} 3"
+  "$py/redis_py_pubsub.py {P} 2" "$py/redis_py_pubsub.py {P} 3"
   "$py/rq_jobs.py {P}"
   "$py/celery_run.py {P}" "$py/celery_run.py {P} nopubsub"
   "$py/dramatiq_run.py {P}"
