@@ -274,6 +274,17 @@ fn transaction_and_script_events_match_redis() {
         format!("EVAL redis.call('incr',KEYS[1]);redis.call('incr',ARGV[1]);return(1) 1 {} {}", k[2], k[3]),
         format!("EVAL redis.call('incr',KEYS[1]);redis.call('incr',ARGV[1]);return(1) 1 {} {}", k[2], k[3]),
         format!("EVAL redis.call('del',KEYS[1]);return(redis.call('rpush',KEYS[1],'a')) 1 {}", k[1]),
+        // Moves between shards.
+        "FLUSHALL".into(),
+        format!("RPUSH {} a b c", k[0]),
+        format!("BLMOVE {} {} LEFT RIGHT 1", k[0], k[1]),
+        format!("LMOVE {} {} RIGHT LEFT", k[0], k[2]),
+        format!("RPOPLPUSH {} {}", k[0], k[3]),
+        format!("SADD {} m", k[0]),
+        format!("SMOVE {} {} m", k[0], k[1]),
+        format!("SET {} v", k[2]),
+        format!("RENAME {} {}", k[2], k[3]),
+        format!("COPY {} {}", k[3], k[0]),
     ];
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     compare("KEA", &lines);

@@ -246,6 +246,8 @@ fn serve_under(core: &mut Core, tx: Tx, db: usize, key: Vec<u8>, serve: Serve, r
                 move |shard, _| {
                     let src = src.clone();
                     Box::new(move |core: &mut Core| -> JobOut {
+                        // The pop's events follow the push's (see lists::move_one).
+                        core.event_seq = 1;
                         let popped = if shard == owner { lists::pop_one(core, db, &src, from_left) } else { None };
                         if popped.is_some() {
                             core.signal_modified(db, &src);

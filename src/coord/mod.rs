@@ -251,6 +251,9 @@ pub struct Tx {
     /// A read command of a tracking client (CLIENT TRACKING): each shard remembers the keys
     /// it read for this tracker, in the job that reads them.
     pub reader: Option<crate::pubsub::tracking::Tracker>,
+    /// Keyspace events of the rounds so far, published with the last round's in Redis's
+    /// order (see `pubsub::notify`).
+    held: Vec<crate::pubsub::notify::Captured>,
 }
 
 impl Tx {
@@ -259,7 +262,7 @@ impl Tx {
             Some(txid) => (txid, true),
             None => (NEXT_TXID.fetch_add(1, Ordering::Relaxed), false),
         };
-        Tx { txid, exclusive, parts, nested, touch: true, reader: core.reader }
+        Tx { txid, exclusive, parts, nested, touch: true, reader: core.reader, held: Vec::new() }
     }
 
     /// `job`, remembering the keys of `scope` for the transaction's tracking reader after it.
@@ -424,9 +427,10 @@ impl Tx {
                 (*shard, wrapped)
             })
             .collect();
+        let earlier = self.held.clone();
         let Some(rank) = rank else {
             let finish: Finish = Box::new(move |core, conn, parts| {
-                let parts = crate::pubsub::notify::publish_captured(core, parts);
+                let parts = crate::pubsub::notify::publish_captured(core, parts, earlier);
                 finish(core, conn, parts)
             });
             return Flow::Wait(FanOut { jobs, finish });
@@ -443,7 +447,7 @@ impl Tx {
                     outs.push(out);
                     stamps.push((hold, stamp));
                 }
-                let outs = crate::pubsub::notify::publish_captured(core, outs);
+                let outs = crate::pubsub::notify::publish_captured(core, outs, earlier);
                 for ((shard, out), (hold, stamp)) in shards.into_iter().zip(&outs).zip(stamps) {
                     if hold {
                         held.push((rank(out, stamp), shard));
@@ -463,8 +467,27 @@ impl Tx {
         mut job: impl FnMut(usize, &Scope) -> Job,
         finish: impl FnOnce(&mut Core, &mut Conn, Vec<JobOut>, Tx) -> Flow + 'static,
     ) -> Flow {
-        let jobs = self.parts.iter().map(|(shard, scope)| (*shard, self.tracked(scope, job(*shard, scope)))).collect();
-        Flow::Wait(FanOut { jobs, finish: Box::new(move |core, conn, parts| finish(core, conn, parts, self)) })
+        let jobs = self
+            .parts
+            .iter()
+            .map(|(shard, scope)| {
+                let inner = self.tracked(scope, job(*shard, scope));
+                let job: Job = Box::new(move |core: &mut Core| -> JobOut {
+                    let capturing = crate::pubsub::notify::capture(core);
+                    let out = inner(core);
+                    crate::pubsub::notify::captured(core, out, capturing)
+                });
+                (*shard, job)
+            })
+            .collect();
+        Flow::Wait(FanOut {
+            jobs,
+            finish: Box::new(move |core, conn, parts| {
+                let mut tx = self;
+                let parts = crate::pubsub::notify::take_captured(parts, &mut tx.held);
+                finish(core, conn, parts, tx)
+            }),
+        })
     }
 
     /// Releases every lock without running anything more (e.g. MSETNX found a key).

@@ -38,6 +38,7 @@ pub mod class {
 /// command's own shard with the job's output, and that shard publishes the command's events
 /// together, in Redis's order (`seq`: the job's [`Core::event_seq`] when it was made; events
 /// are published by `seq`, then shard by shard as they came).
+#[derive(Clone)]
 pub struct Captured {
     seq: u32,
     event: &'static str,
@@ -70,11 +71,10 @@ pub fn captured(core: &mut Core, out: JobOut, on: bool) -> JobOut {
     }
 }
 
-/// Takes the events out of a round's outputs and publishes them in order; the outputs are
+/// Takes the events out of a round's outputs (appending them to `events`); the outputs are
 /// handed back as the jobs returned them.
-pub fn publish_captured(core: &mut Core, parts: Vec<JobOut>) -> Vec<JobOut> {
-    let mut events = Vec::new();
-    let parts = parts
+pub fn take_captured(parts: Vec<JobOut>, events: &mut Vec<Captured>) -> Vec<JobOut> {
+    parts
         .into_iter()
         .map(|part| match part.downcast::<WithEvents>() {
             Ok(w) => {
@@ -83,7 +83,12 @@ pub fn publish_captured(core: &mut Core, parts: Vec<JobOut>) -> Vec<JobOut> {
             }
             Err(part) => part,
         })
-        .collect();
+        .collect()
+}
+
+/// Publishes a command's captured events (`earlier` rounds' first), in order.
+pub fn publish_captured(core: &mut Core, parts: Vec<JobOut>, mut events: Vec<Captured>) -> Vec<JobOut> {
+    let parts = take_captured(parts, &mut events);
     events.sort_by_key(|e| e.seq);
     let flags = core.config.notify_keyspace_events;
     for e in events {
