@@ -400,6 +400,10 @@ fn tracking_matches_redis() {
             (w, "MSET m1 a m6 b"),
             (c, "CLIENT TRACKING OFF"),
             (c, "CLIENT TRACKING ON NOLOOP"),
+            (c, "MGET y1 y2 y3 y4 y5"),
+            (c, "MSET y1 a y2 b y3 c y4 d"),
+            (w, "SET y5 e"),
+            (w, "MSET y1 z y2 z"),
             (c, "GET k5"),
             (c, "SET k5 y"),
             (w, "SET k5 z"),
@@ -572,5 +576,29 @@ fn a_broken_redirect_is_reported() {
         assert_eq!(s(&push), format!(">2\r\n$21\r\ntracking-redir-broken\r\n:{id}\r\n"));
         let info = s(&c.words("CLIENT TRACKINGINFO"));
         assert!(info.contains("broken_redirect"), "{info}");
+    }
+}
+
+/// Keys read inside MULTI/EXEC are tracked too, whatever shards they live on.
+#[test]
+fn reads_in_a_transaction_are_tracked() {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    for port in [redis.port, shardis.port] {
+        let mut c = Raw::connect(port);
+        let mut w = Raw::connect(port);
+        c.words("HELLO 3");
+        c.words("CLIENT TRACKING ON");
+        for line in ["MULTI", "GET x1", "GET x2", "MGET x3 x4 x5", "EXEC"] {
+            c.words(line);
+        }
+        w.words("MSET x1 1 x2 2 x3 3 x4 4 x5 5 x6 6");
+        let mut keys = Vec::new();
+        while keys.len() < 5 {
+            let frame = c.reply_within(Duration::from_secs(5)).expect("an invalidation");
+            keys.extend(flat(&frame).1.into_iter().skip(1).map(|k| s(&k)));
+        }
+        keys.sort();
+        assert_eq!(keys, ["x1", "x2", "x3", "x4", "x5"]);
     }
 }

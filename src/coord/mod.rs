@@ -251,6 +251,8 @@ pub struct Tx {
     /// A read command of a tracking client (CLIENT TRACKING): each shard remembers the keys
     /// it read for this tracker, in the job that reads them.
     pub reader: Option<crate::pubsub::tracking::Tracker>,
+    /// The client whose command this is (NOLOOP, on every shard the jobs run on).
+    client: u64,
     /// Keyspace events of the rounds so far, published with the last round's in Redis's
     /// order (see `pubsub::notify`).
     held: Vec<crate::pubsub::notify::Captured>,
@@ -262,24 +264,40 @@ impl Tx {
             Some(txid) => (txid, true),
             None => (NEXT_TXID.fetch_add(1, Ordering::Relaxed), false),
         };
-        Tx { txid, exclusive, parts, nested, touch: true, reader: core.reader, held: Vec::new() }
+        Tx {
+            txid,
+            exclusive,
+            parts,
+            nested,
+            touch: true,
+            reader: core.reader,
+            client: core.client_now,
+            held: Vec::new(),
+        }
     }
 
-    /// `job`, remembering the keys of `scope` for the transaction's tracking reader after it.
+    /// `job`, run as the command's client (NOLOOP), then remembering the keys of `scope` for
+    /// the transaction's tracking reader.
     fn tracked(&self, scope: &Scope, job: Job) -> Job {
-        match (self.reader, scope) {
-            (Some(reader), Scope::Keys(keys)) => {
-                let keys: Vec<Vec<u8>> = keys.iter().map(|(_, k)| k.clone()).collect();
-                Box::new(move |core: &mut Core| -> JobOut {
-                    let out = job(core);
-                    for k in &keys {
-                        core.remember_read(k, reader);
-                    }
-                    out
-                })
-            }
-            _ => job,
+        let keys: Vec<Vec<u8>> = match (self.reader, scope) {
+            (Some(_), Scope::Keys(keys)) => keys.iter().map(|(_, k)| k.clone()).collect(),
+            _ => Vec::new(),
+        };
+        let (reader, client) = (self.reader, self.client);
+        if keys.is_empty() && client == 0 {
+            return job;
         }
+        Box::new(move |core: &mut Core| -> JobOut {
+            core.client_now = client;
+            let out = job(core);
+            if let Some(reader) = reader {
+                for k in &keys {
+                    core.remember_read(k, reader);
+                }
+            }
+            // (client_now stays for the round's own signals; the event loop clears it.)
+            out
+        })
     }
 
     /// Locks `keys` (each with its database) on their owners.

@@ -228,6 +228,9 @@ struct Who {
     peer: String,
     name: String,
     no_touch: bool,
+    /// The client's id (NOLOOP) and its tracking reader (CLIENT TRACKING), for run_key.
+    client: u64,
+    reader: Option<crate::pubsub::tracking::Tracker>,
 }
 
 /// [`Who`], borrowed (the in-place path copies nothing).
@@ -237,11 +240,20 @@ struct WhoRef<'a> {
     no_touch: bool,
     peer: &'a str,
     name: &'a str,
+    client: u64,
+    reader: Option<crate::pubsub::tracking::Tracker>,
 }
 
 impl Who {
     fn as_ref(&self) -> WhoRef<'_> {
-        WhoRef { me: self.me, no_touch: self.no_touch, peer: &self.peer, name: &self.name }
+        WhoRef {
+            me: self.me,
+            no_touch: self.no_touch,
+            peer: &self.peer,
+            name: &self.name,
+            client: self.client,
+            reader: self.reader,
+        }
     }
 
     fn of(core: &Core, conn: &Conn) -> Who {
@@ -251,6 +263,8 @@ impl Who {
             peer: conn.peer.clone(),
             name: conn.name.clone(),
             no_touch: conn.no_touch,
+            client: conn.id,
+            reader: conn.tracking.as_ref().and_then(|m| m.reader(conn, core.id)),
         }
     }
 }
@@ -270,7 +284,14 @@ pub fn exec(cx: &mut Cx, mut queue: Box<Queue>) -> Result<Flow, CmdError> {
     let plan = Plan::new(core, conn.db, &queue, &watched);
     match plan.single {
         Some(shard) if shard == core.id && !plan.blocked_here(core) => {
-            let who = WhoRef { me: conn.cref(core.id), no_touch: conn.no_touch, peer: &conn.peer, name: &conn.name };
+            let who = WhoRef {
+                me: conn.cref(core.id),
+                no_touch: conn.no_touch,
+                peer: &conn.peer,
+                name: &conn.name,
+                client: conn.id,
+                reader: conn.tracking.as_ref().and_then(|m| m.reader(conn, core.id)),
+            };
             if run_queue(core, &queue, &plan, who, &mut conn.out) {
                 feed_all(core, conn, &queue);
             } else {
@@ -340,11 +361,13 @@ fn run_queue(core: &mut Core, queue: &Queue, plan: &Plan, who: WhoRef<'_>, out: 
     }
     out.array(queue.len());
     core.no_touch = who.no_touch;
+    (core.client_now, core.reader) = (who.client, who.reader);
     for (i, step) in plan.steps.iter().enumerate() {
         let Step::Shard { db, .. } = *step else { unreachable!("one-shard plans hold key commands only") };
         let (id, argv) = queue.get(i);
         crate::server::exec::run_key(core, id, db, argv, out, who.peer, who.name);
     }
+    (core.client_now, core.reader) = (0, None);
     core.no_touch = false;
     true
 }
@@ -505,7 +528,9 @@ impl Run {
                     let (id, argv) = self.queue.get(i);
                     feed(core, conn, id, &argv);
                     core.no_touch = conn.no_touch;
+                    (core.client_now, core.reader) = (self.who.client, self.who.reader);
                     crate::server::exec::run_key(core, id, db, argv, &mut conn.out, &conn.peer, &conn.name);
+                    (core.client_now, core.reader) = (0, None);
                     core.no_touch = false;
                     self.next += 1;
                 }
@@ -515,7 +540,11 @@ impl Run {
                     feed(core, conn, id, &argv);
                     let spread = self.steps[i] == Step::Spread;
                     core.exec_tx = Some(tx.txid);
+                    let reads =
+                        crate::commands::registry().entries[id].spec.flags & crate::commands::flag::READONLY != 0;
+                    (core.client_now, core.reader) = (self.who.client, self.who.reader.filter(|_| reads));
                     let flow = crate::server::exec::run_in_exec(core, conn, id, argv, spread);
+                    (core.client_now, core.reader) = (0, None);
                     core.exec_tx = None;
                     self.next += 1;
                     return and_then(flow, Box::new(move |core, conn| self.step(core, conn, tx)));
@@ -547,10 +576,12 @@ impl Run {
         let job: Job = Box::new(move |core: &mut Core| -> JobOut {
             let mut out = Out::new(who.resp3);
             core.no_touch = who.no_touch;
+            (core.client_now, core.reader) = (who.client, who.reader);
             for (i, db) in dbs.into_iter().enumerate() {
                 let (id, argv) = part.get(i);
                 crate::server::exec::run_key(core, id, db, argv, &mut out, &who.peer, &who.name);
             }
+            (core.client_now, core.reader) = (0, None);
             core.no_touch = false;
             Box::new(out.buf)
         });

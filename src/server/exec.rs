@@ -199,7 +199,7 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
                 let reads = registry().entries[id].spec.flags & flag::READONLY != 0;
                 core.reader = conn.tracking.as_ref().filter(|_| reads).and_then(|m| m.reader(conn, core.id));
                 let flow = run_local(core, conn, id, argv, spread);
-                core.reader = None;
+                (core.client_now, core.reader) = (0, None);
                 if registry().entries[id].full_name != "client|caching" {
                     if let Some(mode) = conn.tracking.as_mut() {
                         mode.caching = None;
@@ -508,12 +508,13 @@ fn keys_blocked(core: &Core, db: usize, spec: &crate::commands::Spec, argv: &Arg
 pub fn run_batch(core: &mut Core, batch: &Batch) -> Vec<u8> {
     let mut out = Out::new(batch.resp3);
     core.no_touch = batch.no_touch;
-    core.client_now = batch.client;
     for (i, (id, argv)) in batch.cmds.iter().enumerate() {
+        core.client_now = batch.client;
         // A CLIENT CACHING answer is for the first command only.
         core.reader = batch.reader.filter(|&(_, first_only)| i == 0 || !first_only).map(|(t, _)| t);
         run_key(core, id, batch.db, argv, &mut out, &batch.peer, &batch.name);
         core.reader = None;
+        core.client_now = 0;
         if core.blocking.has_ready() {
             crate::coord::block::serve_ready(core);
         }

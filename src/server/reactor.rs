@@ -238,6 +238,7 @@ impl Reactor {
             while let Some(msg) = if held { None } else { inbox.pop() } {
                 self.on_message(msg);
                 self.core.flush_expired();
+                self.core.client_now = 0;
                 if self.core.lock_released {
                     self.after_release();
                 }
