@@ -602,3 +602,44 @@ fn reads_in_a_transaction_are_tracked() {
         assert_eq!(keys, ["x1", "x2", "x3", "x4", "x5"]);
     }
 }
+
+/// INFO's pub/sub and tracking counts are the whole server's, as Redis gives them.
+#[test]
+fn info_counts_subscriptions_and_tracking() {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&["--enable-debug-command", "yes"]);
+    let fields = [
+        "tracking_clients",
+        "pubsub_channels",
+        "pubsub_patterns",
+        "pubsubshard_channels",
+        "tracking_total_keys",
+        "tracking_total_items",
+        "tracking_total_prefixes",
+    ];
+    let mut seen = Vec::new();
+    for (port, shards) in [(redis.port, None), (shardis.port, Some([0usize, 1, 2, 3]))] {
+        let mut c: Vec<Raw> = (0..4).map(|i| conn_on(port, shards.map(|s| s[i]))).collect();
+        c[0].words("SUBSCRIBE a b c");
+        c[1].words("SUBSCRIBE b d");
+        c[1].words("PSUBSCRIBE x* y*");
+        c[2].words("PSUBSCRIBE x*");
+        c[2].words("SSUBSCRIBE s1 s2");
+        c[3].words("CLIENT TRACKING ON");
+        for k in ["t1", "t2", "t3", "t4", "t5"] {
+            c[3].cmd(&[b"GET", k.as_bytes()]);
+        }
+        let mut other = conn_on(port, shards.map(|s| s[0]));
+        other.words("CLIENT TRACKING ON");
+        other.words("GET t1");
+        let mut bcast = conn_on(port, shards.map(|s| s[1]));
+        bcast.words("CLIENT TRACKING ON BCAST PREFIX p: PREFIX q:");
+        let info = s(&Raw::connect(port).words("INFO"));
+        let values: Vec<String> = fields
+            .iter()
+            .map(|f| info.lines().find(|l| l.starts_with(&format!("{f}:"))).unwrap_or("missing").trim().to_string())
+            .collect();
+        seen.push(values);
+    }
+    assert_eq!(seen[1], seen[0]);
+}

@@ -115,6 +115,8 @@ struct ShardReport {
     keys: Vec<(usize, usize, usize)>,
     /// Lua VM bytes, cached scripts, their bytes, functions, their libraries' code bytes.
     scripting: [usize; 5],
+    /// Tracking clients here, keys remembered for them, and (key, client) pairs.
+    tracking: [usize; 3],
 }
 
 fn report(core: &mut Core) -> ShardReport {
@@ -142,6 +144,11 @@ fn report(core: &mut Core) -> ShardReport {
             let code = sc.libraries.by_name.values().map(|l| l.code.len()).sum();
             [sc.used_memory_lua(), sc.scripts.len(), sc.used_memory_scripts(), sc.libraries.function_count(), code]
         },
+        tracking: [
+            core.conns.iter().filter(|c| c.tracking.is_some()).count(),
+            core.tracking.len(),
+            core.tracking.items(),
+        ],
     }
 }
 
@@ -304,7 +311,7 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("client_recent_max_input_buffer:0");
             line!("client_recent_max_output_buffer:0");
             line!("blocked_clients:{}", reports.iter().map(|r| r.blocked).sum::<usize>());
-            line!("tracking_clients:0");
+            line!("tracking_clients:{}", reports.iter().map(|r| r.tracking[0]).sum::<usize>());
             line!("clients_in_timeout_table:{}", reports.iter().map(|r| r.timed).sum::<usize>());
         }
         "memory" => {
@@ -383,10 +390,15 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("evicted_keys:0");
             line!("keyspace_hits:{}", sum(reports, 6));
             line!("keyspace_misses:{}", sum(reports, 7));
-            line!("pubsub_channels:0");
-            line!("pubsub_patterns:0");
+            // Every shard's directory knows the whole server's channels and patterns.
+            line!("pubsub_channels:{}", core.pubsub.names(crate::pubsub::Kind::Channel, None).len());
+            line!("pubsub_patterns:{}", core.pubsub.patterns());
+            line!("pubsubshard_channels:{}", core.pubsub.names(crate::pubsub::Kind::Shard, None).len());
             line!("latest_fork_usec:0");
             line!("total_forks:0");
+            line!("tracking_total_keys:{}", reports.iter().map(|r| r.tracking[1]).sum::<usize>());
+            line!("tracking_total_items:{}", reports.iter().map(|r| r.tracking[2]).sum::<usize>());
+            line!("tracking_total_prefixes:{}", core.tracking.prefixes());
             line!("unexpected_error_replies:0");
             line!("total_error_replies:{}", sum(reports, 5));
         }

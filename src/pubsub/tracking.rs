@@ -69,6 +69,19 @@ impl Tracking {
         self.keys.len()
     }
 
+    /// (key, client) pairs remembered (INFO's tracking_total_items).
+    pub fn items(&self) -> usize {
+        self.keys.values().map(Vec::len).sum()
+    }
+
+    /// Distinct BCAST prefixes (every shard has them all).
+    pub fn prefixes(&self) -> usize {
+        let mut p: Vec<&[u8]> = self.prefixes.iter().map(|(p, _)| &p[..]).collect();
+        p.sort();
+        p.dedup();
+        p.len()
+    }
+
     fn remember(&mut self, key: &[u8], tracker: Tracker) {
         let trackers = self.keys.entry(key.into()).or_default();
         if !trackers.contains(&tracker) {
