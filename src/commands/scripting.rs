@@ -29,6 +29,9 @@ struct Owned {
     exec: Option<u64>,
     /// Called as FCALL_RO / EVAL_RO.
     ro_command: bool,
+    /// The caller's id (NOLOOP) and tracking reader (CLIENT TRACKING).
+    client: u64,
+    reader: Option<crate::pubsub::tracking::Tracker>,
 }
 
 impl Owned {
@@ -44,8 +47,20 @@ impl Owned {
             (Some(_), false) => "fcall",
             (None, _) => "eval",
         };
-        let call = Call { what, keys: &keys, args: &args, db: self.db, read_only: self.read_only, command };
-        scripting::execute(core, &call, wide, out)
+        let call = Call {
+            what,
+            keys: &keys,
+            args: &args,
+            db: self.db,
+            read_only: self.read_only,
+            command,
+            reader: self.reader,
+        };
+        let saved = core.client_now;
+        core.client_now = self.client;
+        let outcome = scripting::execute(core, &call, wide, out);
+        core.client_now = saved;
+        outcome
     }
 }
 
@@ -107,6 +122,8 @@ fn owned_call(cx: &Cx, not_int: CmdError, sha: Sha, function: Option<String>, ro
         resp3: cx.conn.resp3(),
         exec: cx.core.exec_tx.filter(|&t| t != scripting::ONE_SHARD_RUN),
         ro_command: ro,
+        client: cx.conn.id,
+        reader: cx.conn.tracking.as_ref().and_then(|m| m.reader(cx.conn, cx.core.id)),
     })
 }
 

@@ -56,6 +56,9 @@ pub struct Run {
     /// Values before the script's writes, to undo them on escalation (only kept where an
     /// escalation can happen: a run that is not wide, with more than one shard).
     pub undo: Option<super::undo::Undo>,
+    /// A read command has run (CLIENT TRACKING then remembers the script's declared keys for
+    /// its caller, as Redis does).
+    pub read: bool,
     /// The arguments of the call being made: bytes and ranges, and its key positions (reused).
     args: Vec<u8>,
     ranges: Vec<(u32, u32)>,
@@ -73,6 +76,7 @@ impl Run {
             spans: false,
             wrote: false,
             undo: undo.then(Default::default),
+            read: false,
             args: Vec::new(),
             ranges: Vec::new(),
             positions: Vec::new(),
@@ -308,6 +312,7 @@ fn call(run: &mut Run) -> Called {
         }
     }
     crate::server::exec::feed_monitors(core, client, id, &argv);
+    run.read |= spec.flags & flag::READONLY != 0;
     match spec.handler {
         Handler::Key(_) if one_owner => {
             let owner = owner.unwrap_or(core.id);
@@ -315,8 +320,10 @@ fn call(run: &mut Run) -> Called {
                 crate::server::exec::run_key(core, id, db, argv, &mut client.out, "?:0", "");
             } else {
                 let (buf, ranges, resp3) = (run.args.clone(), run.ranges.clone(), client.out.resp3);
+                let client_id = core.client_now;
                 let job: crate::shard::mesh::Job = Box::new(move |core: &mut Core| -> JobOut {
                     let mut out = crate::protocol::Out::new(resp3);
+                    core.client_now = client_id;
                     crate::server::exec::run_key(core, id, db, Argv::new(&buf, &ranges), &mut out, "?:0", "");
                     Box::new(out.buf)
                 });

@@ -389,6 +389,8 @@ pub struct Call<'a> {
     pub read_only: bool,
     /// The command that called it (`fcall`, `fcall_ro`...), for FUNCTION STATS.
     pub command: &'static str,
+    /// The caller's tracking reader: what the script reads is remembered for it.
+    pub reader: Option<crate::pubsub::tracking::Tracker>,
 }
 
 /// The function running on this shard, for FUNCTION STATS (answered by this shard's own
@@ -496,6 +498,9 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
         unsafe { ffi::lua_settop(l, base) };
         return Outcome::Escalate(run.spans);
     }
+    if let (Some(reader), true) = (call.reader, run.read) {
+        remember_declared(core, call, reader);
+    }
     // SAFETY: as above; the result (or the error handler's table) is on top.
     unsafe {
         if status == 0 {
@@ -507,6 +512,27 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
         ffi::lua_gc(l, ffi::LUA_GCSTEP, 0);
     }
     Outcome::Done
+}
+
+/// A tracking client's script read something: Redis remembers the script's declared keys
+/// for it (what the caller names, not what the script computed), each on its owner. A
+/// remote owner gets it by a post that arrives before anything this run holds is released.
+fn remember_declared(core: &mut Core, call: &Call<'_>, reader: crate::pubsub::tracking::Tracker) {
+    for key in call.keys {
+        let owner = core.owner(key);
+        if owner == core.id {
+            core.remember_read(key, reader);
+        } else {
+            let key = key.to_vec();
+            core.shared.mesh.send(
+                owner,
+                crate::shard::mesh::Msg::Post(Box::new(move |core: &mut Core| -> crate::shard::mesh::JobOut {
+                    core.remember_read(&key, reader);
+                    Box::new(())
+                })),
+            );
+        }
+    }
 }
 
 /// Sets global `name` to an array of `items`.
