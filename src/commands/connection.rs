@@ -319,14 +319,36 @@ fn client_tracking(cx: &mut Cx) -> R {
         cx.out().ok();
         return Ok(Flow::Done);
     }
+    if !mode.prefixes.is_empty() && !mode.bcast {
+        return Err(CmdError::other("ERR PREFIX option requires BCAST mode to be enabled"));
+    }
+    let old = cx.conn.tracking.as_deref().cloned();
+    if old.as_ref().is_some_and(|o| o.bcast != mode.bcast) {
+        return Err(CmdError::other(
+            "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
+        ));
+    }
     if mode.bcast && (mode.optin || mode.optout) {
         return Err(CmdError::other("ERR OPTIN and OPTOUT are not compatible with BCAST"));
     }
     if mode.optin && mode.optout {
         return Err(CmdError::other("ERR You can't specify both OPTIN mode and OPTOUT mode"));
     }
-    if !mode.prefixes.is_empty() && !mode.bcast {
-        return Err(CmdError::other("ERR PREFIX option requires BCAST mode to be enabled"));
+    if old.as_ref().is_some_and(|o| (mode.optin && o.optout) || (mode.optout && o.optin)) {
+        return Err(CmdError::other(
+            "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.",
+        ));
+    }
+    // Already in BCAST mode: the new prefixes join the old ones, which they must not overlap.
+    let existing = old.as_ref().map(|o| o.prefixes.clone()).unwrap_or_default();
+    for p in &mode.prefixes {
+        if let Some(q) = existing.iter().find(|q| p.starts_with(q) || q.starts_with(p)) {
+            return Err(CmdError::other(format!(
+                "ERR Prefix '{}' overlaps with an existing prefix '{}'. Prefixes for a single client must not overlap.",
+                String::from_utf8_lossy(p),
+                String::from_utf8_lossy(q)
+            )));
+        }
     }
     for (a, p) in mode.prefixes.iter().enumerate() {
         for q in &mode.prefixes[a + 1..] {
@@ -340,6 +362,11 @@ fn client_tracking(cx: &mut Cx) -> R {
         }
     }
     // Kept in order, as Redis's radix tree lists them.
+    if mode.bcast && !(existing.is_empty() || mode.prefixes.is_empty()) {
+        mode.prefixes.extend(existing);
+    } else if mode.bcast && mode.prefixes.is_empty() {
+        mode.prefixes = existing;
+    }
     mode.prefixes.sort();
     // Switching modes while on: what was registered goes first.
     crate::pubsub::tracking::forget(cx.core, cx.conn);
