@@ -312,3 +312,38 @@ fn active_expiry_sends_expired() {
         assert_eq!(got, (0..8).map(|i| format!("gone{i}")).collect::<Vec<_>>());
     }
 }
+
+/// RESTORE's events (its payload is binary, so this one runs outside the line runner).
+#[test]
+fn restore_events_match_redis() {
+    let mut seen = Vec::new();
+    for server in [Proc::redis(&[]), Proc::shardis(&[])] {
+        let mut admin = Raw::connect(server.port);
+        admin.words("CONFIG SET notify-keyspace-events KEAn");
+        admin.words("RPUSH src a b c");
+        let payload = flat(&admin.words("DUMP src")).1.remove(0);
+        let mut sub = Raw::connect(server.port);
+        sub.words("PSUBSCRIBE __keyspace@0__:*");
+        let mut c = Raw::connect(server.port);
+        c.cmd(&[b"RESTORE", b"r1", b"0", &payload]);
+        c.cmd(&[b"RESTORE", b"r1", b"0", &payload]);
+        c.cmd(&[b"RESTORE", b"r1", b"0", &payload, b"REPLACE"]);
+        c.cmd(&[b"RESTORE", b"r1", b"1", &payload, b"REPLACE", b"ABSTTL"]);
+        c.cmd(&[b"RESTORE", b"r2", b"100000", &payload]);
+        c.words("DEL end");
+        c.words("SET end 1");
+        let mut got = Vec::new();
+        loop {
+            let frame = sub.reply_within(Duration::from_secs(5)).expect("events");
+            let (_, items) = flat(&frame);
+            let text = format!("{} {}", s(&items[2]), s(&items[3]));
+            if text == "__keyspace@0__:end set" {
+                break;
+            }
+            got.push(text);
+        }
+        seen.push(got);
+    }
+    assert!(!seen[0].is_empty());
+    assert_eq!(seen[1], seen[0]);
+}
