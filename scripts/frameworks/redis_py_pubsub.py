@@ -53,7 +53,9 @@ def handler(message):
 p2 = r.pubsub()
 p2.subscribe(**{"jobs": handler})
 worker = p2.run_in_thread(sleep_time=0.01)
-time.sleep(0.2)
+deadline = time.time() + 5
+while r.pubsub_numsub("jobs")[0][1] < 1 and time.time() < deadline:
+    time.sleep(0.01)
 for i in range(3):
     r.publish("jobs", f"job{i}")
 done.wait(5)
