@@ -14,22 +14,9 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 cargo build --release --quiet --bin shardis-server --bin loadgen
 ROUNDS=${ROUNDS:-3}; MESSAGES=${MESSAGES:-20000}; SUBS=${SUBS:-100}; N=${N:-1000000}; GETS=${GETS:-1000000}
-LOADGEN="$PWD/target/release/loadgen"
+LOADGEN="$PWD/target/release/loadgen"; ROW_DIGITS=3
 work=$(mktemp -d); pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-measure() { # pid loadgen-args... -> "units/s p50 p99 us_per_unit"
-  local pid=$1; shift
-  local t0 t1 out
-  t0=$(cpu_ticks "$pid")
-  out=$(taskset -c 1 "$LOADGEN" "$@")
-  t1=$(cpu_ticks "$pid")
-  python3 - "$t0" "$t1" "$out" <<'PY'
-import sys
-t0, t1 = int(sys.argv[1]), int(sys.argv[2])
-units, secs, p50, p99 = sys.argv[3].split()
-print("%.0f %s %s %.3f" % (int(units) / float(secs), p50, p99, (t1 - t0) / 100 / int(units) * 1e6))
-PY
-}
 bench() { # pid port -> "ops/s p50 p99 us_per_op" for PUBLISH with nobody listening
   local pid=$1 port=$2 t0 t1 out
   t0=$(cpu_ticks "$pid")
@@ -42,15 +29,6 @@ row = next(csv.reader(io.StringIO(sys.argv[4])))
 print("%s %s %s %.3f" % (row[1], row[4], row[6], (t1 - t0) / 100 / n * 1e6))
 PY
 }
-row() { # label -> table row from rounds in ra / rb
-  python3 - "$1" "${ra[@]}" -- "${rb[@]}" <<'PY'
-import sys, statistics
-label = sys.argv[1]; rest = sys.argv[2:]; i = rest.index("--")
-a = [x.split() for x in rest[:i]]; b = [x.split() for x in rest[i + 1:]]
-m = lambda rows, k: statistics.median(float(r[k]) for r in rows)
-print("| %s | %.0f | %.0f | %.3f/%.3f | %.3f/%.3f | %.3f | %.3f | %.2fx |" % (label, m(a, 0), m(b, 0), m(a, 1), m(a, 2), m(b, 1), m(b, 2), m(a, 3), m(b, 3), m(a, 3) / m(b, 3)))
-PY
-}
 read -r PR PORTR < <(start_pinned "redis-server --port {PORT} --save '' --appendonly no"); pids+=("$PR")
 echo "| workload | shardis units/s | redis units/s | shardis p50/p99 ms | redis p50/p99 ms | shardis CPU µs/unit | redis CPU µs/unit | CPU ratio shardis/redis |"
 echo '|---|---|---|---|---|---|---|---|'
@@ -58,8 +36,8 @@ for SHARDS in 1 4; do
   read -r PA PORTA < <(start_pinned "$PWD/target/release/shardis-server --port {PORT} --shards $SHARDS --save ''"); pids+=("$PA")
   ra=(); rb=()
   for _ in $(seq "$ROUNDS"); do
-    ra+=("$(measure "$PA" pubsub "$PORTA" "$SUBS" "$MESSAGES" 16)")
-    rb+=("$(measure "$PR" pubsub "$PORTR" "$SUBS" "$MESSAGES" 16)")
+    ra+=("$(measure_loadgen "$PA" pubsub "$PORTA" "$SUBS" "$MESSAGES" 16)")
+    rb+=("$(measure_loadgen "$PR" pubsub "$PORTR" "$SUBS" "$MESSAGES" 16)")
   done
   row "fan-out: 1 publisher -P 16, $SUBS subscribers, per delivered message, $SHARDS shard(s)"
   ra=(); rb=()
@@ -71,8 +49,8 @@ for SHARDS in 1 4; do
   for track in 0 1; do
     ra=(); rb=()
     for _ in $(seq "$ROUNDS"); do
-      ra+=("$(measure "$PA" tracked "$PORTA" 50 "$GETS" 16 "$track")")
-      rb+=("$(measure "$PR" tracked "$PORTR" 50 "$GETS" 16 "$track")")
+      ra+=("$(measure_loadgen "$PA" tracked "$PORTA" 50 "$GETS" 16 "$track")")
+      rb+=("$(measure_loadgen "$PR" tracked "$PORTR" 50 "$GETS" 16 "$track")")
     done
     row "GET -P 16, CLIENT TRACKING $([ "$track" = 1 ] && echo ON || echo off), $SHARDS shard(s)"
   done

@@ -38,15 +38,6 @@ row = next(csv.reader(io.StringIO(sys.argv[4])))
 print("%s %s %s %.3f" % (row[1], row[4], row[6], (t1 - t0) / 100 / n * 1e6))
 PY
 }
-row() { # label -> table row from rounds in ra / rb
-  python3 - "$1" "${ra[@]}" -- "${rb[@]}" <<'PY'
-import sys, statistics
-label = sys.argv[1]; rest = sys.argv[2:]; i = rest.index("--")
-a = [x.split() for x in rest[:i]]; b = [x.split() for x in rest[i + 1:]]
-m = lambda rows, k: statistics.median(float(r[k]) for r in rows)
-print("| %s | %.0f | %.0f | %.3f/%.3f | %.3f/%.3f | %.2f | %.2f | %.2fx |" % (label, m(a, 0), m(b, 0), m(a, 1), m(a, 2), m(b, 1), m(b, 2), m(a, 3), m(b, 3), m(a, 3) / m(b, 3)))
-PY
-}
 both() { # label depth command... (run on A=shardis, B=redis, alternating)
   local label=$1 depth=$2; shift 2
   ra=(); rb=()

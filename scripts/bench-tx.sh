@@ -17,28 +17,6 @@ N=${N:-100000}; C=${CONNS:-50}; ROUNDS=${ROUNDS:-3}; MESSAGES=${MESSAGES:-100000
 LOADGEN="$PWD/target/release/loadgen"
 work=$(mktemp -d); pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-measure() { # pid loadgen-args... -> "units secs p50 p99 us_per_unit"
-  local pid=$1; shift
-  local t0 t1 out
-  t0=$(cpu_ticks "$pid")
-  out=$(taskset -c 1 "$LOADGEN" "$@")
-  t1=$(cpu_ticks "$pid")
-  python3 - "$t0" "$t1" "$out" <<'PY'
-import sys
-t0, t1 = int(sys.argv[1]), int(sys.argv[2])
-units, secs, p50, p99 = sys.argv[3].split()
-print("%.0f %s %s %.3f" % (int(units) / float(secs), p50, p99, (t1 - t0) / 100 / int(units) * 1e6))
-PY
-}
-row() { # label -> table row from rounds in ra / rb
-  python3 - "$1" "${ra[@]}" -- "${rb[@]}" <<'PY'
-import sys, statistics
-label = sys.argv[1]; rest = sys.argv[2:]; i = rest.index("--")
-a = [x.split() for x in rest[:i]]; b = [x.split() for x in rest[i + 1:]]
-m = lambda rows, k: statistics.median(float(r[k]) for r in rows)
-print("| %s | %.0f | %.0f | %.3f/%.3f | %.3f/%.3f | %.2f | %.2f | %.2fx |" % (label, m(a, 0), m(b, 0), m(a, 1), m(a, 2), m(b, 1), m(b, 2), m(a, 3), m(b, 3), m(a, 3) / m(b, 3)))
-PY
-}
 read -r PR PORTR < <(start_pinned "redis-server --port {PORT} --save '' --appendonly no"); pids+=("$PR")
 echo "| workload | shardis units/s | redis units/s | shardis p50/p99 ms | redis p50/p99 ms | shardis CPU µs/unit | redis CPU µs/unit | CPU ratio shardis/redis |"
 echo '|---|---|---|---|---|---|---|---|'
@@ -47,15 +25,15 @@ for SHARDS in 1 4; do
   for d in 1 16; do
     ra=(); rb=()
     for _ in $(seq "$ROUNDS"); do
-      ra+=("$(measure "$PA" tx "$PORTA" "$C" "$d" "$N" "$SHARDS")")
-      rb+=("$(measure "$PR" tx "$PORTR" "$C" "$d" "$N" "$SHARDS")")
+      ra+=("$(measure_loadgen "$PA" tx "$PORTA" "$C" "$d" "$N" "$SHARDS")")
+      rb+=("$(measure_loadgen "$PR" tx "$PORTR" "$C" "$d" "$N" "$SHARDS")")
     done
     row "MULTI SET INCR LPUSH EXEC, $SHARDS shard(s), -P $d"
   done
   ra=(); rb=()
   for _ in $(seq "$ROUNDS"); do
-    ra+=("$(measure "$PA" queue "$PORTA" 50 4 "$MESSAGES")")
-    rb+=("$(measure "$PR" queue "$PORTR" 50 4 "$MESSAGES")")
+    ra+=("$(measure_loadgen "$PA" queue "$PORTA" 50 4 "$MESSAGES")")
+    rb+=("$(measure_loadgen "$PR" queue "$PORTR" 50 4 "$MESSAGES")")
   done
   row "queue: 50 BRPOP consumers, 4 LPUSH producers, $SHARDS shard(s)"
   kill "$PA"; wait "$PA" 2>/dev/null || true

@@ -23,3 +23,32 @@ start_pinned() {
   wait_ready "$p"
   echo "$! $p"
 }
+
+# Runs "$LOADGEN" (src/bin/loadgen.rs, set by the caller) with the arguments after $1, pinned to
+# CPU 1, measuring the CPU of server process $1; prints "units/s p50 p99 server-us-per-unit".
+measure_loadgen() { # pid loadgen-args...
+  local pid=$1; shift
+  local t0 t1 out
+  t0=$(cpu_ticks "$pid")
+  out=$(taskset -c 1 "$LOADGEN" "$@")
+  t1=$(cpu_ticks "$pid")
+  python3 - "$t0" "$t1" "$out" <<'PY'
+import sys
+t0, t1 = int(sys.argv[1]), int(sys.argv[2])
+units, secs, p50, p99 = sys.argv[3].split()
+print("%.0f %s %s %.3f" % (int(units) / float(secs), p50, p99, (t1 - t0) / 100 / int(units) * 1e6))
+PY
+}
+
+# Prints a BENCHMARKS.md table row labelled $1 from the rounds in the arrays ra (shardis) and rb
+# (redis), medians; CPU columns with ROW_DIGITS decimals (default 2).
+row() { # label
+  python3 - "$1" "${ROW_DIGITS:-2}" "${ra[@]}" -- "${rb[@]}" <<'PY'
+import sys, statistics
+label, d = sys.argv[1], int(sys.argv[2]); rest = sys.argv[3:]; i = rest.index("--")
+a = [x.split() for x in rest[:i]]; b = [x.split() for x in rest[i + 1:]]
+m = lambda rows, k: statistics.median(float(r[k]) for r in rows)
+cpu = "%%.%df" % d
+print(("| %s | %.0f | %.0f | %.3f/%.3f | %.3f/%.3f | " + cpu + " | " + cpu + " | %.2fx |") % (label, m(a, 0), m(b, 0), m(a, 1), m(a, 2), m(b, 1), m(b, 2), m(a, 3), m(b, 3), m(a, 3) / m(b, 3)))
+PY
+}

@@ -75,6 +75,15 @@ fn keys_for(c: usize, shards: usize) -> Vec<String> {
         .collect()
 }
 
+/// Takes up to `most` of the requests `left` (0: none left).
+fn take(left: &AtomicUsize, most: usize) -> usize {
+    let mut n = 0;
+    while n < most && left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok() {
+        n += 1;
+    }
+    n
+}
+
 fn tx(port: u16, conns: usize, pipeline: usize, requests: usize, shards: usize) {
     let left = Arc::new(AtomicUsize::new(requests));
     let start = Instant::now();
@@ -85,15 +94,9 @@ fn tx(port: u16, conns: usize, pipeline: usize, requests: usize, shards: usize) 
                 let (mut s, mut r) = connect(port);
                 let (mut buf, mut line, mut lat) = (Vec::new(), Vec::new(), Vec::new());
                 loop {
-                    let take = left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok();
-                    if !take {
+                    let batch = take(&left, pipeline);
+                    if batch == 0 {
                         return lat;
-                    }
-                    let mut batch = 1;
-                    while batch < pipeline
-                        && left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
-                    {
-                        batch += 1;
                     }
                     buf.clear();
                     for _ in 0..batch {
@@ -240,12 +243,7 @@ fn tracked(port: u16, conns: usize, requests: usize, pipeline: usize, track: boo
                 }
                 let mut seed = (c as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
                 loop {
-                    let mut batch = 0;
-                    while batch < pipeline
-                        && left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
-                    {
-                        batch += 1;
-                    }
+                    let batch = take(&left, pipeline);
                     if batch == 0 {
                         return lat;
                     }

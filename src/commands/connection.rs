@@ -400,19 +400,21 @@ fn client_tracking(cx: &mut Cx) -> R {
 
 /// Turns tracking on with `mode`; a BCAST client's prefixes reach every shard before +OK.
 fn tracking_on(core: &mut Core, conn: &mut Conn, mode: crate::pubsub::tracking::Mode) -> Flow {
-    let jobs = if mode.bcast { crate::pubsub::tracking::bcast_jobs(core, conn, &mode, true) } else { Vec::new() };
-    conn.tracking = Some(Box::new(mode));
-    if jobs.is_empty() {
+    if !mode.bcast {
+        conn.tracking = Some(Box::new(mode));
         conn.out.ok();
         return Flow::Done;
     }
-    Flow::Wait(FanOut {
-        jobs,
-        finish: Box::new(|_core, conn, _| {
+    let register = crate::pubsub::tracking::registration(core, conn, &mode, true);
+    conn.tracking = Some(Box::new(mode));
+    FanOut::others(
+        core,
+        register,
+        Box::new(|_core, conn, _| {
             conn.out.ok();
             Flow::Done
         }),
-    })
+    )
 }
 
 /// CLIENT CACHING YES|NO: whether the next command's keys are tracked (OPTIN / OPTOUT).

@@ -93,8 +93,7 @@ fn pexpireat(cx: &mut KeyCx) -> R {
 fn ttl_generic(cx: &mut KeyCx, ms: bool, absolute: bool) -> R {
     let key = cx.argv.get(1);
     let now = cx.core.now_ms;
-    cx.core.look(cx.db, key, false);
-    let reply = match cx.core.peek(cx.db, key) {
+    let reply = match cx.core.look(cx.db, key, false) {
         None => -2,
         Some((_, 0)) => -1,
         Some((_, deadline)) if absolute => {

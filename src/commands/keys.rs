@@ -53,11 +53,13 @@ fn act_unlink(core: &mut Core, db: usize, key: &[u8]) -> bool {
 }
 
 fn act_exists(core: &mut Core, db: usize, key: &[u8]) -> bool {
-    core.look(db, key, false)
+    core.look(db, key, false).is_some()
 }
 
+/// TOUCH: a counted read, always an access (whatever CLIENT NO-TOUCH says).
 fn act_touch(core: &mut Core, db: usize, key: &[u8]) -> bool {
-    core.look(db, key, false) && core.touch(db, key)
+    let clock = core.lru_clock();
+    core.look(db, key, false).map(|(v, _)| v.touch(clock)).is_some()
 }
 
 fn key_args(cx: &KeyCx) -> Vec<Vec<u8>> {
@@ -148,8 +150,7 @@ fn exists_spread(cx: &mut Cx) -> F {
 /// TYPE key
 fn type_cmd(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(1);
-    cx.core.look(cx.db, key, false);
-    match cx.core.peek(cx.db, key) {
+    match cx.core.look(cx.db, key, false) {
         Some((v, _)) => {
             let name = v.kind().name();
             cx.out.simple(name.as_bytes());
@@ -673,8 +674,7 @@ fn swapdb(cx: &mut Cx) -> F {
 /// OBJECT ENCODING key
 fn object_encoding(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(2);
-    cx.core.look(cx.db, key, true);
-    match cx.core.peek(cx.db, key) {
+    match cx.core.look(cx.db, key, true) {
         Some((v, _)) => {
             let enc = v.encoding();
             cx.out.bulk(enc.as_bytes());
@@ -689,8 +689,7 @@ fn object_encoding(cx: &mut KeyCx) -> R {
 fn object_refcount(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(2);
     let shared_ints = cx.core.config.maxmemory == 0 || !cx.core.config.maxmemory_policy.name().contains("l");
-    cx.core.look(cx.db, key, true);
-    match cx.core.peek(cx.db, key) {
+    match cx.core.look(cx.db, key, true) {
         Some((v, _)) if shared_ints && v.stored_int().is_some_and(|n| (0..10000).contains(&n)) => {
             cx.out.int(i32::MAX as i64)
         }
@@ -703,8 +702,7 @@ fn object_refcount(cx: &mut KeyCx) -> R {
 /// OBJECT FREQ key: needs an LFU policy, as in Redis (a missing key is a null first).
 fn object_freq(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(2);
-    cx.core.look(cx.db, key, true);
-    if cx.core.peek(cx.db, key).is_none() {
+    if cx.core.look(cx.db, key, true).is_none() {
         cx.out.null();
         return Ok(());
     }
@@ -721,8 +719,7 @@ fn object_freq(cx: &mut KeyCx) -> R {
 /// OBJECT IDLETIME key: seconds since the key was last read or written (not with an LFU policy,
 /// as in Redis).
 fn object_idletime(cx: &mut KeyCx) -> R {
-    cx.core.look(cx.db, cx.argv.get(2), true);
-    if cx.core.peek(cx.db, cx.argv.get(2)).is_none() {
+    if cx.core.look(cx.db, cx.argv.get(2), true).is_none() {
         cx.out.null();
         return Ok(());
     }

@@ -195,6 +195,22 @@ impl FanOut {
         Flow::Wait(FanOut { jobs: (0..shards).map(|s| (s, job(s))).collect(), finish })
     }
 
+    /// Runs `f` on every other shard, then `then`.
+    pub fn others(core: &Core, f: impl Fn(&mut Core) + Clone + Send + 'static, then: Finish) -> Flow {
+        let jobs = (0..core.shards())
+            .filter(|&s| s != core.id)
+            .map(|s| {
+                let f = f.clone();
+                let job: Job = Box::new(move |core: &mut Core| -> JobOut {
+                    f(core);
+                    Box::new(())
+                });
+                (s, job)
+            })
+            .collect();
+        Flow::Wait(FanOut { jobs, finish: then })
+    }
+
     /// Runs `f` on every shard, then replies +OK.
     pub fn apply(shards: usize, f: impl Fn(&mut Core) + Clone + Send + 'static) -> Flow {
         Self::all(

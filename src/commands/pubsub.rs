@@ -137,7 +137,7 @@ fn pubsub_shardnumsub(cx: &mut Cx) -> R {
 
 /// PUBSUB NUMPAT: distinct patterns subscribed to, server-wide.
 fn pubsub_numpat(cx: &mut Cx) -> R {
-    let n = cx.core.pubsub.patterns();
+    let n = cx.core.pubsub.count(Kind::Pattern);
     cx.out().int(n as i64);
     Ok(Flow::Done)
 }

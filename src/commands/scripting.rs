@@ -155,7 +155,7 @@ fn share(core: &Core, sha: Sha, body: Arc<[u8]>, flags: u32, then: super::Finish
             let _ = core.scripting.add(sha, body.clone(), flags, false);
         }
     };
-    on_other_shards(core, add, then)
+    FanOut::others(core, add, then)
 }
 
 /// Checks the script's flags against the call, then runs it where it belongs.
@@ -301,22 +301,6 @@ fn fcall_generic(cx: &mut Cx, ro: bool) -> R {
     Ok(start(cx.core, cx.conn, owned))
 }
 
-/// Runs `f` on every other shard, then `then`.
-fn on_other_shards(core: &Core, f: impl Fn(&mut Core) + Clone + Send + 'static, then: super::Finish) -> Flow {
-    let jobs = (0..core.shards())
-        .filter(|&s| s != core.id)
-        .map(|s| {
-            let f = f.clone();
-            let job: Job = Box::new(move |core: &mut Core| -> JobOut {
-                f(core);
-                Box::new(())
-            });
-            (s, job)
-        })
-        .collect();
-    Flow::Wait(FanOut { jobs, finish: then })
-}
-
 /// FUNCTION LOAD [REPLACE] code
 fn function_load(cx: &mut Cx) -> R {
     let (replace, code) = match cx.argv.len() {
@@ -332,7 +316,7 @@ fn function_load(cx: &mut Cx) -> R {
     };
     let code: Arc<[u8]> = Arc::from(code);
     let name = cx.core.scripting.load_library(code.clone(), replace).map_err(CmdError::other)?;
-    Ok(on_other_shards(
+    Ok(FanOut::others(
         cx.core,
         move |core: &mut Core| {
             let _ = core.scripting.load_library(code.clone(), true);
@@ -350,7 +334,7 @@ fn function_delete(cx: &mut Cx) -> R {
     if !cx.core.scripting.remove_library(&name) {
         return Err(CmdError::other("ERR Library not found"));
     }
-    Ok(on_other_shards(
+    Ok(FanOut::others(
         cx.core,
         move |core: &mut Core| {
             core.scripting.remove_library(&name);
@@ -523,7 +507,7 @@ fn function_restore(cx: &mut Cx) -> R {
         }
         return Err(CmdError::other(e));
     }
-    Ok(on_other_shards(
+    Ok(FanOut::others(
         cx.core,
         move |core: &mut Core| {
             if policy == Policy::Flush {

@@ -391,9 +391,10 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("keyspace_hits:{}", sum(reports, 6));
             line!("keyspace_misses:{}", sum(reports, 7));
             // Every shard's directory knows the whole server's channels and patterns.
-            line!("pubsub_channels:{}", core.pubsub.names(crate::pubsub::Kind::Channel, None).len());
-            line!("pubsub_patterns:{}", core.pubsub.patterns());
-            line!("pubsubshard_channels:{}", core.pubsub.names(crate::pubsub::Kind::Shard, None).len());
+            use crate::pubsub::Kind;
+            line!("pubsub_channels:{}", core.pubsub.count(Kind::Channel));
+            line!("pubsub_patterns:{}", core.pubsub.count(Kind::Pattern));
+            line!("pubsubshard_channels:{}", core.pubsub.count(Kind::Shard));
             line!("latest_fork_usec:0");
             line!("total_forks:0");
             line!("tracking_total_keys:{}", reports.iter().map(|r| r.tracking[1]).sum::<usize>());

@@ -182,47 +182,40 @@ impl PubSub {
         self.tables[kind.index()].get(name).map_or(0, |e| e.total)
     }
 
-    /// Patterns with a subscriber anywhere.
-    pub fn patterns(&self) -> usize {
-        self.tables[Kind::Pattern.index()].len()
+    /// Names of `kind` with a subscriber anywhere (PUBSUB NUMPAT, INFO).
+    pub fn count(&self, kind: Kind) -> usize {
+        self.tables[kind.index()].len()
     }
 }
 
-/// Changes `conn`'s subscriptions of `kind` to the `names` given with +1 (true) or -1, whose
-/// reply frames are `reply`: the other shards apply the counts first, then this one, then the
-/// reply is written (see the module docs). `then` runs after that (RESET's own reply).
+/// Changes `conn`'s subscriptions by `changes` (names of each kind, +1 (true) or -1), whose
+/// reply is `reply`: the other shards apply the counts first, then this one, then the reply
+/// is written (see the module docs).
 pub fn change(core: &mut Core, conn: &mut Conn, changes: Vec<(Kind, Names)>, reply: Vec<u8>) -> crate::commands::Flow {
-    let me = core.id;
-    let changes: Vec<Change> = changes
-        .into_iter()
-        .filter(|(_, names)| !names.is_empty())
-        .map(|(kind, names)| Change { kind, from: me, names })
-        .collect();
+    let changes = Arc::new(made_here(core, changes));
     if core.shards() == 1 || changes.is_empty() {
         apply_own(core, conn, &changes, &reply);
         return crate::commands::Flow::Done;
     }
-    let shared = Arc::new(changes);
-    let jobs = (0..core.shards())
-        .filter(|&s| s != me)
-        .map(|s| {
-            let shared = shared.clone();
-            let job: Job = Box::new(move |core: &mut Core| -> JobOut {
-                for change in shared.iter() {
-                    core.pubsub.apply(change, None);
-                }
-                Box::new(())
-            });
-            (s, job)
-        })
-        .collect();
-    crate::commands::Flow::Wait(crate::commands::FanOut {
-        jobs,
-        finish: Box::new(move |core, conn, _| {
-            apply_own(core, conn, &shared, &reply);
+    let theirs = changes.clone();
+    crate::commands::FanOut::others(
+        core,
+        move |core: &mut Core| theirs.iter().for_each(|change| core.pubsub.apply(change, None)),
+        Box::new(move |core, conn, _| {
+            apply_own(core, conn, &changes, &reply);
             crate::commands::Flow::Done
         }),
-    })
+    )
+}
+
+/// The non-empty changes among `changes`, as made by this shard.
+fn made_here(core: &Core, changes: Vec<(Kind, Names)>) -> Vec<Change> {
+    let from = core.id;
+    changes
+        .into_iter()
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(kind, names)| Change { kind, from, names })
+        .collect()
 }
 
 /// This shard's part of a connection's change, and its reply.
@@ -252,30 +245,14 @@ pub fn forget(core: &mut Core, conn: &mut Conn) {
     if conn.subs.total() == 0 {
         return;
     }
-    let me = core.id;
     let sub = Sub { slot: conn.slot, gen: conn.gen };
-    let changes: Arc<Vec<Change>> = Arc::new(
-        take_all(conn)
-            .into_iter()
-            .filter(|(_, names)| !names.is_empty())
-            .map(|(kind, names)| Change { kind, from: me, names })
-            .collect(),
-    );
+    let changes = Arc::new(made_here(core, take_all(conn)));
     for change in changes.iter() {
         core.pubsub.apply(change, Some(sub));
     }
-    for s in (0..core.shards()).filter(|&s| s != me) {
-        let changes = changes.clone();
-        core.shared.mesh.send(
-            s,
-            Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
-                for change in changes.iter() {
-                    core.pubsub.apply(change, None);
-                }
-                Box::new(())
-            })),
-        );
-    }
+    core.shared
+        .mesh
+        .post_others(core.id, move |core: &mut Core| changes.iter().for_each(|change| core.pubsub.apply(change, None)));
 }
 
 /// Adds (true) or removes `name` of `kind` in `conn`'s own set; false if it was already so.
@@ -301,26 +278,16 @@ struct Message {
 /// inbox, this shard's too: the command that made it may be a subscriber's own, out of
 /// `core.conns` while it runs.
 pub fn publish(core: &mut Core, publisher: Option<&mut Conn>, kind: Kind, channel: &[u8], body: &[u8]) -> i64 {
-    let ps = &core.pubsub;
     let mut receivers = 0u64;
-    let mut targets = vec![false; ps.shards];
-    let mut add = |e: &Entry| {
+    // Which shards have a receiver (allocated only once there is one).
+    let mut targets = Vec::new();
+    core.pubsub.matching(kind, channel, |e, _| {
         receivers += u64::from(e.total);
+        targets.resize(e.counts.len(), false);
         for (t, &n) in targets.iter_mut().zip(e.counts.iter()) {
             *t |= n > 0;
         }
-    };
-    let table = if kind == Kind::Shard { Kind::Shard } else { Kind::Channel };
-    if let Some(e) = ps.tables[table.index()].get(channel) {
-        add(e);
-    }
-    if kind == Kind::Channel {
-        for (pattern, e) in &ps.tables[Kind::Pattern.index()] {
-            if crate::config::string_match(pattern, channel, false) {
-                add(e);
-            }
-        }
-    }
+    });
     if receivers == 0 {
         return 0;
     }
@@ -373,32 +340,44 @@ enum Who {
     AllBut(Sub),
 }
 
+impl Who {
+    fn serves(self, sub: Sub) -> bool {
+        match self {
+            Who::Everyone => true,
+            Who::Only(s) => s == sub,
+            Who::AllBut(s) => s != sub,
+        }
+    }
+}
+
+impl PubSub {
+    /// The entries a message on `channel` of `kind` reaches: the channel's own, then every
+    /// matching pattern's (with the pattern).
+    fn matching(&self, kind: Kind, channel: &[u8], mut f: impl FnMut(&Entry, Option<&[u8]>)) {
+        let table = if kind == Kind::Shard { Kind::Shard } else { Kind::Channel };
+        if let Some(e) = self.tables[table.index()].get(channel) {
+            f(e, None);
+        }
+        if kind == Kind::Channel {
+            for (pattern, e) in &self.tables[Kind::Pattern.index()] {
+                if crate::config::string_match(pattern, channel, false) {
+                    f(e, Some(pattern));
+                }
+            }
+        }
+    }
+}
+
 /// A message that could not be sent here without taking the bytes in flight past the pubsub
 /// limit: the subscribers it was for are closed, as their output would have been past it.
 fn overflow(core: &mut Core, who: Who, message: &Message) {
     let mut doomed = Vec::new();
-    let mut note = |sub: Sub| match who {
-        Who::Only(s) if s != sub => {}
-        Who::AllBut(s) if s == sub => {}
-        _ => doomed.push(sub),
-    };
-    let table = if message.kind == Kind::Shard { Kind::Shard } else { Kind::Channel };
-    if let Some(e) = core.pubsub.tables[table.index()].get(&message.channel) {
-        e.here.iter().copied().for_each(&mut note);
-    }
-    if message.kind == Kind::Channel {
-        for (pattern, e) in &core.pubsub.tables[Kind::Pattern.index()] {
-            if crate::config::string_match(pattern, &message.channel, false) {
-                e.here.iter().copied().for_each(&mut note);
-            }
-        }
-    }
+    core.pubsub.matching(message.kind, &message.channel, |e, _| {
+        doomed.extend(e.here.iter().copied().filter(|&sub| who.serves(sub)));
+    });
     for sub in doomed {
         if let Some(conn) = core.conns.get_mut(sub.slot, sub.gen) {
-            if conn.closing != Closing::Now {
-                let info = conn.info_line(std::time::Instant::now());
-                crate::warning!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits.");
-                conn.closing = Closing::Now;
+            if conn.close_for_output_limit() {
                 core.dirty.push(sub.slot);
             }
         }
@@ -410,12 +389,9 @@ fn overflow(core: &mut Core, who: Who, message: &Message) {
 fn deliver(core: &mut Core, mut current: Option<&mut Conn>, who: Who, message: &Message) {
     let limit = core.config.client_output_buffer_limit[2];
     let now_secs = core.now_ms / 1000;
-    let ps = &core.pubsub;
     let mut send = |sub: Sub, pattern: Option<&[u8]>| {
-        match who {
-            Who::Only(s) if s != sub => return,
-            Who::AllBut(s) if s == sub => return,
-            _ => {}
+        if !who.serves(sub) {
+            return;
         }
         let conn = match current.as_deref_mut() {
             Some(c) if c.fd >= 0 && c.slot == sub.slot && c.gen == sub.gen => c,
@@ -429,27 +405,15 @@ fn deliver(core: &mut Core, mut current: Option<&mut Conn>, who: Who, message: &
         }
         write_message(&mut conn.out, message, pattern);
         if limit != (0, 0, 0) && conn.over_output_limit(limit, now_secs) {
-            let info = conn.info_line(std::time::Instant::now());
-            crate::warning!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits.");
-            conn.closing = Closing::Now;
+            conn.close_for_output_limit();
         }
         core.dirty.push(sub.slot);
     };
-    let table = if message.kind == Kind::Shard { Kind::Shard } else { Kind::Channel };
-    if let Some(e) = ps.tables[table.index()].get(&message.channel) {
+    core.pubsub.matching(message.kind, &message.channel, |e, pattern| {
         for &sub in &e.here {
-            send(sub, None);
+            send(sub, pattern);
         }
-    }
-    if message.kind == Kind::Channel {
-        for (pattern, e) in &ps.tables[Kind::Pattern.index()] {
-            if !e.here.is_empty() && crate::config::string_match(pattern, &message.channel, false) {
-                for &sub in &e.here {
-                    send(sub, Some(pattern));
-                }
-            }
-        }
-    }
+    });
 }
 
 /// `message` / `pmessage` / `smessage`, as a push in RESP3 and an array in RESP2.

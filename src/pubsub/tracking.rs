@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::server::conn::{Closing, Conn};
-use crate::shard::mesh::{ConnRef, Job, JobOut, Msg};
+use crate::shard::mesh::{ConnRef, JobOut, Msg};
 use crate::shard::Core;
 
 /// A client's tracking mode, kept on its connection while tracking is on.
@@ -106,15 +106,6 @@ fn tracker(mode: &Mode, conn: &Conn, shard: usize) -> Tracker {
 }
 
 impl Core {
-    /// A read command of the client `self.reader` names ran on `key`: remember it for that
-    /// client.
-    #[inline]
-    pub fn track_read(&mut self, key: &[u8]) {
-        if let Some(tracker) = self.reader {
-            self.remember_read(key, tracker);
-        }
-    }
-
     /// Remembers `key` for `tracker`, keeping within `tracking-table-max-keys` (each shard its
     /// share): past it, keys are let go as Redis lets them go, by invalidating them now.
     pub fn remember_read(&mut self, key: &[u8], tracker: Tracker) {
@@ -226,43 +217,36 @@ pub fn on_flush(core: &mut Core) {
     }
 }
 
-/// Registers (or with `add` false, removes) a BCAST client's prefixes on every shard; the
-/// returned jobs are for the other shards, this one is done at once.
-pub fn bcast_jobs(core: &mut Core, conn: &Conn, mode: &Mode, add: bool) -> Vec<(usize, Job)> {
+/// Registers (or with `add` false, removes) a BCAST client's prefixes here, and returns the
+/// same for the other shards to run.
+pub fn registration(
+    core: &mut Core,
+    conn: &Conn,
+    mode: &Mode,
+    add: bool,
+) -> impl Fn(&mut Core) + Clone + Send + 'static {
     let t = tracker(mode, conn, core.id);
-    let prefixes: Vec<Box<[u8]>> = if mode.prefixes.is_empty() {
+    let prefixes: Arc<Vec<Box<[u8]>>> = Arc::new(if mode.prefixes.is_empty() {
         vec![Box::default()]
     } else {
         mode.prefixes.iter().map(|p| p.as_slice().into()).collect()
-    };
-    let prefixes = Arc::new(prefixes);
-    let apply = move |core: &mut Core, prefixes: &[Box<[u8]>]| {
+    });
+    let apply = move |core: &mut Core| {
         let list = &mut core.tracking.prefixes;
         list.retain(|(_, x)| x.client != t.client);
         if add {
             list.extend(prefixes.iter().map(|p| (p.clone(), t)));
         }
     };
-    apply(core, &prefixes);
-    (0..core.shards())
-        .filter(|&s| s != core.id)
-        .map(|s| {
-            let prefixes = prefixes.clone();
-            let job: Job = Box::new(move |core: &mut Core| -> JobOut {
-                apply(core, &prefixes);
-                Box::new(())
-            });
-            (s, job)
-        })
-        .collect()
+    apply(core);
+    apply
 }
 
 /// A closing (or RESET) tracking client: its BCAST registrations go, without waiting.
 pub fn forget(core: &mut Core, conn: &mut Conn) {
     let Some(mode) = conn.tracking.take() else { return };
     if mode.bcast {
-        for (shard, job) in bcast_jobs(core, conn, &mode, false) {
-            core.shared.mesh.send(shard, Msg::Post(job));
-        }
+        let remove = registration(core, conn, &mode, false);
+        core.shared.mesh.post_others(core.id, remove);
     }
 }

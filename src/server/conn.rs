@@ -174,6 +174,18 @@ impl Conn {
         now_secs.saturating_sub(since) as i64 > soft_secs
     }
 
+    /// Closes the connection at once for going past its output limit, as Redis does ("ASAP",
+    /// its pending replies dropped), logging it; false if it was closing already.
+    pub fn close_for_output_limit(&mut self) -> bool {
+        if self.closing == Closing::Now {
+            return false;
+        }
+        let info = self.info_line(Instant::now());
+        crate::warning!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits.");
+        self.closing = Closing::Now;
+        true
+    }
+
     /// The address as MONITOR and the slow log show it.
     pub fn addr_for_logs(&self) -> &str {
         &self.peer

@@ -243,10 +243,7 @@ pub fn enforce_output_limit(core: &Core, conn: &mut Conn) -> bool {
     if conn.closing == Closing::Now || limit == (0, 0, 0) || !conn.over_output_limit(limit, core.now_ms / 1000) {
         return false;
     }
-    let info = conn.info_line(std::time::Instant::now());
-    crate::warning!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits.");
-    conn.closing = Closing::Now;
-    true
+    conn.close_for_output_limit()
 }
 
 /// Applies CLIENT REPLY OFF/SKIP, as it stood before the command (`mode`), to the reply written
@@ -416,11 +413,7 @@ fn run_local(core: &mut Core, conn: &mut Conn, id: usize, argv: Argv<'_>, spread
             if result.is_ok() {
                 signal_written(core, entry.spec, db, &argv, &conn.out.buf[before..]);
             }
-            if core.reader.is_some() && entry.spec.flags & flag::READONLY != 0 {
-                for p in key_positions(entry.spec, argv.len()) {
-                    core.track_read(argv.get(p));
-                }
-            }
+            track_reads(core, entry.spec, &argv);
             result.map(|()| Flow::Done)
         }
         Handler::Container(Some(bare)) => bare(&mut Cx { core, conn, argv }),
@@ -535,16 +528,22 @@ pub fn run_key(core: &mut Core, id: usize, db: usize, argv: Argv<'_>, out: &mut 
         Ok(()) => signal_written(core, spec, db, &argv, &out.buf[before..]),
         Err(e) => out.error(e.to_string().as_bytes()),
     }
-    if core.reader.is_some() && spec.flags & flag::READONLY != 0 {
-        for p in key_positions(spec, argv.len()) {
-            core.track_read(argv.get(p));
-        }
-    }
+    track_reads(core, spec, &argv);
     core.flush_expired();
     let micros = clock::micros_since(start);
     account(core, id, micros, &out.buf[before..]);
     if spec.flags & flag::SKIP_SLOWLOG == 0 && core.is_slow(micros) {
         core.slowlog_push(micros, argv.to_vec(), peer, name);
+    }
+}
+
+/// A read command of a tracking client ran (`core.reader`): its keys are remembered for it.
+#[inline]
+fn track_reads(core: &mut Core, spec: &crate::commands::Spec, argv: &Argv<'_>) {
+    if let (Some(reader), true) = (core.reader, spec.flags & flag::READONLY != 0) {
+        for p in key_positions(spec, argv.len()) {
+            core.remember_read(argv.get(p), reader);
+        }
     }
 }
 

@@ -84,12 +84,6 @@ impl Core {
         live_in(&mut self.dbs, db, expiry!(self), self.now_ms, None, key)
     }
 
-    /// Like [`Core::live`], always an access (TOUCH, whatever CLIENT NO-TOUCH says).
-    pub fn touch(&mut self, db: usize, key: &[u8]) -> bool {
-        let clock = self.lru_clock();
-        live_in(&mut self.dbs, db, expiry!(self), self.now_ms, Some(clock), key).is_some()
-    }
-
     /// The access clock: seconds, from the time of this pass of the event loop.
     pub fn lru_clock(&self) -> u32 {
         (self.now_ms / 1000) as u32
@@ -98,6 +92,18 @@ impl Core {
     /// Like [`Core::live`], counting a keyspace hit or miss (commands that read a value).
     pub fn read(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
         let touch = (!self.no_touch).then_some(self.lru_clock());
+        self.counted(db, key, touch, false)
+    }
+
+    /// Like [`Core::peek`], but a read that counts (a hit or a miss), and a miss is a `keymiss`
+    /// event unless `quiet`: Redis's lookupKeyReadWithFlags with LOOKUP_NOTOUCH (TYPE, TTL,
+    /// EXISTS; OBJECT with LOOKUP_NONOTIFY too).
+    pub fn look(&mut self, db: usize, key: &[u8], quiet: bool) -> Option<(&mut Value, u64)> {
+        self.counted(db, key, None, quiet)
+    }
+
+    /// A lookup that counts a hit or a miss; a miss is a `keymiss` event unless `quiet`.
+    fn counted(&mut self, db: usize, key: &[u8], touch: Option<u32>, quiet: bool) -> Option<(&mut Value, u64)> {
         let this: *mut Core = self;
         let found = live_in(&mut self.dbs, db, expiry!(self), self.now_ms, touch, key);
         if found.is_some() {
@@ -108,24 +114,10 @@ impl Core {
         // return above is what today's borrow checker cannot see through).
         let this = unsafe { &mut *this };
         this.stats.keyspace_misses += 1;
-        this.notify(crate::pubsub::notify::class::KEY_MISS, "keymiss", db, key);
-        None
-    }
-
-    /// Like [`Core::peek`], but a read that counts (a hit or a miss), and a miss is a `keymiss`
-    /// event unless `quiet`: Redis's lookupKeyReadWithFlags with LOOKUP_NOTOUCH (TYPE, TTL,
-    /// EXISTS; OBJECT with LOOKUP_NONOTIFY too).
-    pub fn look(&mut self, db: usize, key: &[u8], quiet: bool) -> bool {
-        let found = self.peek(db, key).is_some();
-        if found {
-            self.stats.keyspace_hits += 1;
-        } else {
-            self.stats.keyspace_misses += 1;
-            if !quiet {
-                self.notify(crate::pubsub::notify::class::KEY_MISS, "keymiss", db, key);
-            }
+        if !quiet {
+            this.notify(crate::pubsub::notify::class::KEY_MISS, "keymiss", db, key);
         }
-        found
+        None
     }
 
     pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {

@@ -140,6 +140,17 @@ impl Mesh {
         self.inboxes[shard].push(msg);
     }
 
+    /// Runs `f` on every shard but `me`, answering nobody.
+    pub fn post_others(&self, me: usize, f: impl Fn(&mut Core) + Clone + Send + 'static) {
+        for (_, inbox) in self.inboxes.iter().enumerate().filter(|&(s, _)| s != me) {
+            let f = f.clone();
+            inbox.push(Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
+                f(core);
+                Box::new(())
+            })));
+        }
+    }
+
     /// Sends `job` (built per shard) to every shard, this one included.
     pub fn broadcast(&self, mut job: impl FnMut() -> Job) {
         for inbox in &self.inboxes {
