@@ -310,6 +310,10 @@ pub struct Config {
     pub zset_max_listpack_entries: usize,
     /// `zset-max-listpack-value` (alias `zset-max-ziplist-value`).
     pub zset_max_listpack_value: usize,
+    /// `stream-node-max-entries`: entries (live and deleted) in one stream node, 0 for no limit.
+    pub stream_node_max_entries: u64,
+    /// `stream-node-max-bytes`: bytes of one stream node, 0 for no limit.
+    pub stream_node_max_bytes: u64,
     /// Absolute path of the configuration file given on the command line, which CONFIG REWRITE
     /// rewrites.
     pub config_file: Option<PathBuf>,
@@ -362,6 +366,8 @@ impl Default for Config {
             set_max_intset_entries: 512,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            stream_node_max_entries: 100,
+            stream_node_max_bytes: 4096,
             config_file: None,
             extra: DIRECTIVES.iter().map(|s| s.default.as_bytes().to_vec()).collect(),
             dir_origin: Origin(None),
@@ -887,6 +893,8 @@ impl Config {
             "set-max-intset-entries" => number(self.set_max_intset_entries as u64),
             "zset-max-listpack-entries" => number(self.zset_max_listpack_entries as u64),
             "zset-max-listpack-value" => number(self.zset_max_listpack_value as u64),
+            "stream-node-max-entries" => number(self.stream_node_max_entries),
+            "stream-node-max-bytes" => number(self.stream_node_max_bytes),
             other => unreachable!("directive {other} is marked implemented but has no field"),
         }
     }
@@ -944,6 +952,8 @@ impl Config {
             ("set-max-intset-entries", Val::Num(n)) => self.set_max_intset_entries = n as usize,
             ("zset-max-listpack-entries", Val::Num(n)) => self.zset_max_listpack_entries = n as usize,
             ("zset-max-listpack-value", Val::Num(n)) => self.zset_max_listpack_value = n as usize,
+            ("stream-node-max-entries", Val::Num(n)) => self.stream_node_max_entries = n as u64,
+            ("stream-node-max-bytes", Val::Num(n)) => self.stream_node_max_bytes = n as u64,
             (name, _) => unreachable!("directive {name} got a value of another kind"),
         }
     }

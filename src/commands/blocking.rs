@@ -43,7 +43,7 @@ fn timeout_secs(arg: &[u8]) -> Result<Option<Instant>, CmdError> {
 }
 
 /// A timeout in milliseconds (an integer, WAIT).
-fn timeout_ms(arg: &[u8]) -> Result<Option<Instant>, CmdError> {
+pub(crate) fn timeout_ms(arg: &[u8]) -> Result<Option<Instant>, CmdError> {
     let ms = super::parse_i64(arg).ok_or_else(|| CmdError::other("ERR timeout is not an integer or out of range"))?;
     deadline_in(ms)
 }

@@ -24,8 +24,10 @@ pub mod pubsub;
 pub mod scripting;
 pub mod server;
 pub mod sets;
+pub mod streams;
 pub mod strings;
 pub mod transactions;
+pub mod xread;
 pub mod zsets;
 
 use std::sync::OnceLock;
@@ -392,6 +394,7 @@ const FAMILIES: &[&[Spec]] = &[
     hashes::SPECS,
     sets::SPECS,
     zsets::SPECS,
+    streams::SPECS,
     transactions::SPECS,
     scripting::SPECS,
     pubsub::SPECS,

@@ -365,7 +365,7 @@ pub static DIRECTIVES: &[Spec] = &[
     int("slowlog-log-slower-than", None, IMPL, (-1, LONG_MAX), "10000"),
     int("latency-monitor-threshold", None, IMPL, (0, LONG_MAX), "0"),
     mem("proto-max-bulk-len", None, IMPL, (1024 * 1024, LONG_MAX), false, "536870912"),
-    int("stream-node-max-entries", None, 0, (0, LONG_MAX), "100"),
+    int("stream-node-max-entries", None, IMPL, (0, LONG_MAX), "100"),
     mem("repl-backlog-size", None, 0, (1, LONG_MAX), false, "1048576"),
     // Unsigned long longs and size_t.
     mem("maxmemory", None, IMPL, (0, ULLONG_MAX), true, "0"),
@@ -375,7 +375,7 @@ pub static DIRECTIVES: &[Spec] = &[
     uint("zset-max-listpack-entries", Some("zset-max-ziplist-entries"), IMPL, (0, LONG_MAX), "128"),
     mem("active-defrag-ignore-bytes", None, 0, (1, LONG_MAX), true, "104857600"),
     mem("hash-max-listpack-value", Some("hash-max-ziplist-value"), IMPL, (0, LONG_MAX), true, "64"),
-    mem("stream-node-max-bytes", None, 0, (0, LONG_MAX), true, "4096"),
+    mem("stream-node-max-bytes", None, IMPL, (0, LONG_MAX), true, "4096"),
     mem("zset-max-listpack-value", Some("zset-max-ziplist-value"), IMPL, (0, LONG_MAX), true, "64"),
     mem("hll-sparse-max-bytes", None, 0, (0, LONG_MAX), true, "3000"),
     uint("tracking-table-max-keys", None, IMPL, (0, LONG_MAX), "1000000"),

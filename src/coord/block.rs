@@ -53,6 +53,7 @@ use crate::protocol::Out;
 use crate::server::conn::{Closing, Conn};
 use crate::shard::mesh::{ConnRef, Job, JobOut, Msg};
 use crate::shard::Core;
+use crate::store::stream::StreamId;
 use crate::store::value::Kind;
 
 static NEXT_WAIT: AtomicU64 = AtomicU64::new(1);
@@ -77,6 +78,37 @@ pub enum Serve {
     ZMPop { min: bool, count: usize },
     /// BLMOVE / BRPOPLPUSH: the element, pushed onto `dst`.
     Move { dst: Vec<u8>, from_left: bool, to_left: bool },
+    /// XREAD / XREADGROUP: `[[key, [entry ...]]]` (RESP3: a map), see [`crate::commands::xread`].
+    Stream(Box<StreamRead>),
+}
+
+/// What a blocked XREAD or XREADGROUP reads when served.
+#[derive(Clone, Debug)]
+pub struct StreamRead {
+    /// Entries at most (Redis's default for a blocked read is 1000).
+    pub count: u64,
+    /// XREADGROUP: the group, the consumer, NOACK.
+    pub group: Option<(Arc<[u8]>, Vec<u8>, bool)>,
+    /// XREAD: each key with the ID whose successors it waits for.
+    pub after: Vec<(Vec<u8>, StreamId)>,
+}
+
+/// What a waiter waits for on one key: elements to pop (the type they must have), stream
+/// entries after an ID (XREAD: served without taking anything, so every such waiter can be
+/// served at once), or entries past a group's last delivered ID (XREADGROUP `>`: taken, one
+/// waiter at a time).
+#[derive(Clone, Debug)]
+pub enum Want {
+    Pop(Kind),
+    After(StreamId),
+    Group(Arc<[u8]>),
+}
+
+impl Want {
+    /// Does serving it take what it gets (so the next waiter must wait for the answer)?
+    fn consumes(&self) -> bool {
+        !matches!(self, Want::After(_))
+    }
 }
 
 impl Serve {
@@ -84,6 +116,7 @@ impl Serve {
     pub fn kind(&self) -> Kind {
         match self {
             Serve::ZPop { .. } | Serve::ZMPop { .. } => Kind::ZSet,
+            Serve::Stream(_) => Kind::Stream,
             _ => Kind::List,
         }
     }
@@ -166,11 +199,11 @@ impl Blocked {
 }
 
 /// One waiter on one key, kept by the key's owner.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Waiter {
     conn: ConnRef,
     wait: u64,
-    kind: Kind,
+    want: Want,
     /// An offer for this key is with the waiter's home.
     offered: bool,
 }
@@ -178,7 +211,8 @@ struct Waiter {
 #[derive(Default, Debug)]
 struct KeyWaiters {
     queue: VecDeque<Waiter>,
-    /// Waiters of this key holding an offer (elements promised, not popped yet).
+    /// Waiters of this key holding an offer of something they would take (elements promised,
+    /// not popped yet).
     offers: usize,
     ready: bool,
 }
@@ -222,16 +256,17 @@ impl Waiters {
         self.ready.iter().map(|(_, _, stamp)| *stamp).min()
     }
 
-    /// Registers a waiter on `keys` of `db`, behind those already there.
-    fn add(&mut self, conn: ConnRef, wait: u64, kind: Kind, db: usize, keys: &[Vec<u8>]) {
+    /// Registers a waiter on `keys` of `db`, each with what it waits for there, behind those
+    /// already there.
+    fn add(&mut self, conn: ConnRef, wait: u64, db: usize, keys: &[(Vec<u8>, Want)]) {
         let mine = self.by_wait.entry(wait).or_default();
-        for key in keys {
+        for (key, want) in keys {
             if mine.iter().any(|(d, k)| *d == db && k == key) {
                 continue;
             }
             mine.push((db, key.clone()));
             let kw = self.keys.entry((db, key.clone())).or_default();
-            kw.queue.push_back(Waiter { conn, wait, kind, offered: false });
+            kw.queue.push_back(Waiter { conn, wait, want: want.clone(), offered: false });
         }
     }
 
@@ -261,7 +296,7 @@ impl Waiters {
             let Some(kw) = self.keys.get_mut(&entry) else { continue };
             if let Some(pos) = kw.queue.iter().position(|w| w.wait == wait) {
                 let w = kw.queue.remove(pos).expect("position found");
-                if w.offered {
+                if w.offered && w.want.consumes() {
                     kw.offers -= 1;
                 }
             }
@@ -280,7 +315,9 @@ impl Waiters {
         let Some(w) = kw.queue.iter_mut().find(|w| w.wait == wait) else { return false };
         if w.offered {
             w.offered = false;
-            kw.offers -= 1;
+            if w.want.consumes() {
+                kw.offers -= 1;
+            }
         }
         mark_ready(&mut self.ready, kw, db, key);
         true
@@ -300,22 +337,29 @@ fn mark_ready(ready: &mut Vec<(usize, Vec<u8>, u64)>, kw: &mut KeyWaiters, db: u
     }
 }
 
-/// How many elements of the kind `kind` waiters want `key` holds (0: missing or another type).
-fn available(core: &mut Core, db: usize, key: &[u8], kind: Kind) -> usize {
-    match core.live(db, key) {
-        Some((v, _)) => match kind {
-            Kind::List => v.as_list().map_or(0, |l| l.len()),
-            Kind::ZSet => v.as_zset().map_or(0, |z| z.len()),
-            _ => 0,
+/// How many things a waiter wanting `want` could be served from `key` (0: nothing). A group
+/// reader is also served when the stream or its group is gone: with an error.
+fn available(core: &mut Core, db: usize, key: &[u8], want: &Want) -> usize {
+    let found = core.live(db, key).map(|(v, _)| &*v);
+    match want {
+        Want::Pop(Kind::List) => found.and_then(|v| v.as_list()).map_or(0, |l| l.len()),
+        Want::Pop(Kind::ZSet) => found.and_then(|v| v.as_zset()).map_or(0, |z| z.len()),
+        Want::Pop(_) => 0,
+        Want::After(id) => found.and_then(|v| v.as_stream()).is_some_and(|s| s.last_id > *id) as usize,
+        Want::Group(name) => match found.and_then(|v| v.as_stream()) {
+            Some(s) => s.groups.get(&name[..]).is_none_or(|g| s.last_id > g.last_id) as usize,
+            None => 1,
         },
-        None => 0,
     }
 }
 
 /// Runs `serve` on `key` of `db`, here on its owner: the reply, or None when the key holds
 /// nothing to serve (missing, empty, another type), in which case nothing changed.
 pub fn serve_key(core: &mut Core, db: usize, key: &[u8], serve: &Serve, resp3: bool) -> Option<Vec<u8>> {
-    if available(core, db, key, serve.kind()) == 0 {
+    if let Serve::Stream(read) = serve {
+        return crate::commands::xread::serve_blocked(core, db, key, read, resp3);
+    }
+    if available(core, db, key, &Want::Pop(serve.kind())) == 0 {
         return None;
     }
     let mut out = Out::new(resp3);
@@ -361,6 +405,7 @@ pub fn serve_key(core: &mut Core, db: usize, key: &[u8], serve: &Serve, resp3: b
                 out.double(*score);
             }
         }
+        Serve::Stream(_) => unreachable!("served above"),
         Serve::Move { dst, from_left, to_left } => {
             // As Redis, a destination of another type answers WRONGTYPE to the waiter; here
             // nothing is popped for it (Redis pops and pushes back).
@@ -405,7 +450,13 @@ pub fn first_here(core: &mut Core, db: usize, keys: &[Vec<u8>], serve: &Serve, r
 
 /// Registers `me` as a waiter on `keys` of `db` here (all of them owned by this shard).
 pub fn register(core: &mut Core, me: ConnRef, wait: u64, kind: Kind, db: usize, keys: &[Vec<u8>]) {
-    core.blocking.add(me, wait, kind, db, keys);
+    let wants: Vec<(Vec<u8>, Want)> = keys.iter().map(|k| (k.clone(), Want::Pop(kind))).collect();
+    core.blocking.add(me, wait, db, &wants);
+}
+
+/// Registers `me` as a waiter on `keys` of `db` here, each with what it waits for.
+pub fn register_wants(core: &mut Core, me: ConnRef, wait: u64, db: usize, keys: &[(Vec<u8>, Want)]) {
+    core.blocking.add(me, wait, db, keys);
 }
 
 /// Does a multi-shard transaction hold any of `keys` here?
@@ -496,12 +547,10 @@ fn serve_key_waiters(core: &mut Core, db: usize, key: &[u8]) {
         if kw.offers > 0 {
             return;
         }
-        let Some(&w) = kw.queue.get(i) else { return };
-        if available(core, db, key, w.kind) == 0 {
-            // Missing, or another type: waiters of that type may still be served.
-            if core.live(db, key).is_none() {
-                return;
-            }
+        let Some(w) = kw.queue.get(i).cloned() else { return };
+        if w.offered || available(core, db, key, &w.want) == 0 {
+            // Nothing for it (missing, another type, nothing new), or an offer of something
+            // it does not take is with its home already: the waiters behind it may be served.
             i += 1;
             continue;
         }
@@ -533,7 +582,10 @@ fn serve_key_waiters(core: &mut Core, db: usize, key: &[u8]) {
             // owner), or a home running a round for this client: offer, through its home.
             let kw = core.blocking.keys.get_mut(&entry).expect("looked up above");
             kw.queue[i].offered = true;
-            kw.offers += 1;
+            let consumes = w.want.consumes();
+            if consumes {
+                kw.offers += 1;
+            }
             match conn {
                 Some(mut c) => {
                     c.blocked.as_mut().expect("blocked above").offers.push_back((core.id, key.to_vec()));
@@ -551,7 +603,11 @@ fn serve_key_waiters(core: &mut Core, db: usize, key: &[u8]) {
                     );
                 }
             }
-            return;
+            if consumes {
+                return;
+            }
+            i += 1;
+            continue;
         }
         let mut c = conn.take().expect("in place");
         let serve = c.blocked.as_ref().and_then(|b| b.serve.clone()).expect("key waiters serve");

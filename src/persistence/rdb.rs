@@ -1034,6 +1034,7 @@ impl ObjectSink for Collect {
             Kind::Hash => Object::Hash { pairs: Vec::new(), packed },
             Kind::Set => Object::Set(Vec::new()),
             Kind::ZSet => Object::ZSet { pairs: Vec::new(), packed },
+            Kind::Stream => unreachable!("streams are not read through a sink"),
         });
     }
 
@@ -1125,6 +1126,7 @@ impl ObjectSink for Build<'_> {
             ),
             Kind::Set => Building::Set(Set::default()),
             Kind::ZSet => Building::ZSet(ZSet::default(), zset_limits(enc.zset, packed)),
+            Kind::Stream => unreachable!("streams are not read through a sink"),
         };
     }
 

@@ -14,6 +14,7 @@ use std::ptr::NonNull;
 use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
+use super::stream::Stream;
 use super::zset::ZSet;
 
 /// Longest string kept inside the value.
@@ -48,6 +49,7 @@ enum Repr {
     Hash(Box<Hash>),
     Set(Box<Set>),
     ZSet(Box<ZSet>),
+    Stream(Box<Stream>),
 }
 
 // SAFETY: `Heap` owns its block exclusively (like a Box<[u8]>); nothing else points to it.
@@ -74,6 +76,7 @@ impl Clone for Value {
             Repr::Hash(h) => Repr::Hash(h.clone()),
             Repr::Set(x) => Repr::Set(x.clone()),
             Repr::ZSet(z) => Repr::ZSet(z.clone()),
+            Repr::Stream(x) => Repr::Stream(x.clone()),
         };
         Value { repr, lru: self.lru }
     }
@@ -101,6 +104,7 @@ pub enum Kind {
     Hash,
     Set,
     ZSet,
+    Stream,
 }
 
 impl Kind {
@@ -111,6 +115,7 @@ impl Kind {
             Kind::Hash => "hash",
             Kind::Set => "set",
             Kind::ZSet => "zset",
+            Kind::Stream => "stream",
         }
     }
 }
@@ -167,6 +172,7 @@ impl Value {
             Repr::Hash(_) => Kind::Hash,
             Repr::Set(_) => Kind::Set,
             Repr::ZSet(_) => Kind::ZSet,
+            Repr::Stream(_) => Kind::Stream,
             _ => Kind::String,
         }
     }
@@ -244,6 +250,25 @@ impl Value {
         }
     }
 
+    /// A stream value.
+    pub fn stream(stream: Stream) -> Value {
+        Value { repr: Repr::Stream(Box::new(stream)), lru: 0 }
+    }
+
+    pub fn as_stream(&self) -> Option<&Stream> {
+        match &self.repr {
+            Repr::Stream(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    pub fn as_stream_mut(&mut self) -> Option<&mut Stream> {
+        match &mut self.repr {
+            Repr::Stream(x) => Some(x),
+            _ => None,
+        }
+    }
+
     pub fn as_hash(&self) -> Option<&Hash> {
         match &self.repr {
             Repr::Hash(h) => Some(h),
@@ -274,7 +299,7 @@ impl Value {
             Repr::Inline { len, bytes } => &bytes[..*len as usize],
             Repr::Heap { .. } => self.heap_slice(),
             Repr::Raw(v) => v,
-            Repr::List(_) | Repr::Hash(_) | Repr::Set(_) | Repr::ZSet(_) => &[],
+            Repr::List(_) | Repr::Hash(_) | Repr::Set(_) | Repr::ZSet(_) | Repr::Stream(_) => &[],
         }
     }
 
@@ -285,7 +310,7 @@ impl Value {
             Repr::Inline { len, .. } => *len as usize,
             Repr::Heap { len, .. } => *len as usize,
             Repr::Raw(v) => v.len(),
-            Repr::List(_) | Repr::Hash(_) | Repr::Set(_) | Repr::ZSet(_) => 0,
+            Repr::List(_) | Repr::Hash(_) | Repr::Set(_) | Repr::ZSet(_) | Repr::Stream(_) => 0,
         }
     }
 
@@ -329,6 +354,7 @@ impl Value {
             Repr::Hash(h) => h.encoding(),
             Repr::Set(x) => x.encoding(),
             Repr::ZSet(z) => z.encoding(),
+            Repr::Stream(_) => "stream",
         }
     }
 
@@ -342,6 +368,7 @@ impl Value {
             Repr::Hash(h) => h.memory(),
             Repr::Set(x) => x.memory(),
             Repr::ZSet(z) => z.memory(),
+            Repr::Stream(x) => x.memory(),
         }
     }
 
