@@ -342,9 +342,7 @@ fn recover(con: &mut redis::Connection, streams: &[String], log: &Mutex<Log>, ac
                 break;
             }
         }
-        let mut log = log.lock().unwrap();
-        log.claimed.extend(claimed.iter().map(|(e, p)| (e.clone(), "c2", *p)));
-        drop(log);
+        log.lock().unwrap().claimed.extend(claimed.iter().map(|(e, p)| (e.clone(), "c2", *p)));
         let entries: Vec<Entry> = claimed.into_iter().map(|(e, _)| e).collect();
         let pending: Value = redis::cmd("XPENDING").arg(s).arg("g").arg("-").arg("+").arg(10_000).query(con).unwrap();
         let rows: Vec<(String, String, i64)> = items(&pending)

@@ -111,6 +111,12 @@ fn nogroup(key: &str, group: &str) -> V {
     err(format!("NOGROUP No such key '{key}' or consumer group '{group}'"))
 }
 
+/// An entry as XRANGE shows it: [id, [field, value...]].
+fn entry_of(entries: &BTreeMap<Id, Vec<String>>, id: Id) -> V {
+    let fields = entries[&id].iter().map(|f| bulk(f.as_str())).collect();
+    V::Arr(vec![bulk(show(id)), V::Arr(fields)])
+}
+
 #[derive(Clone, Debug)]
 struct Nack {
     owner: String,
@@ -135,8 +141,7 @@ struct Stream {
 
 impl Stream {
     fn entry(&self, id: Id) -> V {
-        let fields = self.entries[&id].iter().map(|f| bulk(f.as_str())).collect();
-        V::Arr(vec![bulk(show(id)), V::Arr(fields)])
+        entry_of(&self.entries, id)
     }
 
     fn trim(&mut self, how: &Trim) -> i64 {
@@ -175,15 +180,54 @@ struct Run {
     keys: Vec<String>,
     model: BTreeMap<String, Stream>,
     recent: VecDeque<String>,
+    /// How often each case in [`CASES`] came up.
+    seen: BTreeMap<&'static str, usize>,
+}
+
+/// Cases the random sequence must reach (counted over the default seeds), so that a change to
+/// the generator cannot quietly stop testing them.
+const CASES: &[&str] = &[
+    "XADD *",
+    "XADD ms-*",
+    "XADD with a refused ID",
+    "XADD NOMKSTREAM on a missing key",
+    "XADD trimming",
+    "XRANGE COUNT 0",
+    "XREADGROUP on two streams",
+    "XREADGROUP NOGROUP",
+    "> with NOACK",
+    "> taking over a pending entry",
+    "history with a deleted entry",
+    "history delivering again",
+    "XPENDING summary of several consumers",
+    "XGROUP DELCONSUMER dropping pending entries",
+    "XCLAIM from another consumer",
+    "XCLAIM dropping a deleted entry",
+    "XCLAIM FORCE",
+    "XAUTOCLAIM claiming",
+    "XAUTOCLAIM deleting",
+    "XAUTOCLAIM cursor",
+];
+
+macro_rules! saw {
+    ($run:expr, $case:expr) => {{
+        debug_assert!(CASES.contains(&$case));
+        *$run.seen.entry($case).or_default() += 1;
+    }};
 }
 
 impl Run {
     /// Sends a command written as space-separated words (no argument here holds a space).
     fn call(&mut self, line: &str) -> V {
-        self.recent.push_back(line.to_string());
-        if self.recent.len() > 16 {
+        self.recent.push_back(format!("{}: {line}", self.step));
+        if self.recent.len() > 30 {
             self.recent.pop_front();
         }
+        self.send(line)
+    }
+
+    /// [`Run::call`] for the state checks, which the failure report leaves out.
+    fn send(&mut self, line: &str) -> V {
         let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
         let reply = self.raw.cmd(&args);
         let (v, used) = parse(&reply);
@@ -194,7 +238,7 @@ impl Run {
     fn fail(&self, what: String) -> ! {
         let recent: Vec<&str> = self.recent.iter().map(String::as_str).collect();
         panic!(
-            "seed {:#x} step {}: {what}\nlast commands sent:\n  {}\n(replay with STREAMS_MODEL_SEED={:#x})",
+            "seed {:#x} step {}: {what}\nlast commands (state checks left out):\n  {}\n(replay with STREAMS_MODEL_SEED={:#x})",
             self.seed,
             self.step,
             recent.join("\n  "),
@@ -215,6 +259,17 @@ impl Run {
 
     fn group(&mut self) -> &'static str {
         GROUPS[self.rng.usize(..GROUPS.len())]
+    }
+
+    /// A group for commands on `key`: mostly one that exists there, if any does.
+    fn group_of(&mut self, key: &str) -> &'static str {
+        let there: Vec<&'static str> =
+            GROUPS.iter().copied().filter(|g| self.model.get(key).is_some_and(|st| st.groups.contains_key(*g))).collect();
+        if there.is_empty() || self.rng.u32(..8) == 0 {
+            self.group()
+        } else {
+            there[self.rng.usize(..there.len())]
+        }
     }
 
     fn consumer(&mut self) -> &'static str {
@@ -384,21 +439,27 @@ impl Run {
         line = format!("{line} {id_arg} {}", fields.join(" "));
         // 0-0 is refused before the key is looked up; NOMKSTREAM then answers nil for a missing key.
         if id_arg == "0-0" {
-            return self.expect(&line, err(error.unwrap()));
+            return self.expect(&line, err("ERR The ID specified in XADD must be greater than 0-0"));
         }
         if nomkstream && !exists {
+            saw!(self, "XADD NOMKSTREAM on a missing key");
             return self.expect(&line, V::Nil);
         }
         if let Some(e) = error {
+            saw!(self, "XADD with a refused ID");
             return self.expect(&line, err(e));
         }
         let id = match want_id {
             Some(id) => {
+                if id_arg.ends_with("-*") {
+                    saw!(self, "XADD ms-*");
+                }
                 self.expect(&line, bulk(show(id)));
                 id
             }
             None => match self.call(&line) {
                 V::Bulk(text) => {
+                    saw!(self, "XADD *");
                     let id = parse_id(&text);
                     if id <= last {
                         self.fail(format!("{line}: {text} is not above the last ID {}", show(last)));
@@ -412,7 +473,9 @@ impl Run {
         st.entries.insert(id, fields);
         st.last = id;
         if let Some(t) = &trim {
-            st.trim(t);
+            if st.trim(t) > 0 {
+                saw!(self, "XADD trimming");
+            }
         }
     }
 
@@ -463,9 +526,13 @@ impl Run {
         } else {
             format!("XRANGE {key} {lo_text} {hi_text}{count_arg}")
         };
-        // COUNT 0 answers a null array (Redis 7.0).
+        // COUNT 0 answers a null array (Redis 7.0), on a stream that exists.
         let want = match count {
-            Some(0) => V::NilArr,
+            _ if len == 0 && !self.model.contains_key(key) => V::Arr(Vec::new()),
+            Some(0) => {
+                saw!(self, "XRANGE COUNT 0");
+                V::NilArr
+            }
             _ => {
                 let st = self.model.get(key);
                 V::Arr(ids.iter().take(count.unwrap_or(usize::MAX)).map(|id| st.unwrap().entry(*id)).collect())
@@ -483,10 +550,15 @@ impl Run {
         );
         let no_group = err(format!("NOGROUP No such consumer group '{group}' for key name '{key}'"));
         let has_group = self.model.get(key).is_some_and(|st| st.groups.contains_key(group));
-        match self.rng.u32(..10) {
-            0..=2 => {
+        // CREATE 5 in 12, the others 1 or 2 in 12 each.
+        let sub = match self.rng.u32(..12) {
+            0..=4 => 0,
+            n => n - 2,
+        };
+        match sub {
+            0 => {
                 let (spec, id) = self.id_spec(key);
-                let mkstream = self.rng.u32(..3) == 0;
+                let mkstream = self.rng.bool();
                 let line = format!("XGROUP CREATE {key} {group} {spec}{}", if mkstream { " MKSTREAM" } else { "" });
                 if !self.model.contains_key(key) && !mkstream {
                     return self.expect(&line, no_key);
@@ -540,6 +612,9 @@ impl Run {
                         let before = g.pel.len();
                         g.pel.retain(|_, n| n.owner != consumer);
                         assert!(existed || before == g.pel.len());
+                        if before > g.pel.len() {
+                            saw!(self, "XGROUP DELCONSUMER dropping pending entries");
+                        }
                         V::Int((before - g.pel.len()) as i64)
                     }
                 };
@@ -552,12 +627,13 @@ impl Run {
     /// entries) or, when `history`, an ID (the consumer's own pending entries after it). Two
     /// streams live on two shards.
     fn xreadgroup(&mut self, history: bool) -> Vec<String> {
-        let (group, consumer) = (self.group(), self.consumer());
         let mut keys = vec![self.key()];
+        let (group, consumer) = (self.group_of(&keys[0]), self.consumer());
         if self.rng.u32(..4) == 0 {
             let other = self.key();
             if other != keys[0] {
                 keys.push(other);
+                saw!(self, "XREADGROUP on two streams");
             }
         }
         let count = if self.rng.u32(..10) < 7 { Some(1 + self.rng.usize(..4)) } else { None };
@@ -591,6 +667,7 @@ impl Run {
         for key in &keys {
             if !self.model.get(key).is_some_and(|st| st.groups.contains_key(group)) {
                 let e = format!("NOGROUP No such key '{key}' or consumer group '{group}' in XREADGROUP with GROUP option");
+                saw!(self, "XREADGROUP NOGROUP");
                 self.expect(&line, err(e));
                 return keys;
             }
@@ -600,8 +677,12 @@ impl Run {
         for (key, start) in keys.iter().zip(&starts) {
             let st = self.model.get_mut(key).unwrap();
             let g = st.groups.get_mut(group).unwrap();
-            // Reading creates the consumer, whether or not it gets anything.
-            g.consumers.insert(consumer.to_string());
+            // Reading creates the consumer when it is served: always for its history; for `>`
+            // only if there is something new (Redis 7.0: a `>` that finds nothing and does not
+            // block creates nobody).
+            if start.is_some() {
+                g.consumers.insert(consumer.to_string());
+            }
             match start {
                 None => {
                     let new: Vec<Id> =
@@ -609,11 +690,14 @@ impl Run {
                     if new.is_empty() {
                         continue; // A stream with nothing new is left out of the reply.
                     }
+                    g.consumers.insert(consumer.to_string());
                     for id in &new {
                         // A pending entry delivered again (after SETID moved back) changes
                         // owner and starts counting again; NOACK leaves the PEL alone.
-                        if !noack {
-                            g.pel.insert(*id, Nack { owner: consumer.to_string(), deliveries: 1 });
+                        if noack {
+                            saw!(self, "> with NOACK");
+                        } else if g.pel.insert(*id, Nack { owner: consumer.to_string(), deliveries: 1 }).is_some() {
+                            saw!(self, "> taking over a pending entry");
                         }
                     }
                     g.last = *new.last().unwrap();
@@ -631,10 +715,12 @@ impl Run {
                     let mut entries = Vec::new();
                     for id in own {
                         if st.entries.contains_key(&id) {
+                            saw!(self, "history delivering again");
                             g.pel.get_mut(&id).unwrap().deliveries += 1;
-                            entries.push(st.entry(id));
+                            entries.push(entry_of(&st.entries, id));
                         } else {
                             // Deleted since: its ID with a null array, and no delivery counted.
+                            saw!(self, "history with a deleted entry");
                             entries.push(V::Arr(vec![bulk(show(id)), V::NilArr]));
                         }
                     }
@@ -650,7 +736,7 @@ impl Run {
 
     /// XACK key group id...
     fn xack(&mut self, key: &str) {
-        let group = self.group();
+        let group = self.group_of(key);
         let n = 1 + self.rng.usize(..4);
         let ids: Vec<Id> = (0..n).map(|_| self.pending_id(key, group, None)).collect();
         let acked = match self.model.get_mut(key).and_then(|st| st.groups.get_mut(group)) {
@@ -664,7 +750,7 @@ impl Run {
     /// XPENDING key group: the summary; or the extended form with a range, COUNT and perhaps a
     /// consumer (idle times not compared).
     fn xpending(&mut self, key: &str) {
-        let group = self.group();
+        let group = self.group_of(key);
         if self.rng.bool() {
             let line = format!("XPENDING {key} {group}");
             let want = match self.model.get(key).and_then(|st| st.groups.get(group)) {
@@ -676,6 +762,9 @@ impl Run {
                         *per.entry(n.owner.as_str()).or_default() += 1;
                     }
                     // Counts per consumer come as bulk strings, consumers in name order.
+                    if per.len() > 1 {
+                        saw!(self, "XPENDING summary of several consumers");
+                    }
                     let per = per.into_iter().map(|(c, n)| V::Arr(vec![bulk(c), bulk(n.to_string())])).collect();
                     V::Arr(vec![
                         V::Int(g.pel.len() as i64),
@@ -712,7 +801,7 @@ impl Run {
 
     /// XCLAIM key group consumer 0 id... [JUSTID] [FORCE]
     fn xclaim(&mut self, key: &str) {
-        let (group, consumer) = (self.group(), self.consumer());
+        let (group, consumer) = (self.group_of(key), self.consumer());
         let n = 1 + self.rng.usize(..3);
         let mut ids: Vec<Id> = Vec::new();
         for _ in 0..n {
@@ -736,27 +825,33 @@ impl Run {
         for id in ids {
             if !st.entries.contains_key(&id) {
                 // Redis 7.0: a pending entry whose entry is gone leaves the PEL, unreported.
-                g.pel.remove(&id);
+                if g.pel.remove(&id).is_some() {
+                    saw!(self, "XCLAIM dropping a deleted entry");
+                }
                 continue;
             }
             if force && !g.pel.contains_key(&id) {
+                saw!(self, "XCLAIM FORCE");
                 g.pel.insert(id, Nack { owner: consumer.to_string(), deliveries: 1 });
             }
             let Some(nack) = g.pel.get_mut(&id) else { continue };
             // The consumer is created only when it claims something.
             g.consumers.insert(consumer.to_string());
+            if nack.owner != consumer {
+                saw!(self, "XCLAIM from another consumer");
+            }
             nack.owner = consumer.to_string();
             if !justid {
                 nack.deliveries += 1;
             }
-            claimed.push(if justid { bulk(show(id)) } else { st.entry(id) });
+            claimed.push(if justid { bulk(show(id)) } else { entry_of(&st.entries, id) });
         }
         self.expect(&line, V::Arr(claimed));
     }
 
     /// XAUTOCLAIM key group consumer 0 start [COUNT n] [JUSTID]
     fn xautoclaim(&mut self, key: &str) {
-        let (group, consumer) = (self.group(), self.consumer());
+        let (group, consumer) = (self.group_of(key), self.consumer());
         let start = if self.rng.u32(..3) == 0 { (0, 0) } else { self.pending_id(key, group, None) };
         let count = if self.rng.u32(..4) == 0 { None } else { Some(1 + self.rng.usize(..4)) };
         let justid = self.rng.u32(..3) == 0;
@@ -779,6 +874,7 @@ impl Run {
             if left == 0 {
                 // Out of COUNT: the next pending ID is where to go on from.
                 cursor = id;
+                saw!(self, "XAUTOCLAIM cursor");
                 break;
             }
             left -= 1;
@@ -786,16 +882,18 @@ impl Run {
             if !st.entries.contains_key(&id) {
                 // Deleted entries leave the PEL, are listed apart, and count toward COUNT.
                 g.pel.remove(&id);
+                saw!(self, "XAUTOCLAIM deleting");
                 deleted.push(bulk(show(id)));
                 continue;
             }
+            saw!(self, "XAUTOCLAIM claiming");
             g.consumers.insert(consumer.to_string());
             let nack = g.pel.get_mut(&id).unwrap();
             nack.owner = consumer.to_string();
             if !justid {
                 nack.deliveries += 1;
             }
-            claimed.push(if justid { bulk(show(id)) } else { st.entry(id) });
+            claimed.push(if justid { bulk(show(id)) } else { entry_of(&st.entries, id) });
         }
         self.expect(&line, V::Arr(vec![bulk(show(cursor)), V::Arr(claimed), V::Arr(deleted)]));
     }
@@ -817,11 +915,11 @@ impl Run {
                 (line, want)
             })
             .collect();
-        self.expect(&format!("EXISTS {key}"), exists);
-        self.expect(&format!("XLEN {key}"), len);
-        self.expect(&format!("XRANGE {key} - +"), all);
-        for (line, want) in pels {
-            let got = without_idle(self.call(&line));
+        for (line, want) in [(format!("EXISTS {key}"), exists), (format!("XLEN {key}"), len), (format!("XRANGE {key} - +"), all)]
+            .into_iter()
+            .chain(pels)
+        {
+            let got = without_idle(self.send(&line));
             if got != want {
                 self.fail(format!("state check {line}\n   got: {got:?}\n  want: {want:?}"));
             }
@@ -852,8 +950,9 @@ fn without_idle(v: V) -> V {
     }
 }
 
-/// Runs `steps` random commands from `seed` against the server on `port` (after FLUSHALL).
-fn run(port: u16, seed: u64, steps: usize) {
+/// Runs `steps` random commands from `seed` against the server on `port` (after FLUSHALL); returns
+/// how often each of [`CASES`] came up.
+fn run(port: u16, seed: u64, steps: usize) -> BTreeMap<&'static str, usize> {
     let mut raw = Raw::connect(port);
     assert_eq!(raw.words("FLUSHALL"), b"+OK\r\n");
     // Three streams, on shards 0, 1 and 2 of shardis.
@@ -866,6 +965,7 @@ fn run(port: u16, seed: u64, steps: usize) {
         keys: keys.clone(),
         model: BTreeMap::new(),
         recent: VecDeque::new(),
+        seen: BTreeMap::new(),
     };
     for step in 0..steps {
         run.step = step;
@@ -876,6 +976,7 @@ fn run(port: u16, seed: u64, steps: usize) {
     for key in &keys {
         run.verify(key);
     }
+    run.seen
 }
 
 fn seeds() -> Vec<u64> {
@@ -884,7 +985,7 @@ fn seeds() -> Vec<u64> {
             let text = text.trim_start_matches("0x");
             vec![u64::from_str_radix(text, 16).expect("STREAMS_MODEL_SEED in hex")]
         }
-        Err(_) => vec![0x5eed_0001, 0x5eed_0002, 0x5eed_0003],
+        Err(_) => vec![0x5eed_0001, 0x5eed_0002],
     }
 }
 
@@ -892,19 +993,30 @@ fn steps() -> usize {
     std::env::var("STREAMS_MODEL_STEPS").map_or(3000, |n| n.parse().expect("STREAMS_MODEL_STEPS"))
 }
 
+/// Runs every seed on `port`; with the default seeds, every case in [`CASES`] must have come up.
+fn run_seeds(port: u16) {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for seed in seeds() {
+        for (case, n) in run(port, seed, steps()) {
+            *seen.entry(case).or_default() += n;
+        }
+    }
+    eprintln!("cases: {seen:?}");
+    if std::env::var_os("STREAMS_MODEL_SEED").is_none() && std::env::var_os("STREAMS_MODEL_STEPS").is_none() {
+        let missed: Vec<&&str> = CASES.iter().filter(|c| !seen.contains_key(**c)).collect();
+        assert!(missed.is_empty(), "the random sequence never reached {missed:?}");
+    }
+}
+
 /// The model against the reference Redis 7.0.15: if this fails, the model is wrong.
 #[test]
 fn streams_model_redis() {
     let redis = Proc::redis(&[]);
-    for seed in seeds() {
-        run(redis.port, seed, steps());
-    }
+    run_seeds(redis.port);
 }
 
 #[test]
 fn streams_model_shardis() {
     let shardis = Proc::shardis(&[]);
-    for seed in seeds() {
-        run(shardis.port, seed, steps());
-    }
+    run_seeds(shardis.port);
 }
