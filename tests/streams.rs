@@ -582,6 +582,29 @@ fn xread_block() {
             "XADD a 7 f v",
             "@2 <",
         ],
+        // An entry added and deleted in one transaction serves nobody.
+        &[
+            "@2 &XREAD BLOCK 0 STREAMS a $",
+            "blocked 1",
+            "MULTI",
+            "XADD a 1 f v",
+            "DEL a",
+            "EXEC",
+            "@2 <none 100",
+            "XADD a 2 f v",
+            "@2 <",
+        ],
+        // Waiting is per database.
+        &[
+            "@2 SELECT 1",
+            "@2 &XREAD BLOCK 0 STREAMS a $",
+            "blocked 1",
+            "XADD a 1 f v",
+            "@2 <none 100",
+            "SELECT 1",
+            "XADD a 5 f v",
+            "@2 <",
+        ],
         // A stream arriving by RENAME from another shard, or by COPY, serves the client.
         &["XADD s 1 f v", "@2 &XREAD BLOCK 0 STREAMS t 0", "blocked 1", "RENAME s t", "@2 <", "EXISTS s"],
         &["XADD s 1 f v", "@2 &XREAD BLOCK 0 STREAMS t 0", "blocked 1", "COPY s t", "@2 <", "XLEN s"],
@@ -984,6 +1007,24 @@ fn xreadgroup_block() {
             "@3 <",
             "XPENDING s g",
         ],
+        // XREAD clients get the entry as well as the first consumer of the group.
+        &[
+            "XGROUP CREATE b g $ MKSTREAM",
+            "@2 &XREAD BLOCK 0 STREAMS b $",
+            "@3 &XREADGROUP GROUP g c BLOCK 0 STREAMS b >",
+            "blocked 2",
+            "@4 &XREADGROUP GROUP g c2 BLOCK 0 STREAMS b >",
+            "blocked 3",
+            "XADD b 1 f v",
+            "@2 <",
+            "@3 <",
+            "@4 <none 100",
+            "MULTI",
+            "XADD b 2 f v",
+            "DEL b",
+            "EXEC",
+            "@4 <",
+        ],
         // Different groups each get the entry.
         &[
             "XGROUP CREATE s g1 $ MKSTREAM",
@@ -1084,6 +1125,956 @@ fn xreadgroup_block() {
             "blocked 1",
             "DEL a",
             "@2 <",
+        ],
+    ]);
+}
+
+#[test]
+fn xack_and_xpending() {
+    run_cases(&[
+        // XACK counts the IDs it removed from the group's pending entries; all IDs are checked
+        // before any is acknowledged.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g c STREAMS s >",
+            "XACK s g 1 2 2 9",
+            "XACK s g 1",
+            "XACK s g 3 x",
+            "XPENDING s g",
+            "XACK s g 3-0",
+            "XPENDING s g",
+        ],
+        &["XADD s 1 f v", "XGROUP CREATE s g 0", "XACK s nog 1", "XACK no g 1", "XACK s g x", "XACK s g", "XACK s g -"],
+        &["SET k v", "XACK k g 1", "XACK k g x", "XPENDING k g", "XPENDING k g - + 1"],
+        // A pending entry deleted from the stream can still be acknowledged.
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g c STREAMS s >",
+            "XDEL s 1",
+            "XPENDING s g",
+            "XACK s g 1",
+            "XPENDING s g",
+        ],
+        // The summary: count, lowest and highest ID, and each consumer with its count (as a
+        // bulk string), by name.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XADD s 4 f v",
+            "XGROUP CREATE s g 0",
+            "XGROUP CREATECONSUMER s g idle-one",
+            "XREADGROUP GROUP g zed COUNT 1 STREAMS s >",
+            "XREADGROUP GROUP g bob COUNT 2 STREAMS s >",
+            "XREADGROUP GROUP g amy STREAMS s >",
+            "XPENDING s g",
+            "XACK s g 1 4",
+            "XPENDING s g",
+        ],
+        // Extended form: ranges (exclusive too), COUNT, a consumer, IDLE as a filter.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XADD s 4 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g amy COUNT 2 STREAMS s >",
+            "XREADGROUP GROUP g bob STREAMS s >",
+            "noidle XPENDING s g - + 10",
+            "noidle XPENDING s g - + 2",
+            "noidle XPENDING s g 2 3 10",
+            "noidle XPENDING s g (1 (4 10",
+            "noidle XPENDING s g - + 10 bob",
+            "noidle XPENDING s g 3 + 1 bob",
+            "XPENDING s g - + 10 nobody",
+            "XPENDING s g + - 10",
+            "XPENDING s g - + 0",
+            "XPENDING s g - + -1",
+        ],
+        // IDLE keeps the entries idle for at least that long: an entry claimed with a delivery
+        // TIME long ago is, the others are not.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g amy STREAMS s >",
+            "XCLAIM s g amy 0 2 TIME 1000 JUSTID",
+            "XCLAIM s g bob 0 3 IDLE 100000000 JUSTID",
+            "noidle XPENDING s g IDLE 50000000 - + 10",
+            "noidle XPENDING s g IDLE 50000000 - + 10 amy",
+            "noidle XPENDING s g IDLE 0 - + 10",
+            "noidle XPENDING s g idle -5 - + 10 amy",
+            "XPENDING s g IDLE 9223372036854775807 - + 10",
+        ],
+        // The entries read with NOACK are not pending.
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g c NOACK STREAMS s >",
+            "XPENDING s g",
+            "XPENDING s g - + 9",
+        ],
+        // Errors.
+        &["XADD s 1 f v", "XGROUP CREATE s g 0", "XPENDING s nog", "XPENDING no g", "XPENDING s", "XPENDING s g -"],
+        &["XADD s 1 f v", "XGROUP CREATE s g 0", "XPENDING s g - +", "XPENDING s g - + x", "XPENDING s g x + 1"],
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XPENDING s g IDLE x - + 1",
+            "XPENDING s g IDLE - + 1",
+            "XPENDING s g IDLE 5",
+        ],
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XPENDING s g IDLE 5 - +",
+            "XPENDING s g (18446744073709551615-18446744073709551615 + 1",
+            "XPENDING s g - (0-0 1",
+            "XPENDING s g - + 9223372036854775808",
+            "XPENDING no g - + 10",
+            "XPENDING s nog - + 10",
+            "XPENDING s g FOO 5 - + 1",
+        ],
+        // Words after the consumer are not looked at.
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g c STREAMS s >",
+            "noidle XPENDING s g - + 1 c extra",
+        ],
+    ]);
+}
+
+#[test]
+fn xclaim() {
+    run_cases(&[
+        // Claimed entries change owner and count one more delivery; IDs not pending are skipped.
+        &[
+            "XADD s 1 f 1",
+            "XADD s 2 f 2",
+            "XADD s 3 f 3",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice STREAMS s >",
+            "XCLAIM s g bob 0 1 2 9",
+            "noidle XPENDING s g - + 10",
+            "XPENDING s g",
+            "noidle XINFO CONSUMERS s g",
+        ],
+        // min-idle-time: only entries idle at least that long move.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice STREAMS s >",
+            "XCLAIM s g bob 100000000 1 2",
+            "XCLAIM s g alice 0 2 TIME 1000 JUSTID",
+            "XCLAIM s g bob 100000000 1 2",
+            "XPENDING s g",
+        ],
+        // JUSTID answers IDs and does not count a delivery; RETRYCOUNT sets the count.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice STREAMS s >",
+            "XCLAIM s g bob 0 1 JUSTID",
+            "XCLAIM s g bob 0 2 RETRYCOUNT 7",
+            "XCLAIM s g bob 0 1 RETRYCOUNT 0 JUSTID",
+            "noidle XPENDING s g - + 10",
+            "XCLAIM s g bob 0 2 RETRYCOUNT 3 RETRYCOUNT 5 justid",
+            "noidle XPENDING s g - + 10",
+        ],
+        // FORCE adds to the pending entries an entry of the stream nobody has; not one that is
+        // not in the stream.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XGROUP CREATE s g $",
+            "XCLAIM s g bob 0 1 FORCE",
+            "XCLAIM s g bob 0 2 9 FORCE JUSTID",
+            "XCLAIM s g bob 0 2 FORCE JUSTID",
+            "noidle XPENDING s g - + 10",
+            "XINFO GROUPS s",
+        ],
+        // An entry deleted from the stream leaves the pending entries and is not answered.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice STREAMS s >",
+            "XDEL s 2",
+            "XCLAIM s g bob 0 1 2 3",
+            "XPENDING s g",
+            "XDEL s 3",
+            "XCLAIM s g bob 0 3 JUSTID",
+            "XPENDING s g",
+        ],
+        // LASTID moves the group's last delivered ID forward, never back.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice COUNT 1 STREAMS s >",
+            "XCLAIM s g bob 0 1 LASTID 10 JUSTID",
+            "XINFO GROUPS s",
+            "XCLAIM s g bob 0 1 LASTID 5 JUSTID",
+            "XINFO GROUPS s",
+            "XREADGROUP GROUP g alice STREAMS s >",
+            "XCLAIM s g bob 0 9 LASTID 20",
+            "XINFO GROUPS s",
+        ],
+        // IDLE and TIME set the delivery time (a bad one becomes now): seen through the IDLE
+        // filter of XPENDING.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XADD s 4 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice STREAMS s >",
+            "XCLAIM s g bob 0 1 IDLE 100000000 JUSTID",
+            "XCLAIM s g bob 0 2 TIME 1000 JUSTID",
+            "XCLAIM s g bob 0 3 TIME 99999999999999 JUSTID",
+            "XCLAIM s g bob 0 4 IDLE -5 TIME -5 JUSTID",
+            "noidle XPENDING s g IDLE 50000000 - + 10",
+            "XCLAIM s g carol 50000000 1 2 3 4 JUSTID",
+        ],
+        // The consumer is created only when something is claimed.
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice STREAMS s >",
+            "XCLAIM s g zed 100000000 1",
+            "XCLAIM s g zed 0 9",
+            "XINFO GROUPS s",
+            "XCLAIM s g amy 0 1 JUSTID",
+            "noidle XINFO CONSUMERS s g",
+        ],
+        // The first word that is not an ID starts the options.
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice STREAMS s >",
+            "XCLAIM s g bob 0 1 x",
+            "XCLAIM s g bob 0 x 1",
+            "XCLAIM s g bob 0 1 FOO",
+            "XCLAIM s g bob 0 1 IDLE",
+            "XCLAIM s g bob 0 1 IDLE x",
+            "XCLAIM s g bob 0 1 TIME x",
+            "XCLAIM s g bob 0 1 RETRYCOUNT x",
+            "XCLAIM s g bob 0 1 RETRYCOUNT -1 JUSTID",
+            "XCLAIM s g bob 0 1 LASTID x",
+            "XCLAIM s g bob 0 1 LASTID",
+            "noidle XPENDING s g - + 10",
+        ],
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XCLAIM s g bob x 1",
+            "XCLAIM s g bob -5 1",
+            "XCLAIM s g bob 0",
+            "XCLAIM s nog bob 0 1",
+            "XCLAIM no g bob 0 1",
+            "XCLAIM no g bob x 1 FOO",
+            "XCLAIM s nog bob x 1",
+            "XCLAIM s g bob 0 -",
+            "XCLAIM s g bob 0 1-*",
+        ],
+        &["SET k v", "XCLAIM k g c 0 1", "XCLAIM k g c x 1"],
+        &[
+            "HELLO 3",
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice STREAMS s >",
+            "XCLAIM s g bob 0 1",
+            "XCLAIM s g bob 0 1 JUSTID",
+            "XCLAIM s g bob 100000000 1",
+        ],
+    ]);
+}
+
+#[test]
+fn xautoclaim() {
+    run_cases(&[
+        // The answer: the ID to go on from (0-0 at the end), the claimed entries, the IDs of
+        // pending entries no longer in the stream (which leave the pending entries).
+        &[
+            "XADD s 1 f 1",
+            "XADD s 2 f 2",
+            "XADD s 3 f 3",
+            "XADD s 4 f 4",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice STREAMS s >",
+            "XAUTOCLAIM s g bob 0 0 COUNT 2",
+            "XAUTOCLAIM s g bob 0 (2 COUNT 1",
+            "XDEL s 3 4",
+            "XAUTOCLAIM s g carol 0 - COUNT 10",
+            "noidle XPENDING s g - + 10",
+            "XAUTOCLAIM s g carol 0 0 JUSTID",
+            "noidle XPENDING s g - + 10",
+            "XAUTOCLAIM s g carol 100000000 0",
+        ],
+        // The default COUNT is 100.
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice STREAMS s >",
+            "XAUTOCLAIM s g bob 0 0",
+            "XAUTOCLAIM s g bob 0 +",
+            "XAUTOCLAIM s g bob 0 (0",
+            "XAUTOCLAIM s g bob -1 0 JUSTID",
+        ],
+        // Deleted entries count against COUNT.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XADD s 4 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g a STREAMS s >",
+            "XDEL s 1 2 3",
+            "XAUTOCLAIM s g b 0 0 COUNT 1",
+            "XAUTOCLAIM s g b 0 0 COUNT 2",
+            "XAUTOCLAIM s g b 0 0 COUNT 2",
+            "XPENDING s g",
+        ],
+        // min-idle-time picks the entries delivered long enough ago.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g a STREAMS s >",
+            "XCLAIM s g a 0 2 TIME 1000 JUSTID",
+            "XAUTOCLAIM s g b 100000000 0",
+            "XPENDING s g",
+        ],
+        // The consumer is created only when something is claimed.
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XAUTOCLAIM s g zed 0 0",
+            "XINFO GROUPS s",
+            "XREADGROUP GROUP g a STREAMS s >",
+            "XAUTOCLAIM s g amy 100000000 0",
+            "XINFO GROUPS s",
+        ],
+        // Errors.
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XAUTOCLAIM s g c 0 0 COUNT 0",
+            "XAUTOCLAIM s g c 0 0 COUNT -1",
+            "XAUTOCLAIM s g c 0 0 COUNT x",
+            "XAUTOCLAIM s g c 0 0 COUNT 576460752303423488",
+            "XAUTOCLAIM s g c 0 0 COUNT 9223372036854775807",
+            "XAUTOCLAIM s g c 0 0 COUNT",
+        ],
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "XAUTOCLAIM s g c x 0",
+            "XAUTOCLAIM s g c 0 x",
+            "XAUTOCLAIM s g c 0 0 FOO",
+            "XAUTOCLAIM s g c 0 (+",
+            "XAUTOCLAIM s g c 0",
+            "XAUTOCLAIM s nog c 0 0",
+            "XAUTOCLAIM no g c 0 0",
+            "XAUTOCLAIM s g c 0 0 JUSTID JUSTID",
+        ],
+        &["SET k v", "XAUTOCLAIM k g c 0 0", "XAUTOCLAIM no g c x 0", "XAUTOCLAIM k g c 0 0 COUNT 0"],
+        &[
+            "HELLO 3",
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g a STREAMS s >",
+            "XDEL s 2",
+            "XAUTOCLAIM s g b 0 0",
+            "XAUTOCLAIM s g b 0 0 JUSTID",
+        ],
+    ]);
+}
+
+#[test]
+fn xinfo_stream() {
+    run_cases(&[
+        &["XGROUP CREATE s g $ MKSTREAM", "XINFO STREAM s", "XINFO STREAM s FULL"],
+        &["XADD s 1-1 a 1", "XADD s 2-2 b 2 c 3", "XADD s 3-3 d 4", "XINFO STREAM s", "XDEL s 3-3", "XINFO STREAM s"],
+        // max-deleted-entry-id follows XDEL (not trimming); recorded-first-entry-id the first
+        // entry left.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XADD s 4 f v",
+            "XDEL s 1",
+            "XINFO STREAM s",
+            "XDEL s 3",
+            "XINFO STREAM s",
+            "XTRIM s MAXLEN 1",
+            "XINFO STREAM s",
+            "XDEL s 4",
+            "XINFO STREAM s",
+        ],
+        // Nodes: radix-tree-keys counts them; radix-tree-nodes the radix tree over their keys.
+        &[
+            "CONFIG SET stream-node-max-entries 2",
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XINFO STREAM s",
+            "XADD s 4 f v",
+            "XADD s 5 f v",
+            "XADD s 256 f v",
+            "XADD s 257 f v",
+            "XADD s 65536 f v",
+            "XADD s 65536-1 f v",
+            "XADD s 4294967296 f v",
+            "XINFO STREAM s",
+            "XADD s 18446744073709551615-0 f v",
+            "XINFO STREAM s",
+            "XDEL s 3 4",
+            "XINFO STREAM s",
+            "XTRIM s MAXLEN 2",
+            "XINFO STREAM s",
+        ],
+        &[
+            "CONFIG SET stream-node-max-entries 1",
+            "XADD s 1-1 f v",
+            "XADD s 1-2 f v",
+            "XADD s 1-3 f v",
+            "XADD s 1-256 f v",
+            "XADD s 2-0 f v",
+            "XADD s 2-1 f v",
+            "XADD s 300 f v",
+            "XINFO STREAM s",
+            "XDEL s 1-2 2-0",
+            "XINFO STREAM s",
+            "XADD s 301 f v",
+            "XINFO STREAM s",
+        ],
+        // FULL: every entry up to COUNT (10 by default and for a negative COUNT, 0 for all), each group with its
+        // pending entries, each consumer with its own.
+        &[
+            "XADD s 1 f 1",
+            "XADD s 2 f 2",
+            "XADD s 3 f 3",
+            "XADD s 4 f 4",
+            "XADD s 5 f 5",
+            "XADD s 6 f 6",
+            "XADD s 7 f 7",
+            "XADD s 8 f 8",
+            "XADD s 9 f 9",
+            "XADD s 10 f 10",
+            "XADD s 11 f 11",
+            "XINFO STREAM s FULL",
+            "XINFO STREAM s FULL COUNT 2",
+            "XINFO STREAM s FULL COUNT 0",
+            "XINFO STREAM s full count -1",
+        ],
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XGROUP CREATE s g1 0",
+            "XGROUP CREATE s g2 $",
+            "XGROUP CREATECONSUMER s g2 nobody",
+            "XREADGROUP GROUP g1 alice COUNT 2 STREAMS s >",
+            "XREADGROUP GROUP g1 bob STREAMS s >",
+            "XREADGROUP GROUP g1 alice STREAMS s 0",
+            "XCLAIM s g1 bob 0 1 TIME 1000 RETRYCOUNT 5 JUSTID",
+            "noidle XINFO STREAM s FULL",
+            "noidle XINFO STREAM s FULL COUNT 1",
+            "XINFO STREAM s",
+        ],
+        // Errors.
+        &[
+            "XINFO STREAM no",
+            "XINFO STREAM",
+            "XINFO STREAM no FULL",
+            "SET k v",
+            "XINFO STREAM k",
+            "XINFO STREAM k FULL",
+        ],
+        &["XADD s 1 f v", "XINFO STREAM s FOO", "XINFO STREAM s FULL COUNT", "XINFO STREAM s FULL COUNT x"],
+        &["XADD s 1 f v", "XINFO STREAM s COUNT 1", "XINFO STREAM s FULL x", "XINFO STREAM s FULL COUNT 1 x"],
+        &["XINFO", "XINFO FOO", "XINFO FOO s", "XINFO HELP x", "XINFO STREAM no FOO"],
+    ]);
+}
+
+#[test]
+fn xinfo_groups_and_consumers() {
+    run_cases(&[
+        // Groups by name, consumers by name.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XGROUP CREATE s zz 0",
+            "XGROUP CREATE s aa $",
+            "XGROUP CREATE s mm 1",
+            "XREADGROUP GROUP zz c2 COUNT 1 STREAMS s >",
+            "XREADGROUP GROUP zz c1 STREAMS s >",
+            "XGROUP CREATECONSUMER s zz c0",
+            "XINFO GROUPS s",
+            "noidle XINFO CONSUMERS s zz",
+            "XINFO CONSUMERS s aa",
+        ],
+        // Errors.
+        &["XINFO GROUPS no", "XINFO CONSUMERS no g", "XINFO GROUPS", "XINFO CONSUMERS s", "XINFO GROUPS s x"],
+        &["XADD s 1 f v", "XINFO GROUPS s", "XINFO CONSUMERS s nog", "XINFO CONSUMERS s g x"],
+        &["SET k v", "XINFO GROUPS k", "XINFO CONSUMERS k g"],
+        // entries-read and lag as the group reads.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XGROUP CREATE s g 0",
+            "XINFO GROUPS s",
+            "XREADGROUP GROUP g c COUNT 1 STREAMS s >",
+            "XINFO GROUPS s",
+            "XREADGROUP GROUP g c STREAMS s >",
+            "XINFO GROUPS s",
+            "XADD s 4 f v",
+            "XINFO GROUPS s",
+        ],
+        // A deletion after the group's last ID makes the lag unknown until the group reads past
+        // it; one before it does not.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XADD s 4 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g c COUNT 1 STREAMS s >",
+            "XDEL s 3",
+            "XINFO GROUPS s",
+            "XREADGROUP GROUP g c COUNT 1 STREAMS s >",
+            "XINFO GROUPS s",
+            "XREADGROUP GROUP g c STREAMS s >",
+            "XINFO GROUPS s",
+            "XDEL s 2",
+            "XINFO GROUPS s",
+        ],
+        // The first entry deleted: no fragmentation ahead, the lag stays known.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XGROUP CREATE s g 0",
+            "XDEL s 1",
+            "XINFO GROUPS s",
+            "XREADGROUP GROUP g c COUNT 1 STREAMS s >",
+            "XINFO GROUPS s",
+        ],
+        // Trimming leaves no tombstones; a group at 0 behind a trimmed stream.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XGROUP CREATE s g 0",
+            "XTRIM s MAXLEN 1",
+            "XINFO GROUPS s",
+            "XREADGROUP GROUP g c STREAMS s >",
+            "XINFO GROUPS s",
+        ],
+        // Groups created at `$`, at an ID, with ENTRIESREAD, beyond the last ID.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XGROUP CREATE s a $",
+            "XGROUP CREATE s b 1",
+            "XGROUP CREATE s c 1 ENTRIESREAD 1",
+            "XGROUP CREATE s d 5",
+            "XGROUP CREATE s e 5 ENTRIESREAD 7",
+            "XGROUP CREATE s f 0 ENTRIESREAD 0",
+            "XINFO GROUPS s",
+            "XADD s 3 f v",
+            "XINFO GROUPS s",
+        ],
+        // XSETID's ENTRIESADDED and MAXDELETEDID feed the lag too.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XGROUP CREATE s g 0",
+            "XSETID s 2 ENTRIESADDED 10",
+            "XINFO GROUPS s",
+            "XSETID s 2 ENTRIESADDED 10 MAXDELETEDID 1-5",
+            "XINFO GROUPS s",
+            "XREADGROUP GROUP g c STREAMS s >",
+            "XINFO GROUPS s",
+        ],
+        // An empty stream: everything deleted, or trimmed.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XGROUP CREATE s g 0",
+            "XDEL s 1 2",
+            "XINFO GROUPS s",
+            "XGROUP CREATE s h 1",
+            "XGROUP CREATE s i 5",
+            "XINFO GROUPS s",
+        ],
+        // Consumers: pending counts as entries move.
+        &[
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g a STREAMS s >",
+            "XCLAIM s g b 0 1 JUSTID",
+            "noidle XINFO CONSUMERS s g",
+            "XACK s g 2",
+            "noidle XINFO CONSUMERS s g",
+            "XGROUP DELCONSUMER s g b",
+            "noidle XINFO CONSUMERS s g",
+        ],
+    ]);
+}
+
+#[test]
+fn help() {
+    run_cases(&[
+        &["XINFO HELP", "XGROUP HELP", "xinfo help", "xgroup help"],
+        &["XGROUP HELP x", "XINFO HELP x", "XGROUP", "XINFO", "XGROUP FOO", "XINFO FOO"],
+        &["HELLO 3", "XINFO HELP", "XGROUP HELP"],
+    ]);
+}
+
+#[test]
+fn wrong_types() {
+    run_cases(&[
+        &["SET x v", "XADD x 1 f v", "XLEN x", "XRANGE x - +", "XREVRANGE x + -", "XDEL x 1", "XTRIM x MAXLEN 0"],
+        &["SET x v", "XSETID x 1", "XREAD STREAMS x 0", "XGROUP CREATE x g 0", "XGROUP CREATECONSUMER x g c"],
+        &["SET x v", "XGROUP DELCONSUMER x g c", "XGROUP SETID x g 0", "XGROUP DESTROY x g", "XACK x g 1"],
+        &["SET x v", "XPENDING x g", "XCLAIM x g c 0 1", "XAUTOCLAIM x g c 0 0", "XINFO STREAM x", "XINFO GROUPS x"],
+        &["SET x v", "XINFO CONSUMERS x g", "XREADGROUP GROUP g c STREAMS x >", "XREAD BLOCK 0 STREAMS x $"],
+        &[
+            "RPUSH l a",
+            "XADD l 1 f v",
+            "HSET h f v",
+            "XLEN h",
+            "SADD st m",
+            "XRANGE st - +",
+            "ZADD z 1 m",
+            "XINFO STREAM z",
+        ],
+        // Other types' commands on a stream.
+        &["XADD s 1 f v", "GET s", "LPUSH s x", "HGET s f", "SADD s m", "ZADD s 1 m", "INCR s", "APPEND s x", "XLEN s"],
+        &["XADD s 1 f v", "LLEN s", "SCARD s", "ZCARD s", "HLEN s", "STRLEN s", "GETRANGE s 0 1", "BLPOP s 0.01"],
+        // SET replaces the stream, groups and all.
+        &["XGROUP CREATE s g $ MKSTREAM", "SET s v", "GET s", "XINFO GROUPS s", "DEL s", "XINFO GROUPS s"],
+    ]);
+}
+
+#[test]
+fn key_commands_on_streams() {
+    // s shares shard 3 with a; b is on shard 0.
+    run_cases(&[
+        &["XADD s 1 f v", "TYPE s", "OBJECT ENCODING s", "EXISTS s", "DEL s", "EXISTS s", "TYPE s"],
+        &["XGROUP CREATE s g $ MKSTREAM", "TYPE s", "OBJECT ENCODING s", "UNLINK s", "EXISTS s", "DBSIZE"],
+        // COPY, on the same shard and across shards: entries, groups, consumers and pending
+        // entries all come along, and the copy is independent.
+        &[
+            "XADD a 1 f v",
+            "XADD a 2 f v",
+            "XDEL a 2",
+            "XADD a 3 f v",
+            "XGROUP CREATE a g 0",
+            "XREADGROUP GROUP g c COUNT 1 STREAMS a >",
+            "COPY a s",
+            "COPY a b",
+            "noidle XINFO STREAM s FULL",
+            "noidle XINFO STREAM b FULL",
+            "XINFO STREAM b",
+            "COPY a b",
+            "XADD a 4 f v",
+            "COPY a b REPLACE",
+            "XLEN b",
+            "XADD b 5 f v",
+            "XLEN a",
+            "XREADGROUP GROUP g c STREAMS b >",
+            "XPENDING a g",
+            "XPENDING b g",
+            "XINFO GROUPS a",
+        ],
+        &[
+            "CONFIG SET stream-node-max-entries 2",
+            "XADD a 1 f v",
+            "XADD a 2 f v",
+            "XADD a 3 f v",
+            "XADD a 4 f v",
+            "XADD a 5 f v",
+            "XSETID a 9 ENTRIESADDED 20 MAXDELETEDID 8",
+            "COPY a b",
+            "XINFO STREAM b",
+            "XADD b 10 f v",
+            "XADD b MAXLEN ~ 1 11 f v",
+            "XRANGE b - +",
+        ],
+        &["XADD s 1 f v", "SET b x", "COPY s b", "GET b", "COPY s b REPLACE", "TYPE b", "COPY s s", "COPY s b DB 1"],
+        // RENAME across shards carries everything; RENAMENX refuses an existing target.
+        &[
+            "XADD a 1 f v",
+            "XADD a 2 f v",
+            "XGROUP CREATE a g 0",
+            "XREADGROUP GROUP g c COUNT 1 STREAMS a >",
+            "RENAME a b",
+            "EXISTS a",
+            "noidle XINFO STREAM b FULL",
+            "XADD b 3 f v",
+            "XREADGROUP GROUP g c STREAMS b >",
+            "XADD c 1 f v",
+            "RENAMENX b c",
+            "RENAMENX b d",
+            "XINFO GROUPS d",
+        ],
+        // Expiry.
+        &["XADD s 1 f v", "EXPIRE s 100", "TTL s", "XADD s 2 f v", "TTL s", "PERSIST s", "TTL s"],
+        &["XADD s 1 f v", "PEXPIRE s 10", "sleep 30", "EXISTS s", "XLEN s", "XADD s NOMKSTREAM 2 f v"],
+        &[
+            "XGROUP CREATE s g $ MKSTREAM",
+            "PEXPIRE s 10",
+            "sleep 30",
+            "XINFO GROUPS s",
+            "XREADGROUP GROUP g c STREAMS s >",
+        ],
+        // Another database.
+        &["XADD s 1 f v", "MOVE s 1", "EXISTS s", "SELECT 1", "XRANGE s - +", "COPY s s DB 0", "SELECT 0", "XLEN s"],
+        &["XADD s 1 f v", "SELECT 1", "XADD s 5 f v", "SWAPDB 0 1", "XRANGE s - +", "SELECT 0", "XRANGE s - +"],
+        &["XADD s 1 f v", "XADD b 1 f v", "SET k v", "sorted KEYS *", "DBSIZE", "FLUSHDB", "DBSIZE"],
+    ]);
+}
+
+#[test]
+fn transactions_and_scripts() {
+    run_cases(&[
+        // A transaction over streams on three shards.
+        &[
+            "MULTI",
+            "XADD a 1 f v",
+            "XADD b 1 f v",
+            "XGROUP CREATE c g $ MKSTREAM",
+            "XADD c 1 f v",
+            "XREADGROUP GROUP g x STREAMS c >",
+            "XREAD STREAMS a b c 0 0 0",
+            "XLEN b",
+            "EXEC",
+            "XPENDING c g",
+        ],
+        // Errors inside run; a bad arity aborts the transaction.
+        &["MULTI", "XADD a 1 f v", "XADD a 1 f v", "XGROUP CREATE b g 0", "XLEN a", "EXEC"],
+        &["MULTI", "XADD a 1 f v", "XADD a 1", "EXEC", "EXISTS a"],
+        // WATCH on a stream: XADD, XDEL and XTRIM that change it touch it; reads do not, and
+        // in 7.0 neither do XSETID, XGROUP, XREADGROUP, XACK, XCLAIM or XAUTOCLAIM (they send
+        // keyspace events but do not signal the key as modified).
+        &["XADD a 1 f v", "WATCH a", "@2 XADD a 2 f v", "MULTI", "XLEN a", "EXEC"],
+        &["XADD a 1 f v", "WATCH a", "@2 XRANGE a - +", "@2 XLEN a", "MULTI", "XLEN a", "EXEC"],
+        &["XADD a 1 f v", "WATCH a", "@2 XGROUP CREATE a g 0", "MULTI", "XLEN a", "EXEC"],
+        &["XADD a 1 f v", "WATCH a", "@2 XDEL a 9", "@2 XTRIM a MAXLEN 5", "MULTI", "XLEN a", "EXEC"],
+        &["XADD a 1 f v", "WATCH a", "@2 XDEL a 1", "MULTI", "XLEN a", "EXEC"],
+        &["XADD a 1 f v", "WATCH a", "@2 XTRIM a MAXLEN 0", "MULTI", "XLEN a", "EXEC"],
+        &[
+            "XADD a 1 f v",
+            "XADD a 2 f v",
+            "XGROUP CREATE a g 0",
+            "XREADGROUP GROUP g c COUNT 1 STREAMS a >",
+            "WATCH a",
+            "@2 XSETID a 5",
+            "@2 XGROUP SETID a g 0",
+            "@2 XGROUP CREATECONSUMER a g z",
+            "@2 XREADGROUP GROUP g d STREAMS a >",
+            "@2 XACK a g 1",
+            "@2 XCLAIM a g e 0 2",
+            "@2 XAUTOCLAIM a g f 0 0",
+            "@2 XGROUP DELCONSUMER a g f",
+            "@2 XGROUP DESTROY a g",
+            "MULTI",
+            "XLEN a",
+            "EXEC",
+        ],
+        // Stream replies through Lua.
+        &[
+            "XADD s 1 f v a b",
+            "XADD s 2 g w",
+            "EVAL return(redis.call('XRANGE',KEYS[1],'-','+')) 1 s",
+            "EVAL return(redis.call('XLEN',KEYS[1])) 1 s",
+            "EVAL return(redis.call('XADD',KEYS[1],'3','x','y')) 1 s",
+            "EVAL return(redis.call('XREAD','STREAMS',KEYS[1],'2')) 1 s",
+            "EVAL return(redis.call('XADD',KEYS[1],'3','x','y')) 1 s",
+            "EVAL return(redis.pcall('XADD',KEYS[1],'3','x','y')) 1 s",
+        ],
+        &[
+            "XADD s 1 f v",
+            "XGROUP CREATE s g 0",
+            "EVAL return(redis.call('XREADGROUP','GROUP','g','c','STREAMS',KEYS[1],'>')) 1 s",
+            "EVAL return(redis.call('XPENDING',KEYS[1],'g')) 1 s",
+            "EVAL return(redis.call('XINFO','GROUPS',KEYS[1])) 1 s",
+            "EVAL return(redis.call('XREAD','BLOCK','0','STREAMS',KEYS[1],'$')) 1 s",
+        ],
+        &["HELLO 3", "XADD s 1 f v", "EVAL redis.setresp(3);return(redis.call('XREAD','STREAMS',KEYS[1],'0')) 1 s"],
+    ]);
+}
+
+#[test]
+fn automatic_ids_that_are_deterministic() {
+    // `*` takes the last ID's millisecond when the clock is behind it: a last ID in the far
+    // future makes `*` predictable, up to the last possible ID.
+    run_cases(&[
+        &["XADD s 99999999999999-5 f v", "XADD s * f v", "XADD s * f v", "XRANGE s - +"],
+        &["XADD s 18446744073709551615-18446744073709551613 f v", "XADD s * f v", "XADD s * f v", "XADD s * f v"],
+        &["XADD s 99999999999999-0 f v", "XADD s MAXLEN 0 * f v", "XLEN s", "XADD s MAXLEN 1 * f v", "XRANGE s - +"],
+        &["XADD t NOMKSTREAM * f v", "XADD t * f", "XADD t * f v g", "XADD t MAXLEN -1 * f v", "XLEN t"],
+        &[
+            "XSETID s 1",
+            "XADD s 99999999999999-0 f v",
+            "XSETID s 99999999999999-9",
+            "XADD s * f v",
+            "XADD s NOMKSTREAM * f v",
+        ],
+    ]);
+}
+
+/// `*` makes `<ms>-<seq>` from the server's clock: the ms within the time of the call, the
+/// sequence 0 or one more than the last ID's in the same ms; IDs strictly increasing.
+#[test]
+fn automatic_ids() {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    for port in [redis.port, shardis.port] {
+        let mut raw = Raw::connect(port);
+        raw.words("FLUSHALL");
+        let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+        let mut last = (0u64, 0u64);
+        for key in ["a", "b", "a", "a", "c", "a"] {
+            let before = now();
+            let reply = raw.words(&format!("XADD {key} * f v"));
+            let after = now();
+            let (head, items) = flat(&reply);
+            assert_eq!(head, b'$', "{}", s(&reply));
+            let id = s(&items[0]);
+            let (ms, seq) = id.split_once('-').unwrap();
+            let (ms, seq): (u64, u64) = (ms.parse().unwrap(), seq.parse().unwrap());
+            // A server may read a cached clock: a few ms of slack.
+            assert!(before - 50 <= ms && ms <= after + 50, "{id} not within {before}..{after}");
+            if key == "a" {
+                assert!((ms, seq) > last, "{id} after {last:?}");
+                assert!(seq == 0 || ms == last.0, "{id} after {last:?}");
+                last = (ms, seq);
+            }
+        }
+        assert_eq!(raw.words("XLEN a"), b":4\r\n");
+        // `ms-*` with the clock's ms and `*` right after: the same ms, the next sequence.
+        let ms = now() + 1000;
+        let first = raw.words(&format!("XADD d {ms}-* f v"));
+        assert_eq!(s(&first), format!("${}\r\n{ms}-0\r\n", format!("{ms}-0").len()));
+        assert_eq!(s(&raw.words("XADD d * f v")), format!("${}\r\n{ms}-1\r\n", format!("{ms}-1").len()));
+        // With a trim and with NOMKSTREAM.
+        let (head, _) = flat(&raw.words("XADD e MAXLEN 1 * f v"));
+        assert_eq!(head, b'$');
+        assert_eq!(raw.words("XADD nope NOMKSTREAM * f v"), b"$-1\r\n");
+    }
+}
+
+/// MEMORY USAGE of a stream is a positive integer on both servers (its value is the allocator's).
+#[test]
+fn memory_usage() {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    for port in [redis.port, shardis.port] {
+        let mut raw = Raw::connect(port);
+        raw.words("FLUSHALL");
+        raw.words("XADD s 1 f v");
+        raw.words("XADD s 2 a 1 b 2");
+        raw.words("XGROUP CREATE s g 0");
+        raw.words("XREADGROUP GROUP g c STREAMS s >");
+        for cmd in ["MEMORY USAGE s", "MEMORY USAGE s SAMPLES 0", "MEMORY USAGE s SAMPLES 1"] {
+            let reply = s(&raw.words(cmd));
+            let n: i64 = reply
+                .strip_prefix(':')
+                .and_then(|r| r.trim_end().parse().ok())
+                .unwrap_or_else(|| panic!("{cmd}: {reply}"));
+            assert!(n > 0, "{cmd}: {reply}");
+        }
+        assert_eq!(raw.words("MEMORY USAGE nope"), b"$-1\r\n");
+        raw.words("HELLO 3");
+        assert_eq!(raw.words("MEMORY USAGE nope"), b"_\r\n");
+        assert_eq!(raw.words("MEMORY USAGE s")[0], b':');
+    }
+}
+
+#[test]
+fn resp3_replies() {
+    run_cases(&[
+        &[
+            "HELLO 3",
+            "XADD a 1 f v",
+            "XADD a 2 g w h x",
+            "XADD c 3 f v",
+            "XRANGE a - +",
+            "XREVRANGE a + - COUNT 1",
+            "XRANGE a - + COUNT 0",
+            "XRANGE no - +",
+            "XREAD STREAMS a b c 0 0 0",
+            "XREAD COUNT 1 STREAMS c a 0 1",
+            "XREAD STREAMS a 2",
+            "XLEN a",
+            "XDEL a 1",
+            "XTRIM a MAXLEN 0",
+        ],
+        &[
+            "HELLO 3",
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XADD s 3 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g c COUNT 2 STREAMS s >",
+            "XDEL s 1",
+            "XREADGROUP GROUP g c STREAMS s 0",
+            "XREADGROUP GROUP g d STREAMS s >",
+            "XREADGROUP GROUP g d STREAMS s >",
+            "XPENDING s g",
+            "noidle XPENDING s g - + 10",
+            "XPENDING s g - + 10 nobody",
+            "XACK s g 2",
+            "XCLAIM s g e 0 3",
+            "XCLAIM s g e 0 3 JUSTID",
+            "XAUTOCLAIM s g f 0 0",
+            "XAUTOCLAIM s g f 0 0 JUSTID",
+        ],
+        &[
+            "HELLO 3",
+            "XADD s 1 f v",
+            "XADD s 2 f v",
+            "XGROUP CREATE s g 0",
+            "XGROUP CREATE s h $",
+            "XREADGROUP GROUP g c COUNT 1 STREAMS s >",
+            "XINFO STREAM s",
+            "noidle XINFO STREAM s FULL",
+            "XINFO GROUPS s",
+            "noidle XINFO CONSUMERS s g",
+            "XINFO CONSUMERS s h",
+            "XDEL s 1 2",
+            "XINFO STREAM s",
+            "XINFO GROUPS s",
+        ],
+        &[
+            "HELLO 3",
+            "XGROUP CREATE s g $ MKSTREAM",
+            "XINFO STREAM s",
+            "XINFO STREAM s FULL",
+            "XPENDING s g",
+            "XSETID s 5",
+            "XREAD BLOCK 10 STREAMS s $",
+            "XREADGROUP GROUP g c BLOCK 10 STREAMS s >",
+            "XADD s NOMKSTREAM 6 f v",
+            "XADD t NOMKSTREAM 6 f v",
+            "XREADGROUP GROUP g c BLOCK 10 STREAMS s >",
         ],
     ]);
 }
