@@ -1195,8 +1195,8 @@ fn xack_and_xpending() {
             "XPENDING s g - + 0",
             "XPENDING s g - + -1",
         ],
-        // IDLE keeps the entries idle for at least that long: an entry claimed with a delivery
-        // TIME long ago is, the others are not.
+        // IDLE N keeps the entries idle for at least N ms: an entry claimed with a delivery TIME
+        // long ago or a long IDLE is, the others are not.
         &[
             "XADD s 1 f v",
             "XADD s 2 f v",
@@ -1289,8 +1289,8 @@ fn xclaim() {
             "XCLAIM s g bob 0 2 RETRYCOUNT 3 RETRYCOUNT 5 justid",
             "noidle XPENDING s g - + 10",
         ],
-        // FORCE adds to the pending entries an entry of the stream nobody has; not one that is
-        // not in the stream.
+        // FORCE adds to the pending entries an entry of the stream nobody has (created with one
+        // delivery, plus the claim's own unless JUSTID); not one that is not in the stream.
         &[
             "XADD s 1 f v",
             "XADD s 2 f v",
@@ -1356,7 +1356,7 @@ fn xclaim() {
             "XCLAIM s g amy 0 1 JUSTID",
             "noidle XINFO CONSUMERS s g",
         ],
-        // The first word that is not an ID starts the options.
+        // The first word that is not an ID starts the options; RETRYCOUNT -1 is as if not given.
         &[
             "XADD s 1 f v",
             "XGROUP CREATE s g 0",
@@ -1420,7 +1420,7 @@ fn xautoclaim() {
             "noidle XPENDING s g - + 10",
             "XAUTOCLAIM s g carol 100000000 0",
         ],
-        // The default COUNT is 100.
+        // Start IDs: `+`, an exclusive `(0`; a negative min-idle-time is 0.
         &[
             "XADD s 1 f v",
             "XGROUP CREATE s g 0",
