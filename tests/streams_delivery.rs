@@ -106,6 +106,12 @@ fn ack_each(con: &mut redis::Connection, streams: &[String], entries: &[Entry]) 
     pipe.query(con).unwrap()
 }
 
+/// An ID as numbers, for ordering as the server does (not as text: 5-10 comes after 5-9).
+fn numeric(id: &str) -> (u64, u64) {
+    let (ms, seq) = id.split_once('-').unwrap();
+    (ms.parse().unwrap(), seq.parse().unwrap())
+}
+
 fn empty_summary() -> Value {
     Value::Array(vec![Value::Int(0), Value::Nil, Value::Nil, Value::Nil])
 }
@@ -161,10 +167,11 @@ impl Pause {
     }
 }
 
-/// The at-least-once run on `port` with the given streams (all read by each XREADGROUP).
+/// The at-least-once run on `port` with the given streams (all read by each XREADGROUP). c3
+/// leaves with its first batch of 5 entries or more after 1000 entries have been delivered.
 fn at_least_once(port: u16, streams: Vec<String>) {
-    const FIRST: u64 = 1500; // entries before c3 leaves
-    const THEN: u64 = 1500; // entries after
+    const FIRST: u64 = 3000; // entries before c3 leaves (about)
+    const THEN: u64 = 3000; // entries after
     let client = || {
         let con = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap().get_connection().unwrap();
         con.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
@@ -173,7 +180,8 @@ fn at_least_once(port: u16, streams: Vec<String>) {
     let mut con = client();
     let _: () = redis::cmd("FLUSHALL").query(&mut con).unwrap();
     for s in &streams {
-        let _: () = redis::cmd("XGROUP").arg("CREATE").arg(s).arg("g").arg("$").arg("MKSTREAM").query(&mut con).unwrap();
+        let _: () =
+            redis::cmd("XGROUP").arg("CREATE").arg(s).arg("g").arg("$").arg("MKSTREAM").query(&mut con).unwrap();
     }
     let streams = Arc::new(streams);
     let log: Arc<Mutex<Log>> = Arc::default();
@@ -216,7 +224,7 @@ fn at_least_once(port: u16, streams: Vec<String>) {
                 }
                 batches += 1;
                 let entries: Vec<Entry> = got.into_iter().map(|(e, _)| e).collect();
-                if name == "c3" && batches == 4 {
+                if name == "c3" && batches > 3 && entries.len() >= 5 && log.lock().unwrap().read.len() >= 1000 {
                     // Leaves with this batch unacknowledged.
                     log.lock().unwrap().held = entries;
                     drop(con);
@@ -233,26 +241,35 @@ fn at_least_once(port: u16, streams: Vec<String>) {
         }));
     }
 
-    // The producer: FIRST entries, then one every 2 ms until c3 has left, then THEN more.
+    // The producer, in pipelined bursts of 1 to 40 entries (so that batches of several entries
+    // wait for the consumers): FIRST entries, then a burst every 2 ms until c3 has left, then
+    // THEN more. Entry n has payload n and goes to stream n % streams.
     let mut produced: BTreeMap<Entry, u64> = BTreeMap::new();
-    let mut payload = 0u64;
-    let mut add = |con: &mut redis::Connection, produced: &mut BTreeMap<Entry, u64>| {
-        let s = payload as usize % streams.len();
-        let id: String = redis::cmd("XADD").arg(&streams[s]).arg("*").arg("n").arg(payload).query(con).unwrap();
-        produced.insert((s, id), payload);
-        payload += 1;
+    let mut rng = fastrand::Rng::with_seed(7);
+    let burst = |con: &mut redis::Connection, produced: &mut BTreeMap<Entry, u64>, rng: &mut fastrand::Rng| {
+        let first = produced.len() as u64;
+        let n = 1 + rng.u64(..40);
+        let mut pipe = redis::pipe();
+        for payload in first..first + n {
+            pipe.cmd("XADD").arg(&streams[payload as usize % streams.len()]).arg("*").arg("n").arg(payload);
+        }
+        let ids: Vec<String> = pipe.query(con).unwrap();
+        for (payload, id) in (first..).zip(ids) {
+            produced.insert((payload as usize % streams.len(), id), payload);
+        }
     };
-    for _ in 0..FIRST {
-        add(&mut con, &mut produced);
+    while (produced.len() as u64) < FIRST {
+        burst(&mut con, &mut produced, &mut rng);
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     while !c3_gone.load(Ordering::SeqCst) {
-        assert!(Instant::now() < deadline, "c3 never got its fourth batch");
-        add(&mut con, &mut produced);
+        assert!(Instant::now() < deadline, "c3 never got a batch to leave with");
+        burst(&mut con, &mut produced, &mut rng);
         std::thread::sleep(Duration::from_millis(2));
     }
-    for _ in 0..THEN {
-        add(&mut con, &mut produced);
+    let last = produced.len() as u64 + THEN;
+    while (produced.len() as u64) < last {
+        burst(&mut con, &mut produced, &mut rng);
     }
     let total = produced.len();
 
@@ -266,6 +283,11 @@ fn at_least_once(port: u16, streams: Vec<String>) {
         c.join().unwrap();
     }
     let log = log.lock().unwrap();
+    let per: BTreeMap<&str, usize> = log.read.iter().fold(BTreeMap::new(), |mut m, (_, who, _)| {
+        *m.entry(*who).or_default() += 1;
+        m
+    });
+    eprintln!("{total} entries; delivered by >: {per:?}; c3 left holding {}", log.held.len());
 
     // Every entry was delivered by `>` exactly once, with its payload.
     let mut by_read: HashMap<&Entry, Vec<&str>> = HashMap::new();
@@ -276,7 +298,12 @@ fn at_least_once(port: u16, streams: Vec<String>) {
     let twice: Vec<_> = by_read.iter().filter(|(_, w)| w.len() > 1).collect();
     assert!(twice.is_empty(), "delivered by > to more than one consumer (or twice): {twice:?}");
     let never: Vec<_> = produced.keys().filter(|e| !by_read.contains_key(e)).collect();
-    assert!(never.is_empty(), "{} of {total} entries never delivered, e.g. {:?}", never.len(), &never[..never.len().min(5)]);
+    assert!(
+        never.is_empty(),
+        "{} of {total} entries never delivered, e.g. {:?}",
+        never.len(),
+        &never[..never.len().min(5)]
+    );
 
     // c3's batch, and nothing else, was claimed by c2.
     assert!(!log.held.is_empty(), "c3 left holding nothing");
@@ -325,14 +352,24 @@ fn recover(con: &mut redis::Connection, streams: &[String], log: &Mutex<Log>, ac
                 (text(&f[0]), text(&f[1]), n)
             })
             .collect();
-        let want: Vec<(String, String, i64)> =
+        let mut want: Vec<(String, String, i64)> =
             held.iter().filter(|(at, _)| *at == i).map(|(_, id)| (id.clone(), "c3".to_string(), 1)).collect();
+        want.sort_by_key(|(id, _, _)| numeric(id));
         assert_eq!(rows, want, "pending on {s} while c1 stands still: only c3's batch, delivered once");
 
         let mut cursor = "0-0".to_string();
         let mut claimed = Vec::new();
         loop {
-            let reply: Value = redis::cmd("XAUTOCLAIM").arg(s).arg("g").arg("c2").arg(0).arg(&cursor).arg("COUNT").arg(3).query(con).unwrap();
+            let reply: Value = redis::cmd("XAUTOCLAIM")
+                .arg(s)
+                .arg("g")
+                .arg("c2")
+                .arg(0)
+                .arg(&cursor)
+                .arg("COUNT")
+                .arg(3)
+                .query(con)
+                .unwrap();
             let parts = items(&reply);
             assert_eq!(parts.len(), 3, "XAUTOCLAIM reply {reply:?}");
             assert!(items(&parts[2]).is_empty(), "XAUTOCLAIM says entries were deleted: {reply:?}");
@@ -353,7 +390,8 @@ fn recover(con: &mut redis::Connection, streams: &[String], log: &Mutex<Log>, ac
                 (text(&f[0]), text(&f[1]), n)
             })
             .collect();
-        let want: Vec<(String, String, i64)> = entries.iter().map(|(_, id)| (id.clone(), "c2".to_string(), 2)).collect();
+        let want: Vec<(String, String, i64)> =
+            entries.iter().map(|(_, id)| (id.clone(), "c2".to_string(), 2)).collect();
         assert_eq!(rows, want, "pending on {s} after XAUTOCLAIM: c3's batch under c2, delivered twice");
         let answers = ack_each(con, streams, &entries);
         let mut log = log.lock().unwrap();
@@ -438,7 +476,8 @@ fn vanished_blocked_readers(port: u16) {
     assert_eq!(con.words("FLUSHALL"), b"+OK\r\n");
     let mut con = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap().get_connection().unwrap();
     for s in &streams {
-        let _: () = redis::cmd("XGROUP").arg("CREATE").arg(s).arg("g").arg("$").arg("MKSTREAM").query(&mut con).unwrap();
+        let _: () =
+            redis::cmd("XGROUP").arg("CREATE").arg(s).arg("g").arg("$").arg("MKSTREAM").query(&mut con).unwrap();
     }
     let n = streams.len();
     for round in 0..15 {
@@ -470,25 +509,31 @@ fn vanished_blocked_readers(port: u16) {
 
         // An entry now goes to the live reader, and to nobody else.
         let target = &streams[round % n];
-        let id: String = redis::cmd("XADD").arg(target).arg("*").arg("n").arg(format!("a{round}")).query(&mut con).unwrap();
+        let id: String = redis::cmd("XADD").arg(target).arg("*").arg("n").arg(1000 + round).query(&mut con).unwrap();
         let reply = match live_raw.reply_within(Duration::from_secs(5)) {
             Ok(reply) => reply,
-            Err(e) => panic!("round {round}: the live reader got nothing ({e:?}); pending: {:?}", pending(&mut con, target)),
+            Err(e) => {
+                panic!("round {round}: the live reader got nothing ({e:?}); pending: {:?}", pending(&mut con, target))
+            }
         };
         let want = format!(
-            "*1\r\n*2\r\n${}\r\n{target}\r\n*1\r\n*2\r\n${}\r\n{id}\r\n*2\r\n$1\r\nn\r\n${}\r\na{round}\r\n",
+            "*1\r\n*2\r\n${}\r\n{target}\r\n*1\r\n*2\r\n${}\r\n{id}\r\n*2\r\n$1\r\nn\r\n$4\r\n{}\r\n",
             target.len(),
             id.len(),
-            format!("a{round}").len()
+            1000 + round
         );
         assert_eq!(s(&reply), want, "round {round}: what the live reader got");
-        assert_eq!(pending(&mut con, target), vec![(id.clone(), live.clone(), 1)], "round {round}: pending on {target}");
+        assert_eq!(
+            pending(&mut con, target),
+            vec![(id.clone(), live.clone(), 1)],
+            "round {round}: pending on {target}"
+        );
 
         // With nobody waiting, one entry per stream stays undelivered until a fresh consumer
         // reads them all.
         let mut added = Vec::new();
         for s in &streams {
-            let id: String = redis::cmd("XADD").arg(s).arg("*").arg("n").arg(format!("b{round}")).query(&mut con).unwrap();
+            let id: String = redis::cmd("XADD").arg(s).arg("*").arg("n").arg(2000 + round).query(&mut con).unwrap();
             added.push((s.clone(), id));
         }
         for s in &streams {
@@ -515,7 +560,10 @@ fn vanished_blocked_readers(port: u16) {
         assert_eq!(got, want, "round {round}: what the fresh consumer got");
         for (i, s) in streams.iter().enumerate() {
             let rows = pending(&mut con, s);
-            assert!(rows.iter().all(|(_, who, _)| !quitters.contains(who)), "round {round}: pending under a reader that left: {rows:?}");
+            assert!(
+                rows.iter().all(|(_, who, _)| !quitters.contains(who)),
+                "round {round}: pending under a reader that left: {rows:?}"
+            );
             let mut want = vec![(added[i].1.clone(), fresh.clone(), 1)];
             if s == target {
                 want.insert(0, (id.clone(), live.clone(), 1));

@@ -263,8 +263,11 @@ impl Run {
 
     /// A group for commands on `key`: mostly one that exists there, if any does.
     fn group_of(&mut self, key: &str) -> &'static str {
-        let there: Vec<&'static str> =
-            GROUPS.iter().copied().filter(|g| self.model.get(key).is_some_and(|st| st.groups.contains_key(*g))).collect();
+        let there: Vec<&'static str> = GROUPS
+            .iter()
+            .copied()
+            .filter(|g| self.model.get(key).is_some_and(|st| st.groups.contains_key(*g)))
+            .collect();
         if there.is_empty() || self.rng.u32(..8) == 0 {
             self.group()
         } else {
@@ -309,7 +312,8 @@ impl Run {
             .and_then(|st| st.groups.get(group))
             .map(|g| {
                 let all: Vec<Id> = g.pel.keys().copied().collect();
-                let own: Vec<Id> = g.pel.iter().filter(|(_, n)| Some(n.owner.as_str()) == owner).map(|(i, _)| *i).collect();
+                let own: Vec<Id> =
+                    g.pel.iter().filter(|(_, n)| Some(n.owner.as_str()) == owner).map(|(i, _)| *i).collect();
                 if own.is_empty() {
                     all
                 } else {
@@ -396,7 +400,7 @@ impl Run {
     fn xadd(&mut self, key: &str) {
         let exists = self.model.contains_key(key);
         let last = self.model.get(key).map_or((0, 0), |st| st.last);
-        let nomkstream = self.rng.u32(..8) == 0;
+        let nomkstream = self.rng.u32(..if exists { 8 } else { 3 }) == 0;
         let trim = match self.rng.u32(..8) {
             0 | 1 => Some(Trim::MaxLen(self.rng.usize(..10))),
             2 => Some(Trim::MinId(self.some_id(key))),
@@ -418,7 +422,11 @@ impl Run {
                     1 if last.0 > 0 => (last.0 - 1, last.1 + 5),
                     _ => last,
                 };
-                (show(id), None, Some("ERR The ID specified in XADD is equal or smaller than the target stream top item"))
+                (
+                    show(id),
+                    None,
+                    Some("ERR The ID specified in XADD is equal or smaller than the target stream top item"),
+                )
             }
             _ => {
                 let id = if self.rng.bool() {
@@ -493,8 +501,7 @@ impl Run {
 
     /// XTRIM key MAXLEN = n | MINID = id
     fn xtrim(&mut self, key: &str) {
-        let trim =
-            if self.rng.bool() { Trim::MaxLen(self.rng.usize(..8)) } else { Trim::MinId(self.some_id(key)) };
+        let trim = if self.rng.bool() { Trim::MaxLen(self.rng.usize(..8)) } else { Trim::MinId(self.some_id(key)) };
         let removed = self.model.get_mut(key).map_or(0, |st| st.trim(&trim));
         self.expect(&format!("XTRIM {key} {}", trim.args()), V::Int(removed));
     }
@@ -544,10 +551,9 @@ impl Run {
     /// XGROUP CREATE [MKSTREAM] / DESTROY / SETID / CREATECONSUMER / DELCONSUMER.
     fn xgroup(&mut self, key: &str) {
         let (group, consumer) = (self.group(), self.consumer());
-        let no_key = err(
-            "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the \
-             MKSTREAM option to create an empty stream automatically.",
-        );
+        let no_key =
+            err("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the \
+             MKSTREAM option to create an empty stream automatically.");
         let no_group = err(format!("NOGROUP No such consumer group '{group}' for key name '{key}'"));
         let has_group = self.model.get(key).is_some_and(|st| st.groups.contains_key(group));
         // CREATE 5 in 12, the others 1 or 2 in 12 each.
@@ -666,7 +672,8 @@ impl Run {
         // Every key and group is looked up before anything is served.
         for key in &keys {
             if !self.model.get(key).is_some_and(|st| st.groups.contains_key(group)) {
-                let e = format!("NOGROUP No such key '{key}' or consumer group '{group}' in XREADGROUP with GROUP option");
+                let e =
+                    format!("NOGROUP No such key '{key}' or consumer group '{group}' in XREADGROUP with GROUP option");
                 saw!(self, "XREADGROUP NOGROUP");
                 self.expect(&line, err(e));
                 return keys;
@@ -780,7 +787,10 @@ impl Run {
         let (hi_text, hi) = self.bound(key, false);
         let count = self.rng.usize(..6);
         let consumer = if self.rng.u32(..3) == 0 { Some(self.consumer()) } else { None };
-        let line = format!("XPENDING {key} {group} {lo_text} {hi_text} {count}{}", consumer.map_or(String::new(), |c| format!(" {c}")));
+        let line = format!(
+            "XPENDING {key} {group} {lo_text} {hi_text} {count}{}",
+            consumer.map_or(String::new(), |c| format!(" {c}"))
+        );
         let want = match self.model.get(key).and_then(|st| st.groups.get(group)) {
             None => nogroup(key, group),
             Some(_) if lo > hi => V::Arr(Vec::new()),
@@ -915,14 +925,42 @@ impl Run {
                 (line, want)
             })
             .collect();
-        for (line, want) in [(format!("EXISTS {key}"), exists), (format!("XLEN {key}"), len), (format!("XRANGE {key} - +"), all)]
-            .into_iter()
-            .chain(pels)
+        for (line, want) in
+            [(format!("EXISTS {key}"), exists), (format!("XLEN {key}"), len), (format!("XRANGE {key} - +"), all)]
+                .into_iter()
+                .chain(pels)
         {
             let got = without_idle(self.send(&line));
             if got != want {
                 self.fail(format!("state check {line}\n   got: {got:?}\n  want: {want:?}"));
             }
+        }
+    }
+}
+
+impl Run {
+    /// At the end: each group's consumers (CREATECONSUMER answers 0 for one that exists) and
+    /// last delivered ID (a new consumer's `>` gets exactly the entries after it), which only
+    /// commands that change them show.
+    fn verify_groups(&mut self, key: &str) {
+        let Some(st) = self.model.get(key) else { return };
+        let groups: Vec<(String, V, BTreeSet<String>)> = st
+            .groups
+            .iter()
+            .map(|(name, g)| {
+                let new: Vec<V> = st.entries.range((Excluded(g.last), Unbounded)).map(|(id, _)| st.entry(*id)).collect();
+                let want = match new.len() {
+                    0 => V::NilArr,
+                    _ => V::Arr(vec![V::Arr(vec![bulk(key), V::Arr(new)])]),
+                };
+                (name.clone(), want, g.consumers.clone())
+            })
+            .collect();
+        for (name, new, consumers) in groups {
+            for c in CONSUMERS {
+                self.expect(&format!("XGROUP CREATECONSUMER {key} {name} {c}"), V::Int(!consumers.contains(c) as i64));
+            }
+            self.expect(&format!("XREADGROUP GROUP {name} last NOACK STREAMS {key} >"), new);
         }
     }
 }
@@ -975,6 +1013,7 @@ fn run(port: u16, seed: u64, steps: usize) -> BTreeMap<&'static str, usize> {
     }
     for key in &keys {
         run.verify(key);
+        run.verify_groups(key);
     }
     run.seen
 }
