@@ -1,12 +1,14 @@
 //! At-least-once delivery through a consumer group, under concurrency, with a consumer that goes
 //! away holding entries and readers that go away while blocked.
 //!
-//! `at_least_once_*`: a producer XADDs numbered entries while three consumers of one group loop
-//! on `XREADGROUP ... COUNT k BLOCK 100 ... >` and XACK what they get, one entry at a time. One
-//! consumer (c3) reads a batch and disconnects without acknowledging it; a survivor (c2) takes
-//! the batch over with XAUTOCLAIM (min-idle 0) and acknowledges it. While it does, the other
-//! survivor (c1) stands still between two reads, so that it holds nothing: the group's pending
-//! entries must then be exactly c3's batch, and XAUTOCLAIM must claim exactly that. At the end:
+//! `at_least_once_*`: a producer XADDs about 6000 numbered entries, in pipelined bursts, while
+//! three consumers of one group loop on `XREADGROUP ... COUNT k BLOCK 100 STREAMS <all> > ...`
+//! and XACK what they get, one entry at a time; on one stream, and on three streams of three
+//! shards. Mid-run one consumer (c3) reads a batch and disconnects without acknowledging it; a
+//! survivor (c2) takes the batch over with XAUTOCLAIM (min-idle 0) and acknowledges it. While it
+//! does, the other survivor (c1) stands still between two reads, so that it holds nothing: the
+//! group's pending entries must then be exactly c3's batch, and XAUTOCLAIM must claim exactly
+//! that, each entry then delivered twice. At the end:
 //! every entry was delivered by `>` to exactly one consumer (none twice, none never), its payload
 //! intact; every XACK answered 1 (each one acknowledges an entry nobody else held), one per
 //! entry; nothing is pending. A server that delivered an entry to two consumers shows it twice
@@ -144,8 +146,10 @@ impl Pause {
         if st.0 {
             st.1 = true;
             self.changed.notify_all();
+            let deadline = Instant::now() + Duration::from_secs(30);
             while st.0 {
-                st = self.changed.wait(st).unwrap();
+                assert!(Instant::now() < deadline, "c2 never let c1 go on");
+                st = self.changed.wait_timeout(st, Duration::from_millis(50)).unwrap().0;
             }
             st.1 = false;
         }
@@ -279,9 +283,8 @@ fn at_least_once(port: u16, streams: Vec<String>) {
         std::thread::sleep(Duration::from_millis(10));
     }
     done.store(true, Ordering::SeqCst);
-    for c in consumers {
-        c.join().unwrap();
-    }
+    let panicked = consumers.into_iter().map(|c| c.join()).filter(Result::is_err).count();
+    assert_eq!(panicked, 0, "consumer threads panicked (see above)");
     let log = log.lock().unwrap();
     let per: BTreeMap<&str, usize> = log.read.iter().fold(BTreeMap::new(), |mut m, (_, who, _)| {
         *m.entry(*who).or_default() += 1;

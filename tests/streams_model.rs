@@ -948,7 +948,8 @@ impl Run {
             .groups
             .iter()
             .map(|(name, g)| {
-                let new: Vec<V> = st.entries.range((Excluded(g.last), Unbounded)).map(|(id, _)| st.entry(*id)).collect();
+                let new: Vec<V> =
+                    st.entries.range((Excluded(g.last), Unbounded)).map(|(id, _)| st.entry(*id)).collect();
                 let want = match new.len() {
                     0 => V::NilArr,
                     _ => V::Arr(vec![V::Arr(vec![bulk(key), V::Arr(new)])]),
