@@ -255,6 +255,71 @@ fn hash_set_zset_events_match_redis() {
     compare("KEAnm", HASHES_SETS_ZSETS);
 }
 
+/// Streams (`a`, `b`, `c`, `d` live on four shards): an XADD that trims sends `xadd` then
+/// `xtrim`; commands that change nothing (XDEL of missing IDs, XTRIM with nothing to trim,
+/// NOMKSTREAM on a missing key, a second CREATECONSUMER or DESTROY) send nothing; XREADGROUP,
+/// XCLAIM and XAUTOCLAIM send `xgroup-createconsumer` when they create the consumer, which they
+/// do only when they deliver something (or XREADGROUP reads history).
+const STREAMS: &[&str] = &[
+    "XADD a 1 f v",
+    "XADD a 2 f v",
+    "XADD a MAXLEN 1 3 f v",
+    "XADD a MAXLEN 5 4 f v",
+    "XADD a 2 f v",
+    "XADD b NOMKSTREAM 1 f v",
+    "XDEL a 3",
+    "XDEL a 99",
+    "XTRIM a MAXLEN 0",
+    "XTRIM a MAXLEN 0",
+    "XSETID a 10",
+    "XGROUP CREATE a g $",
+    "XGROUP CREATE c g $ MKSTREAM",
+    "XGROUP CREATE c g $ MKSTREAM",
+    "XGROUP CREATECONSUMER a g c",
+    "XGROUP CREATECONSUMER a g c",
+    "XREADGROUP GROUP g c1 STREAMS a >",
+    "XADD a 11 f v",
+    "XREADGROUP GROUP g c2 STREAMS a >",
+    "XREADGROUP GROUP g c2 STREAMS a 0",
+    "XREADGROUP GROUP g c3 STREAMS a 0",
+    "XCLAIM a g c4 0 11",
+    "XCLAIM a g c5 0 99",
+    "XAUTOCLAIM a g c6 0 0",
+    "XAUTOCLAIM a g c7 100000000 0",
+    "XACK a g 11",
+    "XGROUP SETID a g 0",
+    "XGROUP DELCONSUMER a g c",
+    "XGROUP DELCONSUMER a g nobody",
+    "XGROUP DESTROY a g",
+    "XGROUP DESTROY a g",
+    "XADD d MAXLEN 0 1 f v",
+    "XADD d MINID ~ 5 2 f v",
+    "RENAME a b",
+    "COPY b s",
+    "EXPIRE s 100",
+    "DEL b s",
+    "XTRIM d MINID 0",
+    "XSETID d 5 ENTRIESADDED 5",
+    "XGROUP CREATE d g2 0 ENTRIESREAD 1",
+    "XGROUP SETID d g2 $ ENTRIESREAD 3",
+    "XREADGROUP GROUP g2 x NOACK STREAMS d >",
+    "XCLAIM d g2 y 0 1 FORCE",
+    "MULTI",
+    "XADD a 1 f v",
+    "XADD b 1 f v",
+    "XDEL a 1",
+    "XGROUP CREATE b g 0",
+    "XREADGROUP GROUP g z STREAMS b >",
+    "EXEC",
+];
+
+#[test]
+fn stream_events_match_redis() {
+    compare("KEA", STREAMS);
+    compare("Egt", STREAMS);
+    compare("KEAn", STREAMS);
+}
+
 /// Transactions and scripts whose keys live on different shards: the events come in command
 /// order; a script that escalates (its first run undone) sends only its real run's events.
 #[test]

@@ -340,7 +340,13 @@ pub fn flat(reply: &[u8]) -> (u8, Vec<Vec<u8>>) {
 ///   `sorted ` — shows the reply's header and sorted items (for orders left to a hash table);
 ///   `field NAME[,NAME...] ` — shows only the `NAME=value` / `NAME:value` words of the reply,
 ///     for CLIENT LIST or INFO, whose other fields (ids, addresses, ages) differ between servers;
-///   `&` — sends CMD without reading its reply (a client that blocks); records nothing.
+///   `&` — sends CMD without reading its reply (a client that blocks); records nothing;
+///   `noidle ` — shows the reply with every idle time and delivery time as `:?` (they differ
+///     between servers): the integer after a bulk string `idle`, `seen-time` or `delivery-time`
+///     anywhere in the reply, and the first of the two integers ending any array of 3 or 4
+///     items whose others are bulk strings (the pending entries of XPENDING and of XINFO
+///     STREAM FULL: `[id, consumer, idle or time, count]`, `[id, time, count]`). It goes first:
+///     `@2 noidle XINFO CONSUMERS s g`.
 ///
 /// `[@N ]<` — reads one pending reply of connection N, waiting up to 5 s; records `(no reply)`
 /// if none came, `(closed)` if the server closed the connection.
@@ -406,6 +412,10 @@ fn transcript_step(
         conns.remove(name);
         return String::new();
     }
+    let (noidle, rest) = match rest.strip_prefix("noidle ") {
+        Some(cmd) => (true, cmd),
+        None => (false, rest),
+    };
     let (sorted, rest) = match rest.strip_prefix("sorted ") {
         Some(cmd) => (true, cmd),
         None => (false, rest),
@@ -452,6 +462,7 @@ fn transcript_step(
             .collect();
         return found.join(" ");
     }
+    let reply = if noidle && reply[0] != b'-' { mask_idle(&reply) } else { reply };
     if sorted && reply[0] != b'-' {
         let (head, mut items) = flat(&reply);
         items.sort();
@@ -459,6 +470,69 @@ fn transcript_step(
     } else {
         s(&reply)
     }
+}
+
+/// One RESP value parsed for [`mask_idle`]: its bytes up to the first CRLF's end (all of it for
+/// a scalar) and, for an aggregate, its items (a map's keys and values alternating).
+struct Node {
+    head: Vec<u8>,
+    items: Option<Vec<Node>>,
+}
+
+fn parse_node(buf: &[u8]) -> (Node, usize) {
+    let end = buf.windows(2).position(|w| w == b"\r\n").expect("a RESP line") + 2;
+    let n: i64 = std::str::from_utf8(&buf[1..end - 2]).ok().and_then(|x| x.parse().ok()).unwrap_or(0);
+    match buf[0] {
+        b'$' | b'=' | b'!' => {
+            let len = if n < 0 { end } else { end + n as usize + 2 };
+            (Node { head: buf[..len].to_vec(), items: None }, len)
+        }
+        b'*' | b'~' | b'>' | b'%' | b'|' => {
+            let count = if matches!(buf[0], b'%' | b'|') { n * 2 } else { n };
+            let mut at = end;
+            let mut items = Vec::new();
+            for _ in 0..count.max(0) {
+                let (item, len) = parse_node(&buf[at..]);
+                items.push(item);
+                at += len;
+            }
+            (Node { head: buf[..end].to_vec(), items: Some(items) }, at)
+        }
+        _ => (Node { head: buf[..end].to_vec(), items: None }, end),
+    }
+}
+
+/// The reply with its idle and delivery times as `:?` (the `noidle ` modifier of [`transcript`]).
+fn mask_idle(reply: &[u8]) -> Vec<u8> {
+    fn bulk(node: &Node) -> Option<&[u8]> {
+        let body = node.head.strip_prefix(b"$")?;
+        let start = body.windows(2).position(|w| w == b"\r\n")? + 2;
+        body.get(start..body.len() - 2)
+    }
+    fn int(node: &Node) -> bool {
+        node.items.is_none() && node.head[0] == b':'
+    }
+    fn walk(node: &Node, out: &mut Vec<u8>) {
+        out.extend_from_slice(&node.head);
+        let Some(items) = &node.items else { return };
+        let n = items.len();
+        let pel = node.head[0] == b'*'
+            && (n == 3 || n == 4)
+            && int(&items[n - 1])
+            && int(&items[n - 2])
+            && items[..n - 2].iter().all(|i| bulk(i).is_some());
+        for (i, item) in items.iter().enumerate() {
+            let named = i > 0 && matches!(bulk(&items[i - 1]), Some(b"idle" | b"seen-time" | b"delivery-time"));
+            if int(item) && (named || (pel && i == n - 2)) {
+                out.extend_from_slice(b":?\r\n");
+            } else {
+                walk(item, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&parse_node(reply).0, &mut out);
+    out
 }
 
 /// Polls INFO on a connection of its own until `blocked_clients:{want}` shows, for up to 5 s.
