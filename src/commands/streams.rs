@@ -314,6 +314,7 @@ fn xadd(cx: &mut KeyCx) -> R {
         None => 0,
     };
     id_reply(cx.out, id);
+    cx.core.signal_modified(db, key);
     cx.core.notify(STREAM, "xadd", db, key);
     if trimmed > 0 {
         cx.core.notify(STREAM, "xtrim", db, key);
@@ -333,6 +334,7 @@ fn xtrim(cx: &mut KeyCx) -> R {
     let deleted = s.trim(by, args.trim.approx, args.trim.limit);
     if deleted > 0 {
         cx.core.notify(STREAM, "xtrim", db, key);
+        cx.core.signal_modified(db, key);
     }
     cx.out.int(deleted as i64);
     Ok(())
@@ -394,6 +396,7 @@ fn xdel(cx: &mut KeyCx) -> R {
     let s = write(cx.core, db, argv.get(1))?.expect("looked up");
     let deleted = ids.into_iter().filter(|id| s.delete(*id)).count();
     if deleted > 0 {
+        cx.core.signal_modified(db, argv.get(1));
         cx.core.notify(STREAM, "xdel", db, argv.get(1));
     }
     cx.out.int(deleted as i64);
@@ -450,6 +453,7 @@ fn xsetid(cx: &mut KeyCx) -> R {
         s.max_deleted = max_deleted;
     }
     cx.out.ok();
+    cx.core.signal_modified(db, key);
     cx.core.notify(STREAM, "xsetid", db, key);
     Ok(())
 }
@@ -854,6 +858,7 @@ fn xgroup_create(cx: &mut KeyCx) -> R {
     };
     if !g.exists {
         cx.core.put(db, key, Value::stream(Stream::default()), 0);
+        cx.core.signal_modified(db, key);
     }
     let s = write(cx.core, db, key)?.expect("present or just stored");
     if s.groups.contains_key(name) {
@@ -1145,12 +1150,12 @@ const RB: &[&str] = &["@read", "@stream", "@slow", "@blocking"];
 const WB: &[&str] = &["@write", "@stream", "@slow", "@blocking"];
 
 const XGROUP_SUBS: &[Spec] = &[
-    cmd("create", -5, WRITE | DENYOOM, (2, 2, 1), WS, Handler::Key(xgroup_create)),
-    cmd("createconsumer", 5, WRITE | DENYOOM, (2, 2, 1), WS, Handler::Key(xgroup_createconsumer)),
-    cmd("delconsumer", 5, WRITE, (2, 2, 1), WS, Handler::Key(xgroup_delconsumer)),
-    cmd("destroy", 4, WRITE, (2, 2, 1), WS, Handler::Key(xgroup_destroy)),
+    cmd("create", -5, WRITE | DENYOOM | SIGNALS, (2, 2, 1), WS, Handler::Key(xgroup_create)),
+    cmd("createconsumer", 5, WRITE | DENYOOM | SIGNALS, (2, 2, 1), WS, Handler::Key(xgroup_createconsumer)),
+    cmd("delconsumer", 5, WRITE | SIGNALS, (2, 2, 1), WS, Handler::Key(xgroup_delconsumer)),
+    cmd("destroy", 4, WRITE | SIGNALS, (2, 2, 1), WS, Handler::Key(xgroup_destroy)),
     cmd("help", 2, LOADING | STALE, (0, 0, 0), &["@stream", "@slow"], Handler::Conn(xgroup_help)),
-    cmd("setid", -5, WRITE, (2, 2, 1), WS, Handler::Key(xgroup_setid)),
+    cmd("setid", -5, WRITE | SIGNALS, (2, 2, 1), WS, Handler::Key(xgroup_setid)),
 ];
 
 const XINFO_SUBS: &[Spec] = &[
@@ -1161,17 +1166,17 @@ const XINFO_SUBS: &[Spec] = &[
 ];
 
 pub const SPECS: &[Spec] = &[
-    cmd("xadd", -5, WRITE | DENYOOM | FAST, (1, 1, 1), W, Handler::Key(xadd)),
+    cmd("xadd", -5, WRITE | SIGNALS | DENYOOM | FAST, (1, 1, 1), W, Handler::Key(xadd)),
     cmd("xrange", -4, READONLY, (1, 1, 1), RS, Handler::Key(xrange)),
     cmd("xrevrange", -4, READONLY, (1, 1, 1), RS, Handler::Key(xrevrange)),
     cmd("xlen", 2, READONLY | FAST, (1, 1, 1), RF, Handler::Key(xlen)),
-    cmd("xdel", -3, WRITE | FAST, (1, 1, 1), W, Handler::Key(xdel)),
-    cmd("xtrim", -4, WRITE, (1, 1, 1), WS, Handler::Key(xtrim)),
-    cmd("xsetid", -3, WRITE | DENYOOM | FAST, (1, 1, 1), W, Handler::Key(xsetid)),
-    cmd("xack", -4, WRITE | FAST, (1, 1, 1), W, Handler::Key(xack)),
+    cmd("xdel", -3, WRITE | SIGNALS | FAST, (1, 1, 1), W, Handler::Key(xdel)),
+    cmd("xtrim", -4, WRITE | SIGNALS, (1, 1, 1), WS, Handler::Key(xtrim)),
+    cmd("xsetid", -3, WRITE | SIGNALS | DENYOOM | FAST, (1, 1, 1), W, Handler::Key(xsetid)),
+    cmd("xack", -4, WRITE | SIGNALS | FAST, (1, 1, 1), W, Handler::Key(xack)),
     cmd("xpending", -3, READONLY, (1, 1, 1), RS, Handler::Key(xpending)),
-    cmd("xclaim", -6, WRITE | FAST, (1, 1, 1), W, Handler::Key(xclaim)),
-    cmd("xautoclaim", -6, WRITE | FAST, (1, 1, 1), W, Handler::Key(xautoclaim)),
+    cmd("xclaim", -6, WRITE | SIGNALS | FAST, (1, 1, 1), W, Handler::Key(xclaim)),
+    cmd("xautoclaim", -6, WRITE | SIGNALS | FAST, (1, 1, 1), W, Handler::Key(xautoclaim)),
     cmd("xread", -4, READONLY | BLOCKING | MOVABLEKEYS, (0, 0, 0), RB, Handler::Conn(super::xread::xread)),
     cmd("xreadgroup", -7, WRITE | BLOCKING | MOVABLEKEYS, (0, 0, 0), WB, Handler::Conn(super::xread::xreadgroup)),
     container("xgroup", -2, 0, &["@slow"], XGROUP_SUBS),

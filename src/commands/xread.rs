@@ -87,6 +87,12 @@ fn parse(cx: &Cx, xreadgroup: bool) -> Result<Args, CmdError> {
     while i < argv.len() {
         let more = argv.len() - i - 1;
         if argv.is(i, "BLOCK") && more > 0 {
+            if cx.core.shared.scripts[cx.core.id].started_ms.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+                return Err(CmdError::other(format!(
+                    "ERR {} command is not allowed with BLOCK option from scripts",
+                    lossy(argv.get(0))
+                )));
+            }
             i += 1;
             block = Some(super::blocking::timeout_ms(argv.get(i))?);
         } else if argv.is(i, "COUNT") && more > 0 {
