@@ -431,9 +431,6 @@ fn xsetid(cx: &mut KeyCx) -> R {
     }
     let (key, db) = (argv.get(1), cx.db);
     let s = write(cx.core, db, key)?.ok_or_else(|| CmdError::other("ERR no such key"))?;
-    if id < s.max_deleted {
-        return Err(CmdError::other("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"));
-    }
     if !s.is_empty() {
         let top = s.edge(true).map_or(StreamId::MIN, |e| e.id);
         if id < top {
@@ -453,7 +450,6 @@ fn xsetid(cx: &mut KeyCx) -> R {
         s.max_deleted = max_deleted;
     }
     cx.out.ok();
-    cx.core.signal_modified(db, key);
     cx.core.notify(STREAM, "xsetid", db, key);
     Ok(())
 }
@@ -669,10 +665,8 @@ fn xclaim(cx: &mut KeyCx) -> R {
         }
         seen(g, consumer, now as u64);
         if had.is_none() {
+            // FORCE: a fresh pending entry, delivered once (and once more below, as Redis).
             g.add_pending(id, consumer, now as u64);
-            if let Some(nack) = g.pel.get_mut(&id) {
-                nack.delivery_count = 0;
-            }
         } else {
             g.transfer(id, consumer);
         }
@@ -818,7 +812,7 @@ fn xgroup_start(cx: &mut KeyCx, sub: &str, need_group: bool) -> Result<GroupCx, 
             g.entries_read = n;
             i += 2;
         } else {
-            return Err(subcommand_syntax(sub));
+            return Err(subcommand_syntax(argv.get(1)));
         }
     }
     let (key, name, db) = (argv.get(2), argv.get(3), cx.db);
@@ -839,14 +833,18 @@ fn xgroup_start(cx: &mut KeyCx, sub: &str, need_group: bool) -> Result<GroupCx, 
     Ok(g)
 }
 
-fn subcommand_syntax(sub: &str) -> CmdError {
-    CmdError::other(format!("ERR unknown subcommand or wrong number of arguments for '{sub}'. Try XGROUP HELP."))
+/// Redis's addReplySubcommandSyntaxError, naming the subcommand as the client wrote it.
+fn subcommand_syntax(sub: &[u8]) -> CmdError {
+    CmdError::other(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try XGROUP HELP.",
+        lossy(sub)
+    ))
 }
 
 /// XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD entries-read]
 fn xgroup_create(cx: &mut KeyCx) -> R {
     if cx.argv.len() > 8 {
-        return Err(subcommand_syntax("create"));
+        return Err(subcommand_syntax(cx.argv.get(1)));
     }
     let g = xgroup_start(cx, "create", false)?;
     let (argv, db) = (cx.argv, cx.db);
@@ -873,7 +871,7 @@ fn xgroup_create(cx: &mut KeyCx) -> R {
 /// XGROUP SETID key group id|$ [ENTRIESREAD entries-read]
 fn xgroup_setid(cx: &mut KeyCx) -> R {
     if cx.argv.len() != 5 && cx.argv.len() != 7 {
-        return Err(subcommand_syntax("setid"));
+        return Err(subcommand_syntax(cx.argv.get(1)));
     }
     let g = xgroup_start(cx, "setid", true)?;
     let (argv, db) = (cx.argv, cx.db);
@@ -983,20 +981,33 @@ fn info_stream<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<&'a mut 
 /// XINFO STREAM key [FULL [COUNT count]]
 fn xinfo_stream(cx: &mut KeyCx) -> R {
     let argv = cx.argv;
+    let db = cx.db;
+    info_stream(cx.core, db, argv.get(2))?;
+    // Options are checked once the key is known to be there.
+    let syntax = || {
+        CmdError::other(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try XINFO HELP.",
+            lossy(argv.get(1))
+        ))
+    };
     let (mut full, mut count) = (false, 10i64);
-    if argv.len() > 3 {
-        if !argv.is(3, "FULL") {
-            return Err(CmdError::Syntax);
-        }
-        full = true;
-        if argv.len() > 4 {
-            if argv.len() != 6 || !argv.is(4, "COUNT") {
-                return Err(CmdError::Syntax);
+    match argv.len() {
+        3 => {}
+        4 | 6 if argv.is(3, "FULL") => {
+            full = true;
+            if argv.len() == 6 {
+                if !argv.is(4, "COUNT") {
+                    return Err(syntax());
+                }
+                // A negative COUNT is the default, 0 is everything.
+                count = match int_arg(argv.get(5))? {
+                    n if n < 0 => 10,
+                    n => n,
+                };
             }
-            count = int_arg(argv.get(5))?.max(0);
         }
+        _ => return Err(syntax()),
     }
-    let (db, now) = (cx.db, cx.core.now_ms);
     let s = info_stream(cx.core, db, argv.get(2))?;
     let out = &mut *cx.out;
     out.map(if full { 9 } else { 10 });
@@ -1073,7 +1084,6 @@ fn xinfo_stream(cx: &mut KeyCx) -> R {
             }
         }
     }
-    let _ = now;
     Ok(())
 }
 

@@ -81,7 +81,6 @@ struct Args {
 
 fn parse(cx: &Cx, xreadgroup: bool) -> Result<Args, CmdError> {
     let argv = cx.argv;
-    let name = if xreadgroup { "xreadgroup" } else { "xread" };
     let (mut count, mut block, mut group, mut noack, mut streams) = (0u64, None, None, false, None);
     let mut i = 1;
     while i < argv.len() {
@@ -101,10 +100,10 @@ fn parse(cx: &Cx, xreadgroup: bool) -> Result<Args, CmdError> {
         } else if argv.is(i, "STREAMS") && more > 0 {
             let n = argv.len() - i - 1;
             if !n.is_multiple_of(2) {
-                let symbol = if xreadgroup { '>' } else { '$' };
-                return Err(CmdError::other(format!(
-                    "ERR Unbalanced '{name}' list of streams: for each stream key an ID or '{symbol}' must be specified."
-                )));
+                // 7.0 names XREAD and `$` for XREADGROUP too.
+                return Err(CmdError::other(
+                    "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
+                ));
             }
             streams = Some(i + 1);
             break;

@@ -211,8 +211,9 @@ impl Core {
     /// `db` is about to be emptied (and, for SWAPDB, replaced by `with`): touches the watched
     /// keys that exist in either, as Redis's touchAllWatchedKeysInDb.
     pub fn signal_db_replaced(&mut self, db: usize, with: Option<usize>) {
-        if with.is_some() && !self.blocking.is_empty() {
-            // SWAPDB may bring data to keys clients wait on.
+        if !self.blocking.is_empty() {
+            // SWAPDB may bring data to keys clients wait on; a flush or a swap takes streams
+            // away from blocked group readers (answered -UNBLOCKED).
             self.blocking.signal_db(db);
         }
         if self.watches.is_empty() {

@@ -112,12 +112,57 @@ impl Limits {
 const DELETED: u8 = 1;
 const SAME_FIELDS: u8 = 2;
 
-/// One node: its encoded entries, and how many are live and flagged deleted.
+/// One node: its encoded entries, how many are live and flagged deleted, and the size the
+/// same node has in Redis (a listpack), which is what `stream-node-max-bytes` bounds: nodes
+/// close where Redis's do, so approximate trims cut in the same places.
 #[derive(Clone)]
 struct Node {
     buf: Blob,
     live: u32,
     deleted: u32,
+    /// Redis's listpack bytes, but for the two counters in its master entry.
+    lp_rest: u32,
+}
+
+/// Bytes of a listpack element's back-length for an element of `len` bytes.
+fn lp_backlen(len: u32) -> u32 {
+    match len {
+        0..=127 => 1,
+        128..=16382 => 2,
+        16383..=2097150 => 3,
+        2097151..=268435454 => 4,
+        _ => 5,
+    }
+}
+
+/// Bytes an integer takes in a listpack.
+fn lp_int(n: i64) -> u32 {
+    let enc = match n {
+        0..=127 => 1,
+        -4096..=4095 => 2,
+        -32768..=32767 => 3,
+        -8388608..=8388607 => 4,
+        -2147483648..=2147483647 => 5,
+        _ => 9,
+    };
+    enc + 1
+}
+
+/// Bytes a string takes in a listpack (one that reads as an integer is stored as one).
+fn lp_str(s: &[u8]) -> u32 {
+    if s.len() <= 20 {
+        if let Some(n) = crate::protocol::string2ll(s) {
+            return lp_int(n);
+        }
+    }
+    let len = s.len() as u32;
+    let enc = len
+        + match len {
+            0..=63 => 1,
+            64..=4095 => 2,
+            _ => 5,
+        };
+    enc + lp_backlen(enc)
 }
 
 /// One decoded entry of a node.
@@ -190,11 +235,21 @@ impl Node {
 
     fn with_fields<'a>(names: impl ExactSizeIterator<Item = &'a [u8]>) -> Node {
         let mut buf = Vec::with_capacity(64);
-        put_varint(&mut buf, names.len() as u64);
+        let n = names.len();
+        put_varint(&mut buf, n as u64);
+        let mut lp_names = 0;
         for field in names {
             put_str(&mut buf, field);
+            lp_names += lp_str(field);
         }
-        Node { buf: Blob::from_slice(&buf), live: 0, deleted: 0 }
+        // Header and end byte, the field count, the names and the master entry's terminator.
+        let lp_rest = 7 + lp_int(n as i64) + lp_names + lp_int(0);
+        Node { buf: Blob::from_slice(&buf), live: 0, deleted: 0, lp_rest }
+    }
+
+    /// The node's size in Redis.
+    fn lp_bytes(&self) -> u64 {
+        u64::from(self.lp_rest + lp_int(i64::from(self.live)) + lp_int(i64::from(self.deleted)))
     }
 
     /// (master field count, where the names start, where the first entry starts).
@@ -262,6 +317,14 @@ impl Node {
         enc.push(if same { SAME_FIELDS } else { 0 });
         put_varint(&mut enc, id.ms.wrapping_sub(master_id.ms));
         let d = id.seq.wrapping_sub(master_id.seq) as i64;
+        let nf = (pairs.len() / 2) as i64;
+        let mut lp = lp_int(SAME_FIELDS as i64) + lp_int(id.ms.wrapping_sub(master_id.ms) as i64) + lp_int(d);
+        if same {
+            lp += pairs.iter().skip(1).step_by(2).map(|v| lp_str(v)).sum::<u32>() + lp_int(3 + nf);
+        } else {
+            lp += lp_int(nf) + pairs.iter().map(|p| lp_str(p)).sum::<u32>() + lp_int(4 + 2 * nf);
+        }
+        self.lp_rest = self.lp_rest.saturating_add(lp);
         put_varint(&mut enc, ((d << 1) ^ (d >> 63)) as u64);
         if same {
             for value in pairs.iter().skip(1).step_by(2) {
@@ -440,7 +503,7 @@ impl Stream {
         let max_bytes =
             if limits.bytes == 0 || limits.bytes > SAFETY_MAX as u64 { SAFETY_MAX as u64 } else { limits.bytes };
         let fits = self.nodes.last_key_value().is_some_and(|(_, node)| {
-            node.buf.len() as u64 + size < max_bytes
+            node.lp_bytes() + size < max_bytes
                 && (limits.entries == 0 || u64::from(node.live + node.deleted) < limits.entries)
         });
         if !fits {
