@@ -879,8 +879,7 @@ impl Run {
         let (mut claimed, mut deleted) = (Vec::new(), Vec::new());
         let mut at = start;
         let mut cursor = (0, 0);
-        loop {
-            let Some(id) = g.pel.range(at..).map(|(id, _)| *id).next() else { break };
+        while let Some(id) = g.pel.range(at..).map(|(id, _)| *id).next() {
             if left == 0 {
                 // Out of COUNT: the next pending ID is where to go on from.
                 cursor = id;
