@@ -10,6 +10,7 @@
 #   list      one list of 1M elements `element:%08d` pushed at the tail (bytes per element)
 #   zsets     100k sorted sets `board:%07d` of 10 members `player:%02d`, scores 0..9 (bytes per set)
 #   sets      100k sets `tags:%07d` of 10 members `tag:%02d` (bytes per set)
+#   stream    one stream of 1M entries `XADD st * user user:%010d amount <i>` (bytes per entry)
 # Before the first reading each server answers 8 MB of ECHOs, so that its network buffers
 # (shardis's provided receive buffers are 4 MB a shard, touched only when the kernel fills them)
 # are resident already and only the data set's own growth is counted.
@@ -18,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 cargo build --release --quiet
-DATASETS=${DATASETS:-strings hash set zset hashes list zsets sets}
+DATASETS=${DATASETS:-strings hash set zset hashes list zsets sets stream}
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 generate() { # data set -> RESP on stdout; prints the element count on stderr
   python3 - "$1" <<'PY'
@@ -45,6 +46,10 @@ elif kind == "zset":
     batched(b"z", b"ZADD", lambda i: (b"%d" % i, b"member:%09d" % i), M); n = M
 elif kind == "list":
     batched(b"l", b"RPUSH", lambda i: (b"element:%08d" % i,), M); n = M
+elif kind == "stream":
+    for i in range(M):
+        cmd(b"XADD", b"st", b"*", b"user", b"user:%010d" % i, b"amount", b"%d" % (i * 7 % 100000))
+    n = M
 elif kind == "zsets":
     n = 100000
     for i in range(n):

@@ -15,6 +15,10 @@
 //! `loadgen tracked PORT CONNS REQUESTS PIPELINE TRACK` sends REQUESTS GETs of random keys
 //! (100k of them), PIPELINE at a time per connection, each connection in CLIENT TRACKING
 //! first when TRACK is 1: what remembering every read key costs.
+//! `loadgen group PORT CONNS COUNT` runs CONNS consumers of group `g` of stream `bench:stream`
+//! (created and filled beforehand), each looping `XREADGROUP GROUP g cN COUNT COUNT STREAMS
+//! bench:stream >` then `XACK` of the IDs it got, until the group has read everything; a unit
+//! is one XREADGROUP + XACK pair, the latency that of the pair.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -270,6 +274,64 @@ fn tracked(port: u16, conns: usize, requests: usize, pipeline: usize, track: boo
     println!("{requests} {secs:.3} {:.3} {:.3}", percentile(&lat, 0.5), percentile(&lat, 0.99));
 }
 
+/// Reads one reply and returns the stream IDs of the entries in an XREADGROUP reply
+/// (`[[key, [[id, fields] ...]]]`); None for a null reply.
+fn read_ids(r: &mut BufReader<TcpStream>, line: &mut Vec<u8>) -> Option<Vec<String>> {
+    let header = |r: &mut BufReader<TcpStream>, line: &mut Vec<u8>| -> i64 {
+        line.clear();
+        r.read_until(b'\n', line).expect("reply");
+        std::str::from_utf8(&line[1..line.len() - 2]).ok().and_then(|s| s.parse().ok()).unwrap_or(0)
+    };
+    if header(r, line) < 0 {
+        return None;
+    }
+    header(r, line); // [key, entries]
+    skip_reply(r, line); // key
+    let n = header(r, line);
+    let mut ids = Vec::with_capacity(n.max(0) as usize);
+    for _ in 0..n {
+        header(r, line); // [id, fields]
+        let len = header(r, line);
+        let mut id = vec![0u8; len as usize + 2];
+        r.read_exact(&mut id).expect("id");
+        id.truncate(len as usize);
+        ids.push(String::from_utf8(id).expect("ASCII id"));
+        skip_reply(r, line);
+    }
+    Some(ids)
+}
+
+fn group(port: u16, conns: usize, count: usize) {
+    let start = Instant::now();
+    let threads: Vec<_> = (0..conns)
+        .map(|c| {
+            std::thread::spawn(move || {
+                let (mut s, mut r) = connect(port);
+                let (mut buf, mut line, mut lat) = (Vec::new(), Vec::new(), Vec::new());
+                let (consumer, count) = (format!("c{c}"), count.to_string());
+                loop {
+                    let t = Instant::now();
+                    buf.clear();
+                    encode(&["XREADGROUP", "GROUP", "g", &consumer, "COUNT", &count, "STREAMS", "bench:stream", ">"], &mut buf);
+                    s.write_all(&buf).unwrap();
+                    let Some(ids) = read_ids(&mut r, &mut line) else { return lat };
+                    buf.clear();
+                    let mut args = vec!["XACK", "bench:stream", "g"];
+                    args.extend(ids.iter().map(String::as_str));
+                    encode(&args, &mut buf);
+                    s.write_all(&buf).unwrap();
+                    skip_reply(&mut r, &mut line);
+                    lat.push(t.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let secs = start.elapsed().as_secs_f64();
+    lat.sort();
+    println!("{} {secs:.3} {:.3} {:.3}", lat.len(), percentile(&lat, 0.5), percentile(&lat, 0.99));
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let num = |i: usize| -> usize { args.get(i).and_then(|a| a.parse().ok()).expect("a number argument") };
@@ -278,8 +340,9 @@ fn main() {
         Some("queue") => queue(num(2) as u16, num(3), num(4), num(5)),
         Some("pubsub") => pubsub(num(2) as u16, num(3), num(4), num(5)),
         Some("tracked") => tracked(num(2) as u16, num(3), num(4), num(5), num(6) == 1),
+        Some("group") => group(num(2) as u16, num(3), num(4)),
         _ => {
-            eprintln!("usage: loadgen tx PORT CONNS PIPELINE REQUESTS SHARDS | loadgen queue PORT CONSUMERS PRODUCERS MESSAGES | loadgen pubsub PORT SUBSCRIBERS MESSAGES PIPELINE | loadgen tracked PORT CONNS REQUESTS PIPELINE TRACK");
+            eprintln!("usage: loadgen tx PORT CONNS PIPELINE REQUESTS SHARDS | loadgen queue PORT CONSUMERS PRODUCERS MESSAGES | loadgen pubsub PORT SUBSCRIBERS MESSAGES PIPELINE | loadgen tracked PORT CONNS REQUESTS PIPELINE TRACK | loadgen group PORT CONNS COUNT");
             std::process::exit(2);
         }
     }

@@ -31,7 +31,7 @@ use crate::pubsub::notify::class::STREAM;
 use crate::server::conn::Conn;
 use crate::shard::mesh::{Job, JobOut};
 use crate::shard::Core;
-use crate::store::stream::{Stream, StreamId};
+use crate::store::stream::StreamId;
 use crate::store::value::Kind;
 
 type R = Result<Flow, CmdError>;
@@ -176,7 +176,7 @@ fn look(core: &mut Core, db: usize, key: &[u8], id: &IdArg, group: Option<&Group
         return match id {
             IdArg::Bad(e) => Look::Error(e.clone()),
             IdArg::Id(id) => Look::Serve(*id, true),
-            _ if last_live(s) > found.last_id => Look::Serve(found.last_id, false),
+            _ if s.has_after(found.last_id) => Look::Serve(found.last_id, false),
             _ => Look::Wait(Want::Group(g.name.clone())),
         };
     }
@@ -187,17 +187,9 @@ fn look(core: &mut Core, db: usize, key: &[u8], id: &IdArg, group: Option<&Group
         IdArg::New => unreachable!("refused for XREAD by the parser"),
     };
     match stream {
-        Some(s) if last_live(s) > after => Look::Serve(after, false),
+        Some(s) if s.has_after(after) => Look::Serve(after, false),
         _ => Look::Wait(Want::After(after)),
     }
-}
-
-/// The ID of the last live entry (0-0 for an empty stream).
-fn last_live(s: &Stream) -> StreamId {
-    if s.is_empty() {
-        return StreamId::MIN;
-    }
-    s.edge(true).map_or(StreamId::MIN, |e| e.id)
 }
 
 /// Serves `key` (checked by [`look`]) from after `gt` (`history`: from the consumer's pending

@@ -571,6 +571,17 @@ impl Stream {
         found
     }
 
+    /// Is there a live entry after `id`?
+    pub fn has_after(&self, id: StreamId) -> bool {
+        let Some(start) = id.next() else { return false };
+        let mut found = false;
+        self.range(start, StreamId::MAX, false, |_| {
+            found = true;
+            false
+        });
+        found
+    }
+
     /// The first (or last) live entry.
     pub fn edge(&self, last: bool) -> Option<Entry<'_>> {
         let mut found = None;
