@@ -1,5 +1,5 @@
 //! One waiting mechanism for every blocking command (BLPOP and friends, BZPOPMIN and friends,
-//! BLMOVE, WAIT; XREAD BLOCK fits the same shape).
+//! BLMOVE, WAIT, XREAD and XREADGROUP BLOCK).
 //!
 //! # Who owns what
 //!
@@ -33,6 +33,16 @@
 //! before the pop): a client is served only while connected; a reply it then never reads is
 //! lost as in Redis when a close follows the write. (A BLMOVE across shards reads the flag
 //! at its first look, since its pop and push run in one round.)
+//!
+//! # What a waiter wants
+//!
+//! Each registration says what would serve the waiter at that key ([`Want`]): elements to pop
+//! (of a type), stream entries after an ID (XREAD), or entries past a consumer group's last
+//! delivered ID (XREADGROUP `>`). Pops and group reads *take* what they get, so a key's waiters
+//! are offered one at a time, as above. An XREAD takes nothing: every XREAD waiter with entries
+//! after its ID is served, or offered, in the same pass, and an outstanding XREAD offer holds
+//! nobody back. A group reader is also "served" when its stream goes (deleted, replaced, flushed:
+//! `-UNBLOCKED`) or its group is destroyed (`-NOGROUP`), as Redis answers it.
 //!
 //! # Timeouts
 //!
