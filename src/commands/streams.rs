@@ -1159,20 +1159,22 @@ const RS: &[&str] = &["@read", "@stream", "@slow"];
 const RB: &[&str] = &["@read", "@stream", "@slow", "@blocking"];
 const WB: &[&str] = &["@write", "@stream", "@slow", "@blocking"];
 
+/// In the order Redis 7.0's COMMAND lists them.
 const XGROUP_SUBS: &[Spec] = &[
     cmd("create", -5, WRITE | DENYOOM | SIGNALS, (2, 2, 1), WS, Handler::Key(xgroup_create)),
     cmd("createconsumer", 5, WRITE | DENYOOM | SIGNALS, (2, 2, 1), WS, Handler::Key(xgroup_createconsumer)),
     cmd("delconsumer", 5, WRITE | SIGNALS, (2, 2, 1), WS, Handler::Key(xgroup_delconsumer)),
     cmd("destroy", 4, WRITE | SIGNALS, (2, 2, 1), WS, Handler::Key(xgroup_destroy)),
-    cmd("help", 2, LOADING | STALE, (0, 0, 0), &["@stream", "@slow"], Handler::Conn(xgroup_help)),
     cmd("setid", -5, WRITE | SIGNALS, (2, 2, 1), WS, Handler::Key(xgroup_setid)),
+    cmd("help", 2, LOADING | STALE, (0, 0, 0), &["@stream", "@slow"], Handler::Conn(xgroup_help)),
 ];
 
+/// In the order Redis 7.0's COMMAND lists them.
 const XINFO_SUBS: &[Spec] = &[
-    cmd("consumers", 4, READONLY, (2, 2, 1), RS, Handler::Key(xinfo_consumers)),
     cmd("groups", 3, READONLY, (2, 2, 1), RS, Handler::Key(xinfo_groups)),
     cmd("help", 2, LOADING | STALE, (0, 0, 0), &["@stream", "@slow"], Handler::Conn(xinfo_help)),
     cmd("stream", -3, READONLY, (2, 2, 1), RS, Handler::Key(xinfo_stream)),
+    cmd("consumers", 4, READONLY, (2, 2, 1), RS, Handler::Key(xinfo_consumers)),
 ];
 
 pub const SPECS: &[Spec] = &[
