@@ -1743,10 +1743,12 @@ fn help() {
         &["XINFO HELP", "XGROUP HELP", "xinfo help", "xgroup help"],
         &["XGROUP HELP x", "XINFO HELP x", "XGROUP", "XINFO", "XGROUP FOO", "XINFO FOO"],
         &["HELLO 3", "XINFO HELP", "XGROUP HELP"],
-        // The command table: arity, flags, key positions, ACL categories, subcommands in order.
+        // The command table: arity, flags, key positions, ACL categories (Redis lists a
+        // container's subcommands in its dict's random order: they are asked for one by one).
         &[
             "COMMAND INFO xadd xrange xrevrange xlen xdel xtrim xsetid xack xpending xclaim xautoclaim",
-            "COMMAND INFO xread xreadgroup xgroup xinfo",
+            "COMMAND INFO xread xreadgroup",
+            "COMMAND INFO xgroup|create xgroup|setid xinfo|stream xinfo|consumers",
             "COMMAND DOCS xread",
             "COMMAND GETKEYS XREAD COUNT 1 STREAMS a b 0 0",
             "COMMAND GETKEYS XREADGROUP GROUP g c STREAMS a >",

@@ -312,7 +312,10 @@ fn group(port: u16, conns: usize, count: usize) {
                 loop {
                     let t = Instant::now();
                     buf.clear();
-                    encode(&["XREADGROUP", "GROUP", "g", &consumer, "COUNT", &count, "STREAMS", "bench:stream", ">"], &mut buf);
+                    encode(
+                        &["XREADGROUP", "GROUP", "g", &consumer, "COUNT", &count, "STREAMS", "bench:stream", ">"],
+                        &mut buf,
+                    );
                     s.write_all(&buf).unwrap();
                     let Some(ids) = read_ids(&mut r, &mut line) else { return lat };
                     buf.clear();

@@ -1159,7 +1159,6 @@ const RS: &[&str] = &["@read", "@stream", "@slow"];
 const RB: &[&str] = &["@read", "@stream", "@slow", "@blocking"];
 const WB: &[&str] = &["@write", "@stream", "@slow", "@blocking"];
 
-/// In the order Redis 7.0's COMMAND lists them.
 const XGROUP_SUBS: &[Spec] = &[
     cmd("create", -5, WRITE | DENYOOM | SIGNALS, (2, 2, 1), WS, Handler::Key(xgroup_create)),
     cmd("createconsumer", 5, WRITE | DENYOOM | SIGNALS, (2, 2, 1), WS, Handler::Key(xgroup_createconsumer)),
@@ -1169,7 +1168,6 @@ const XGROUP_SUBS: &[Spec] = &[
     cmd("help", 2, LOADING | STALE, (0, 0, 0), &["@stream", "@slow"], Handler::Conn(xgroup_help)),
 ];
 
-/// In the order Redis 7.0's COMMAND lists them.
 const XINFO_SUBS: &[Spec] = &[
     cmd("groups", 3, READONLY, (2, 2, 1), RS, Handler::Key(xinfo_groups)),
     cmd("help", 2, LOADING | STALE, (0, 0, 0), &["@stream", "@slow"], Handler::Conn(xinfo_help)),
