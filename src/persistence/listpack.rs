@@ -141,21 +141,31 @@ impl Builder {
 /// The bytes `s` takes as one listpack entry (encoding, data and backlen), as [`Builder::push`]
 /// writes it.
 pub fn entry_size(s: &[u8]) -> usize {
-    let len = if s.len() <= INT_MAX_STRLEN && string2ll(s).is_some() {
-        match string2ll(s).unwrap_or(0) {
-            0..=127 => 1,
-            -4096..=4095 => 2,
-            v if i16::try_from(v).is_ok() => 3,
-            v if (-(1 << 23)..(1 << 23)).contains(&v) => 4,
-            v if i32::try_from(v).is_ok() => 5,
-            _ => 9,
+    if s.len() <= INT_MAX_STRLEN {
+        if let Some(v) = string2ll(s) {
+            return int_entry_size(v);
         }
-    } else if s.len() < 64 {
+    }
+    let len = if s.len() < 64 {
         1 + s.len()
     } else if s.len() < 4096 {
         2 + s.len()
     } else {
         5 + s.len()
+    };
+    len + backlen_size(len)
+}
+
+/// The bytes the integer `v` takes as one listpack entry (encoding, data and backlen), as
+/// [`Builder::push_int`] writes it.
+pub fn int_entry_size(v: i64) -> usize {
+    let len = match v {
+        0..=127 => 1,
+        -4096..=4095 => 2,
+        v if i16::try_from(v).is_ok() => 3,
+        v if (-(1 << 23)..(1 << 23)).contains(&v) => 4,
+        v if i32::try_from(v).is_ok() => 5,
+        _ => 9,
     };
     len + backlen_size(len)
 }
@@ -239,6 +249,21 @@ pub fn for_each<'a>(lp: &'a [u8], mut f: impl FnMut(Entry<'a>)) -> Result<usize,
         return Err(Invalid(4));
     }
     Ok(count)
+}
+
+/// The entries of a listpack that [`for_each`] accepted, in order, without checking it again
+/// (on anything [`for_each`] would refuse it stops early).
+pub fn iter(lp: &[u8]) -> impl Iterator<Item = Entry<'_>> {
+    let end = lp.len().saturating_sub(1);
+    let mut p = HEADER_SIZE;
+    std::iter::from_fn(move || {
+        if p >= end {
+            return None;
+        }
+        let (entry, len) = decode(&lp[..end], p)?;
+        p += len + backlen_size(len);
+        Some(entry)
+    })
 }
 
 /// Reads the backlen bytes `b` (written left to right) back, as `lpDecodeBacklen` does from
@@ -354,6 +379,12 @@ mod tests {
         }
         let lp = b.finish();
         assert_eq!(entries(&lp), values);
+        assert_eq!(iter(&lp).map(Entry::to_vec).collect::<Vec<_>>(), values);
+        for v in &values {
+            let mut one = Builder::new();
+            one.push(v);
+            assert_eq!(one.bytes(), EMPTY_SIZE + entry_size(v), "{v:?}");
+        }
         assert_eq!(u16::from_le_bytes([lp[4], lp[5]]) as usize, values.len());
     }
 

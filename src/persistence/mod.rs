@@ -5,7 +5,9 @@
 //!   and the DUMP payload around one object.
 //! - [`listpack`]: Redis's listpack blob, written byte for byte and read with deep validation.
 //! - [`ziplist`]: the older blobs (ziplist, zipmap) read for compatibility, and the intset.
+//! - [`stream`]: the stream object (node listpacks, metadata, consumer groups).
 
 pub mod listpack;
 pub mod rdb;
+pub mod stream;
 pub mod ziplist;

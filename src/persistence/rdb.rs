@@ -14,11 +14,14 @@
 //!   function of the contents (not for hash-table hashes and sets, whose order is their table's;
 //!   not for a list of several nodes whose Redis nodes were shaped by anything but pushes at the
 //!   tail, such as pushes at the head, pops or inserts; and an intset that once held a wider
-//!   member is written narrower than Redis keeps it).
+//!   member is written narrower than Redis keeps it); a stream as `RDB_TYPE_STREAM_LISTPACKS_2`
+//!   with Redis's node listpacks (see [`super::stream`]).
 //! - Read: every collection type a 7.0 server takes (plain, zipmap, ziplist, listpack, intset,
-//!   quicklist 1 and 2; not modules or streams), each blob checked as Redis checks it with
-//!   `sanitize-dump-payload yes` (see [`super::listpack`] and [`super::ziplist`]), then built
-//!   into a [`Value`] in the encoding Redis's loader would pick under the same thresholds.
+//!   quicklist 1 and 2, streams of Redis 5 to 7.0; not modules), and the two types Redis 7.2
+//!   added (`RDB_TYPE_SET_LISTPACK`, `RDB_TYPE_STREAM_LISTPACKS_3`), each blob checked as Redis
+//!   checks it with `sanitize-dump-payload yes` (see [`super::listpack`], [`super::ziplist`] and
+//!   [`super::stream`]), then built into a [`Value`] in the encoding Redis's loader would pick
+//!   under the same thresholds.
 //!
 //! Everything here follows Redis 7.0's `rdb.c` and `cluster.c` (RDB version 10) byte for byte, LZF
 //! output aside (see below), and was checked against Debian's redis-server 7.0.15:
@@ -33,6 +36,9 @@
 //!   exactly the output budget Redis gives it; else it is saved raw.
 //! - A DUMP payload is `type byte + object + RDB version (2 bytes LE) + CRC-64 (8 bytes LE)`, the
 //!   CRC (Jones polynomial, Redis's `crc64`) covering everything before it, version included.
+//!   RESTORE takes versions up to 11 (Redis 7.2's), where Redis 7.0 takes up to its own 10: a
+//!   7.2 payload holds a type of RDB 11 only for a small set of strings or a stream, and both
+//!   are read (7.4's version 12 brought hash field expiry, which has no counterpart here).
 //!
 //! LZF is liblzf itself, through the `lzf-sys` crate (the C reference implementation built
 //! statically): the same algorithm and the same `lzf_compress(in, len, out, len - 4)` call that
@@ -65,11 +71,14 @@ use crate::protocol::{format_double, string2ll};
 use crate::store::hash::{Hash, Limits as HashLimits};
 use crate::store::list::List;
 use crate::store::set::Set;
+use crate::store::stream::Stream;
 use crate::store::value::{Kind, Value};
 use crate::store::zset::{Limits as ZSetLimits, ZSet};
 
-/// The RDB format version written (in file headers and DUMP payloads) and the newest one read.
+/// The RDB format version written (in file headers and DUMP payloads).
 pub const RDB_VERSION: u16 = 10;
+/// The newest RDB format version read (Redis 7.2's: see the module docs).
+pub const RDB_VERSION_READ: u16 = 11;
 /// The first five bytes of an RDB file, followed by the version as four ASCII digits.
 pub const RDB_MAGIC: &[u8; 5] = b"REDIS";
 
@@ -97,16 +106,21 @@ pub const RDB_TYPE_HASH_LISTPACK: u8 = 16;
 pub const RDB_TYPE_ZSET_LISTPACK: u8 = 17;
 /// Quicklist of listpacks or plain nodes, each node preceded by its container kind (RDB 10).
 pub const RDB_TYPE_LIST_QUICKLIST_2: u8 = 18;
+/// Stream with its first and deleted IDs, entries added and groups' read counters (RDB 10).
 pub const RDB_TYPE_STREAM_LISTPACKS_2: u8 = 19;
+/// Set as a listpack of members (RDB 11, Redis 7.2).
+pub const RDB_TYPE_SET_LISTPACK: u8 = 20;
+/// Stream whose consumers also have an active time (RDB 11, Redis 7.2).
+pub const RDB_TYPE_STREAM_LISTPACKS_3: u8 = 21;
 
 /// A [`RDB_TYPE_LIST_QUICKLIST_2`] node holding one large element as a plain string.
 pub const QUICKLIST_NODE_CONTAINER_PLAIN: u64 = 1;
 /// A [`RDB_TYPE_LIST_QUICKLIST_2`] node holding a listpack.
 pub const QUICKLIST_NODE_CONTAINER_PACKED: u64 = 2;
 
-/// Whether `t` is an object type of RDB version 10 (Redis's `rdbIsObjectType`).
+/// Whether `t` is an object type of RDB version 11 (Redis's `rdbIsObjectType`).
 pub const fn is_object_type(t: u8) -> bool {
-    matches!(t, RDB_TYPE_STRING..=RDB_TYPE_MODULE_2 | RDB_TYPE_HASH_ZIPMAP..=RDB_TYPE_STREAM_LISTPACKS_2)
+    matches!(t, RDB_TYPE_STRING..=RDB_TYPE_MODULE_2 | RDB_TYPE_HASH_ZIPMAP..=RDB_TYPE_STREAM_LISTPACKS_3)
 }
 
 // Opcodes: in a file, bytes in the type position that are not object types.
@@ -240,7 +254,7 @@ impl RdbError {
 pub enum PayloadError {
     #[error("DUMP payload of {len} bytes is shorter than its 10-byte footer")]
     TooShort { len: usize },
-    #[error("DUMP payload has RDB version {version}, newer than {RDB_VERSION}")]
+    #[error("DUMP payload has RDB version {version}, newer than {RDB_VERSION_READ}")]
     Version { version: u16 },
     #[error("DUMP payload checksum is {found:016x}, the data's is {computed:016x}")]
     Checksum { computed: u64, found: u64 },
@@ -627,15 +641,16 @@ pub fn wrap_payload(mut object: Vec<u8>) -> Vec<u8> {
 }
 
 /// Checks a DUMP payload's footer as RESTORE does (`verifyDumpPayload`): at least 10 bytes, an
-/// RDB version no newer than ours, a matching CRC-64. Returns the type byte and object before the
-/// footer (possibly empty: reading it then fails, which RESTORE reports as [`ERR_BAD_DATA_FORMAT`]).
+/// RDB version no newer than [`RDB_VERSION_READ`], a matching CRC-64. Returns the type byte and
+/// object before the footer (possibly empty: reading it then fails, which RESTORE reports as
+/// [`ERR_BAD_DATA_FORMAT`]).
 pub fn verify_payload(payload: &[u8]) -> Result<&[u8], PayloadError> {
     let Some(object_len) = payload.len().checked_sub(PAYLOAD_FOOTER_LEN) else {
         return Err(PayloadError::TooShort { len: payload.len() });
     };
     let (object, footer) = payload.split_at(object_len);
     let version = u16::from_le_bytes([footer[0], footer[1]]);
-    if version > RDB_VERSION {
+    if version > RDB_VERSION_READ {
         return Err(PayloadError::Version { version });
     }
     let computed = crc64(&payload[..payload.len() - 8]);
@@ -733,6 +748,8 @@ pub enum Object {
         pairs: Vec<(Vec<u8>, f64)>,
         packed: bool,
     },
+    /// A stream, whole (possibly empty: a stream may have no entries).
+    Stream(Box<Stream>),
 }
 
 /// The encoding thresholds a loaded collection follows (`list-max-listpack-size`,
@@ -831,6 +848,9 @@ pub trait ObjectSink {
     fn set_member(&mut self, member: &[u8]) -> bool;
     /// Answers false when the member was there already. `score` is never NaN.
     fn zset_pair(&mut self, member: &[u8], score: f64) -> bool;
+    /// A stream object, whole: its nodes are compact already, so the reader builds it (see
+    /// [`super::stream`]) and hands it over after `start(Kind::Stream, true)`.
+    fn stream(&mut self, stream: Stream);
 }
 
 /// Calls `f` with an entry's bytes (an integer in decimal).
@@ -907,6 +927,25 @@ pub fn read_object_into(r: &mut Reader<'_>, rdb_type: u8, sink: &mut impl Object
                 }
             }
             n
+        }
+        RDB_TYPE_SET_LISTPACK => {
+            // Redis 7.2 keeps it a listpack; 7.0's sets are an intset or a table, picked as
+            // for a plain set.
+            sink.start(Kind::Set, false);
+            let blob = r.string_bytes()?;
+            let mut repeated = false;
+            let n = listpack::for_each(&blob, |e| entry_bytes(e, |m| repeated |= !sink.set_member(m)))
+                .map_err(blob_error("listpack"))?;
+            if repeated {
+                return Err(duplicate);
+            }
+            n
+        }
+        RDB_TYPE_STREAM_LISTPACKS | RDB_TYPE_STREAM_LISTPACKS_2 | RDB_TYPE_STREAM_LISTPACKS_3 => {
+            let stream = super::stream::read(r, rdb_type)?;
+            sink.start(Kind::Stream, true);
+            sink.stream(stream);
+            return Ok(());
         }
         RDB_TYPE_SET_INTSET => {
             sink.start(Kind::Set, false);
@@ -1034,7 +1073,7 @@ impl ObjectSink for Collect {
             Kind::Hash => Object::Hash { pairs: Vec::new(), packed },
             Kind::Set => Object::Set(Vec::new()),
             Kind::ZSet => Object::ZSet { pairs: Vec::new(), packed },
-            Kind::Stream => unreachable!("streams are not read through a sink"),
+            Kind::Stream => Object::Stream(Box::default()),
         });
     }
 
@@ -1070,6 +1109,12 @@ impl ObjectSink for Collect {
         }
         true
     }
+
+    fn stream(&mut self, stream: Stream) {
+        if let Some(Object::Stream(s)) = &mut self.0 {
+            **s = stream;
+        }
+    }
 }
 
 /// Reads the object of type `rdb_type` (already read) at `r` into an [`Object`], checked as
@@ -1095,6 +1140,7 @@ enum Building {
     Hash(Hash, HashLimits),
     Set(Set),
     ZSet(ZSet, ZSetLimits),
+    Stream(Box<Stream>),
 }
 
 impl<'e> Build<'e> {
@@ -1110,6 +1156,7 @@ impl<'e> Build<'e> {
             Building::Hash(h, _) => Value::hash(h),
             Building::Set(s) => Value::set(s),
             Building::ZSet(z, _) => Value::zset(z),
+            Building::Stream(s) => Value::stream(*s),
         })
     }
 }
@@ -1126,7 +1173,7 @@ impl ObjectSink for Build<'_> {
             ),
             Kind::Set => Building::Set(Set::default()),
             Kind::ZSet => Building::ZSet(ZSet::default(), zset_limits(enc.zset, packed)),
-            Kind::Stream => unreachable!("streams are not read through a sink"),
+            Kind::Stream => Building::Stream(Box::default()),
         };
     }
 
@@ -1160,6 +1207,12 @@ impl ObjectSink for Build<'_> {
         match &mut self.value {
             Building::ZSet(z, limits) => z.insert(member, score, *limits),
             _ => true,
+        }
+    }
+
+    fn stream(&mut self, stream: Stream) {
+        if let Building::Stream(s) = &mut self.value {
+            **s = stream;
         }
     }
 }
@@ -1205,6 +1258,11 @@ impl Object {
                 b.start(Kind::ZSet, packed);
                 pairs.iter().all(|(m, s)| b.zset_pair(m, *s))
             }
+            Object::Stream(s) => {
+                b.start(Kind::Stream, true);
+                b.stream(*s);
+                true
+            }
         };
         if ok {
             b.finish()
@@ -1232,7 +1290,8 @@ pub fn read_payload_value(object: &[u8], enc: &Encodings) -> Result<Value, RdbEr
 
 /// Writes `v` as an RDB object, type byte first (`rdbSaveObjectType` + `rdbSaveObject`), in
 /// the type Redis 7.0 writes for its encoding: a list as a quicklist of listpacks, a compact
-/// hash or sorted set as a listpack, a compact set as an intset, the rest element by element.
+/// hash or sorted set as a listpack, a compact set as an intset, a stream as its node
+/// listpacks and groups, the rest element by element.
 pub fn write_object(w: &mut Writer, v: &Value) {
     if let Some(list) = v.as_list() {
         write_list(w, list);
@@ -1242,6 +1301,8 @@ pub fn write_object(w: &mut Writer, v: &Value) {
         write_set(w, set);
     } else if let Some(zset) = v.as_zset() {
         write_zset(w, zset);
+    } else if let Some(stream) = v.as_stream() {
+        super::stream::write(w, stream);
     } else {
         w.u8(RDB_TYPE_STRING);
         w.string(v.as_bytes(&mut itoa::Buffer::new()));
@@ -1735,9 +1796,9 @@ mod tests {
             p
         };
         assert_eq!(with_version(10), good);
-        assert_eq!(verify_payload(&with_version(11)), Err(PayloadError::Version { version: 11 }));
+        assert_eq!(verify_payload(&with_version(12)), Err(PayloadError::Version { version: 12 }));
         assert_eq!(verify_payload(&with_version(0xffff)), Err(PayloadError::Version { version: 0xffff }));
-        for version in [0, 1, 9] {
+        for version in [0, 1, 9, 11] {
             let p = with_version(version);
             assert_eq!(read_string_object(verify_payload(&p).unwrap()).unwrap(), b"hello");
         }
@@ -1749,7 +1810,7 @@ mod tests {
         let cases: [(&[u8], RdbError); 9] = [
             (b"", RdbError::Truncated { offset: 0 }),
             (b"\x08\x05hello", RdbError::BadType { offset: 0, tag: 8 }),
-            (b"\x14\x05hello", RdbError::BadType { offset: 0, tag: 20 }),
+            (b"\x16\x05hello", RdbError::BadType { offset: 0, tag: 22 }),
             (b"\x02\x00", RdbError::UnexpectedType { offset: 0, expected: 0, found: 2 }),
             (b"\x00\x05hell", RdbError::LengthTooLarge { offset: 1, len: 5, remaining: 4 }),
             (b"\x00\x82hello", RdbError::BadLength { offset: 1, tag: 0x82 }),

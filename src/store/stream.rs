@@ -5,7 +5,10 @@
 //!
 //! As in Redis, entries live in *nodes* of up to `stream-node-max-entries` entries and about
 //! `stream-node-max-bytes` bytes, under an ordered index keyed by each node's *master ID* (the
-//! ID of the first entry the node ever held). A node is one exact-size [`Blob`]:
+//! ID of the first entry the node ever held). The byte limit counts the size Redis's listpack
+//! of the node would have (kept alongside, see [`Node::listpack_bytes`]), so nodes are cut
+//! exactly where Redis cuts them and the RDB writer reproduces Redis's nodes. A node is one
+//! exact-size [`Blob`]:
 //!
 //! - a header: the master entry's field count and field names (LEB128 lengths, then bytes);
 //! - then each entry: a flags byte (deleted, same fields as the master), the ID as deltas from
@@ -30,6 +33,7 @@ use std::sync::Arc;
 
 use super::blob::{Blob, SAFETY_MAX};
 use super::packed::{encoded_size, put_str, put_varint, read_str, read_varint};
+use crate::persistence::listpack::{self, entry_size, int_entry_size};
 
 /// A stream entry ID: milliseconds and a sequence number.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
@@ -120,49 +124,15 @@ struct Node {
     buf: Blob,
     live: u32,
     deleted: u32,
-    /// Redis's listpack bytes, but for the two counters in its master entry.
-    lp_rest: u32,
+    /// The bytes of Redis's listpack of this node but for its two counters (live, deleted),
+    /// whose sizes change as they do: see [`Node::listpack_bytes`].
+    lp_rest: usize,
 }
 
-/// Bytes of a listpack element's back-length for an element of `len` bytes.
-fn lp_backlen(len: u32) -> u32 {
-    match len {
-        0..=127 => 1,
-        128..=16382 => 2,
-        16383..=2097150 => 3,
-        2097151..=268435454 => 4,
-        _ => 5,
+impl PartialEq for Node {
+    fn eq(&self, other: &Node) -> bool {
+        *self.buf == *other.buf && self.live == other.live && self.deleted == other.deleted
     }
-}
-
-/// Bytes an integer takes in a listpack.
-fn lp_int(n: i64) -> u32 {
-    let enc = match n {
-        0..=127 => 1,
-        -4096..=4095 => 2,
-        -32768..=32767 => 3,
-        -8388608..=8388607 => 4,
-        -2147483648..=2147483647 => 5,
-        _ => 9,
-    };
-    enc + 1
-}
-
-/// Bytes a string takes in a listpack (one that reads as an integer is stored as one).
-fn lp_str(s: &[u8]) -> u32 {
-    if s.len() <= 20 {
-        if let Some(n) = crate::protocol::string2ll(s) {
-            return lp_int(n);
-        }
-    }
-    let len = s.len() as u32;
-    let enc = len
-        + match len {
-            0..=63 => 1,
-            64..=4095 => 2,
-            _ => 5,
-        };
-    enc + lp_backlen(enc)
 }
 
 /// One decoded entry of a node.
@@ -188,6 +158,17 @@ impl<'a> Entry<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.fields == 0
+    }
+
+    /// Whether it is flagged deleted (only [`NodeView::entries`] yields such entries).
+    pub fn is_deleted(&self) -> bool {
+        self.deleted
+    }
+
+    /// Whether its fields are its node's master fields, so that Redis's listpack holds its
+    /// values alone.
+    pub fn same_fields(&self) -> bool {
+        self.same
     }
 
     pub fn pairs(&self) -> Pairs<'a> {
@@ -235,21 +216,20 @@ impl Node {
 
     fn with_fields<'a>(names: impl ExactSizeIterator<Item = &'a [u8]>) -> Node {
         let mut buf = Vec::with_capacity(64);
-        let n = names.len();
-        put_varint(&mut buf, n as u64);
-        let mut lp_names = 0;
+        // Redis's master entry: the counters, the field count, the names, a 0 terminator.
+        let mut lp_rest = listpack::EMPTY_SIZE + int_entry_size(names.len() as i64) + int_entry_size(0);
+        put_varint(&mut buf, names.len() as u64);
         for field in names {
             put_str(&mut buf, field);
-            lp_names += lp_str(field);
+            lp_rest += entry_size(field);
         }
-        // Header and end byte, the field count, the names and the master entry's terminator.
-        let lp_rest = 7 + lp_int(n as i64) + lp_names + lp_int(0);
         Node { buf: Blob::from_slice(&buf), live: 0, deleted: 0, lp_rest }
     }
 
-    /// The node's size in Redis.
-    fn lp_bytes(&self) -> u64 {
-        u64::from(self.lp_rest + lp_int(i64::from(self.live)) + lp_int(i64::from(self.deleted)))
+    /// The bytes Redis's listpack of this node takes (`lpBytes`), which its node byte limit
+    /// counts.
+    fn listpack_bytes(&self) -> usize {
+        self.lp_rest + int_entry_size(self.live.into()) + int_entry_size(self.deleted.into())
     }
 
     /// (master field count, where the names start, where the first entry starts).
@@ -315,28 +295,30 @@ impl Node {
         let same = self.same_fields(pairs);
         let mut enc = Vec::with_capacity(16 + pairs.iter().map(|p| encoded_size(p)).sum::<usize>());
         enc.push(if same { SAME_FIELDS } else { 0 });
-        put_varint(&mut enc, id.ms.wrapping_sub(master_id.ms));
+        let ms_delta = id.ms.wrapping_sub(master_id.ms);
+        put_varint(&mut enc, ms_delta);
         let d = id.seq.wrapping_sub(master_id.seq) as i64;
-        let nf = (pairs.len() / 2) as i64;
-        let mut lp = lp_int(SAME_FIELDS as i64) + lp_int(id.ms.wrapping_sub(master_id.ms) as i64) + lp_int(d);
-        if same {
-            lp += pairs.iter().skip(1).step_by(2).map(|v| lp_str(v)).sum::<u32>() + lp_int(3 + nf);
-        } else {
-            lp += lp_int(nf) + pairs.iter().map(|p| lp_str(p)).sum::<u32>() + lp_int(4 + 2 * nf);
-        }
-        self.lp_rest = self.lp_rest.saturating_add(lp);
         put_varint(&mut enc, ((d << 1) ^ (d >> 63)) as u64);
+        // Redis's entry: flags, the two deltas, the values or the field count and pairs, and
+        // the count of listpack entries it took (lp-count).
+        let n = (pairs.len() / 2) as i64;
+        let mut lp = int_entry_size(0) + int_entry_size(ms_delta as i64) + int_entry_size(d);
         if same {
             for value in pairs.iter().skip(1).step_by(2) {
                 put_str(&mut enc, value);
+                lp += entry_size(value);
             }
+            lp += int_entry_size(n + 3);
         } else {
-            put_varint(&mut enc, (pairs.len() / 2) as u64);
+            put_varint(&mut enc, n as u64);
             for p in pairs {
                 put_str(&mut enc, p);
+                lp += entry_size(p);
             }
+            lp += int_entry_size(n) + int_entry_size(2 * n + 4);
         }
         self.buf.extend_from_slice(&enc);
+        self.lp_rest += lp;
         self.live += 1;
     }
 
@@ -354,7 +336,7 @@ impl Node {
 }
 
 /// A pending entry of a group: who has it, when it was last delivered, how many times.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Nack {
     pub consumer: Arc<[u8]>,
     pub delivery_time: u64,
@@ -362,7 +344,7 @@ pub struct Nack {
 }
 
 /// A consumer of a group.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Consumer {
     pub name: Arc<[u8]>,
     /// When it last read or claimed (ms).
@@ -372,7 +354,7 @@ pub struct Consumer {
 }
 
 /// A consumer group.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Group {
     pub last_id: StreamId,
     /// The logical count of entries read, or [`INVALID_READ`].
@@ -463,8 +445,9 @@ pub enum Trim {
     MinId(StreamId),
 }
 
-/// A stream value.
-#[derive(Clone, Default)]
+/// A stream value. Two streams are equal when they hold the same nodes (the same entries in
+/// the same layout) and the same metadata and groups.
+#[derive(Clone, Default, PartialEq)]
 pub struct Stream {
     nodes: BTreeMap<StreamId, Node>,
     len: u64,
@@ -503,7 +486,7 @@ impl Stream {
         let max_bytes =
             if limits.bytes == 0 || limits.bytes > SAFETY_MAX as u64 { SAFETY_MAX as u64 } else { limits.bytes };
         let fits = self.nodes.last_key_value().is_some_and(|(_, node)| {
-            node.lp_bytes() + size < max_bytes
+            node.listpack_bytes() as u64 + size < max_bytes
                 && (limits.entries == 0 || u64::from(node.live + node.deleted) < limits.entries)
         });
         if !fits {
@@ -736,18 +719,14 @@ impl Stream {
         }
     }
 
-    /// The nodes in order, each as (master ID, every entry with its deleted flag): for the
-    /// RDB writer.
-    pub fn for_each_node<'a>(&'a self, mut f: impl FnMut(StreamId, &mut dyn Iterator<Item = (bool, Entry<'a>)>)) {
-        for (&master, node) in &self.nodes {
-            let mut it = node.entries(master).map(|(_, e)| (e.deleted, e));
-            f(master, &mut it);
-        }
+    /// The nodes in order, for the RDB writer.
+    pub fn node_views(&self) -> impl Iterator<Item = NodeView<'_>> {
+        self.nodes.iter().map(|(&master, node)| NodeView { master, node })
     }
 
     /// Adds a node as read from an RDB file: its master field names, then its entries in
-    /// order (IDs at or past `master`), each with its deleted flag and pairs. The caller sets
-    /// the metadata (last ID, counters, groups) after.
+    /// order (IDs at or past `master`, past those of the nodes before), each with its deleted
+    /// flag and pairs. The caller sets the metadata (last ID, counters, groups) after.
     pub fn load_node(&mut self, master: StreamId, names: &[&[u8]], entries: &[(StreamId, bool, Vec<&[u8]>)]) {
         let mut node = Node::with_fields(names.iter().copied());
         for (id, deleted, pairs) in entries {
@@ -779,6 +758,43 @@ impl Stream {
         let nodes: usize = self.nodes.values().map(|n| n.buf.allocated() + per_node).sum();
         let groups: usize = self.groups.iter().map(|(n, g)| n.len() + g.memory()).sum();
         std::mem::size_of::<Stream>() + nodes + groups
+    }
+}
+
+/// One node as the RDB writer sees it: what Redis's listpack of the node holds.
+#[derive(Clone, Copy)]
+pub struct NodeView<'a> {
+    /// Its master ID (Redis's radix-tree key for it).
+    pub master: StreamId,
+    node: &'a Node,
+}
+
+impl<'a> NodeView<'a> {
+    /// How many of its entries are live, and how many flagged deleted.
+    pub fn counts(&self) -> (u32, u32) {
+        (self.node.live, self.node.deleted)
+    }
+
+    /// The master entry's field names.
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = &'a [u8]> {
+        let buf: &'a [u8] = &self.node.buf;
+        let (n, mut at) = read_varint(buf, 0);
+        (0..n as usize).map(move |_| {
+            let (s, e) = read_str(buf, at);
+            at = e;
+            &buf[s..e]
+        })
+    }
+
+    /// The bytes Redis's listpack of this node takes.
+    pub fn listpack_bytes(&self) -> usize {
+        self.node.listpack_bytes()
+    }
+
+    /// Every entry, deleted ones too, in order.
+    pub fn entries(&self) -> impl Iterator<Item = Entry<'a>> {
+        let node: &'a Node = self.node;
+        node.entries(self.master).map(|(_, e)| e)
     }
 }
 
