@@ -16,6 +16,10 @@
 //!   either the values alone (same fields as the master, the common case of a stream whose
 //!   entries all have one shape) or the field count and the field/value pairs.
 //!
+//! Nodes are shared between copies of a stream (`Arc`): a copy (COPY, or the undo record a
+//! script run keeps of a stream it writes) costs a pointer a node, and a write to a shared node
+//! copies that node alone first.
+//!
 //! XDEL only flags an entry deleted; a node whose entries are all deleted goes. Trimming takes
 //! whole nodes first and, when exact, flags entries of the first node left, as Redis does, so
 //! the approximate (`~`) trims cut at the same places as Redis's for the same node limits.
@@ -449,7 +453,7 @@ pub enum Trim {
 /// the same layout) and the same metadata and groups.
 #[derive(Clone, Default, PartialEq)]
 pub struct Stream {
-    nodes: BTreeMap<StreamId, Node>,
+    nodes: BTreeMap<StreamId, Arc<Node>>,
     len: u64,
     pub last_id: StreamId,
     /// The first live entry's ID when the stream last changed at its start (0-0 when empty).
@@ -490,9 +494,10 @@ impl Stream {
                 && (limits.entries == 0 || u64::from(node.live + node.deleted) < limits.entries)
         });
         if !fits {
-            self.nodes.insert(id, Node::new(pairs));
+            self.nodes.insert(id, Arc::new(Node::new(pairs)));
         }
         let (&master, node) = self.nodes.iter_mut().next_back().expect("a node");
+        let node = Arc::make_mut(node);
         node.push(master, id, pairs);
         if self.len == 0 {
             self.first_id = id;
@@ -581,6 +586,7 @@ impl Stream {
         let Some(at) = node.entries(master).find(|(_, e)| e.id == id && !e.deleted).map(|(at, _)| at) else {
             return false;
         };
+        let node = Arc::make_mut(node);
         node.delete_at(at);
         if node.live == 0 {
             self.nodes.remove(&master);
@@ -623,7 +629,7 @@ impl Stream {
             if approx {
                 break;
             }
-            let node = self.nodes.get_mut(&master).expect("first node");
+            let node = Arc::make_mut(self.nodes.get_mut(&master).expect("first node"));
             let mut marks = Vec::new();
             let mut len = self.len;
             for (at, e) in node.entries(master) {
@@ -721,7 +727,7 @@ impl Stream {
 
     /// The nodes in order, for the RDB writer.
     pub fn node_views(&self) -> impl Iterator<Item = NodeView<'_>> {
-        self.nodes.iter().map(|(&master, node)| NodeView { master, node })
+        self.nodes.iter().map(|(&master, node)| NodeView { master, node: node.as_ref() })
     }
 
     /// Adds a node as read from an RDB file: its master field names, then its entries in
@@ -738,7 +744,7 @@ impl Stream {
         }
         self.len += u64::from(node.live);
         if node.live + node.deleted > 0 {
-            self.nodes.insert(master, node);
+            self.nodes.insert(master, Arc::new(node));
         }
     }
 
@@ -754,7 +760,8 @@ impl Stream {
 
     /// Bytes it owns (MEMORY USAGE).
     pub fn memory(&self) -> usize {
-        let per_node = std::mem::size_of::<(StreamId, Node)>() * 3 / 2;
+        // An ordered-map slot (half again for the tree's slack), and the shared block's two counts.
+        let per_node = std::mem::size_of::<(StreamId, Arc<Node>)>() * 3 / 2 + std::mem::size_of::<Node>() + 16;
         let nodes: usize = self.nodes.values().map(|n| n.buf.allocated() + per_node).sum();
         let groups: usize = self.groups.iter().map(|(n, g)| n.len() + g.memory()).sum();
         std::mem::size_of::<Stream>() + nodes + groups
@@ -874,6 +881,22 @@ mod tests {
         }
         assert_eq!(s.nodes(), 3);
         assert_eq!(s.radix_tree_nodes(), 8);
+    }
+
+    #[test]
+    fn copies_share_nodes_until_written() {
+        let mut s = Stream::default();
+        let limits = Limits { bytes: 4096, entries: 2 };
+        for i in 1..=5 {
+            s.append(id(i, 0), &[b"f", b"v"], limits);
+        }
+        let mut c = s.clone();
+        assert!(Arc::ptr_eq(&s.nodes[&id(1, 0)], &c.nodes[&id(1, 0)]));
+        c.append(id(6, 0), &[b"f", b"w"], limits);
+        assert!(c.delete(id(1, 0)));
+        assert_eq!(c.trim(Trim::MaxLen(3), false, 0), 2);
+        assert_eq!(ids(&s, StreamId::MIN, StreamId::MAX, false), (1..=5).map(|i| id(i, 0)).collect::<Vec<_>>());
+        assert_eq!(ids(&c, StreamId::MIN, StreamId::MAX, false), vec![id(4, 0), id(5, 0), id(6, 0)]);
     }
 
     #[test]
