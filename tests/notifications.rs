@@ -7,7 +7,7 @@ use common::*;
 
 use std::time::Duration;
 
-/// Runs `lines` on one connection with `notify-keyspace-events` set to `flags`, and returns
+/// Runs `lines` (`sleep MS` pauses) on one connection with `notify-keyspace-events` set to `flags`, and returns
 /// what a pattern subscriber to every keyspace and keyevent channel received, up to the
 /// `del` event of a last `DEL end` (every set of flags here has `g`).
 fn events(port: u16, flags: &str, lines: &[&str]) -> Vec<String> {
@@ -18,7 +18,12 @@ fn events(port: u16, flags: &str, lines: &[&str]) -> Vec<String> {
     sub.words("PSUBSCRIBE __key*__:*");
     let mut c = Raw::connect(port);
     for line in lines {
-        c.cmd(&line_args(line));
+        match line.strip_prefix("sleep ") {
+            Some(ms) => std::thread::sleep(Duration::from_millis(ms.parse().expect("sleep MS"))),
+            None => {
+                c.cmd(&line_args(line));
+            }
+        }
     }
     c.words("SET end 1");
     c.words("DEL end");
@@ -125,6 +130,8 @@ const GENERIC: &[&str] = &[
     "MOVE r4 1",
     "MOVE r5 1",
     "SET t 1 PX 1",
+    // Expired by the GET on both servers, however fast the two lines follow each other.
+    "sleep 5",
     "GET t",
     "EXISTS t",
     "TOUCH c1 nosuch",

@@ -67,6 +67,18 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
+/// Prints the result line: `units`, the seconds since `start`, p50 and p99 of `lat` (ms).
+fn report(units: usize, start: Instant, mut lat: Vec<Duration>) {
+    let secs = start.elapsed().as_secs_f64();
+    lat.sort();
+    println!("{units} {secs:.3} {:.3} {:.3}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+}
+
+/// Joins the threads and gathers the latencies they measured.
+fn joined(threads: Vec<std::thread::JoinHandle<Vec<Duration>>>) -> Vec<Duration> {
+    threads.into_iter().flat_map(|t| t.join().unwrap()).collect()
+}
+
 /// Three keys for connection `c`: key j on shard j (mod `shards`).
 fn keys_for(c: usize, shards: usize) -> Vec<String> {
     (0..3)
@@ -120,10 +132,7 @@ fn tx(port: u16, conns: usize, pipeline: usize, requests: usize, shards: usize) 
             })
         })
         .collect();
-    let mut lat: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
-    let secs = start.elapsed().as_secs_f64();
-    lat.sort();
-    println!("{requests} {secs:.3} {:.3} {:.3}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+    report(requests, start, joined(threads));
 }
 
 fn queue(port: u16, consumers: usize, producers: usize, messages: usize) {
@@ -172,7 +181,7 @@ fn queue(port: u16, consumers: usize, producers: usize, messages: usize) {
             })
         })
         .collect();
-    let mut lat: Vec<Duration> = producer_threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let mut lat = joined(producer_threads);
     while got.load(Ordering::Relaxed) < per * producers {
         std::thread::sleep(Duration::from_millis(1));
     }
@@ -226,9 +235,7 @@ fn pubsub(port: u16, subscribers: usize, messages: usize, pipeline: usize) {
     for t in readers {
         t.join().unwrap();
     }
-    let secs = start.elapsed().as_secs_f64();
-    lat.sort();
-    println!("{} {secs:.3} {:.3} {:.3}", messages * subscribers, percentile(&lat, 0.5), percentile(&lat, 0.99));
+    report(messages * subscribers, start, lat);
 }
 
 fn tracked(port: u16, conns: usize, requests: usize, pipeline: usize, track: bool) {
@@ -268,10 +275,7 @@ fn tracked(port: u16, conns: usize, requests: usize, pipeline: usize, track: boo
             })
         })
         .collect();
-    let mut lat: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
-    let secs = start.elapsed().as_secs_f64();
-    lat.sort();
-    println!("{requests} {secs:.3} {:.3} {:.3}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+    report(requests, start, joined(threads));
 }
 
 /// Reads one reply and returns the stream IDs of the entries in an XREADGROUP reply
@@ -329,10 +333,8 @@ fn group(port: u16, conns: usize, count: usize) {
             })
         })
         .collect();
-    let mut lat: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
-    let secs = start.elapsed().as_secs_f64();
-    lat.sort();
-    println!("{} {secs:.3} {:.3} {:.3}", lat.len(), percentile(&lat, 0.5), percentile(&lat, 0.99));
+    let lat = joined(threads);
+    report(lat.len(), start, lat);
 }
 
 fn main() {

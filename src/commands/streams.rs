@@ -903,13 +903,18 @@ fn xgroup_destroy(cx: &mut KeyCx) -> R {
     Ok(())
 }
 
+/// The group (argument 3) of the stream (argument 2) that [`xgroup_start`] found.
+fn checked_group<'a>(cx: &'a mut KeyCx) -> &'a mut Group {
+    let (db, key, name) = (cx.db, cx.argv.get(2), cx.argv.get(3));
+    write(cx.core, db, key).ok().flatten().and_then(|s| s.groups.get_mut(name)).expect("checked by xgroup_start")
+}
+
 /// XGROUP CREATECONSUMER key group consumer
 fn xgroup_createconsumer(cx: &mut KeyCx) -> R {
     xgroup_start(cx, "createconsumer", true)?;
     let (argv, db, now) = (cx.argv, cx.db, cx.core.now_ms);
-    let (key, name) = (argv.get(2), argv.get(3));
-    let s = write(cx.core, db, key)?.expect("checked");
-    let created = s.groups.get_mut(name).expect("checked").create_consumer(argv.get(4), now);
+    let key = argv.get(2);
+    let created = checked_group(cx).create_consumer(argv.get(4), now);
     if created {
         cx.core.notify(STREAM, "xgroup-createconsumer", db, key);
     }
@@ -921,9 +926,8 @@ fn xgroup_createconsumer(cx: &mut KeyCx) -> R {
 fn xgroup_delconsumer(cx: &mut KeyCx) -> R {
     xgroup_start(cx, "delconsumer", true)?;
     let (argv, db) = (cx.argv, cx.db);
-    let (key, name) = (argv.get(2), argv.get(3));
-    let s = write(cx.core, db, key)?.expect("checked");
-    match s.groups.get_mut(name).expect("checked").delete_consumer(argv.get(4)) {
+    let key = argv.get(2);
+    match checked_group(cx).delete_consumer(argv.get(4)) {
         Some(pending) => {
             cx.out.int(pending as i64);
             cx.core.notify(STREAM, "xgroup-delconsumer", db, key);

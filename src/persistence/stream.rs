@@ -492,13 +492,8 @@ mod tests {
     #[test]
     fn damaged_streams_never_panic() {
         let seeds = [dump_value(&Value::stream(sample()), false), hex(REDIS_DUMP)];
-        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: usize| {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng % n.max(1) as u64) as usize
-        };
+        let mut rng = fastrand::Rng::with_seed(0x9e37_79b9_7f4a_7c15);
+        let mut next = move |n: usize| rng.usize(..n.max(1));
         let mut accepted = 0;
         for i in 0..20_000 {
             let seed = &seeds[i % seeds.len()];
