@@ -11,9 +11,9 @@
 #   ./scripts/frameworks/run.sh            # everything
 #   ./scripts/frameworks/run.sh bullmq rq  # just those
 #
-# Two runs are there to see past a missing capability: "celery_run.py nopubsub" keeps Celery off
-# PUBLISH/SUBSCRIBE, "bullmq/run.mjs nostreams" turns the stream commands in BullMQ's Lua scripts
-# into no-ops.
+# Two runs were there to see past a capability shardis lacked then, and stay as narrower checks:
+# "celery_run.py nopubsub" keeps Celery off PUBLISH/SUBSCRIBE, "bullmq/run.mjs nostreams" turns the
+# stream commands in BullMQ's Lua scripts into no-ops.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
