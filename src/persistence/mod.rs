@@ -6,7 +6,10 @@
 //! - [`listpack`]: Redis's listpack blob, written byte for byte and read with deep validation.
 //! - [`ziplist`]: the older blobs (ziplist, zipmap) read for compatibility, and the intset.
 //! - [`stream`]: the stream object (node listpacks, metadata, consumer groups).
+//! - [`file`]: whole RDB files: one shard's snapshot written as Redis 7.0 writes a file, and
+//!   any file Redis 1.x to 7.4 writes read back.
 
+pub mod file;
 pub mod listpack;
 pub mod rdb;
 pub mod stream;

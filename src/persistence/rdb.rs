@@ -191,6 +191,8 @@ const PAYLOAD_FOOTER_LEN: usize = 10;
 
 /// Redis's `crc64`: CRC-64/REDIS (Jones polynomial, reflected, init 0, no final xor).
 const CRC64: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_REDIS);
+/// The same CRC-64 as a static, for checksums computed piece by piece (RDB files).
+pub static CRC64_ALGO: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_REDIS);
 
 /// RESTORE's reply when the payload's footer is wrong (too short, newer version, bad CRC).
 pub const ERR_PAYLOAD_VERSION_OR_CHECKSUM: &str = "ERR DUMP payload version or checksum are wrong";
@@ -337,6 +339,11 @@ impl Writer {
     /// The written bytes.
     pub fn into_inner(self) -> Vec<u8> {
         self.buf
+    }
+
+    /// Empties the buffer, keeping its room.
+    pub fn clear(&mut self) {
+        self.buf.clear();
     }
 
     pub fn u8(&mut self, v: u8) {
@@ -1307,6 +1314,15 @@ pub fn write_object(w: &mut Writer, v: &Value) {
         w.u8(RDB_TYPE_STRING);
         w.string(v.as_bytes(&mut itoa::Buffer::new()));
     }
+}
+
+/// Writes `key` and its value as an RDB file holds them: the type byte, the key, the value.
+pub fn write_keyed_object(w: &mut Writer, key: &[u8], v: &Value) {
+    let at = w.buf.len();
+    write_object(w, v);
+    let mut k = Writer::new().with_compression(w.compression);
+    k.string(key);
+    w.buf.splice(at + 1..at + 1, k.buf);
 }
 
 /// The DUMP payload of any value, as Redis 7.0 writes it (`compression`: `rdbcompression`).
