@@ -285,7 +285,10 @@ mod tests {
     use super::*;
     use crate::store::hash::Hash;
 
-    fn keys_of(data: &[u8]) -> Result<(Summary, Vec<(usize, Vec<u8>, Value, u64)>, Vec<Vec<u8>>), FileError> {
+    /// (database, key, value, deadline) of each key read.
+    type Keys = Vec<(usize, Vec<u8>, Value, u64)>;
+
+    fn keys_of(data: &[u8]) -> Result<(Summary, Keys, Vec<Vec<u8>>), FileError> {
         let (mut keys, mut functions) = (Vec::new(), Vec::new());
         let summary = read_file(data, &Encodings::default(), 1_000, |item| {
             match item {
@@ -326,7 +329,7 @@ mod tests {
         }
         // Every truncation is refused with an offset inside the file.
         for len in 0..data.len() {
-            let e = keys_of(&data[..len]).err().expect("refused");
+            let e = keys_of(&data[..len]).expect_err("refused");
             assert!(e.offset <= len, "{e}");
         }
     }
@@ -399,7 +402,7 @@ mod tests {
         assert!(!keys.is_empty());
         let (s, keys, _) = keys_of(&read("scriptbackup.rdb")).unwrap();
         assert!(keys.is_empty() && s.aux.iter().any(|(k, _)| k == b"lua"));
-        let e = keys_of(&read("corrupt_empty_keys.rdb")).err().expect("refused");
+        let e = keys_of(&read("corrupt_empty_keys.rdb")).expect_err("refused");
         assert!(e.offset <= 100, "{e}");
         assert!(keys_of(&read("corrupt_ziplist.rdb")).is_err());
     }
