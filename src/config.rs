@@ -298,6 +298,8 @@ pub struct Config {
     pub appendonly: bool,
     /// `rdbcompression`: LZF-compress long strings in DUMP payloads (and snapshots).
     pub rdbcompression: bool,
+    /// `rdbchecksum`: end RDB files with their CRC-64 (0 when off).
+    pub rdbchecksum: bool,
     /// `list-max-listpack-size` (alias `list-max-ziplist-size`).
     pub list_max_listpack_size: i32,
     /// `hash-max-listpack-entries` (alias `hash-max-ziplist-entries`).
@@ -360,6 +362,7 @@ impl Default for Config {
             shards: 0,
             appendonly: false,
             rdbcompression: true,
+            rdbchecksum: true,
             list_max_listpack_size: -2,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
@@ -887,6 +890,7 @@ impl Config {
             "shards" => number(self.shards as u64),
             "appendonly" => yes_no(self.appendonly),
             "rdbcompression" => yes_no(self.rdbcompression),
+            "rdbchecksum" => yes_no(self.rdbchecksum),
             "list-max-listpack-size" => self.list_max_listpack_size.to_string().into_bytes(),
             "hash-max-listpack-entries" => number(self.hash_max_listpack_entries as u64),
             "hash-max-listpack-value" => number(self.hash_max_listpack_value as u64),
@@ -918,6 +922,7 @@ impl Config {
             ("protected-mode", Val::Bool(b)) => self.protected_mode = b,
             ("appendonly", Val::Bool(b)) => self.appendonly = b,
             ("rdbcompression", Val::Bool(b)) => self.rdbcompression = b,
+            ("rdbchecksum", Val::Bool(b)) => self.rdbchecksum = b,
             ("unixsocket", Val::Bytes(b)) => self.unixsocket = optional_path(b),
             ("pidfile", Val::Bytes(b)) => self.pidfile = optional_path(b),
             ("logfile", Val::Bytes(b)) => self.logfile = optional_path(b),

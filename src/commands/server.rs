@@ -904,6 +904,75 @@ fn latency_graph(cx: &mut Cx) -> R {
     Err(CmdError::other(format!("ERR No samples available for event '{event}'")))
 }
 
+/// The Unix time (s) of the last successful save (LASTSAVE), the start's until the first.
+static LAST_SAVE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// SAVE: every shard writes its file of a new snapshot set, under an exclusive hold of every
+/// database (as FLUSHALL takes it, so a multi-shard command is wholly in the set or out of it),
+/// then the manifest naming the set is put in place (see [`crate::persistence::snapshot`]).
+fn save(cx: &mut Cx) -> R {
+    use crate::persistence::snapshot::{self, Paths};
+    let paths = std::sync::Arc::new(Paths::of(&cx.core.config));
+    let generation = crate::shard::now_ms();
+    let all: Vec<usize> = (0..cx.core.dbs.len()).collect();
+    let mut tx = crate::coord::Tx::dbs(cx.core, all);
+    tx.touch = false;
+    let shards = cx.core.shards();
+    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
+        let job_paths = paths.clone();
+        tx.run_and_release(
+            move |shard, _| {
+                let paths = job_paths.clone();
+                Box::new(move |core: &mut Core| -> JobOut {
+                    let name = paths.shard_file(generation, shard);
+                    let functions: Vec<Vec<u8>> = if shard == 0 {
+                        core.scripting.libraries.by_name.values().map(|lib| lib.code.to_vec()).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let written = snapshot::write_shard(core, &paths.dir.join(&name), &functions);
+                    Box::new(written.map(|_| (shard, name)).map_err(|e| e.to_string()))
+                })
+            },
+            Box::new(move |_core, conn, parts| {
+                let mut files = vec![String::new(); shards];
+                let mut failed = None;
+                for part in parts {
+                    match part.downcast::<Result<(usize, String), String>>().map(|r| *r) {
+                        Ok(Ok((shard, name))) => files[shard] = name,
+                        Ok(Err(e)) => failed = Some(e),
+                        Err(_) => {}
+                    }
+                }
+                let result = match failed {
+                    Some(e) => Err(e),
+                    None => snapshot::commit(&paths, generation, &files).map_err(|e| e.to_string()),
+                };
+                match result {
+                    Ok(()) => {
+                        crate::log::log(crate::log::Level::Notice, "DB saved on disk");
+                        LAST_SAVE.store(generation / 1000, Ordering::Relaxed);
+                        conn.out.ok();
+                    }
+                    Err(e) => {
+                        crate::log::log(crate::log::Level::Warning, &format!("Failed saving the DB: {e}"));
+                        conn.out.error(b"ERR");
+                    }
+                }
+                Flow::Done
+            }),
+        )
+    })))
+}
+
+/// LASTSAVE
+fn lastsave(cx: &mut Cx) -> R {
+    let at = LAST_SAVE.load(Ordering::Relaxed);
+    let at = if at == 0 { cx.core.shared.started_unix } else { at };
+    cx.out().int(at as i64);
+    Ok(Flow::Done)
+}
+
 const ADMIN_ACL: &[&str] = &["@admin", "@slow", "@dangerous"];
 const NS: u32 = NOSCRIPT | LOADING | STALE;
 
@@ -938,6 +1007,8 @@ pub const SPECS: &[Spec] = &[
     cmd("time", 1, LOADING | STALE | FAST, (0, 0, 0), &["@fast"], Handler::Conn(time)),
     cmd("shutdown", -1, ADMIN | NS | NO_MULTI | ALLOW_BUSY, (0, 0, 0), ADMIN_ACL, Handler::Conn(shutdown)),
     cmd("lolwut", -1, READONLY | FAST, (0, 0, 0), &["@read", "@fast"], Handler::Conn(lolwut)),
+    cmd("save", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI, (0, 0, 0), ADMIN_ACL, Handler::Conn(save)),
+    cmd("lastsave", 1, LOADING | STALE | FAST, (0, 0, 0), &["@fast", "@admin", "@dangerous"], Handler::Conn(lastsave)),
     cmd("monitor", 1, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(monitor)),
     cmd("debug", -2, ADMIN | NS | PROTECTED, (0, 0, 0), ADMIN_ACL, Handler::Conn(debug)),
     container("slowlog", -2, 0, &["@slow"], SLOWLOG_SUBS),

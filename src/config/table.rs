@@ -228,7 +228,7 @@ pub const SHUTDOWN_FLAGS: &[(&str, u32)] = &[("default", 0), ("save", 1), ("nosa
 #[rustfmt::skip]
 pub static DIRECTIVES: &[Spec] = &[
     // Booleans.
-    boolean("rdbchecksum", None, I, "yes"),
+    boolean("rdbchecksum", None, I | IMPL, "yes"),
     boolean("daemonize", None, I | IMPL, "no"),
     boolean("io-threads-do-reads", None, I, "no"),
     boolean("always-show-logo", None, I, "no"),

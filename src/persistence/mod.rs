@@ -6,11 +6,13 @@
 //! - [`listpack`]: Redis's listpack blob, written byte for byte and read with deep validation.
 //! - [`ziplist`]: the older blobs (ziplist, zipmap) read for compatibility, and the intset.
 //! - [`stream`]: the stream object (node listpacks, metadata, consumer groups).
+//! - [`snapshot`]: a set of per-shard files and its manifest: SAVE's writer, the loader at start.
 //! - [`file`]: whole RDB files: one shard's snapshot written as Redis 7.0 writes a file, and
 //!   any file Redis 1.x to 7.4 writes read back.
 
 pub mod file;
 pub mod listpack;
 pub mod rdb;
+pub mod snapshot;
 pub mod stream;
 pub mod ziplist;
