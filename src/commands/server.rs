@@ -117,6 +117,8 @@ struct ShardReport {
     scripting: [usize; 5],
     /// Tracking clients here, keys remembered for them, and (key, client) pairs.
     tracking: [usize; 3],
+    /// Keys changed since the last save.
+    changes: u64,
 }
 
 fn report(core: &mut Core) -> ShardReport {
@@ -149,6 +151,7 @@ fn report(core: &mut Core) -> ShardReport {
             core.tracking.len(),
             core.tracking.items(),
         ],
+        changes: core.snapshot.changes,
     }
 }
 
@@ -364,13 +367,13 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("# Persistence");
             line!("loading:0");
             line!("async_loading:0");
-            line!("rdb_changes_since_last_save:0");
+            line!("rdb_changes_since_last_save:{}", reports.iter().map(|r| r.changes).sum::<u64>());
             line!("rdb_bgsave_in_progress:0");
-            line!("rdb_last_save_time:{}", shared.started_unix);
+            line!("rdb_last_save_time:{}", last_save(core));
             line!("rdb_last_bgsave_status:ok");
             line!("rdb_last_bgsave_time_sec:-1");
             line!("rdb_current_bgsave_time_sec:-1");
-            line!("rdb_saves:0");
+            line!("rdb_saves:{}", shared.saves.count.load(Ordering::Relaxed));
             line!("aof_enabled:0");
             line!("aof_rewrite_in_progress:0");
             line!("aof_rewrite_scheduled:0");
@@ -904,9 +907,6 @@ fn latency_graph(cx: &mut Cx) -> R {
     Err(CmdError::other(format!("ERR No samples available for event '{event}'")))
 }
 
-/// The Unix time (s) of the last successful save (LASTSAVE), the start's until the first.
-static LAST_SAVE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
 /// SAVE: every shard writes its file of a new snapshot set, under an exclusive hold of every
 /// database (as FLUSHALL takes it, so a multi-shard command is wholly in the set or out of it),
 /// then the manifest naming the set is put in place (see [`crate::persistence::snapshot`]).
@@ -931,10 +931,13 @@ fn save(cx: &mut Cx) -> R {
                         Vec::new()
                     };
                     let written = snapshot::write_shard(core, &paths.dir.join(&name), &functions);
+                    if written.is_ok() {
+                        core.snapshot.changes = 0;
+                    }
                     Box::new(written.map(|_| (shard, name)).map_err(|e| e.to_string()))
                 })
             },
-            Box::new(move |_core, conn, parts| {
+            Box::new(move |core, conn, parts| {
                 let mut files = vec![String::new(); shards];
                 let mut failed = None;
                 for part in parts {
@@ -951,7 +954,8 @@ fn save(cx: &mut Cx) -> R {
                 match result {
                     Ok(()) => {
                         crate::log::log(crate::log::Level::Notice, "DB saved on disk");
-                        LAST_SAVE.store(generation / 1000, Ordering::Relaxed);
+                        core.shared.saves.last.store(generation / 1000, Ordering::Relaxed);
+                        core.shared.saves.count.fetch_add(1, Ordering::Relaxed);
                         conn.out.ok();
                     }
                     Err(e) => {
@@ -965,10 +969,17 @@ fn save(cx: &mut Cx) -> R {
     })))
 }
 
+/// When the last save ended (Unix s), the start's time until the first.
+fn last_save(core: &Core) -> u64 {
+    match core.shared.saves.last.load(Ordering::Relaxed) {
+        0 => core.shared.started_unix,
+        at => at,
+    }
+}
+
 /// LASTSAVE
 fn lastsave(cx: &mut Cx) -> R {
-    let at = LAST_SAVE.load(Ordering::Relaxed);
-    let at = if at == 0 { cx.core.shared.started_unix } else { at };
+    let at = last_save(cx.core);
     cx.out().int(at as i64);
     Ok(Flow::Done)
 }

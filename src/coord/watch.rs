@@ -196,6 +196,7 @@ impl Core {
     /// keyspace notifications and client-side caching plug in here too).
     #[inline]
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        self.snapshot.changes += 1;
         if !self.watches.is_empty() {
             let exists = self.dbs[db].contains(key);
             self.watches.touch(db, key, exists);

@@ -34,6 +34,20 @@ use crate::store::value::Value;
 
 const MANIFEST_HEADER: &str = "shardis-snapshot 1";
 
+/// A shard's part in snapshots.
+#[derive(Default)]
+pub struct ShardSnapshot {
+    /// Keys changed since this shard's last save (INFO's `rdb_changes_since_last_save`).
+    pub changes: u64,
+}
+
+/// The server's saves: how many succeeded and when the last one did (Unix s, 0: none yet).
+#[derive(Default)]
+pub struct Saves {
+    pub count: std::sync::atomic::AtomicU64,
+    pub last: std::sync::atomic::AtomicU64,
+}
+
 /// Where a snapshot set lives: `dir` and the `dbfilename` it is named after.
 pub struct Paths {
     pub dir: PathBuf,

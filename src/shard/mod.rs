@@ -44,6 +44,8 @@ pub struct Shared {
     /// Bytes of published messages posted to each shard and not yet delivered there (see
     /// [`crate::pubsub`]: bounded by the pubsub output limit).
     pub pubsub_in_flight: Vec<std::sync::atomic::AtomicU64>,
+    /// Saves so far and when the last one ended (see [`crate::persistence::snapshot`]).
+    pub saves: crate::persistence::snapshot::Saves,
 }
 
 impl Shared {
@@ -64,6 +66,7 @@ impl Shared {
             shutting_down: AtomicBool::new(false),
             scripts: (0..shards).map(|_| Default::default()).collect(),
             pubsub_in_flight: (0..shards).map(|_| Default::default()).collect(),
+            saves: Default::default(),
         })
     }
 
@@ -257,6 +260,8 @@ pub struct Core {
     /// for, if it tracks them.
     pub client_now: u64,
     pub reader: Option<crate::pubsub::tracking::Tracker>,
+    /// This shard's part in snapshots (see [`crate::persistence::snapshot`]).
+    pub snapshot: crate::persistence::snapshot::ShardSnapshot,
 }
 
 impl Core {
@@ -295,6 +300,7 @@ impl Core {
             tracking: Default::default(),
             client_now: 0,
             reader: None,
+            snapshot: Default::default(),
         }
     }
 
