@@ -9,7 +9,7 @@
 //! temporary name, fsynced, renamed into place, and the directory fsynced; the manifest is
 //! renamed last, so a crash before that leaves the previous manifest and its files intact (the
 //! new files are orphans the next save removes). After the manifest is in place the files of the
-//! generation it replaced are removed.
+//! generation it replaced, and any orphan of ours, are removed.
 //!
 //! # Loading
 //!
@@ -148,6 +148,16 @@ pub fn commit(paths: &Paths, gen: u64, files: &[String]) -> io::Result<()> {
     })?;
     for f in old.iter().filter(|f| !files.contains(f)) {
         let _ = std::fs::remove_file(paths.dir.join(f));
+    }
+    // Files of saves that never reached their manifest (a crash, a failed write).
+    let stem = paths.shard_file(0, 0);
+    let prefix = &stem[..stem.find('-').map_or(0, |i| i + 1)];
+    for entry in std::fs::read_dir(&paths.dir)?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name.starts_with(prefix) && (name.ends_with(".rdb") || name.contains(".rdb.tmp-"));
+        if ours && !files.contains(&name) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
     Ok(())
 }
