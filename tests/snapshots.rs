@@ -326,3 +326,127 @@ fn a_save_killed_midway_leaves_a_whole_set() {
     assert_eq!(names, want, "only the last set is left");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn persistence_field(r: &mut Raw, name: &str) -> String {
+    let (_, items) = flat(&r.words("INFO persistence"));
+    let text = s(&items.concat());
+    let line = text.lines().find(|l| l.starts_with(&format!("{name}:"))).unwrap_or("").to_string();
+    line.split(':').nth(1).unwrap_or("").trim().to_string()
+}
+
+fn wait_bgsave_done(r: &mut Raw) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while persistence_field(r, "rdb_bgsave_in_progress") != "0" {
+        assert!(std::time::Instant::now() < deadline, "BGSAVE did not end");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn shardis_paced(dir: &Path) -> Proc {
+    Proc::shardis_env(
+        &["--dir", dir.to_str().unwrap(), "--enable-debug-command", "yes"],
+        &[("SHARDIS_TEST_HOOKS", "1")],
+    )
+}
+
+/// Sends `MSET` of `pairs(i)` for i in `range`, 500 keys a command, and reads the replies.
+fn mset_all(r: &mut Raw, range: std::ops::Range<usize>, pairs: impl Fn(usize) -> Vec<String>) {
+    let mut bytes = Vec::new();
+    let mut commands = 0;
+    let items: Vec<usize> = range.collect();
+    for chunk in items.chunks(500) {
+        let mut args: Vec<String> = vec!["MSET".into()];
+        for &i in chunk {
+            args.extend(pairs(i));
+        }
+        let refs: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        bytes.extend(encode(&refs));
+        commands += 1;
+    }
+    r.send(&bytes);
+    for _ in 0..commands {
+        assert_eq!(r.reply(), b"+OK\r\n");
+    }
+}
+
+/// A BGSAVE is the state at its start: every key overwritten while it runs (on every shard,
+/// the save slowed down so that the writes surely overlap it) keeps its old value in the files,
+/// keys added while it runs stay out, and cross-shard MSETs are wholly out.
+#[test]
+fn bgsave_is_a_point_in_time() {
+    let dir = scratch("bgsave");
+    let n = 60_000;
+    {
+        let server = shardis_paced(&dir);
+        let mut r = server.raw();
+        mset_all(&mut r, 0..n, |i| vec![format!("k:{i}"), format!("old:{i}")]);
+        mset_all(&mut r, 0..1000, |i| vec![format!("{{a{i}}}x"), "0".into(), format!("{{b{i}}}y"), "0".into()]);
+        assert_eq!(r.words("DEBUG SNAPSHOT-PACE 1 40"), b"+OK\r\n");
+        assert_eq!(r.words("BGSAVE"), b"+Background saving started\r\n");
+        assert_eq!(r.words("BGSAVE"), b"-ERR Background save already in progress\r\n");
+        assert_eq!(r.words("SAVE"), b"-ERR Background save already in progress\r\n");
+        assert_eq!(r.words("BGSAVE SCHEDULE"), b"+Background saving scheduled\r\n");
+        // A first few writes land while the save has written almost nothing (one segment a
+        // shard every 40 ms): it is still running after them. (Each write makes its segment be
+        // written first, so a bigger wave would finish the save by itself.)
+        assert_eq!(persistence_field(&mut r, "rdb_bgsave_in_progress"), "1");
+        assert_eq!(r.words("MSET {a0}x 1 {b0}y 1 k:5 new:5"), b"+OK\r\n");
+        assert_eq!(r.words("DEL k:0 k:1"), b":2\r\n");
+        assert_eq!(persistence_field(&mut r, "rdb_bgsave_in_progress"), "1");
+        // Then everything else, while the save may or may not still run.
+        mset_all(&mut r, 0..1000, |i| vec![format!("{{a{i}}}x"), "1".into(), format!("{{b{i}}}y"), "1".into()]);
+        mset_all(&mut r, 2..n, |i| vec![format!("k:{i}"), format!("new:{i}")]);
+        mset_all(&mut r, n..n + 1000, |i| vec![format!("k:{i}"), "added".into()]);
+        assert_eq!(r.words("DEBUG SNAPSHOT-PACE 0 0"), b"+OK\r\n");
+        wait_bgsave_done(&mut r);
+        assert_eq!(persistence_field(&mut r, "rdb_last_bgsave_status"), "ok");
+        assert_eq!(persistence_field(&mut r, "rdb_saves"), "1");
+    }
+    let server = shardis_in(&dir, 4);
+    let mut r = server.raw();
+    assert_eq!(s(&r.words("DBSIZE")), format!(":{}\r\n", n + 2000));
+    let mut wrong = Vec::new();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let mut args: Vec<String> = vec!["MGET".into()];
+        args.extend(chunk.iter().map(|i| format!("k:{i}")));
+        let refs: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        let (_, values) = flat(&r.cmd(&refs));
+        for (i, v) in chunk.iter().zip(values) {
+            if v != format!("old:{i}").as_bytes() {
+                wrong.push(format!("k:{i}={}", s(&v)));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} keys not as at the start, e.g. {:?}", wrong.len(), &wrong[..wrong.len().min(5)]);
+    for i in 0..1000 {
+        let (_, v) = flat(&r.cmd(&[b"MGET", format!("{{a{i}}}x").as_bytes(), format!("{{b{i}}}y").as_bytes()]));
+        assert_eq!(v, vec![b"0".to_vec(), b"0".to_vec()], "pair {i}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// FLUSHALL gives a running BGSAVE up (as Redis 7.0 kills its child): the previous set stays,
+/// the status keeps its value, and a new BGSAVE can start.
+#[test]
+fn flushall_aborts_a_bgsave() {
+    let dir = scratch("bgsave-flushall");
+    let server = shardis_paced(&dir);
+    let mut r = server.raw();
+    mset_all(&mut r, 0..20_000, |i| vec![format!("k:{i}"), "v".into()]);
+    assert_eq!(r.words("SAVE"), b"+OK\r\n");
+    let set = manifest_files(&dir);
+    assert_eq!(r.words("DEBUG SNAPSHOT-PACE 1 50"), b"+OK\r\n");
+    assert_eq!(r.words("BGSAVE"), b"+Background saving started\r\n");
+    assert_eq!(r.words("FLUSHALL"), b"+OK\r\n");
+    wait_bgsave_done(&mut r);
+    assert_eq!(persistence_field(&mut r, "rdb_last_bgsave_status"), "ok");
+    assert_eq!(manifest_files(&dir), set);
+    assert_eq!(r.words("DEBUG SNAPSHOT-PACE 0 0"), b"+OK\r\n");
+    assert_eq!(r.words("SET after 1"), b"+OK\r\n");
+    assert_eq!(r.words("BGSAVE"), b"+Background saving started\r\n");
+    wait_bgsave_done(&mut r);
+    drop(server);
+    let again = shardis_in(&dir, 2);
+    assert_eq!(again.raw().words("DBSIZE"), b":1\r\n");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -255,11 +255,13 @@ fn move_spread(cx: &mut Cx, src_db: usize, dst_db: usize, how: Move) -> F {
                         let (s, d) = (src.clone(), dst.clone());
                         Box::new(move |core: &mut Core| -> JobOut {
                             if let Some((v, ttl)) = write {
+                                crate::persistence::snapshot::before_write(core, dst_db, &d);
                                 core.dbs[dst_db].remove(&d);
                                 core.put(dst_db, &d, v, ttl);
                                 core.signal_modified(dst_db, &d);
                             }
                             if proceed && shard == src_shard && !matches!(how, Move::Copy { .. }) {
+                                crate::persistence::snapshot::before_write(core, src_db, &s);
                                 core.dbs[src_db].remove(&s);
                                 core.signal_modified(src_db, &s);
                             }
@@ -339,6 +341,7 @@ fn copy(cx: &mut KeyCx) -> R {
         cx.out.int(0);
         return Ok(());
     }
+    crate::persistence::snapshot::before_write(cx.core, dst_db, dst);
     cx.core.dbs[dst_db].remove(dst);
     cx.core.put(dst_db, dst, value, ttl);
     cx.core.signal_modified(dst_db, dst);
@@ -596,6 +599,7 @@ fn dbsize(cx: &mut Cx) -> F {
 fn empty(core: &mut Core, dbs: &[usize], lazy: bool) {
     crate::pubsub::tracking::on_flush(core);
     for &db in dbs {
+        crate::persistence::snapshot::before_db_replaced(core, db);
         let old = std::mem::take(&mut core.dbs[db]);
         if lazy && old.len() > 64 {
             std::thread::spawn(move || drop(old));
@@ -647,6 +651,8 @@ fn flushall(cx: &mut Cx) -> F {
     let lazy = flush_mode(cx)?;
     let all: Vec<usize> = (0..cx.core.dbs.len()).collect();
     whole_db(cx, all.clone(), move |core| {
+        // As Redis 7.0 kills its saving child.
+        crate::persistence::snapshot::abort(core);
         for &db in &all {
             core.signal_db_replaced(db, None);
         }
@@ -667,6 +673,8 @@ fn swapdb(cx: &mut Cx) -> F {
     whole_db(cx, vec![a, b], move |core| {
         core.signal_db_replaced(a, Some(b));
         core.signal_db_replaced(b, Some(a));
+        crate::persistence::snapshot::before_db_replaced(core, a);
+        crate::persistence::snapshot::before_db_replaced(core, b);
         core.dbs.swap(a, b)
     })
 }

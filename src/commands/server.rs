@@ -368,11 +368,17 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("loading:0");
             line!("async_loading:0");
             line!("rdb_changes_since_last_save:{}", reports.iter().map(|r| r.changes).sum::<u64>());
-            line!("rdb_bgsave_in_progress:0");
+            let saves = &shared.saves;
+            let saving = saves.in_progress.load(Ordering::Relaxed);
+            line!("rdb_bgsave_in_progress:{}", saving as u8);
             line!("rdb_last_save_time:{}", last_save(core));
-            line!("rdb_last_bgsave_status:ok");
-            line!("rdb_last_bgsave_time_sec:-1");
-            line!("rdb_current_bgsave_time_sec:-1");
+            line!("rdb_last_bgsave_status:{}", if saves.last_failed.load(Ordering::Relaxed) { "err" } else { "ok" });
+            line!("rdb_last_bgsave_time_sec:{}", saves.last_secs.load(Ordering::Relaxed));
+            let current = match saving {
+                true => (crate::shard::now_ms().saturating_sub(saves.started_ms.load(Ordering::Relaxed)) / 1000) as i64,
+                false => -1,
+            };
+            line!("rdb_current_bgsave_time_sec:{current}");
             line!("rdb_saves:{}", shared.saves.count.load(Ordering::Relaxed));
             line!("aof_enabled:0");
             line!("aof_rewrite_in_progress:0");
@@ -666,6 +672,12 @@ fn debug(cx: &mut Cx) -> R {
         let ms = int_arg(argv.get(2))?.max(0) as u64;
         cx.core.inbox_held_until = Some(Instant::now() + Duration::from_millis(ms));
         cx.out().ok();
+    } else if sub.eq_ignore_ascii_case(b"snapshot-pace") && argv.len() == 4 && test_hooks() {
+        // Tests only: background saves write <segments> segments per slice, <ms> apart, on
+        // every shard (0 0: as fast as they can), so that writes surely overlap a save.
+        let (segments, ms) = (int_arg(argv.get(2))?.max(0) as usize, int_arg(argv.get(3))?.max(0) as u64);
+        let pace = (segments > 0).then(|| (segments, Duration::from_millis(ms)));
+        return Ok(FanOut::apply(cx.core.shards(), move |core| core.snapshot.pace = pace));
     } else if sub.eq_ignore_ascii_case(b"panic-for-tests") && argv.len() == 2 && test_hooks() {
         panic!("DEBUG PANIC-FOR-TESTS");
     } else if sub.eq_ignore_ascii_case(b"set-active-expire") && argv.len() == 3 {
@@ -907,11 +919,70 @@ fn latency_graph(cx: &mut Cx) -> R {
     Err(CmdError::other(format!("ERR No samples available for event '{event}'")))
 }
 
+/// BGSAVE [SCHEDULE]: every shard starts its part in one round under an exclusive hold of
+/// every database, replies at once, and writes its file while it serves (see
+/// [`crate::persistence::snapshot`]).
+fn bgsave(cx: &mut Cx) -> R {
+    use crate::persistence::snapshot::{self, Job, Paths};
+    let schedule = match cx.argv.len() {
+        1 => false,
+        2 if cx.argv.is(1, "SCHEDULE") => true,
+        _ => return Err(CmdError::Syntax),
+    };
+    let saves = &cx.core.shared.saves;
+    if saves.in_progress.compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+        if schedule {
+            cx.out().simple(b"Background saving scheduled");
+            return Ok(Flow::Done);
+        }
+        return Err(CmdError::other("ERR Background save already in progress"));
+    }
+    let generation = crate::shard::now_ms();
+    saves.started_ms.store(generation, Ordering::Relaxed);
+    let job = Job::new(Paths::of(&cx.core.config), generation, cx.core.shards());
+    let all: Vec<usize> = (0..cx.core.dbs.len()).collect();
+    let mut tx = crate::coord::Tx::dbs(cx.core, all);
+    tx.touch = false;
+    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
+        tx.run_and_release(
+            move |shard, _| {
+                let job = job.clone();
+                Box::new(move |core: &mut Core| -> JobOut {
+                    let functions: Vec<Vec<u8>> = if shard == 0 {
+                        core.scripting.libraries.by_name.values().map(|lib| lib.code.to_vec()).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    Box::new(snapshot::start(core, job, &functions))
+                })
+            },
+            Box::new(move |_core, conn, parts| {
+                let failed = parts.into_iter().find_map(|p| p.downcast::<Result<(), String>>().ok()?.err());
+                match failed {
+                    // Shards that did start go on and end the job as failed.
+                    Some(e) => {
+                        crate::log::log(crate::log::Level::Warning, &format!("Can't save in background: {e}"));
+                        conn.out.error(b"ERR");
+                    }
+                    None => {
+                        crate::log::log(crate::log::Level::Notice, "Background saving started");
+                        conn.out.simple(b"Background saving started");
+                    }
+                }
+                Flow::Done
+            }),
+        )
+    })))
+}
+
 /// SAVE: every shard writes its file of a new snapshot set, under an exclusive hold of every
 /// database (as FLUSHALL takes it, so a multi-shard command is wholly in the set or out of it),
 /// then the manifest naming the set is put in place (see [`crate::persistence::snapshot`]).
 fn save(cx: &mut Cx) -> R {
     use crate::persistence::snapshot::{self, Paths};
+    if cx.core.shared.saves.in_progress.load(Ordering::SeqCst) {
+        return Err(CmdError::other("ERR Background save already in progress"));
+    }
     let paths = std::sync::Arc::new(Paths::of(&cx.core.config));
     let generation = crate::shard::now_ms();
     let all: Vec<usize> = (0..cx.core.dbs.len()).collect();
@@ -1019,7 +1090,8 @@ pub const SPECS: &[Spec] = &[
     cmd("shutdown", -1, ADMIN | NS | NO_MULTI | ALLOW_BUSY, (0, 0, 0), ADMIN_ACL, Handler::Conn(shutdown)),
     cmd("lolwut", -1, READONLY | FAST, (0, 0, 0), &["@read", "@fast"], Handler::Conn(lolwut)),
     cmd("save", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI, (0, 0, 0), ADMIN_ACL, Handler::Conn(save)),
-    cmd("lastsave", 1, LOADING | STALE | FAST, (0, 0, 0), &["@fast", "@admin", "@dangerous"], Handler::Conn(lastsave)),
+    cmd("bgsave", -1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, (0, 0, 0), ADMIN_ACL, Handler::Conn(bgsave)),
+    cmd("lastsave", 1, LOADING | STALE | FAST, (0, 0, 0), &["@admin", "@fast", "@dangerous"], Handler::Conn(lastsave)),
     cmd("monitor", 1, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(monitor)),
     cmd("debug", -2, ADMIN | NS | PROTECTED, (0, 0, 0), ADMIN_ACL, Handler::Conn(debug)),
     container("slowlog", -2, 0, &["@slow"], SLOWLOG_SUBS),

@@ -25,6 +25,10 @@
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::file::{read_file, FileWriter, Item};
 use super::rdb::Encodings;
@@ -39,13 +43,37 @@ const MANIFEST_HEADER: &str = "shardis-snapshot 1";
 pub struct ShardSnapshot {
     /// Keys changed since this shard's last save (INFO's `rdb_changes_since_last_save`).
     pub changes: u64,
+    /// The background save this shard is writing, if any.
+    active: Option<Box<Active>>,
+    /// Tests (DEBUG SNAPSHOT-PACE): segments per slice and the pause between slices.
+    pub pace: Option<(usize, Duration)>,
 }
 
-/// The server's saves: how many succeeded and when the last one did (Unix s, 0: none yet).
-#[derive(Default)]
+/// The server's saves: how many succeeded, when the last one did (Unix s, 0: none yet), and
+/// the background save in progress.
 pub struct Saves {
-    pub count: std::sync::atomic::AtomicU64,
-    pub last: std::sync::atomic::AtomicU64,
+    pub count: AtomicU64,
+    pub last: AtomicU64,
+    /// A BGSAVE is running (claimed by the BGSAVE that starts it, cleared when it ends).
+    pub in_progress: AtomicBool,
+    /// When the running BGSAVE started (ms), for `rdb_current_bgsave_time_sec`.
+    pub started_ms: AtomicU64,
+    /// The last BGSAVE's outcome (`rdb_last_bgsave_status`) and length (s, -1: none yet).
+    pub last_failed: AtomicBool,
+    pub last_secs: AtomicI64,
+}
+
+impl Default for Saves {
+    fn default() -> Self {
+        Saves {
+            count: AtomicU64::new(0),
+            last: AtomicU64::new(0),
+            in_progress: AtomicBool::new(false),
+            started_ms: AtomicU64::new(0),
+            last_failed: AtomicBool::new(false),
+            last_secs: AtomicI64::new(-1),
+        }
+    }
 }
 
 /// Where a snapshot set lives: `dir` and the `dbfilename` it is named after.
@@ -238,4 +266,362 @@ pub fn load(config: &Config, shards: usize) -> Result<Loaded, String> {
         loaded.functions.extend(functions);
     }
     Ok(loaded)
+}
+
+// Background saves.
+//
+// BGSAVE starts on every shard in one round under an exclusive hold of every database (the
+// cut: a multi-shard command is wholly before it or wholly after). Each shard then writes its
+// file while it serves: the event loop writes a slice of about a millisecond of segments per
+// pass (`step`), and before anything changes a key whose segment the save has not written yet
+// (`before_write`, called from every write path of the keyspace) the shard writes that whole
+// segment first, as it stood. Segments created by splits after the start come from segments
+// already written. Keys past their deadline at the start are left out; the active expiry cycle
+// pauses while a shard writes (lazy expiry is a write like the others). FLUSHALL aborts the
+// save, as in Redis 7.0; FLUSHDB and SWAPDB first write what is left of their databases.
+//
+// The bytes go to a writer thread per shard through a channel, in 256 KB pieces, so a slow disk
+// holds up the file, not the shard; the backlog is what the shard wrote and the disk did not
+// take yet (documented, not bounded). The writer fsyncs and renames; the last shard to end
+// puts the manifest in place.
+
+/// Bytes handed to the writer thread at a time.
+const PIECE: usize = 256 * 1024;
+
+/// One BGSAVE, shared by every shard's part.
+pub struct Job {
+    pub paths: Paths,
+    pub generation: u64,
+    shards: usize,
+    /// Shards still writing.
+    remaining: AtomicUsize,
+    failed: AtomicBool,
+    /// FLUSHALL gave it up: not a failure (`rdb_last_bgsave_status` keeps its value).
+    aborted: AtomicBool,
+}
+
+impl Job {
+    pub fn new(paths: Paths, generation: u64, shards: usize) -> Arc<Job> {
+        Arc::new(Job {
+            paths,
+            generation,
+            shards,
+            remaining: AtomicUsize::new(shards),
+            failed: AtomicBool::new(false),
+            aborted: AtomicBool::new(false),
+        })
+    }
+}
+
+/// What a writer thread gets.
+enum Piece {
+    Bytes(Vec<u8>),
+    /// The file is whole: fsync and rename it. A channel closed without this aborts the file.
+    Finish,
+}
+
+/// The shard's end of a writer thread's channel.
+struct Sink {
+    buf: Vec<u8>,
+    tx: mpsc::Sender<Piece>,
+}
+
+impl Sink {
+    fn send(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            let piece = std::mem::replace(&mut self.buf, Vec::with_capacity(PIECE));
+            self.tx.send(Piece::Bytes(piece)).map_err(|_| io::Error::other("the snapshot writer stopped"))?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= PIECE {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send()
+    }
+}
+
+/// Starts the thread that writes `path` from what comes through the returned sender; the
+/// receiver gets its outcome once the file is renamed into place (or abandoned).
+fn spawn_writer(path: PathBuf) -> io::Result<(mpsc::Sender<Piece>, mpsc::Receiver<io::Result<()>>)> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let file = std::fs::File::create(&tmp)?;
+    let (tx, rx) = mpsc::channel::<Piece>();
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::Builder::new().name("snapshot-writer".into()).spawn(move || {
+        let result = (|| {
+            let mut out = BufWriter::with_capacity(PIECE, file);
+            let mut whole = false;
+            for piece in rx {
+                match piece {
+                    Piece::Bytes(bytes) => out.write_all(&bytes)?,
+                    Piece::Finish => {
+                        whole = true;
+                        break;
+                    }
+                }
+            }
+            if !whole {
+                return Err(io::Error::other("aborted"));
+            }
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            if let Some(dir) = path.parent() {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        let _ = done_tx.send(result);
+    })?;
+    Ok((tx, done_rx))
+}
+
+/// A shard's part of a running BGSAVE.
+struct Active {
+    job: Arc<Job>,
+    start_ms: u64,
+    /// Changes counted when it started (a success takes them off `changes`).
+    changes_at_start: u64,
+    /// Per database, per segment that existed at the start: written yet?
+    written: Vec<Vec<bool>>,
+    /// Per database, keys and keys with a deadline at the start (RESIZEDB).
+    sizes: Vec<(u64, u64)>,
+    /// The next (database, segment) the background walk looks at.
+    cursor: (usize, usize),
+    /// The database of the last SELECTDB written.
+    current_db: Option<usize>,
+    /// None once the file is whole (or abandoned): waiting for the writer thread.
+    file: Option<FileWriter<Sink>>,
+    result: mpsc::Receiver<io::Result<()>>,
+    error: Option<String>,
+    last_slice: Instant,
+}
+
+impl Active {
+    /// Writes segment `seg` of database `db` as it is now, and marks it written.
+    fn write_segment(&mut self, dbs: &[crate::shard::Db], db: usize, seg: usize) {
+        self.written[db][seg] = true;
+        let Some(file) = self.file.as_mut() else { return };
+        let result = (|| {
+            if self.current_db != Some(db) {
+                let (keys, expires) = self.sizes[db];
+                file.select_db(db, keys, expires)?;
+                self.current_db = Some(db);
+            }
+            for (key, value, deadline) in dbs[db].segment_iter(seg) {
+                if !crate::shard::keyspace::expired(deadline, self.start_ms) {
+                    file.key(key, value, deadline)?;
+                }
+            }
+            Ok::<(), io::Error>(())
+        })();
+        if let Err(e) = result {
+            self.abandon(e.to_string());
+        }
+    }
+
+    /// Gives the file up: the writer thread removes it.
+    fn abandon(&mut self, why: String) {
+        self.error.get_or_insert(why);
+        self.file = None;
+    }
+
+    /// Writes what is left of database `db`.
+    fn write_db(&mut self, dbs: &[crate::shard::Db], db: usize) {
+        for seg in 0..self.written.get(db).map_or(0, Vec::len) {
+            if !self.written[db][seg] {
+                self.write_segment(dbs, db, seg);
+            }
+        }
+    }
+}
+
+impl ShardSnapshot {
+    /// Is this shard writing a background save?
+    pub fn is_active(&self) -> bool {
+        self.active.is_some()
+    }
+}
+
+/// Starts this shard's part of `job` (under the hold of every database, on every shard in the
+/// same round). Shard 0's file carries the function libraries. A shard that cannot start ends
+/// its part at once, as failed.
+pub fn start(core: &mut Core, job: Arc<Job>, functions: &[Vec<u8>]) -> Result<(), String> {
+    begin(core, job.clone(), functions).inspect_err(|e| end(core, &job, Err(e.clone())))
+}
+
+fn begin(core: &mut Core, job: Arc<Job>, functions: &[Vec<u8>]) -> Result<(), String> {
+    let path = job.paths.dir.join(job.paths.shard_file(job.generation, core.id));
+    let (tx, result) = spawn_writer(path).map_err(|e| e.to_string())?;
+    let sink = Sink { buf: Vec::with_capacity(PIECE), tx };
+    let now = core.now_ms;
+    let mut file = FileWriter::new(sink, core.config.rdbcompression, core.config.rdbchecksum, now / 1000, 0)
+        .map_err(|e| e.to_string())?;
+    for code in functions {
+        file.function(code).map_err(|e| e.to_string())?;
+    }
+    core.snapshot.active = Some(Box::new(Active {
+        job,
+        start_ms: now,
+        changes_at_start: core.snapshot.changes,
+        written: core.dbs.iter().map(|t| vec![false; t.segment_count()]).collect(),
+        sizes: core.dbs.iter().map(|t| (t.len() as u64, t.expires_len() as u64)).collect(),
+        cursor: (0, 0),
+        current_db: None,
+        file: Some(file),
+        result,
+        error: None,
+        last_slice: Instant::now(),
+    }));
+    Ok(())
+}
+
+/// Before a write to `key` of `db`: if a background save has not written the key's segment
+/// yet, it writes it now, as it stands.
+#[inline]
+pub fn before_write(core: &mut Core, db: usize, key: &[u8]) {
+    if core.snapshot.active.is_some() {
+        write_key_segment(core, db, key);
+    }
+}
+
+fn write_key_segment(core: &mut Core, db: usize, key: &[u8]) {
+    let Some(a) = core.snapshot.active.as_mut() else { return };
+    if a.file.is_none() || db >= a.written.len() {
+        return;
+    }
+    let seg = core.dbs[db].segment_of(key);
+    if seg < a.written[db].len() && !a.written[db][seg] {
+        a.write_segment(&core.dbs, db, seg);
+    }
+}
+
+/// Before database `db` is emptied or swapped: a background save writes what is left of it.
+pub fn before_db_replaced(core: &mut Core, db: usize) {
+    if let Some(a) = core.snapshot.active.as_mut() {
+        a.write_db(&core.dbs, db);
+    }
+}
+
+/// FLUSHALL: a running background save is abandoned, as Redis 7.0 kills its child.
+pub fn abort(core: &mut Core) {
+    if let Some(a) = core.snapshot.active.as_mut() {
+        a.job.aborted.store(true, Ordering::SeqCst);
+        a.abandon("aborted by FLUSHALL".into());
+    }
+}
+
+/// One pass of the event loop: writes about a millisecond of segments (or what DEBUG
+/// SNAPSHOT-PACE says), finishes the file when all are written, and ends this shard's part
+/// when the writer thread reports. True while the shard still has a part.
+pub fn step(core: &mut Core) -> bool {
+    let pace = core.snapshot.pace;
+    let Some(a) = core.snapshot.active.as_mut() else { return false };
+    if a.file.is_some() {
+        let due = pace.is_none_or(|(_, pause)| a.last_slice.elapsed() >= pause);
+        if !due {
+            // Tests only: the loop does not sleep while saving, so a paced save naps here.
+            std::thread::sleep(Duration::from_micros(500));
+        }
+        if due {
+            let started = Instant::now();
+            let mut segments = 0;
+            loop {
+                let (db, seg) = a.cursor;
+                if db >= a.written.len() {
+                    finish_file(a);
+                    break;
+                }
+                if seg >= a.written[db].len() {
+                    a.cursor = (db + 1, 0);
+                    continue;
+                }
+                a.cursor.1 += 1;
+                if a.written[db][seg] {
+                    continue;
+                }
+                a.write_segment(&core.dbs, db, seg);
+                segments += 1;
+                let enough = match pace {
+                    Some((per_slice, _)) => segments >= per_slice,
+                    None => started.elapsed() >= Duration::from_millis(1),
+                };
+                if enough || a.file.is_none() {
+                    break;
+                }
+            }
+            a.last_slice = Instant::now();
+        }
+    }
+    if a.file.is_some() {
+        return true;
+    }
+    let outcome = match a.result.try_recv() {
+        Ok(r) => r.map_err(|e| a.error.clone().unwrap_or_else(|| e.to_string())),
+        Err(mpsc::TryRecvError::Empty) => return true,
+        Err(mpsc::TryRecvError::Disconnected) => Err("the snapshot writer stopped".to_string()),
+    };
+    let a = core.snapshot.active.take().expect("active");
+    if outcome.is_ok() {
+        core.snapshot.changes = core.snapshot.changes.saturating_sub(a.changes_at_start);
+    }
+    end(core, &a.job, outcome);
+    false
+}
+
+/// Ends the file: EOF, the checksum, and the writer thread's go to fsync and rename.
+fn finish_file(a: &mut Active) {
+    let Some(file) = a.file.take() else { return };
+    let sent = file.finish().and_then(|(mut sink, _)| {
+        sink.flush()?;
+        sink.tx.send(Piece::Finish).map_err(|_| io::Error::other("the snapshot writer stopped"))
+    });
+    if let Err(e) = sent {
+        a.error.get_or_insert(e.to_string());
+    }
+}
+
+/// This shard's part ended with `outcome`; the last shard to end commits the set.
+fn end(core: &Core, job: &Job, outcome: Result<(), String>) {
+    if let (Err(e), false) = (&outcome, job.aborted.load(Ordering::SeqCst)) {
+        crate::log::log(crate::log::Level::Warning, &format!("Background saving error on shard {}: {e}", core.id));
+        job.failed.store(true, Ordering::SeqCst);
+    }
+    if job.remaining.fetch_sub(1, Ordering::SeqCst) != 1 {
+        return;
+    }
+    let saves = &core.shared.saves;
+    let files: Vec<String> = (0..job.shards).map(|i| job.paths.shard_file(job.generation, i)).collect();
+    if job.aborted.load(Ordering::SeqCst) {
+        crate::log::log(crate::log::Level::Warning, "Background saving terminated by FLUSHALL");
+        saves.in_progress.store(false, Ordering::SeqCst);
+        return;
+    }
+    let committed = !job.failed.load(Ordering::SeqCst) && commit(&job.paths, job.generation, &files).is_ok();
+    let now = crate::shard::now_ms();
+    saves.last_secs.store(((now.saturating_sub(job.generation)) / 1000) as i64, Ordering::Relaxed);
+    saves.last_failed.store(!committed, Ordering::Relaxed);
+    if committed {
+        saves.count.fetch_add(1, Ordering::Relaxed);
+        saves.last.store(now / 1000, Ordering::Relaxed);
+        crate::log::log(crate::log::Level::Notice, "Background saving terminated with success");
+    } else {
+        crate::log::log(crate::log::Level::Warning, "Background saving error");
+    }
+    saves.in_progress.store(false, Ordering::SeqCst);
 }

@@ -75,6 +75,7 @@ impl Undo {
         let (zset, hash) = (crate::commands::zsets::limits(core), crate::commands::hashes::limits_of(core));
         let max_ints = core.config.set_max_intset_entries;
         for (db, key, change) in self.steps.into_iter().rev() {
+            crate::persistence::snapshot::before_write(core, db, &key);
             match change {
                 Change::Whole(Some((value, deadline))) => {
                     core.dbs[db].insert(&key, value, deadline);

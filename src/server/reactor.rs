@@ -265,12 +265,18 @@ impl Reactor {
             if self.stopping {
                 break;
             }
+            // A background save writes a slice each pass and keeps the loop from sleeping long.
+            let saving = self.core.snapshot.is_active() && crate::persistence::snapshot::step(&mut self.core);
             // Completions a busy turn left (the wake-up read and the tick among them, so
             // nothing would wake us) are handled before any wait.
             let deferred = !self.io.borrow().deferred.is_empty();
             // Held, the inbox is not looked at: wait for I/O, until the hold ends.
-            let wait = !deferred && (held || inbox.park());
+            let wait = !deferred && (held || saving || inbox.park());
             let mut deadline = crate::coord::block::next_deadline(&self.core);
+            if saving {
+                // Only a wait runs the ring's deferred work (completions): a short one.
+                deadline = Some(Instant::now());
+            }
             if let (true, Some(until)) = (held, self.core.inbox_held_until) {
                 deadline = Some(deadline.map_or(until, |d| d.min(until)));
             }
@@ -573,6 +579,11 @@ impl Reactor {
     /// and never for more than a quarter of the time between two ticks.
     fn active_expire(&mut self) {
         const STEP: usize = 200;
+        // A background save must see every key alive at its start: lazy expiry goes through
+        // the save's pre-write step, this cycle does not, so it waits for the save.
+        if self.core.snapshot.is_active() {
+            return;
+        }
         let budget = Duration::from_millis(250 / self.core.config.hz.clamp(1, 500) as u64);
         let started = Instant::now();
         let now = crate::shard::now_ms();

@@ -75,12 +75,14 @@ impl Core {
     /// The live value of `key` and its deadline; an expired key is removed and reported absent.
     /// Counts as an access (OBJECT IDLETIME) unless the client asked for CLIENT NO-TOUCH.
     pub fn live(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
+        crate::persistence::snapshot::before_write(self, db, key);
         let touch = (!self.no_touch).then_some(self.lru_clock());
         live_in(&mut self.dbs, db, expiry!(self), self.now_ms, touch, key)
     }
 
     /// Like [`Core::live`] but never an access: TYPE, TTL, EXISTS, OBJECT look without touching.
     pub fn peek(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
+        crate::persistence::snapshot::before_write(self, db, key);
         live_in(&mut self.dbs, db, expiry!(self), self.now_ms, None, key)
     }
 
@@ -104,6 +106,7 @@ impl Core {
 
     /// A lookup that counts a hit or a miss; a miss is a `keymiss` event unless `quiet`.
     fn counted(&mut self, db: usize, key: &[u8], touch: Option<u32>, quiet: bool) -> Option<(&mut Value, u64)> {
+        crate::persistence::snapshot::before_write(self, db, key);
         let this: *mut Core = self;
         let found = live_in(&mut self.dbs, db, expiry!(self), self.now_ms, touch, key);
         if found.is_some() {
@@ -126,6 +129,7 @@ impl Core {
 
     /// Sets `key`, replacing any value and deadline; the new value counts as just accessed.
     pub fn put(&mut self, db: usize, key: &[u8], mut value: Value, deadline: u64) {
+        crate::persistence::snapshot::before_write(self, db, key);
         value.touch(self.lru_clock());
         if self.dbs[db].insert(key, value, deadline).is_none() {
             self.notify(crate::pubsub::notify::class::NEW, "new", db, key);
