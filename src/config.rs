@@ -1261,6 +1261,15 @@ impl Loader {
             if !spec.has(MULTI_ARG) && args.len() != 1 {
                 return Err(Failure::Here("wrong number of arguments".to_string()));
             }
+            // As Redis 7.0: a multi-argument directive given one argument (`--save "3600 1"`
+            // on the command line) is split on spaces.
+            let split;
+            let args = if spec.has(MULTI_ARG) && args.len() == 1 && !args[0].is_empty() {
+                split = args[0].split(|&b| b == b' ').map(<[u8]>::to_vec).collect::<Vec<_>>();
+                &split[..]
+            } else {
+                args
+            };
             self.cfg.apply(idx, args, Mode::Load, &mut self.save_loaded)?;
             if spec.kind == Kind::Dir {
                 self.cfg.dir_origin = Origin(Some(at));

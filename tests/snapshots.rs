@@ -450,3 +450,34 @@ fn flushall_aborts_a_bgsave() {
     assert_eq!(again.raw().words("DBSIZE"), b":1\r\n");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// SHUTDOWN saves when asked to (SAVE) or when save points are set, not with NOSAVE; a save
+/// that fails keeps the server up unless FORCE.
+#[test]
+fn shutdown_saves() {
+    let dir = scratch("shutdown");
+    let d = dir.to_str().unwrap().to_string();
+    let mut server = Proc::shardis(&["--dir", &d]);
+    assert_eq!(server.raw().words("SET a 1"), b"+OK\r\n");
+    let mut r = server.raw();
+    r.send(b"SHUTDOWN SAVE\r\n");
+    assert!(server.wait_exit(std::time::Duration::from_secs(10)));
+    let mut server = Proc::shardis(&["--dir", &d, "--save", "3600 1"]);
+    assert_eq!(server.raw().words("GET a"), b"$1\r\n1\r\n");
+    assert_eq!(server.raw().words("SET b 2"), b"+OK\r\n");
+    server.raw().send(b"SHUTDOWN\r\n");
+    assert!(server.wait_exit(std::time::Duration::from_secs(10)));
+    let mut server = Proc::shardis(&["--dir", &d, "--save", "3600 1"]);
+    assert_eq!(server.raw().words("GET b"), b"$1\r\n2\r\n");
+    assert_eq!(server.raw().words("SET c 3"), b"+OK\r\n");
+    server.raw().send(b"SHUTDOWN NOSAVE\r\n");
+    assert!(server.wait_exit(std::time::Duration::from_secs(10)));
+    let mut server = Proc::shardis(&["--dir", &d, "--save", "3600 1"]);
+    assert_eq!(server.raw().words("EXISTS c"), b":0\r\n");
+    // A directory that went away: the save fails, the server stays, FORCE exits anyway.
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(server.raw().words("SHUTDOWN"), b"-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
+    assert_eq!(server.raw().words("PING"), b"+PONG\r\n");
+    server.raw().send(b"SHUTDOWN FORCE\r\n");
+    assert!(server.wait_exit(std::time::Duration::from_secs(10)));
+}

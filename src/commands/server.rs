@@ -545,6 +545,23 @@ fn shutdown(cx: &mut Cx) -> R {
         return Err(CmdError::other("ERR No shutdown in progress."));
     }
     crate::warning!("User requested shutdown...");
+    // As Redis: save when asked to, or when save points are set, unless NOSAVE.
+    if save || (!nosave && !cx.core.config.save.is_empty()) {
+        let force = (1..argv.len()).any(|i| argv.is(i, "FORCE"));
+        crate::notice!("Saving the final RDB snapshot before exiting.");
+        return save_set(
+            cx,
+            Box::new(move |core, conn, result| {
+                if result.is_err() && !force {
+                    crate::warning!("Error trying to save the DB, can't exit.");
+                    conn.out.error(b"ERR Errors trying to SHUTDOWN. Check logs.");
+                    return Flow::Done;
+                }
+                crate::server::stop_all(&core.shared);
+                Flow::Close
+            }),
+        );
+    }
     if nosave && crate::scripting::any_running(&cx.core.shared) {
         // A shard is running a script and will not look at its inbox until it ends: nothing
         // to save, so exit now, as Redis does for SHUTDOWN NOSAVE during a busy script.
@@ -979,10 +996,27 @@ fn bgsave(cx: &mut Cx) -> R {
 /// database (as FLUSHALL takes it, so a multi-shard command is wholly in the set or out of it),
 /// then the manifest naming the set is put in place (see [`crate::persistence::snapshot`]).
 fn save(cx: &mut Cx) -> R {
-    use crate::persistence::snapshot::{self, Paths};
     if cx.core.shared.saves.in_progress.load(Ordering::SeqCst) {
         return Err(CmdError::other("ERR Background save already in progress"));
     }
+    save_set(
+        cx,
+        Box::new(|_core, conn, result| {
+            match result {
+                Ok(()) => conn.out.ok(),
+                Err(_) => conn.out.error(b"ERR"),
+            }
+            Flow::Done
+        }),
+    )
+}
+
+/// What runs after a save, with its outcome.
+type AfterSave = Box<dyn FnOnce(&mut Core, &mut crate::server::conn::Conn, Result<(), String>) -> Flow>;
+
+/// Writes a snapshot set in the foreground (SAVE, SHUTDOWN), then `done`.
+fn save_set(cx: &mut Cx, done: AfterSave) -> R {
+    use crate::persistence::snapshot::{self, Paths};
     let paths = std::sync::Arc::new(Paths::of(&cx.core.config));
     let generation = crate::shard::now_ms();
     let all: Vec<usize> = (0..cx.core.dbs.len()).collect();
@@ -1022,19 +1056,15 @@ fn save(cx: &mut Cx) -> R {
                     Some(e) => Err(e),
                     None => snapshot::commit(&paths, generation, &files).map_err(|e| e.to_string()),
                 };
-                match result {
+                match &result {
                     Ok(()) => {
                         crate::log::log(crate::log::Level::Notice, "DB saved on disk");
                         core.shared.saves.last.store(generation / 1000, Ordering::Relaxed);
                         core.shared.saves.count.fetch_add(1, Ordering::Relaxed);
-                        conn.out.ok();
                     }
-                    Err(e) => {
-                        crate::log::log(crate::log::Level::Warning, &format!("Failed saving the DB: {e}"));
-                        conn.out.error(b"ERR");
-                    }
+                    Err(e) => crate::log::log(crate::log::Level::Warning, &format!("Failed saving the DB: {e}")),
                 }
-                Flow::Done
+                done(core, conn, result)
             }),
         )
     })))

@@ -1036,3 +1036,14 @@ fn config_table_defaults_are_valid_values() {
         assert_eq!(lossy(&Config::default().render(idx)), spec.default, "{} in Config::default()", spec.name);
     }
 }
+
+/// A multi-argument directive given as one quoted argument is split on spaces, as Redis 7.0
+/// does (`redis-server --save "3600 1"`).
+#[test]
+fn multi_argument_directive_in_one_argument() {
+    let (config, _) = Config::from_str("save \"3600 1 300 100\"\n", "x").unwrap();
+    assert_eq!(config.save, vec![(3600, 1), (300, 100)]);
+    let (config, _) = Config::from_str("save \"\"\n", "x").unwrap();
+    assert!(config.save.is_empty());
+    assert!(Config::from_str("save \"3600\"\n", "x").is_err());
+}

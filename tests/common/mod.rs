@@ -30,7 +30,8 @@ impl Drop for Proc {
 }
 
 impl Proc {
-    /// Starts shardis with `--shards 4` and `args`.
+    /// Starts shardis with `--shards 4` and `args`; with no save points unless `args` set
+    /// `--save` (as [`Proc::redis`]), so that no test leaves snapshot files behind.
     pub fn shardis(args: &[&str]) -> Proc {
         Self::shardis_env(args, &[])
     }
@@ -40,6 +41,9 @@ impl Proc {
         let shards = SHARDS.to_string();
         let mut all: Vec<&str> = args.iter().take_while(|a| !a.starts_with("--")).copied().collect();
         all.extend(["--shards", shards.as_str()]);
+        if !args.contains(&"--save") {
+            all.extend(["--save", ""]);
+        }
         all.extend(args.iter().skip_while(|a| !a.starts_with("--")));
         Self::spawn_env(env!("CARGO_BIN_EXE_shardis-server"), &all, env)
     }
