@@ -28,6 +28,10 @@ use crate::store::value::Value;
 
 /// The AUX field `redis-ver` our files carry: the version whose format they are.
 const FORMAT_VERSION: &str = "7.0.15";
+/// Strings a snapshot tries to compress are longer than this (see [`Writer::compressing_over`]):
+/// measured, compressing 32-byte values cost 55% of a shard's time during a BGSAVE, all of it
+/// in liblzf's table reset.
+const SNAPSHOT_COMPRESS_OVER: usize = 1024;
 /// The newest RDB version the reader takes (Redis 7.4).
 pub const READ_VERSION_MAX: u16 = 12;
 
@@ -49,7 +53,7 @@ impl<W: Write> FileWriter<W> {
             out,
             crc: rdb::CRC64_ALGO.digest(),
             checksum,
-            w: Writer::new().with_compression(compression),
+            w: Writer::new().with_compression(compression).compressing_over(SNAPSHOT_COMPRESS_OVER),
             written: 0,
         };
         f.w.bytes(format!("REDIS{:04}", rdb::RDB_VERSION).as_bytes());

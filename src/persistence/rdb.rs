@@ -304,6 +304,8 @@ impl<'a> RdbString<'a> {
 pub struct Writer {
     buf: Vec<u8>,
     compression: bool,
+    /// Strings longer than this are tried with LZF (Redis: 20).
+    compress_over: usize,
     /// Reused output room for `lzf_compress`.
     scratch: Vec<u8>,
 }
@@ -322,12 +324,20 @@ impl Writer {
 
     /// A writer appending to `buf`, compression on.
     pub fn with_buffer(buf: Vec<u8>) -> Self {
-        Writer { buf, compression: true, scratch: Vec::new() }
+        Writer { buf, compression: true, compress_over: LZF_MIN_INPUT_EXCLUSIVE, scratch: Vec::new() }
     }
 
     /// Turns LZF compression of long strings on or off (`rdbcompression`).
     pub fn with_compression(mut self, on: bool) -> Self {
         self.compression = on;
+        self
+    }
+
+    /// Tries LZF only on strings longer than `len` bytes (Redis: 20). liblzf zeroes its
+    /// 256 KB hash table on every call, which costs a short string far more than it can save:
+    /// snapshot files, which need not match Redis's bytes, leave short strings raw.
+    pub fn compressing_over(mut self, len: usize) -> Self {
+        self.compress_over = len.max(LZF_MIN_INPUT_EXCLUSIVE);
         self
     }
 
@@ -398,7 +408,7 @@ impl Writer {
                 }
             }
         }
-        if self.compression && s.len() > LZF_MIN_INPUT_EXCLUSIVE && self.lzf_string(s) {
+        if self.compression && s.len() > self.compress_over && self.lzf_string(s) {
             return;
         }
         self.len(s.len() as u64);
@@ -1320,7 +1330,7 @@ pub fn write_object(w: &mut Writer, v: &Value) {
 pub fn write_keyed_object(w: &mut Writer, key: &[u8], v: &Value) {
     let at = w.buf.len();
     write_object(w, v);
-    let mut k = Writer::new().with_compression(w.compression);
+    let mut k = Writer::new().with_compression(w.compression).compressing_over(w.compress_over);
     k.string(key);
     w.buf.splice(at + 1..at + 1, k.buf);
 }

@@ -19,9 +19,9 @@
 //! loads with any number of shards. Everything is read before anything is stored: a bad file
 //! stops the start with its name and the offset, and nothing is half-loaded.
 //!
-//! This is the first piece of issue 12: SAVE runs under an exclusive hold of every database
-//! (as FLUSHALL takes it), so a multi-shard command is wholly in or out of the set; the
-//! fork-free background writer with copy-on-write comes next.
+//! SAVE (and SHUTDOWN's save) writes the whole set in the foreground under an exclusive hold of
+//! every database (as FLUSHALL takes it), so a multi-shard command is wholly in or out of it.
+//! BGSAVE writes it in the background, without fork: see "Background saves" below.
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -29,6 +29,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering}
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use hashbrown::{HashMap, HashSet};
 
 use super::file::{read_file, FileWriter, Item};
 use super::rdb::Encodings;
@@ -272,11 +274,15 @@ pub fn load(config: &Config, shards: usize) -> Result<Loaded, String> {
 //
 // BGSAVE starts on every shard in one round under an exclusive hold of every database (the
 // cut: a multi-shard command is wholly before it or wholly after). Each shard then writes its
-// file while it serves: the event loop writes a slice of about a millisecond of segments per
-// pass (`step`), and before anything changes a key whose segment the save has not written yet
-// (`before_write`, called from every write path of the keyspace) the shard writes that whole
-// segment first, as it stood. Segments created by splits after the start come from segments
-// already written. Keys past their deadline at the start are left out; the active expiry cycle
+// file while it serves: the event loop writes a slice of segments per pass (`step`), a quarter
+// of the time the pass spent on traffic, between 0.1 and 1 ms, and before anything changes a key whose segment the save has not written yet
+// (`before_write`, called from every write path of the keyspace) the shard writes that key
+// alone first, as it stood (copy-on-write at entry granularity), and the segment's turn skips
+// it; a key created since the start is noted so that its segment's turn leaves it out. A new
+// key that would split an unwritten segment has the whole segment written first, so segments
+// created by splits after the start always come from segments already written. The keys noted
+// this way are the save's only memory beyond its output: one per distinct key written during
+// the save, in segments not reached yet. Keys past their deadline at the start are left out; the active expiry cycle
 // pauses while a shard writes (lazy expiry is a write like the others). FLUSHALL aborts the
 // save, as in Redis 7.0; FLUSHDB and SWAPDB first write what is left of their databases.
 //
@@ -399,10 +405,16 @@ struct Active {
     changes_at_start: u64,
     /// Per database, per segment that existed at the start: written yet?
     written: Vec<Vec<bool>>,
+    /// Keys of segments not written yet that a write reached first: written on their own
+    /// already (or, new since the start, left out), so the segment's turn skips them.
+    handled: HashMap<(usize, usize), HashSet<Vec<u8>>>,
     /// Per database, keys and keys with a deadline at the start (RESIZEDB).
     sizes: Vec<(u64, u64)>,
     /// The next (database, segment) the background walk looks at.
     cursor: (usize, usize),
+    /// The segment the walk is in the middle of: its database and id, its keys when the walk
+    /// reached it, and how many of them it has looked at (a slice may end inside a segment).
+    walking: Option<(usize, usize, Vec<Vec<u8>>, usize)>,
     /// The database of the last SELECTDB written.
     current_db: Option<usize>,
     /// None once the file is whole (or abandoned): waiting for the writer thread.
@@ -413,9 +425,51 @@ struct Active {
 }
 
 impl Active {
-    /// Writes segment `seg` of database `db` as it is now, and marks it written.
+    /// Writes segment `seg` of database `db` as it is now (but the keys a write reached
+    /// first), and marks it written.
     fn write_segment(&mut self, dbs: &[crate::shard::Db], db: usize, seg: usize) {
         self.written[db][seg] = true;
+        let skip = self.handled.remove(&(db, seg)).unwrap_or_default();
+        let Some(file) = self.file.as_mut() else { return };
+        let result = (|| {
+            for (key, value, deadline) in dbs[db].segment_iter(seg) {
+                if !crate::shard::keyspace::expired(deadline, self.start_ms) && !skip.contains(key) {
+                    if self.current_db != Some(db) {
+                        let (keys, expires) = self.sizes[db];
+                        file.select_db(db, keys, expires)?;
+                        self.current_db = Some(db);
+                    }
+                    file.key(key, value, deadline)?;
+                }
+            }
+            Ok::<(), io::Error>(())
+        })();
+        if let Err(e) = result {
+            self.abandon(e.to_string());
+        }
+    }
+
+    /// Before a write to `key` of `db`, in segment `seg` that is not written yet: writes the
+    /// key alone as it stands (if it was there at the start) and notes it handled. A new key
+    /// that would split its full segment makes the whole segment be written first instead
+    /// (a split moves entries to a segment the walk does not visit).
+    fn write_key(&mut self, dbs: &[crate::shard::Db], db: usize, seg: usize, key: &[u8]) {
+        if self.handled.get(&(db, seg)).is_some_and(|keys| keys.contains(key)) {
+            return;
+        }
+        let table = &dbs[db];
+        let Some((value, deadline)) = table.get(key) else {
+            if table.segment_len(seg) >= crate::store::table::SEGMENT_MAX {
+                self.write_segment(dbs, db, seg);
+            } else {
+                self.handled.entry((db, seg)).or_default().insert(key.to_vec());
+            }
+            return;
+        };
+        self.handled.entry((db, seg)).or_default().insert(key.to_vec());
+        if crate::shard::keyspace::expired(deadline, self.start_ms) {
+            return;
+        }
         let Some(file) = self.file.as_mut() else { return };
         let result = (|| {
             if self.current_db != Some(db) {
@@ -423,12 +477,7 @@ impl Active {
                 file.select_db(db, keys, expires)?;
                 self.current_db = Some(db);
             }
-            for (key, value, deadline) in dbs[db].segment_iter(seg) {
-                if !crate::shard::keyspace::expired(deadline, self.start_ms) {
-                    file.key(key, value, deadline)?;
-                }
-            }
-            Ok::<(), io::Error>(())
+            file.key(key, value, deadline)
         })();
         if let Err(e) = result {
             self.abandon(e.to_string());
@@ -480,8 +529,10 @@ fn begin(core: &mut Core, job: Arc<Job>, functions: &[Vec<u8>]) -> Result<(), St
         start_ms: now,
         changes_at_start: core.snapshot.changes,
         written: core.dbs.iter().map(|t| vec![false; t.segment_count()]).collect(),
+        handled: HashMap::new(),
         sizes: core.dbs.iter().map(|t| (t.len() as u64, t.expires_len() as u64)).collect(),
         cursor: (0, 0),
+        walking: None,
         current_db: None,
         file: Some(file),
         result,
@@ -507,7 +558,7 @@ fn write_key_segment(core: &mut Core, db: usize, key: &[u8]) {
     }
     let seg = core.dbs[db].segment_of(key);
     if seg < a.written[db].len() && !a.written[db][seg] {
-        a.write_segment(&core.dbs, db, seg);
+        a.write_key(&core.dbs, db, seg, key);
     }
 }
 
@@ -539,9 +590,37 @@ pub fn step(core: &mut Core) -> bool {
             std::thread::sleep(Duration::from_micros(500));
         }
         if due {
+            // A quarter of the time the shard spent on everything else since the last slice
+            // (clamped to 0.1..1 ms): a busy shard gives the save a fifth of its time, an idle
+            // one half.
+            let budget = (a.last_slice.elapsed() / 4).clamp(Duration::from_micros(100), Duration::from_millis(1));
             let started = Instant::now();
             let mut segments = 0;
             loop {
+                if pace.is_none() {
+                    if let Some((db, seg, keys, mut next)) = a.walking.take() {
+                        if !a.written[db][seg] {
+                            while next < keys.len() && a.file.is_some() {
+                                a.write_key(&core.dbs, db, seg, &keys[next]);
+                                next += 1;
+                                if next % 64 == 0 && started.elapsed() >= budget {
+                                    break;
+                                }
+                            }
+                            if next < keys.len() && a.file.is_some() {
+                                a.walking = Some((db, seg, keys, next));
+                                break;
+                            }
+                            // Every key it had is written (or was handled): the segment is.
+                            a.written[db][seg] = true;
+                            a.handled.remove(&(db, seg));
+                        }
+                        if started.elapsed() >= budget || a.file.is_none() {
+                            break;
+                        }
+                        continue;
+                    }
+                }
                 let (db, seg) = a.cursor;
                 if db >= a.written.len() {
                     finish_file(a);
@@ -555,11 +634,16 @@ pub fn step(core: &mut Core) -> bool {
                 if a.written[db][seg] {
                     continue;
                 }
+                if pace.is_none() {
+                    let keys = core.dbs[db].segment_iter(seg).map(|(k, _, _)| k.to_vec()).collect();
+                    a.walking = Some((db, seg, keys, 0));
+                    continue;
+                }
                 a.write_segment(&core.dbs, db, seg);
                 segments += 1;
                 let enough = match pace {
                     Some((per_slice, _)) => segments >= per_slice,
-                    None => started.elapsed() >= Duration::from_millis(1),
+                    None => started.elapsed() >= budget,
                 };
                 if enough || a.file.is_none() {
                     break;

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Snapshots side by side with Debian's redis-server: both pinned to CPU 0, load on CPU 1, each
+# server started fresh in a scratch directory with 1M keys (`SET key:%010d <32 bytes>`, through
+# redis-cli --pipe).
+#
+#   save/load: SAVE's wall time, then a restart from the files and the time until the server
+#              answers (shardis with SHARDS shards, default "1 4"; Redis forks nothing here);
+#   bgsave:    under a write load (redis-benchmark SET on the same 1M keys, -P 16, 50 conns),
+#              BGSAVE, sampling every 50 ms the server's memory (PSS of the server and any child
+#              it forked, so pages a fork shares are counted once) and redis-benchmark's
+#              throughput (reported every 250 ms); prints the peak memory growth over the level
+#              before the save and the worst one-second window overlapping the save against the
+#              median second before it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+cargo build --release --quiet --bin shardis-server
+SHARDS_LIST=${SHARDS:-1 4}; KEYS=${KEYS:-1000000}
+work=$(mktemp -d); pids=(); [ -n "${KEEP:-}" ] && echo "work: $work" >&2
+trap 'kill "${pids[@]}" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+python3 - "$KEYS" >"$work/load.resp" <<'PY'
+import sys
+out = sys.stdout.buffer; n = int(sys.argv[1]); v = b"v" * 32
+for i in range(n):
+    k = b"key:%010d" % i
+    out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$32\r\n%s\r\n" % (len(k), k, v))
+PY
+start_in() { # dir command -> "pid port"
+  local p; p=$(free_port)
+  (cd "$1" && exec taskset -c 0 bash -c "exec ${2//\{PORT\}/$p}") >"$1/server.log" 2>&1 &
+  wait_ready "$p"; echo "$! $p"
+}
+pss_kb() { # pid -> PSS of it and its children, kB
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
+  done
+  echo $total
+}
+in_progress() { redis-cli -p "$1" INFO persistence | tr -d '\r' | awk -F: '/^rdb_bgsave_in_progress/ {print $2}'; }
+bench_server() { # label command
+  local dir="$work/$1"; mkdir -p "$dir"
+  read -r pid port < <(start_in "$dir" "$2"); pids+=("$pid")
+  taskset -c 1 redis-cli -p "$port" --pipe <"$work/load.resp" >/dev/null
+  local t0 t1; t0=$(date +%s.%N); redis-cli -p "$port" SAVE >/dev/null; t1=$(date +%s.%N)
+  local save_s; save_s=$(python3 -c "print('%.2f' % ($t1 - $t0))")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  t0=$(date +%s.%N); read -r pid port < <(start_in "$dir" "$2")
+  until [ "$(redis-cli -p "$port" PING 2>/dev/null)" = "PONG" ]; do sleep 0.01; done  # Redis answers -LOADING first
+  t1=$(date +%s.%N); pids+=("$pid")
+  local load_s; load_s=$(python3 -c "print('%.2f' % ($t1 - $t0))")
+  [ "$(redis-cli -p "$port" DBSIZE)" = "$KEYS" ] || { echo "$1: reload lost keys" >&2; exit 1; }
+  # BGSAVE under load.
+  (taskset -c 1 redis-benchmark -p "$port" -t set -r "$KEYS" -d 32 -P 16 -c 50 -n 100000000 2>&1 \
+     | python3 -u -c '
+import sys, time, re
+buf = b""
+while True:
+    chunk = sys.stdin.buffer.read1(4096)
+    if not chunk:
+        break
+    buf += chunk
+    *lines, buf = re.split(rb"[\r\n]", buf)
+    for line in lines:
+        m = re.search(rb"rps=([0-9.]+)", line)
+        if m:
+            print("%.3f %s" % (time.time(), m.group(1).decode()), flush=True)
+' >"$dir/rps.log") & local bench=$!
+  sleep 3
+  local base; base=$(pss_kb "$pid"); local peak=$base
+  local t_start; t_start=$(date +%s.%N)
+  redis-cli -p "$port" BGSAVE >/dev/null
+  sleep 0.05
+  while [ "$(in_progress "$port")" = "1" ]; do
+    local m; m=$(pss_kb "$pid"); [ "$m" -gt "$peak" ] && peak=$m
+    sleep 0.05
+  done
+  local t_end; t_end=$(date +%s.%N)
+  sleep 2; kill "$bench" 2>/dev/null; pkill -f "redis-benchmark -p $port" 2>/dev/null || true; wait "$bench" 2>/dev/null || true
+  echo "$t_start $t_end" >"$dir/window"
+  python3 - "$1" "$save_s" "$load_s" "$base" "$peak" "$t_start" "$t_end" "$dir/rps.log" <<'PY'
+import sys, statistics
+label, save_s, load_s, base, peak, t0, t1, log = sys.argv[1:]
+base, peak, t0, t1 = int(base), int(peak), float(t0), float(t1)
+rows = [(float(t), float(r)) for t, r in (l.split() for l in open(log) if len(l.split()) == 2)]
+# redis-benchmark reports every 250 ms; a second is four reports in a row. The worst second
+# is the worst such window that overlaps the save.
+seconds = [(rows[i][0], rows[i + 3][0], sum(r for _, r in rows[i:i + 4]) / 4) for i in range(len(rows) - 3)]
+before = [r for start, end, r in seconds if end < t0]
+during = [r for start, end, r in seconds if end > t0 and start - 0.25 < t1]
+normal = statistics.median(before) if before else 0
+worst = min(during) if during else normal
+print("| %s | %s | %s | %.0f MB | +%.1f%% | %.0f | %.0f (%.0f%%) |" % (
+    label, save_s, load_s, base / 1024, 100.0 * (peak - base) / base, normal, worst, 100.0 * worst / normal if normal else 0))
+PY
+}
+echo "| server | SAVE s | restart s | memory before BGSAVE | peak growth during BGSAVE | SET/s before (median second) | worst second during BGSAVE |"
+echo '|---|---|---|---|---|---|---|'
+bench_server redis "redis-server --port {PORT} --save '' --appendonly no --dir ."
+for n in $SHARDS_LIST; do
+  bench_server "shardis-$n" "$PWD/target/release/shardis-server --port {PORT} --shards $n --save '' --dir ."
+done
