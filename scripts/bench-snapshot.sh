@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Snapshots side by side with Debian's redis-server: both pinned to CPU 0, load on CPU 1, each
 # server started fresh in a scratch directory with 1M keys (`SET key:%010d <32 bytes>`, through
-# redis-cli --pipe).
+# redis-cli --pipe), named as redis-benchmark -r names them, so the write load overwrites.
 #
 #   save/load: SAVE's wall time, then a restart from the files and the time until the server
 #              answers (shardis with SHARDS shards, default "1 4"; Redis forks nothing here);
@@ -22,7 +22,7 @@ python3 - "$KEYS" >"$work/load.resp" <<'PY'
 import sys
 out = sys.stdout.buffer; n = int(sys.argv[1]); v = b"v" * 32
 for i in range(n):
-    k = b"key:%010d" % i
+    k = b"key:%012d" % i
     out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$32\r\n%s\r\n" % (len(k), k, v))
 PY
 start_in() { # dir command -> "pid port"

@@ -117,6 +117,11 @@ impl<W: Write> FileWriter<W> {
         self.flush_item()
     }
 
+    /// The output (a background save looks at its backlog).
+    pub fn output(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     /// Ends the file: EOF and the checksum. Returns the output and the bytes written.
     pub fn finish(mut self) -> io::Result<(W, u64)> {
         self.w.u8(rdb::RDB_OPCODE_EOF);

@@ -1328,6 +1328,13 @@ pub fn write_object(w: &mut Writer, v: &Value) {
 
 /// Writes `key` and its value as an RDB file holds them: the type byte, the key, the value.
 pub fn write_keyed_object(w: &mut Writer, key: &[u8], v: &Value) {
+    if v.kind() == Kind::String {
+        // Most keys: written in order, no moving.
+        w.u8(RDB_TYPE_STRING);
+        w.string(key);
+        w.string(v.as_bytes(&mut itoa::Buffer::new()));
+        return;
+    }
     let at = w.buf.len();
     write_object(w, v);
     let mut k = Writer::new().with_compression(w.compression).compressing_over(w.compress_over);

@@ -30,8 +30,6 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hashbrown::{HashMap, HashSet};
-
 use super::file::{read_file, FileWriter, Item};
 use super::rdb::Encodings;
 use crate::config::Config;
@@ -49,6 +47,8 @@ pub struct ShardSnapshot {
     active: Option<Box<Active>>,
     /// Tests (DEBUG SNAPSHOT-PACE): segments per slice and the pause between slices.
     pub pace: Option<(usize, Duration)>,
+    /// Background saves started on this shard (each one's mark).
+    epochs: u32,
 }
 
 /// The server's saves: how many succeeded, when the last one did (Unix s, 0: none yet), and
@@ -274,22 +274,23 @@ pub fn load(config: &Config, shards: usize) -> Result<Loaded, String> {
 //
 // BGSAVE starts on every shard in one round under an exclusive hold of every database (the
 // cut: a multi-shard command is wholly before it or wholly after). Each shard then writes its
-// file while it serves: the event loop writes a slice of segments per pass (`step`), a quarter
-// of the time the pass spent on traffic, between 0.1 and 1 ms, and before anything changes a key whose segment the save has not written yet
+// file while it serves: the event loop writes a slice of segments per pass (`step`), an eighth
+// of the time the pass spent on traffic, between 0.05 and 1 ms, and before anything changes a key whose segment the save has not written yet
 // (`before_write`, called from every write path of the keyspace) the shard writes that key
-// alone first, as it stood (copy-on-write at entry granularity), and the segment's turn skips
-// it; a key created since the start is noted so that its segment's turn leaves it out. A new
-// key that would split an unwritten segment has the whole segment written first, so segments
-// created by splits after the start always come from segments already written. The keys noted
-// this way are the save's only memory beyond its output: one per distinct key written during
-// the save, in segments not reached yet. Keys past their deadline at the start are left out; the active expiry cycle
+// alone first, as it stood (copy-on-write at entry granularity), and marks it so that the
+// segment's turn skips it; a key stored since the start carries the mark from the start. A
+// new key that would split an unwritten segment has the whole segment written first, so
+// segments created by splits after the start always come from segments already written. Keys past their deadline at the start are left out; the active expiry cycle
 // pauses while a shard writes (lazy expiry is a write like the others). FLUSHALL aborts the
 // save, as in Redis 7.0; FLUSHDB and SWAPDB first write what is left of their databases.
 //
-// The bytes go to a writer thread per shard through a channel, in 256 KB pieces, so a slow disk
-// holds up the file, not the shard; the backlog is what the shard wrote and the disk did not
-// take yet (documented, not bounded). The writer fsyncs and renames; the last shard to end
-// puts the manifest in place.
+// The bytes go to a writer thread per shard in 256 KB pieces through a channel of 16 pieces, so
+// a slow disk holds up the file, not the shard: when the channel is full the walk pauses, and
+// only the keys writes reach first (copy-on-write) still add to a backlog, bounded by what is
+// written during the save. The writer fsyncs and renames; the last shard to end puts the
+// manifest in place. A key's mark (`Value::snapshot_mark`, in bytes the value layout leaves
+// spare) says the running save has it already, or must leave it out: the save keeps no set of
+// keys of its own.
 
 /// Bytes handed to the writer thread at a time.
 const PIECE: usize = 256 * 1024;
@@ -326,19 +327,59 @@ enum Piece {
     Finish,
 }
 
-/// The shard's end of a writer thread's channel.
+/// Pieces the channel to a writer thread holds at most (4 MB): past that, pieces wait in the
+/// shard's backlog and the walk pauses until the disk catches up.
+const CHANNEL_PIECES: usize = 16;
+
+/// The shard's end of a writer thread's channel. Never blocks: what the channel cannot take
+/// yet waits in `backlog`.
 struct Sink {
     buf: Vec<u8>,
-    tx: mpsc::Sender<Piece>,
+    tx: mpsc::SyncSender<Piece>,
+    backlog: std::collections::VecDeque<Vec<u8>>,
 }
 
 impl Sink {
     fn send(&mut self) -> io::Result<()> {
         if !self.buf.is_empty() {
             let piece = std::mem::replace(&mut self.buf, Vec::with_capacity(PIECE));
-            self.tx.send(Piece::Bytes(piece)).map_err(|_| io::Error::other("the snapshot writer stopped"))?;
+            self.backlog.push_back(piece);
+        }
+        self.pump()
+    }
+
+    /// Hands the writer thread what it can take now.
+    fn pump(&mut self) -> io::Result<()> {
+        while let Some(piece) = self.backlog.pop_front() {
+            match self.tx.try_send(Piece::Bytes(piece)) {
+                Ok(()) => {}
+                Err(mpsc::TrySendError::Full(Piece::Bytes(piece))) => {
+                    self.backlog.push_front(piece);
+                    break;
+                }
+                Err(_) => return Err(io::Error::other("the snapshot writer stopped")),
+            }
         }
         Ok(())
+    }
+
+    /// Is the disk behind (pieces waiting on this side)?
+    fn behind(&self) -> bool {
+        !self.backlog.is_empty()
+    }
+
+    /// After the last piece: the writer thread's go to fsync and rename. False while pieces
+    /// still wait (try again later).
+    fn close(&mut self) -> io::Result<bool> {
+        self.pump()?;
+        if self.behind() {
+            return Ok(false);
+        }
+        match self.tx.try_send(Piece::Finish) {
+            Ok(()) => Ok(true),
+            Err(mpsc::TrySendError::Full(_)) => Ok(false),
+            Err(_) => Err(io::Error::other("the snapshot writer stopped")),
+        }
     }
 }
 
@@ -358,12 +399,12 @@ impl Write for Sink {
 
 /// Starts the thread that writes `path` from what comes through the returned sender; the
 /// receiver gets its outcome once the file is renamed into place (or abandoned).
-fn spawn_writer(path: PathBuf) -> io::Result<(mpsc::Sender<Piece>, mpsc::Receiver<io::Result<()>>)> {
+fn spawn_writer(path: PathBuf) -> io::Result<(mpsc::SyncSender<Piece>, mpsc::Receiver<io::Result<()>>)> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp-{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
     let file = std::fs::File::create(&tmp)?;
-    let (tx, rx) = mpsc::channel::<Piece>();
+    let (tx, rx) = mpsc::sync_channel::<Piece>(CHANNEL_PIECES);
     let (done_tx, done_rx) = mpsc::channel();
     std::thread::Builder::new().name("snapshot-writer".into()).spawn(move || {
         let result = (|| {
@@ -405,9 +446,9 @@ struct Active {
     changes_at_start: u64,
     /// Per database, per segment that existed at the start: written yet?
     written: Vec<Vec<bool>>,
-    /// Keys of segments not written yet that a write reached first: written on their own
-    /// already (or, new since the start, left out), so the segment's turn skips them.
-    handled: HashMap<(usize, usize), HashSet<Vec<u8>>>,
+    /// This save's mark: a value carrying it was written already, or came after the start
+    /// (see [`Value::snapshot_mark`]); the walk skips it.
+    epoch: u32,
     /// Per database, keys and keys with a deadline at the start (RESIZEDB).
     sizes: Vec<(u64, u64)>,
     /// The next (database, segment) the background walk looks at.
@@ -419,6 +460,8 @@ struct Active {
     current_db: Option<usize>,
     /// None once the file is whole (or abandoned): waiting for the writer thread.
     file: Option<FileWriter<Sink>>,
+    /// The file is whole; its last pieces and the go wait for the channel.
+    closing: Option<Sink>,
     result: mpsc::Receiver<io::Result<()>>,
     error: Option<String>,
     last_slice: Instant,
@@ -429,11 +472,12 @@ impl Active {
     /// first), and marks it written.
     fn write_segment(&mut self, dbs: &[crate::shard::Db], db: usize, seg: usize) {
         self.written[db][seg] = true;
-        let skip = self.handled.remove(&(db, seg)).unwrap_or_default();
+        let epoch = self.epoch;
         let Some(file) = self.file.as_mut() else { return };
         let result = (|| {
             for (key, value, deadline) in dbs[db].segment_iter(seg) {
-                if !crate::shard::keyspace::expired(deadline, self.start_ms) && !skip.contains(key) {
+                let fresh = value.snapshot_mark() != epoch;
+                if fresh && !crate::shard::keyspace::expired(deadline, self.start_ms) {
                     if self.current_db != Some(db) {
                         let (keys, expires) = self.sizes[db];
                         file.select_db(db, keys, expires)?;
@@ -450,23 +494,22 @@ impl Active {
     }
 
     /// Before a write to `key` of `db`, in segment `seg` that is not written yet: writes the
-    /// key alone as it stands (if it was there at the start) and notes it handled. A new key
-    /// that would split its full segment makes the whole segment be written first instead
-    /// (a split moves entries to a segment the walk does not visit).
-    fn write_key(&mut self, dbs: &[crate::shard::Db], db: usize, seg: usize, key: &[u8]) {
-        if self.handled.get(&(db, seg)).is_some_and(|keys| keys.contains(key)) {
-            return;
-        }
-        let table = &dbs[db];
-        let Some((value, deadline)) = table.get(key) else {
-            if table.segment_len(seg) >= crate::store::table::SEGMENT_MAX {
+    /// key alone as it stands (if it was there at the start) and marks it. A new key that
+    /// would split its full segment makes the whole segment be written first (a split moves
+    /// entries to a segment the walk does not visit); a new key is marked when stored.
+    fn write_key(&mut self, dbs: &mut [crate::shard::Db], db: usize, seg: usize, key: &[u8]) {
+        let epoch = self.epoch;
+        let Some((value, deadline)) = dbs[db].get_mut(key) else {
+            if dbs[db].segment_len(seg) >= crate::store::table::SEGMENT_MAX {
                 self.write_segment(dbs, db, seg);
-            } else {
-                self.handled.entry((db, seg)).or_default().insert(key.to_vec());
             }
             return;
         };
-        self.handled.entry((db, seg)).or_default().insert(key.to_vec());
+        if value.snapshot_mark() == epoch {
+            return;
+        }
+        value.set_snapshot_mark(epoch);
+        let value: &Value = value;
         if crate::shard::keyspace::expired(deadline, self.start_ms) {
             return;
         }
@@ -488,6 +531,7 @@ impl Active {
     fn abandon(&mut self, why: String) {
         self.error.get_or_insert(why);
         self.file = None;
+        self.closing = None;
     }
 
     /// Writes what is left of database `db`.
@@ -505,6 +549,13 @@ impl ShardSnapshot {
     pub fn is_active(&self) -> bool {
         self.active.is_some()
     }
+
+    /// The mark a value stored now takes: the running save's (it must leave the value out),
+    /// or 0.
+    #[inline]
+    pub fn mark_for_new(&self) -> u32 {
+        self.active.as_ref().map_or(0, |a| a.epoch)
+    }
 }
 
 /// Starts this shard's part of `job` (under the hold of every database, on every shard in the
@@ -517,7 +568,7 @@ pub fn start(core: &mut Core, job: Arc<Job>, functions: &[Vec<u8>]) -> Result<()
 fn begin(core: &mut Core, job: Arc<Job>, functions: &[Vec<u8>]) -> Result<(), String> {
     let path = job.paths.dir.join(job.paths.shard_file(job.generation, core.id));
     let (tx, result) = spawn_writer(path).map_err(|e| e.to_string())?;
-    let sink = Sink { buf: Vec::with_capacity(PIECE), tx };
+    let sink = Sink { buf: Vec::with_capacity(PIECE), tx, backlog: Default::default() };
     let now = core.now_ms;
     let mut file = FileWriter::new(sink, core.config.rdbcompression, core.config.rdbchecksum, now / 1000, 0)
         .map_err(|e| e.to_string())?;
@@ -529,12 +580,16 @@ fn begin(core: &mut Core, job: Arc<Job>, functions: &[Vec<u8>]) -> Result<(), St
         start_ms: now,
         changes_at_start: core.snapshot.changes,
         written: core.dbs.iter().map(|t| vec![false; t.segment_count()]).collect(),
-        handled: HashMap::new(),
+        epoch: {
+            core.snapshot.epochs += 1;
+            core.snapshot.epochs
+        },
         sizes: core.dbs.iter().map(|t| (t.len() as u64, t.expires_len() as u64)).collect(),
         cursor: (0, 0),
         walking: None,
         current_db: None,
         file: Some(file),
+        closing: None,
         result,
         error: None,
         last_slice: Instant::now(),
@@ -558,7 +613,7 @@ fn write_key_segment(core: &mut Core, db: usize, key: &[u8]) {
     }
     let seg = core.dbs[db].segment_of(key);
     if seg < a.written[db].len() && !a.written[db][seg] {
-        a.write_key(&core.dbs, db, seg, key);
+        a.write_key(&mut core.dbs, db, seg, key);
     }
 }
 
@@ -583,17 +638,28 @@ pub fn abort(core: &mut Core) {
 pub fn step(core: &mut Core) -> bool {
     let pace = core.snapshot.pace;
     let Some(a) = core.snapshot.active.as_mut() else { return false };
-    if a.file.is_some() {
+    // A slow disk holds the walk back (copy-on-write writes still go to the backlog).
+    let mut behind = false;
+    if let Some(f) = a.file.as_mut() {
+        let sink = f.output();
+        if let Err(e) = sink.pump() {
+            a.abandon(e.to_string());
+        } else {
+            behind = sink.behind();
+        }
+    }
+    if a.file.is_some() && !behind {
         let due = pace.is_none_or(|(_, pause)| a.last_slice.elapsed() >= pause);
         if !due {
             // Tests only: the loop does not sleep while saving, so a paced save naps here.
             std::thread::sleep(Duration::from_micros(500));
         }
         if due {
-            // A quarter of the time the shard spent on everything else since the last slice
-            // (clamped to 0.1..1 ms): a busy shard gives the save a fifth of its time, an idle
-            // one half.
-            let budget = (a.last_slice.elapsed() / 4).clamp(Duration::from_micros(100), Duration::from_millis(1));
+            // An eighth of the time the shard spent on everything else since the last slice
+            // (clamped to 0.05..1 ms): a busy shard gives the walk a ninth of its time (measured:
+            // a quarter cost a saturated shard a third of its throughput during the save, an
+            // eighth a quarter, copy-on-write included), an idle one about a third.
+            let budget = (a.last_slice.elapsed() / 8).clamp(Duration::from_micros(50), Duration::from_millis(1));
             let started = Instant::now();
             let mut segments = 0;
             loop {
@@ -601,7 +667,7 @@ pub fn step(core: &mut Core) -> bool {
                     if let Some((db, seg, keys, mut next)) = a.walking.take() {
                         if !a.written[db][seg] {
                             while next < keys.len() && a.file.is_some() {
-                                a.write_key(&core.dbs, db, seg, &keys[next]);
+                                a.write_key(&mut core.dbs, db, seg, &keys[next]);
                                 next += 1;
                                 if next % 64 == 0 && started.elapsed() >= budget {
                                     break;
@@ -611,9 +677,8 @@ pub fn step(core: &mut Core) -> bool {
                                 a.walking = Some((db, seg, keys, next));
                                 break;
                             }
-                            // Every key it had is written (or was handled): the segment is.
+                            // Every key it had is written (or was marked): the segment is.
                             a.written[db][seg] = true;
-                            a.handled.remove(&(db, seg));
                         }
                         if started.elapsed() >= budget || a.file.is_none() {
                             break;
@@ -655,6 +720,13 @@ pub fn step(core: &mut Core) -> bool {
     if a.file.is_some() {
         return true;
     }
+    if let Some(sink) = a.closing.as_mut() {
+        match sink.close() {
+            Ok(true) => a.closing = None,
+            Ok(false) => return true,
+            Err(e) => a.abandon(e.to_string()),
+        }
+    }
     let outcome = match a.result.try_recv() {
         Ok(r) => r.map_err(|e| a.error.clone().unwrap_or_else(|| e.to_string())),
         Err(mpsc::TryRecvError::Empty) => return true,
@@ -671,12 +743,9 @@ pub fn step(core: &mut Core) -> bool {
 /// Ends the file: EOF, the checksum, and the writer thread's go to fsync and rename.
 fn finish_file(a: &mut Active) {
     let Some(file) = a.file.take() else { return };
-    let sent = file.finish().and_then(|(mut sink, _)| {
-        sink.flush()?;
-        sink.tx.send(Piece::Finish).map_err(|_| io::Error::other("the snapshot writer stopped"))
-    });
-    if let Err(e) = sent {
-        a.error.get_or_insert(e.to_string());
+    match file.finish() {
+        Ok((sink, _)) => a.closing = Some(sink),
+        Err(e) => a.abandon(e.to_string()),
     }
 }
 

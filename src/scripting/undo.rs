@@ -77,7 +77,8 @@ impl Undo {
         for (db, key, change) in self.steps.into_iter().rev() {
             crate::persistence::snapshot::before_write(core, db, &key);
             match change {
-                Change::Whole(Some((value, deadline))) => {
+                Change::Whole(Some((mut value, deadline))) => {
+                    value.set_snapshot_mark(core.snapshot.mark_for_new());
                     core.dbs[db].insert(&key, value, deadline);
                 }
                 Change::Whole(None) => {

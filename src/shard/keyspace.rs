@@ -131,6 +131,7 @@ impl Core {
     pub fn put(&mut self, db: usize, key: &[u8], mut value: Value, deadline: u64) {
         crate::persistence::snapshot::before_write(self, db, key);
         value.touch(self.lru_clock());
+        value.set_snapshot_mark(self.snapshot.mark_for_new());
         if self.dbs[db].insert(key, value, deadline).is_none() {
             self.notify(crate::pubsub::notify::class::NEW, "new", db, key);
         }

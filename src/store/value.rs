@@ -5,8 +5,8 @@
 //! exact-size heap block (a thin pointer and a 32-bit length), and strings that APPEND/SETRANGE
 //! modify in a growable buffer ("raw"), so repeated appends are amortised O(1) a byte.
 //!
-//! Every value also carries its access clock (seconds, for OBJECT IDLETIME and LRU eviction).
-//! `Value` is 24 bytes: a 16-byte representation plus the clock and 4 spare bytes.
+//! Every value also carries its access clock (seconds, for OBJECT IDLETIME and LRU eviction) and
+//! a background save's mark. `Value` is 24 bytes: a 16-byte representation, the clock, the mark.
 //! OBJECT ENCODING reports what Redis 7.0 would for the same history.
 
 use std::ptr::NonNull;
@@ -26,6 +26,10 @@ pub struct Value {
     repr: Repr,
     /// Last access, in seconds of the shard's clock ([`Value::touch`]).
     lru: u32,
+    /// The background save that has this key written already, or that must leave it out (it
+    /// came after the save's start): see [`crate::persistence::snapshot`]. In the 4 bytes the
+    /// layout leaves spare.
+    snap: u32,
 }
 
 enum Repr {
@@ -70,7 +74,7 @@ impl Clone for Value {
         let repr = match &self.repr {
             Repr::Int(n) => Repr::Int(*n),
             Repr::Inline { len, bytes } => Repr::Inline { len: *len, bytes: *bytes },
-            Repr::Heap { .. } => return Value { lru: self.lru, ..Value::string(self.heap_slice()) },
+            Repr::Heap { .. } => return Value { lru: self.lru, snap: self.snap, ..Value::string(self.heap_slice()) },
             Repr::Raw(v) => Repr::Raw(v.clone()),
             Repr::List(l) => Repr::List(l.clone()),
             Repr::Hash(h) => Repr::Hash(h.clone()),
@@ -78,7 +82,7 @@ impl Clone for Value {
             Repr::ZSet(z) => Repr::ZSet(z.clone()),
             Repr::Stream(x) => Repr::Stream(x.clone()),
         };
-        Value { repr, lru: self.lru }
+        Value { repr, lru: self.lru, snap: self.snap }
     }
 }
 
@@ -134,7 +138,7 @@ impl Value {
 
     /// An integer value.
     pub fn int(n: i64) -> Value {
-        Value { repr: Repr::Int(n), lru: 0 }
+        Value { repr: Repr::Int(n), lru: 0, snap: 0 }
     }
 
     /// A string value kept as bytes even if it looks like an integer.
@@ -150,12 +154,12 @@ impl Value {
         } else {
             Repr::Raw(Box::new(bytes.to_vec()))
         };
-        Value { repr, lru: 0 }
+        Value { repr, lru: 0, snap: 0 }
     }
 
     /// A string that will be modified in place (SETRANGE on a new key).
     pub fn raw(bytes: Vec<u8>) -> Value {
-        Value { repr: Repr::Raw(Box::new(bytes)), lru: 0 }
+        Value { repr: Repr::Raw(Box::new(bytes)), lru: 0, snap: 0 }
     }
 
     fn heap_slice(&self) -> &[u8] {
@@ -190,12 +194,12 @@ impl Value {
 
     /// A list value.
     pub fn list(list: List) -> Value {
-        Value { repr: Repr::List(Box::new(list)), lru: 0 }
+        Value { repr: Repr::List(Box::new(list)), lru: 0, snap: 0 }
     }
 
     /// A hash value.
     pub fn hash(hash: Hash) -> Value {
-        Value { repr: Repr::Hash(Box::new(hash)), lru: 0 }
+        Value { repr: Repr::Hash(Box::new(hash)), lru: 0, snap: 0 }
     }
 
     pub fn as_list(&self) -> Option<&List> {
@@ -214,7 +218,7 @@ impl Value {
 
     /// A set value.
     pub fn set(set: Set) -> Value {
-        Value { repr: Repr::Set(Box::new(set)), lru: 0 }
+        Value { repr: Repr::Set(Box::new(set)), lru: 0, snap: 0 }
     }
 
     pub fn as_set(&self) -> Option<&Set> {
@@ -233,7 +237,7 @@ impl Value {
 
     /// A sorted-set value.
     pub fn zset(zset: ZSet) -> Value {
-        Value { repr: Repr::ZSet(Box::new(zset)), lru: 0 }
+        Value { repr: Repr::ZSet(Box::new(zset)), lru: 0, snap: 0 }
     }
 
     pub fn as_zset(&self) -> Option<&ZSet> {
@@ -252,7 +256,7 @@ impl Value {
 
     /// A stream value.
     pub fn stream(stream: Stream) -> Value {
-        Value { repr: Repr::Stream(Box::new(stream)), lru: 0 }
+        Value { repr: Repr::Stream(Box::new(stream)), lru: 0, snap: 0 }
     }
 
     pub fn as_stream(&self) -> Option<&Stream> {
@@ -370,6 +374,17 @@ impl Value {
             Repr::ZSet(z) => z.memory(),
             Repr::Stream(x) => x.memory(),
         }
+    }
+
+    /// The background save this value is marked for (0: none).
+    #[inline]
+    pub fn snapshot_mark(&self) -> u32 {
+        self.snap
+    }
+
+    #[inline]
+    pub fn set_snapshot_mark(&mut self, epoch: u32) {
+        self.snap = epoch;
     }
 
     /// Records an access at `now_s` (seconds).
