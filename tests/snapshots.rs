@@ -481,3 +481,25 @@ fn shutdown_saves() {
     server.raw().send(b"SHUTDOWN FORCE\r\n");
     assert!(server.wait_exit(std::time::Duration::from_secs(10)));
 }
+
+/// shardis-rdb-merge turns a set into the one dump.rdb redis-server loads, holding everything.
+#[test]
+fn a_set_merges_into_one_dump_rdb_for_redis() {
+    let dir = scratch("merge");
+    let want = {
+        let s4 = shardis_in(&dir, 4);
+        fill(s4.port);
+        assert_eq!(s4.raw().words("SAVE"), b"+OK\r\n");
+        contents(s4.port)
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_shardis-rdb-merge"))
+        .args([dir.to_str().unwrap(), dir.join("merged.rdb").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let check = Command::new("redis-check-rdb").arg(dir.join("merged.rdb")).output().unwrap();
+    assert!(String::from_utf8_lossy(&check.stdout).contains("RDB looks OK"));
+    let redis = redis_in(&dir, "merged.rdb");
+    assert_eq!(contents(redis.port), want);
+    std::fs::remove_dir_all(&dir).ok();
+}
