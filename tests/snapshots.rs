@@ -503,3 +503,25 @@ fn a_set_merges_into_one_dump_rdb_for_redis() {
     assert_eq!(contents(redis.port), want);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// DEBUG RELOAD saves and loads the set back (every shard keeps its own keys); NOSAVE loads
+/// the last set, dropping what came after it.
+#[test]
+fn debug_reload() {
+    let dir = scratch("reload-debug");
+    let server = Proc::shardis(&["--dir", dir.to_str().unwrap(), "--enable-debug-command", "yes"]);
+    fill(server.port);
+    let before = contents(server.port);
+    let mut r = server.raw();
+    assert_eq!(r.words("DEBUG RELOAD"), b"+OK\r\n");
+    assert_eq!(contents(server.port), before);
+    assert_eq!(r.words("SET later 1"), b"+OK\r\n");
+    assert_eq!(r.words("DEBUG RELOAD NOSAVE"), b"+OK\r\n");
+    assert_eq!(r.words("EXISTS later"), b":0\r\n");
+    assert_eq!(contents(server.port), before);
+    assert_eq!(
+        s(&r.words("DEBUG RELOAD FOO")),
+        "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -638,6 +638,62 @@ fn debug_sleep_micros(arg: &[u8]) -> u64 {
     }
 }
 
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves a set (unless NOSAVE), then every shard
+/// empties its databases (unless NOFLUSH) and loads its keys from the set; MERGE lets loaded
+/// keys replace existing ones, as without it (Redis refuses duplicates without MERGE; here the
+/// loaded key wins either way).
+fn debug_reload(cx: &mut Cx) -> R {
+    let argv = cx.argv;
+    let (mut nosave, mut noflush) = (false, false);
+    for i in 2..argv.len() {
+        if argv.is(i, "NOSAVE") {
+            nosave = true;
+        } else if argv.is(i, "NOFLUSH") {
+            noflush = true;
+        } else if !argv.is(i, "MERGE") {
+            return Err(CmdError::other("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."));
+        }
+    }
+    let reload = move |core: &mut Core| -> Flow {
+        let shards = core.shards();
+        FanOut::all(
+            shards,
+            |_| {
+                Box::new(move |core: &mut Core| -> JobOut {
+                    Box::new(crate::persistence::snapshot::reload_here(core, !noflush))
+                })
+            },
+            Box::new(|_core, conn, parts| {
+                let failed = parts.into_iter().find_map(|p| p.downcast::<Result<(), String>>().ok()?.err());
+                match failed {
+                    Some(e) => {
+                        crate::warning!("DEBUG RELOAD failed: {e}");
+                        conn.out.error(b"ERR Error trying to load the RDB dump, check server logs.");
+                    }
+                    None => conn.out.ok(),
+                }
+                Flow::Done
+            }),
+        )
+    };
+    if cx.core.shared.saves.in_progress.load(Ordering::SeqCst) {
+        return Err(CmdError::other("ERR Background save already in progress"));
+    }
+    if nosave {
+        return Ok(reload(cx.core));
+    }
+    save_set(
+        cx,
+        Box::new(move |core, conn, result| match result {
+            Ok(()) => reload(core),
+            Err(_) => {
+                conn.out.error(b"ERR");
+                Flow::Done
+            }
+        }),
+    )
+}
+
 /// Sleeps `micros` on this shard's thread in slices, so that SIGTERM or a SHUTDOWN from another
 /// shard still stops the server: Redis's DEBUG SLEEP 1e12 blocks its process for good, which a
 /// server of many shards must not copy.
@@ -679,6 +735,8 @@ fn debug(cx: &mut Cx) -> R {
                 "    (shardis) Return, per shard, the number of keys in the current database.",
             ],
         );
+    } else if sub.eq_ignore_ascii_case(b"reload") {
+        return debug_reload(cx);
     } else if sub.eq_ignore_ascii_case(b"sleep") && argv.len() == 3 {
         // DEBUG SLEEP stops the whole server in Redis; here it stops this shard's thread.
         debug_sleep(&cx.core.shared, debug_sleep_micros(argv.get(2)));

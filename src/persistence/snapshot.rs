@@ -205,6 +205,24 @@ fn read_manifest(paths: &Paths) -> Option<Vec<String>> {
 /// One loaded key: its database, name, value and deadline (ms, 0: none).
 pub type LoadedKey = (usize, Vec<u8>, Value, u64);
 
+/// DEBUG RELOAD on one shard: reads the set (every file: each shard keeps its own keys),
+/// empties this shard's databases if `flush`, and stores its keys.
+pub fn reload_here(core: &mut Core, flush: bool) -> Result<(), String> {
+    let mut loaded = load(&core.config, core.shards())?;
+    let mine = std::mem::take(&mut loaded.per_shard[core.id]);
+    if flush {
+        for db in 0..core.dbs.len() {
+            before_db_replaced(core, db);
+            core.signal_db_replaced(db, None);
+            core.dbs[db] = Default::default();
+        }
+    }
+    for (db, key, value, deadline) in mine {
+        core.dbs[db].insert(&key, value, deadline);
+    }
+    Ok(())
+}
+
 /// What loading found: each shard's keys, the function libraries, and which files were read.
 #[derive(Default)]
 pub struct Loaded {
