@@ -525,3 +525,22 @@ fn debug_reload() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// BGSAVE inside EXEC answers as Redis does (scheduled) and saves the state the transaction
+/// left.
+#[test]
+fn bgsave_inside_exec() {
+    let dir = scratch("bgsave-exec");
+    {
+        let server = shardis_in(&dir, 4);
+        let mut r = server.raw();
+        assert_eq!(r.words("MULTI"), b"+OK\r\n");
+        assert_eq!(r.words("MSET a 1 b 2 c 3"), b"+QUEUED\r\n");
+        assert_eq!(r.words("BGSAVE"), b"+QUEUED\r\n");
+        assert_eq!(s(&r.words("EXEC")), "*2\r\n+OK\r\n+Background saving scheduled\r\n");
+        wait_bgsave_done(&mut r);
+    }
+    let again = shardis_in(&dir, 2);
+    assert_eq!(again.raw().words("MGET a b c"), b"*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
+    std::fs::remove_dir_all(&dir).ok();
+}

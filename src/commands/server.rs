@@ -1015,6 +1015,10 @@ fn bgsave(cx: &mut Cx) -> R {
     let generation = crate::shard::now_ms();
     saves.started_ms.store(generation, Ordering::Relaxed);
     let job = Job::new(Paths::of(&cx.core.config), generation, cx.core.shards());
+    // Inside EXEC Redis schedules the save for after the transaction; here it starts at the
+    // transaction's own cut (it holds every database already), answering as Redis does.
+    let started: &[u8] =
+        if cx.core.exec_tx.is_some() { b"Background saving scheduled" } else { b"Background saving started" };
     let all: Vec<usize> = (0..cx.core.dbs.len()).collect();
     let mut tx = crate::coord::Tx::dbs(cx.core, all);
     tx.touch = false;
@@ -1041,7 +1045,7 @@ fn bgsave(cx: &mut Cx) -> R {
                     }
                     None => {
                         crate::log::log(crate::log::Level::Notice, "Background saving started");
-                        conn.out.simple(b"Background saving started");
+                        conn.out.simple(started);
                     }
                 }
                 Flow::Done
