@@ -20,18 +20,24 @@ pub struct Proc {
     child: Child,
     pub port: u16,
     pub log: std::path::PathBuf,
+    /// A `dir` of its own, removed on drop.
+    scratch: Option<std::path::PathBuf>,
 }
 
 impl Drop for Proc {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = &self.scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
 impl Proc {
     /// Starts shardis with `--shards 4` and `args`; with no save points unless `args` set
-    /// `--save` (as [`Proc::redis`]), so that no test leaves snapshot files behind.
+    /// `--save` (as [`Proc::redis`]), and in a `dir` of its own unless `args` name one, so
+    /// that no test leaves snapshot files behind or loads a stray `dump.rdb` at start.
     pub fn shardis(args: &[&str]) -> Proc {
         Self::shardis_env(args, &[])
     }
@@ -44,8 +50,21 @@ impl Proc {
         if !args.contains(&"--save") {
             all.extend(["--save", ""]);
         }
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let scratch = (!args.contains(&"--dir")).then(|| {
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = std::env::temp_dir().join(format!("shardis-test-dir-{}-{n}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            dir
+        });
+        let dir_arg = scratch.as_ref().map(|d| d.to_string_lossy().into_owned());
+        if let Some(d) = &dir_arg {
+            all.extend(["--dir", d.as_str()]);
+        }
         all.extend(args.iter().skip_while(|a| !a.starts_with("--")));
-        Self::spawn_env(env!("CARGO_BIN_EXE_shardis-server"), &all, env)
+        let mut proc = Self::spawn_env(env!("CARGO_BIN_EXE_shardis-server"), &all, env);
+        proc.scratch = scratch;
+        proc
     }
 
     /// Starts the reference redis-server 7.0.15 (Debian's package; `.ci/run` installs it).
@@ -76,7 +95,7 @@ impl Proc {
                 .stderr(Stdio::inherit())
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
-            let mut proc = Proc { child, port, log };
+            let mut proc = Proc { child, port, log, scratch: None };
             if proc.wait_ready() {
                 return proc;
             }
