@@ -34,7 +34,7 @@
 //!   every blocking command ([`coord::block`]).
 //! - [`pubsub`]: channels, patterns and shard channels across shards (each shard's directory).
 //! - [`store`]: value types and the keyspace table; no I/O.
-//! - [`persistence`]: the RDB format (DUMP/RESTORE payloads today, snapshots next).
+//! - [`persistence`]: the RDB format: DUMP/RESTORE payloads and per-shard snapshots.
 //! - [`error`]: command errors and their exact Redis texts.
 //! - [`log`]: Redis-style log lines.
 //! - [`clock`]: the cheap clock that times every command.
