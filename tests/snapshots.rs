@@ -257,21 +257,15 @@ fn info_persistence_counts_changes_and_saves() {
     let dir = scratch("info");
     let server = shardis_in(&dir, 4);
     let mut r = server.raw();
-    let field = |r: &mut Raw, name: &str| -> String {
-        let (_, items) = flat(&r.words("INFO persistence"));
-        let text = s(&items.concat());
-        let line = text.lines().find(|l| l.starts_with(&format!("{name}:"))).unwrap_or("").to_string();
-        line.split(':').nth(1).unwrap_or("").trim().to_string()
-    };
-    assert_eq!(field(&mut r, "rdb_changes_since_last_save"), "0");
-    assert_eq!(field(&mut r, "rdb_saves"), "0");
+    assert_eq!(persistence_field(&mut r, "rdb_changes_since_last_save"), "0");
+    assert_eq!(persistence_field(&mut r, "rdb_saves"), "0");
     assert_eq!(r.words("MSET a 1 b 2 c 3 d 4"), b"+OK\r\n");
-    assert_eq!(field(&mut r, "rdb_changes_since_last_save"), "4");
+    assert_eq!(persistence_field(&mut r, "rdb_changes_since_last_save"), "4");
     assert_eq!(r.words("SAVE"), b"+OK\r\n");
-    assert_eq!(field(&mut r, "rdb_changes_since_last_save"), "0");
-    assert_eq!(field(&mut r, "rdb_saves"), "1");
+    assert_eq!(persistence_field(&mut r, "rdb_changes_since_last_save"), "0");
+    assert_eq!(persistence_field(&mut r, "rdb_saves"), "1");
     let lastsave = s(&r.words("LASTSAVE"));
-    assert_eq!(format!(":{}\r\n", field(&mut r, "rdb_last_save_time")), lastsave);
+    assert_eq!(format!(":{}\r\n", persistence_field(&mut r, "rdb_last_save_time")), lastsave);
     std::fs::remove_dir_all(&dir).ok();
 }
 

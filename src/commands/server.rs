@@ -994,6 +994,23 @@ fn latency_graph(cx: &mut Cx) -> R {
     Err(CmdError::other(format!("ERR No samples available for event '{event}'")))
 }
 
+/// A transaction holding every database of every shard, touching nothing: the cut of a save
+/// (a multi-shard command is wholly before it or wholly after).
+fn hold_every_db(core: &Core) -> crate::coord::Tx {
+    let mut tx = crate::coord::Tx::dbs(core, (0..core.dbs.len()).collect());
+    tx.touch = false;
+    tx
+}
+
+/// The function libraries shard `shard`'s file carries: shard 0's carries them all (a library
+/// loaded twice fails), the others none.
+fn libraries_for(core: &Core, shard: usize) -> Vec<Vec<u8>> {
+    if shard != 0 {
+        return Vec::new();
+    }
+    core.scripting.libraries.by_name.values().map(|lib| lib.code.to_vec()).collect()
+}
+
 /// BGSAVE [SCHEDULE]: every shard starts its part in one round under an exclusive hold of
 /// every database, replies at once, and writes its file while it serves (see
 /// [`crate::persistence::snapshot`]).
@@ -1019,19 +1036,13 @@ fn bgsave(cx: &mut Cx) -> R {
     // transaction's own cut (it holds every database already), answering as Redis does.
     let started: &[u8] =
         if cx.core.exec_tx.is_some() { b"Background saving scheduled" } else { b"Background saving started" };
-    let all: Vec<usize> = (0..cx.core.dbs.len()).collect();
-    let mut tx = crate::coord::Tx::dbs(cx.core, all);
-    tx.touch = false;
+    let tx = hold_every_db(cx.core);
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run_and_release(
             move |shard, _| {
                 let job = job.clone();
                 Box::new(move |core: &mut Core| -> JobOut {
-                    let functions: Vec<Vec<u8>> = if shard == 0 {
-                        core.scripting.libraries.by_name.values().map(|lib| lib.code.to_vec()).collect()
-                    } else {
-                        Vec::new()
-                    };
+                    let functions = libraries_for(core, shard);
                     Box::new(snapshot::start(core, job, &functions))
                 })
             },
@@ -1081,9 +1092,7 @@ fn save_set(cx: &mut Cx, done: AfterSave) -> R {
     use crate::persistence::snapshot::{self, Paths};
     let paths = std::sync::Arc::new(Paths::of(&cx.core.config));
     let generation = crate::shard::now_ms();
-    let all: Vec<usize> = (0..cx.core.dbs.len()).collect();
-    let mut tx = crate::coord::Tx::dbs(cx.core, all);
-    tx.touch = false;
+    let tx = hold_every_db(cx.core);
     let shards = cx.core.shards();
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         let job_paths = paths.clone();
@@ -1092,11 +1101,7 @@ fn save_set(cx: &mut Cx, done: AfterSave) -> R {
                 let paths = job_paths.clone();
                 Box::new(move |core: &mut Core| -> JobOut {
                     let name = paths.shard_file(generation, shard);
-                    let functions: Vec<Vec<u8>> = if shard == 0 {
-                        core.scripting.libraries.by_name.values().map(|lib| lib.code.to_vec()).collect()
-                    } else {
-                        Vec::new()
-                    };
+                    let functions = libraries_for(core, shard);
                     let written = snapshot::write_shard(core, &paths.dir.join(&name), &functions);
                     if written.is_ok() {
                         core.snapshot.changes = 0;

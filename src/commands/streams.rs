@@ -156,9 +156,14 @@ fn write<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<Option<&'a mut
     core.typed(db, key, false, Value::as_stream_mut)
 }
 
-/// A `-NOGROUP No such key 'k' or consumer group 'g'...` error.
-fn no_group(key: &[u8], group: &[u8], tail: &str) -> CmdError {
-    CmdError::other(format!("NOGROUP No such key '{}' or consumer group '{}'{tail}", lossy(key), lossy(group)))
+/// XPENDING's, XCLAIM's and XAUTOCLAIM's error for a missing key or group.
+fn no_group(key: &[u8], group: &[u8]) -> CmdError {
+    CmdError::other(format!("NOGROUP No such key '{}' or consumer group '{}'", lossy(key), lossy(group)))
+}
+
+/// XGROUP's and XINFO CONSUMERS' error for a missing group of an existing stream.
+fn no_such_group(key: &[u8], group: &[u8]) -> CmdError {
+    CmdError::other(format!("NOGROUP No such consumer group '{}' for key name '{}'", lossy(group), lossy(key)))
 }
 
 /// Trimming options of XADD and XTRIM.
@@ -454,18 +459,12 @@ fn xsetid(cx: &mut KeyCx) -> R {
     Ok(())
 }
 
-/// The group `name` of the stream at `key` for a command that needs it, or the NOGROUP error
-/// with `tail`. WRONGTYPE first.
-fn group_of<'a>(
-    core: &'a mut Core,
-    db: usize,
-    key: &[u8],
-    name: &[u8],
-    tail: &str,
-) -> Result<&'a mut Stream, CmdError> {
-    let s = core.typed(db, key, true, Value::as_stream_mut)?.ok_or_else(|| no_group(key, name, tail))?;
+/// The stream at `key` that has group `name`, for a command that needs it, or the NOGROUP
+/// error. WRONGTYPE first.
+fn group_of<'a>(core: &'a mut Core, db: usize, key: &[u8], name: &[u8]) -> Result<&'a mut Stream, CmdError> {
+    let s = core.typed(db, key, true, Value::as_stream_mut)?.ok_or_else(|| no_group(key, name))?;
     if !s.groups.contains_key(name) {
-        return Err(no_group(key, name, tail));
+        return Err(no_group(key, name));
     }
     Ok(s)
 }
@@ -515,7 +514,7 @@ fn xpending(cx: &mut KeyCx) -> R {
         }
     }
     let (key, name, db, now) = (argv.get(1), argv.get(2), cx.db, cx.core.now_ms);
-    let s = group_of(cx.core, db, key, name, "")?;
+    let s = group_of(cx.core, db, key, name)?;
     let group = &s.groups[name];
     let out = &mut *cx.out;
     if argc == 3 {
@@ -588,7 +587,7 @@ fn seen(g: &mut Group, name: &[u8], now: u64) {
 fn xclaim(cx: &mut KeyCx) -> R {
     let argv = cx.argv;
     let (key, name, consumer, db) = (argv.get(1), argv.get(2), argv.get(3), cx.db);
-    group_of(cx.core, db, key, name, "")?;
+    group_of(cx.core, db, key, name)?;
     let min_idle = super::parse_i64(argv.get(4))
         .ok_or_else(|| CmdError::other("ERR Invalid min-idle-time argument for XCLAIM"))?
         .max(0);
@@ -720,7 +719,7 @@ fn xautoclaim(cx: &mut KeyCx) -> R {
     }
     let (key, name, consumer, db) = (argv.get(1), argv.get(2), argv.get(3), cx.db);
     let now = cx.core.now_ms;
-    let s = group_of(cx.core, db, key, name, "")?;
+    let s = group_of(cx.core, db, key, name)?;
     let mut attempts = count * 10;
     let mut deleted = Vec::new();
     let mut claimed = Vec::new();
@@ -824,11 +823,7 @@ fn xgroup_start(cx: &mut KeyCx, sub: &str, need_group: bool) -> Result<GroupCx, 
         ));
     }
     if need_group && !s.is_some_and(|s| s.groups.contains_key(name)) {
-        return Err(CmdError::other(format!(
-            "NOGROUP No such consumer group '{}' for key name '{}'",
-            lossy(name),
-            lossy(key)
-        )));
+        return Err(no_such_group(key, name));
     }
     Ok(g)
 }
@@ -986,8 +981,8 @@ fn info_stream<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<&'a mut 
 fn xinfo_stream(cx: &mut KeyCx) -> R {
     let argv = cx.argv;
     let db = cx.db;
-    info_stream(cx.core, db, argv.get(2))?;
     // Options are checked once the key is known to be there.
+    let s = info_stream(cx.core, db, argv.get(2))?;
     let syntax = || {
         CmdError::other(format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try XINFO HELP.",
@@ -1012,7 +1007,6 @@ fn xinfo_stream(cx: &mut KeyCx) -> R {
         }
         _ => return Err(syntax()),
     }
-    let s = info_stream(cx.core, db, argv.get(2))?;
     let out = &mut *cx.out;
     out.map(if full { 9 } else { 10 });
     out.bulk(b"length");
@@ -1136,11 +1130,7 @@ fn xinfo_consumers(cx: &mut KeyCx) -> R {
     let (key, name) = (argv.get(2), argv.get(3));
     let s = info_stream(cx.core, db, key)?;
     let Some(g) = s.groups.get(name) else {
-        return Err(CmdError::other(format!(
-            "NOGROUP No such consumer group '{}' for key name '{}'",
-            lossy(name),
-            lossy(key)
-        )));
+        return Err(no_such_group(key, name));
     };
     let out = &mut *cx.out;
     out.array(g.consumers.len());

@@ -291,13 +291,13 @@ enum Found {
 }
 
 /// Looks at the streams `indexes` (all here).
-fn look_here(core: &mut Core, db: usize, a: &Shared, indexes: &[usize]) -> Vec<(usize, Look)> {
+fn look_here(core: &mut Core, db: usize, a: &Reading, indexes: &[usize]) -> Vec<(usize, Look)> {
     indexes.iter().map(|&i| (i, look(core, db, &a.keys[i], &a.ids[i], a.group.as_ref()))).collect()
 }
 
 /// After the looks of this shard's streams: the first error, or the parts served, or what a
 /// blocked reader waits for.
-fn serve_here(core: &mut Core, db: usize, a: &Shared, looks: &[(usize, Look)], resp3: bool) -> Found {
+fn serve_here(core: &mut Core, db: usize, a: &Reading, looks: &[(usize, Look)], resp3: bool) -> Found {
     if let Some((_, Look::Error(e))) = looks.iter().find(|(_, l)| matches!(l, Look::Error(_))) {
         return Found::Error(e.clone());
     }
@@ -325,7 +325,7 @@ fn serve_here(core: &mut Core, db: usize, a: &Shared, looks: &[(usize, Look)], r
 }
 
 /// The parsed arguments, shared by the jobs of one read.
-struct Shared {
+struct Reading {
     count: u64,
     group: Option<GroupArg>,
     keys: Vec<Vec<u8>>,
@@ -353,7 +353,7 @@ fn read(cx: &mut Cx, args: Args) -> R {
     let one_shard = args.keys.iter().all(|k| core.owner(k) == first_owner);
     let Args { count, block, group, keys, ids } = args;
     let blocked_count = if count == 0 { BLOCKED_DEFAULT_COUNT } else { count };
-    let shared = Arc::new(Shared { count, group, keys, ids });
+    let shared = Arc::new(Reading { count, group, keys, ids });
     let block = if non_blocking { None } else { block };
     if !one_shard || non_blocking || block::locked(core, db, &shared.keys) {
         return Ok(across(core, conn, shared, block, blocked_count));
@@ -437,12 +437,12 @@ fn read(cx: &mut Cx, args: Args) -> R {
 }
 
 /// The keys and what a blocked reader waits for at each.
-fn keyed_wants(a: &Shared, wants: &[(usize, Want)]) -> Vec<(Vec<u8>, Want)> {
+fn keyed_wants(a: &Reading, wants: &[(usize, Want)]) -> Vec<(Vec<u8>, Want)> {
     wants.iter().map(|(i, w)| (a.keys[*i].clone(), w.clone())).collect()
 }
 
 /// How a blocked reader is served.
-fn serve_of(a: &Shared, wants: &[(usize, Want)], count: u64) -> Serve {
+fn serve_of(a: &Reading, wants: &[(usize, Want)], count: u64) -> Serve {
     let after = wants
         .iter()
         .filter_map(|(i, w)| match w {
@@ -458,7 +458,7 @@ fn serve_of(a: &Shared, wants: &[(usize, Want)], count: u64) -> Serve {
 fn across(
     core: &mut Core,
     conn: &mut Conn,
-    a: Arc<Shared>,
+    a: Arc<Reading>,
     block: Option<Option<Instant>>,
     blocked_count: u64,
 ) -> Flow {
@@ -558,7 +558,7 @@ fn across(
 }
 
 /// The argument indexes of the streams a transaction's shard holds.
-fn indexes_in(a: &Shared, scope: &Scope) -> Vec<usize> {
+fn indexes_in(a: &Reading, scope: &Scope) -> Vec<usize> {
     match scope {
         Scope::Keys(ks) => (0..a.keys.len()).filter(|&i| ks.iter().any(|(_, k)| *k == a.keys[i])).collect(),
         Scope::Dbs(_) => Vec::new(),

@@ -190,8 +190,7 @@ pub const LZF_MAX_EXPANSION: u64 = 88;
 const PAYLOAD_FOOTER_LEN: usize = 10;
 
 /// Redis's `crc64`: CRC-64/REDIS (Jones polynomial, reflected, init 0, no final xor).
-const CRC64: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_REDIS);
-/// The same CRC-64 as a static, for checksums computed piece by piece (RDB files).
+/// Redis's CRC-64, a static so that files can be summed piece by piece ([`Crc::digest`]).
 pub static CRC64_ALGO: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_REDIS);
 
 /// RESTORE's reply when the payload's footer is wrong (too short, newer version, bad CRC).
@@ -201,7 +200,7 @@ pub const ERR_BAD_DATA_FORMAT: &str = "ERR Bad data format";
 
 /// Redis's CRC-64 of `data` (as in DUMP payloads and at the end of RDB files).
 pub fn crc64(data: &[u8]) -> u64 {
-    CRC64.checksum(data)
+    CRC64_ALGO.checksum(data)
 }
 
 /// Why RDB-encoded data could not be read. Offsets count from the start of the input (plus the

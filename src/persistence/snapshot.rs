@@ -108,25 +108,36 @@ impl Paths {
     }
 }
 
-/// Writes `bytes` under a temporary name next to `path`, fsyncs, renames into place and fsyncs
-/// the directory.
+/// The temporary name `path` is written under.
+fn tmp_name(path: &Path) -> PathBuf {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    PathBuf::from(tmp)
+}
+
+/// Ends a file written under `tmp`: flushes and fsyncs it, renames it to `path` and fsyncs the
+/// directory.
+fn put_in_place(out: BufWriter<std::fs::File>, tmp: &Path, path: &Path) -> io::Result<()> {
+    let file = out.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    std::fs::rename(tmp, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Writes `path` through `write` under a temporary name, then puts it in place; a failure
+/// leaves no temporary file.
 fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<std::fs::File>) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp-{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
+    let tmp = tmp_name(path);
     let result = (|| {
         let mut out = BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?);
         write(&mut out)?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Some(dir) = path.parent() {
-            std::fs::File::open(dir)?.sync_all()?;
-        }
-        Ok(())
+        put_in_place(out, &tmp, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -145,23 +156,38 @@ pub fn write_shard(core: &Core, path: &Path, functions: &[Vec<u8>]) -> io::Resul
         for code in functions {
             f.function(code)?;
         }
+        let mut current = None;
         for (db, table) in core.dbs.iter().enumerate() {
-            let live: Vec<(&[u8], &Value, u64)> =
-                table.iter().filter(|(_, _, d)| !crate::shard::keyspace::expired(*d, now)).collect();
-            if live.is_empty() {
-                continue;
-            }
-            let expires = live.iter().filter(|(_, _, d)| *d != 0).count() as u64;
-            f.select_db(db, live.len() as u64, expires)?;
-            for (key, value, deadline) in live {
-                f.key(key, value, deadline)?;
-                keys += 1;
+            let sizes = (table.len() as u64, table.expires_len() as u64);
+            for (key, value, deadline) in table.iter() {
+                if !crate::shard::keyspace::expired(deadline, now) {
+                    key_in_db(&mut f, &mut current, (db, sizes), key, value, deadline)?;
+                    keys += 1;
+                }
             }
         }
         f.finish()?;
         Ok(())
     })?;
     Ok(keys)
+}
+
+/// Writes one key of database `db` (whose sizes at the save's start are `sizes`, for RESIZEDB,
+/// a hint as in Redis), after its database's SELECTDB when the key written before was in
+/// another (`current`).
+fn key_in_db<W: Write>(
+    f: &mut FileWriter<W>,
+    current: &mut Option<usize>,
+    (db, (keys, expires)): (usize, (u64, u64)),
+    key: &[u8],
+    value: &Value,
+    deadline: u64,
+) -> io::Result<()> {
+    if *current != Some(db) {
+        f.select_db(db, keys, expires)?;
+        *current = Some(db);
+    }
+    f.key(key, value, deadline)
 }
 
 /// Puts the manifest of generation `gen` (`files`, in shard order) in place, then removes the
@@ -418,9 +444,7 @@ impl Write for Sink {
 /// Starts the thread that writes `path` from what comes through the returned sender; the
 /// receiver gets its outcome once the file is renamed into place (or abandoned).
 fn spawn_writer(path: PathBuf) -> io::Result<(mpsc::SyncSender<Piece>, mpsc::Receiver<io::Result<()>>)> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp-{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
+    let tmp = tmp_name(&path);
     let file = std::fs::File::create(&tmp)?;
     let (tx, rx) = mpsc::sync_channel::<Piece>(CHANNEL_PIECES);
     let (done_tx, done_rx) = mpsc::channel();
@@ -440,13 +464,7 @@ fn spawn_writer(path: PathBuf) -> io::Result<(mpsc::SyncSender<Piece>, mpsc::Rec
             if !whole {
                 return Err(io::Error::other("aborted"));
             }
-            let file = out.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, &path)?;
-            if let Some(dir) = path.parent() {
-                std::fs::File::open(dir)?.sync_all()?;
-            }
-            Ok(())
+            put_in_place(out, &tmp, &path)
         })();
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
@@ -496,12 +514,7 @@ impl Active {
             for (key, value, deadline) in dbs[db].segment_iter(seg) {
                 let fresh = value.snapshot_mark() != epoch;
                 if fresh && !crate::shard::keyspace::expired(deadline, self.start_ms) {
-                    if self.current_db != Some(db) {
-                        let (keys, expires) = self.sizes[db];
-                        file.select_db(db, keys, expires)?;
-                        self.current_db = Some(db);
-                    }
-                    file.key(key, value, deadline)?;
+                    key_in_db(file, &mut self.current_db, (db, self.sizes[db]), key, value, deadline)?;
                 }
             }
             Ok::<(), io::Error>(())
@@ -532,14 +545,7 @@ impl Active {
             return;
         }
         let Some(file) = self.file.as_mut() else { return };
-        let result = (|| {
-            if self.current_db != Some(db) {
-                let (keys, expires) = self.sizes[db];
-                file.select_db(db, keys, expires)?;
-                self.current_db = Some(db);
-            }
-            file.key(key, value, deadline)
-        })();
+        let result = key_in_db(file, &mut self.current_db, (db, self.sizes[db]), key, value, deadline);
         if let Err(e) = result {
             self.abandon(e.to_string());
         }
