@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::Proc;
+use common::{dump, restore, Proc};
 use redis::Value as V;
 use shardis::persistence::rdb::{self, Reader, Writer};
 
@@ -26,23 +26,6 @@ fn cmd(con: &mut redis::Connection, args: &[&[u8]]) -> redis::RedisResult<V> {
 fn run(con: &mut redis::Connection, line: &str) {
     let args = common::line_args(line);
     cmd(con, &args).unwrap_or_else(|e| panic!("{line}: {e}"));
-}
-
-fn dump(con: &mut redis::Connection, key: &str) -> Vec<u8> {
-    redis::cmd("DUMP").arg(key).query(con).unwrap()
-}
-
-/// RESTORE's reply as text: "OK" or the error.
-fn restore(con: &mut redis::Connection, key: &str, payload: &[u8]) -> String {
-    let reply: redis::RedisResult<String> =
-        redis::cmd("RESTORE").arg(key).arg(0).arg(payload).arg("REPLACE").query(con);
-    match reply {
-        Ok(s) => s,
-        Err(e) => match (e.code(), e.detail()) {
-            (Some(code), Some(detail)) => format!("{code} {detail}"),
-            _ => e.to_string(),
-        },
-    }
 }
 
 /// A value's contents in a comparable form (hash and set members sorted), and its encoding.

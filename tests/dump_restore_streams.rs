@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::Proc;
+use common::{dump, restore, Proc};
 use redis::Value as V;
 use shardis::persistence::listpack::Builder;
 use shardis::persistence::rdb::{self, Reader, Writer};
@@ -38,23 +38,6 @@ fn try_run(con: &mut redis::Connection, line: &str) -> String {
     match c.query::<V>(con) {
         Ok(v) => text_of(&v),
         Err(e) => format!("error {:?} {:?}", e.code(), e.detail()),
-    }
-}
-
-fn dump(con: &mut redis::Connection, key: &str) -> Vec<u8> {
-    redis::cmd("DUMP").arg(key).query(con).unwrap()
-}
-
-/// RESTORE's reply as text: "OK" or the error.
-fn restore(con: &mut redis::Connection, key: &str, payload: &[u8]) -> String {
-    let reply: redis::RedisResult<String> =
-        redis::cmd("RESTORE").arg(key).arg(0).arg(payload).arg("REPLACE").query(con);
-    match reply {
-        Ok(s) => s,
-        Err(e) => match (e.code(), e.detail()) {
-            (Some(code), Some(detail)) => format!("{code} {detail}"),
-            _ => e.to_string(),
-        },
     }
 }
 

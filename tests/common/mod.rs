@@ -588,3 +588,21 @@ pub fn run_cases_then(cases: &[&[&str]], reset: &[&str]) {
         out
     });
 }
+
+/// DUMP of `key`.
+pub fn dump(con: &mut redis::Connection, key: &str) -> Vec<u8> {
+    redis::cmd("DUMP").arg(key).query(con).unwrap()
+}
+
+/// RESTORE ... REPLACE's reply as text: "OK" or the error.
+pub fn restore(con: &mut redis::Connection, key: &str, payload: &[u8]) -> String {
+    let reply: redis::RedisResult<String> =
+        redis::cmd("RESTORE").arg(key).arg(0).arg(payload).arg("REPLACE").query(con);
+    match reply {
+        Ok(s) => s,
+        Err(e) => match (e.code(), e.detail()) {
+            (Some(code), Some(detail)) => format!("{code} {detail}"),
+            _ => e.to_string(),
+        },
+    }
+}
