@@ -300,6 +300,12 @@ pub struct Config {
     pub rdbcompression: bool,
     /// `rdbchecksum`: end RDB files with their CRC-64 (0 when off).
     pub rdbchecksum: bool,
+    /// `stop-writes-on-bgsave-error`: refuse writes (-MISCONF) while the last background save
+    /// failed and save points are set.
+    pub stop_writes_on_bgsave_error: bool,
+    /// `key-load-delay` (tests): microseconds of pause per key loaded at start (negative: a
+    /// pause of one microsecond every that many keys), as Redis's debug directive.
+    pub key_load_delay: i64,
     /// `list-max-listpack-size` (alias `list-max-ziplist-size`).
     pub list_max_listpack_size: i32,
     /// `hash-max-listpack-entries` (alias `hash-max-ziplist-entries`).
@@ -363,6 +369,8 @@ impl Default for Config {
             appendonly: false,
             rdbcompression: true,
             rdbchecksum: true,
+            stop_writes_on_bgsave_error: true,
+            key_load_delay: 0,
             list_max_listpack_size: -2,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
@@ -891,6 +899,8 @@ impl Config {
             "appendonly" => yes_no(self.appendonly),
             "rdbcompression" => yes_no(self.rdbcompression),
             "rdbchecksum" => yes_no(self.rdbchecksum),
+            "stop-writes-on-bgsave-error" => yes_no(self.stop_writes_on_bgsave_error),
+            "key-load-delay" => self.key_load_delay.to_string().into_bytes(),
             "list-max-listpack-size" => self.list_max_listpack_size.to_string().into_bytes(),
             "hash-max-listpack-entries" => number(self.hash_max_listpack_entries as u64),
             "hash-max-listpack-value" => number(self.hash_max_listpack_value as u64),
@@ -923,6 +933,8 @@ impl Config {
             ("appendonly", Val::Bool(b)) => self.appendonly = b,
             ("rdbcompression", Val::Bool(b)) => self.rdbcompression = b,
             ("rdbchecksum", Val::Bool(b)) => self.rdbchecksum = b,
+            ("stop-writes-on-bgsave-error", Val::Bool(b)) => self.stop_writes_on_bgsave_error = b,
+            ("key-load-delay", Val::Num(n)) => self.key_load_delay = n as i64,
             ("unixsocket", Val::Bytes(b)) => self.unixsocket = optional_path(b),
             ("pidfile", Val::Bytes(b)) => self.pidfile = optional_path(b),
             ("logfile", Val::Bytes(b)) => self.logfile = optional_path(b),

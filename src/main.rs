@@ -88,7 +88,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     };
     let shared = server.shared.clone();
-    std::thread::spawn(move || wait_for_signal(signals, &shared));
+    let save = !config.save.is_empty();
+    std::thread::spawn(move || wait_for_signal(signals, &shared, save));
     notice!(
         "Running mode=standalone, port={}, shards={} on CPUs {:?}.",
         server.shared.tcp_port.load(std::sync::atomic::Ordering::Relaxed),
@@ -130,13 +131,16 @@ fn block_signals() -> libc::sigset_t {
     }
 }
 
-fn wait_for_signal(set: libc::sigset_t, shared: &shardis::shard::Shared) {
-    let mut sig: libc::c_int = 0;
-    // SAFETY: sigwait on a set we built; `sig` is a live int.
-    unsafe { libc::sigwait(&set, &mut sig) };
-    let name = if sig == libc::SIGINT { "SIGINT" } else { "SIGTERM" };
-    warning!("Received {} scheduling shutdown...", name);
-    server::stop_all(shared);
+/// Every SIGTERM or SIGINT asks for a shutdown, with a save when save points are set (a failed
+/// save keeps the server up, and a later signal tries again).
+fn wait_for_signal(set: libc::sigset_t, shared: &shardis::shard::Shared, save: bool) {
+    loop {
+        let mut sig: libc::c_int = 0;
+        // SAFETY: sigwait on a set we built; `sig` is a live int.
+        unsafe { libc::sigwait(&set, &mut sig) };
+        let name = if sig == libc::SIGINT { "SIGINT" } else { "SIGTERM" };
+        shardis::commands::persist::on_signal(shared, name, save);
+    }
 }
 
 /// Classic double-fork-free daemonizing, as Redis does: fork, the parent exits, the child starts a

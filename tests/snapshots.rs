@@ -538,3 +538,142 @@ fn bgsave_inside_exec() {
     assert_eq!(again.raw().words("MGET a b c"), b"*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Waits until INFO persistence's `name` reads `want` (at most `secs` seconds).
+fn wait_field(r: &mut Raw, name: &str, want: impl Fn(&str) -> bool, secs: u64) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let value = persistence_field(r, name);
+        if want(&value) || std::time::Instant::now() > deadline {
+            return value;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A save point starts a BGSAVE by itself once enough keys changed and enough time went by,
+/// with no client asking; FLUSHALL saves the emptied set at once when save points are set.
+#[test]
+fn save_points_save_by_themselves() {
+    let dir = scratch("points");
+    let d = dir.to_str().unwrap().to_string();
+    let server = Proc::shardis(&["--dir", &d, "--save", "1 3"]);
+    let mut r = server.raw();
+    let keys: Vec<String> = (0..SHARDS).map(|s| key_on_shard("point:", s, SHARDS)).collect();
+    ok(&mut r, &format!("SET {} 1", keys[0]));
+    // One change is not enough for `1 3`.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(persistence_field(&mut r, "rdb_saves"), "0");
+    for k in &keys {
+        ok(&mut r, &format!("SET {k} 2"));
+    }
+    assert_eq!(wait_field(&mut r, "rdb_saves", |v| v == "1", 10), "1", "{}", server.log_text());
+    wait_bgsave_done(&mut r);
+    assert_eq!(persistence_field(&mut r, "rdb_changes_since_last_save"), "0");
+    assert!(server.log_text().contains("changes in 1 seconds. Saving..."), "{}", server.log_text());
+    let saved = manifest_files(&dir);
+    // Killed without a chance to save: the set the save point wrote loads.
+    drop(server);
+    let server = Proc::shardis(&["--dir", &d, "--save", "1 3"]);
+    let mut r = server.raw();
+    for k in &keys {
+        assert_eq!(r.words(&format!("GET {k}")), b"$1\r\n2\r\n");
+    }
+    // FLUSHALL writes the empty set before its +OK.
+    ok(&mut r, "FLUSHALL");
+    assert_ne!(manifest_files(&dir), saved);
+    assert_eq!(persistence_field(&mut r, "rdb_changes_since_last_save"), "1");
+    drop(server);
+    let server = Proc::shardis(&["--dir", &d]);
+    assert_eq!(server.raw().words("DBSIZE"), b":0\r\n");
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// SIGTERM saves before exiting when save points are set; when that save fails the server
+/// stays up, and the next signal tries again.
+#[test]
+fn sigterm_saves_before_exiting() {
+    let dir = scratch("sigterm");
+    let d = dir.to_str().unwrap().to_string();
+    let mut server = Proc::shardis(&["--dir", &d, "--save", "3600 1"]);
+    mset_all(&mut server.raw(), 0..2000, |i| vec![format!("k{i}"), format!("v{i}")]);
+    unsafe { libc::kill(server.pid() as i32, libc::SIGTERM) };
+    assert!(server.wait_exit(std::time::Duration::from_secs(10)));
+    assert!(server.log_text().contains("Saving the final RDB snapshot"), "{}", server.log_text());
+    let mut server = Proc::shardis(&["--dir", &d, "--save", "3600 1"]);
+    let mut r = server.raw();
+    assert_eq!(r.words("DBSIZE"), b":2000\r\n");
+    assert_eq!(r.words("GET k1999"), b"$5\r\nv1999\r\n");
+    ok(&mut r, "SET after 1");
+    // The directory went away: the save fails and the server stays.
+    std::fs::remove_dir_all(&dir).unwrap();
+    unsafe { libc::kill(server.pid() as i32, libc::SIGTERM) };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !server.log_text().contains("Errors trying to shut down the server") {
+        assert!(std::time::Instant::now() < deadline, "{}", server.log_text());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(r.words("PING"), b"+PONG\r\n");
+    std::fs::create_dir_all(&dir).unwrap();
+    unsafe { libc::kill(server.pid() as i32, libc::SIGINT) };
+    assert!(server.wait_exit(std::time::Duration::from_secs(10)), "{}", server.log_text());
+    let server = Proc::shardis(&["--dir", &d]);
+    assert_eq!(server.raw().words("DBSIZE"), b":2001\r\n");
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// After a background save failed, with save points set, writes (and PING, EXEC of writes,
+/// scripts that may write) are refused with -MISCONF, as redis-server refuses them; reads go
+/// on; `stop-writes-on-bgsave-error no` lets writes through again.
+#[test]
+fn a_failed_bgsave_refuses_writes() {
+    let lines: &[&[&str]] = &[
+        &["SET", "a", "1"],
+        &["PING"],
+        &["GET", "a"],
+        &["MULTI"],
+        &["SET", "b", "2"],
+        &["EXEC"],
+        &["MULTI"],
+        &["GET", "a"],
+        &["EXEC"],
+        &["EVAL", "return redis.call('set','x','y')", "0"],
+        &["EVAL", "return redis.call('get','x')", "0"],
+        &["EVAL", "#!lua\nreturn 1", "0"],
+        &["EVAL", "#!lua flags=no-writes\nreturn 1", "0"],
+        &["CONFIG", "SET", "stop-writes-on-bgsave-error", "no"],
+        &["SET", "a", "2"],
+        &["CONFIG", "SET", "stop-writes-on-bgsave-error", "yes"],
+        &["DEL", "a"],
+        &["CONFIG", "SET", "save", ""],
+        &["SET", "a", "3"],
+    ];
+    let run = |proc: &Proc, dir: &Path| -> String {
+        let mut r = proc.raw();
+        std::fs::remove_dir_all(dir).unwrap();
+        assert_eq!(r.words("BGSAVE"), b"+Background saving started\r\n");
+        wait_bgsave_done(&mut r);
+        assert_eq!(persistence_field(&mut r, "rdb_last_bgsave_status"), "err");
+        let mut out = String::new();
+        for line in lines {
+            let args: Vec<&[u8]> = line.iter().map(|a| a.as_bytes()).collect();
+            let reply = s(&r.cmd(&args));
+            // Redis names the script in the error of a write it refused inside one.
+            let reply = match reply.find(" script: ") {
+                Some(at) => format!("{}<script>", &reply[..at]),
+                None => reply,
+            };
+            out.push_str(&format!("> {line:?}\n{reply}"));
+        }
+        out
+    };
+    let (ours, theirs) = (scratch("misconf-ours"), scratch("misconf-redis"));
+    let shardis = Proc::shardis(&["--dir", ours.to_str().unwrap(), "--save", "3600 1"]);
+    let redis = Proc::redis(&["--dir", theirs.to_str().unwrap(), "--save", "3600 1"]);
+    let want = run(&redis, &theirs);
+    assert!(want.contains("MISCONF"), "{want}");
+    assert_eq!(run(&shardis, &ours), want);
+}

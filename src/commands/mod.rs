@@ -20,6 +20,7 @@ pub mod introspection;
 pub mod keys;
 pub mod lists;
 pub mod mpop;
+pub mod persist;
 pub mod pubsub;
 pub mod scripting;
 pub mod server;

@@ -180,6 +180,12 @@ fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
         conn.out.error(b"ERR Can not execute a script with write flag using *_ro command.");
         return Flow::Done;
     }
+    if flags & (script_flag::SHEBANG | script_flag::NO_WRITES) == script_flag::SHEBANG
+        && crate::commands::persist::writes_denied(core)
+    {
+        conn.out.error(crate::commands::persist::MISCONF.as_bytes());
+        return Flow::Done;
+    }
     owned.read_only |= flags & script_flag::NO_WRITES != 0;
     let wide_known = core.scripting.wide_turn(&owned.sha, owned.function.as_deref());
     if let Some(txid) = owned.exec {

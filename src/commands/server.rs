@@ -1,4 +1,5 @@
-//! Server commands: CONFIG INFO TIME SHUTDOWN LOLWUT DEBUG MONITOR SLOWLOG LATENCY.
+//! Server commands: CONFIG INFO TIME LOLWUT DEBUG MONITOR SLOWLOG LATENCY (SHUTDOWN and the
+//! saves are in [`super::persist`]).
 //!
 //! Every shard keeps its own copy of the configuration and its own statistics. CONFIG SET is
 //! checked here, then applied on every shard before the reply; INFO and SLOWLOG gather every
@@ -371,7 +372,7 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             let saves = &shared.saves;
             let saving = saves.in_progress.load(Ordering::Relaxed);
             line!("rdb_bgsave_in_progress:{}", saving as u8);
-            line!("rdb_last_save_time:{}", last_save(core));
+            line!("rdb_last_save_time:{}", super::persist::last_save(core));
             line!("rdb_last_bgsave_status:{}", if saves.last_failed.load(Ordering::Relaxed) { "err" } else { "ok" });
             line!("rdb_last_bgsave_time_sec:{}", saves.last_secs.load(Ordering::Relaxed));
             let current = match saving {
@@ -519,59 +520,6 @@ fn time(cx: &mut Cx) -> R {
     Ok(Flow::Done)
 }
 
-/// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
-fn shutdown(cx: &mut Cx) -> R {
-    let argv = cx.argv;
-    // Parsed as Redis's shutdownCommand: any word may repeat; then ABORT with any other flag,
-    // or NOSAVE with SAVE, is a syntax error.
-    let (mut nosave, mut save, mut other, mut abort) = (false, false, false, false);
-    for i in 1..argv.len() {
-        if argv.is(i, "NOSAVE") {
-            nosave = true;
-        } else if argv.is(i, "SAVE") {
-            save = true;
-        } else if argv.is(i, "NOW") || argv.is(i, "FORCE") {
-            other = true;
-        } else if argv.is(i, "ABORT") {
-            abort = true;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    if (abort && (nosave || save || other)) || (nosave && save) {
-        return Err(CmdError::Syntax);
-    }
-    if abort {
-        return Err(CmdError::other("ERR No shutdown in progress."));
-    }
-    crate::warning!("User requested shutdown...");
-    // As Redis: save when asked to, or when save points are set, unless NOSAVE.
-    if save || (!nosave && !cx.core.config.save.is_empty()) {
-        let force = (1..argv.len()).any(|i| argv.is(i, "FORCE"));
-        crate::notice!("Saving the final RDB snapshot before exiting.");
-        return save_set(
-            cx,
-            Box::new(move |core, conn, result| {
-                if result.is_err() && !force {
-                    crate::warning!("Error trying to save the DB, can't exit.");
-                    conn.out.error(b"ERR Errors trying to SHUTDOWN. Check logs.");
-                    return Flow::Done;
-                }
-                crate::server::stop_all(&core.shared);
-                Flow::Close
-            }),
-        );
-    }
-    if nosave && crate::scripting::any_running(&cx.core.shared) {
-        // A shard is running a script and will not look at its inbox until it ends: nothing
-        // to save, so exit now, as Redis does for SHUTDOWN NOSAVE during a busy script.
-        crate::warning!("Redis is now ready to exit, bye bye...");
-        std::process::exit(0);
-    }
-    crate::server::stop_all(&cx.core.shared);
-    Ok(Flow::Close)
-}
-
 /// LOLWUT [VERSION version]
 fn lolwut(cx: &mut Cx) -> R {
     let argv = cx.argv;
@@ -682,8 +630,9 @@ fn debug_reload(cx: &mut Cx) -> R {
     if nosave {
         return Ok(reload(cx.core));
     }
-    save_set(
-        cx,
+    Ok(super::persist::save_flow(
+        cx.core,
+        |_| {},
         Box::new(move |core, conn, result| match result {
             Ok(()) => reload(core),
             Err(_) => {
@@ -691,7 +640,7 @@ fn debug_reload(cx: &mut Cx) -> R {
                 Flow::Done
             }
         }),
-    )
+    ))
 }
 
 /// Sleeps `micros` on this shard's thread in slices, so that SIGTERM or a SHUTDOWN from another
@@ -994,164 +943,6 @@ fn latency_graph(cx: &mut Cx) -> R {
     Err(CmdError::other(format!("ERR No samples available for event '{event}'")))
 }
 
-/// A transaction holding every database of every shard, touching nothing: the cut of a save
-/// (a multi-shard command is wholly before it or wholly after).
-fn hold_every_db(core: &Core) -> crate::coord::Tx {
-    let mut tx = crate::coord::Tx::dbs(core, (0..core.dbs.len()).collect());
-    tx.touch = false;
-    tx
-}
-
-/// The function libraries shard `shard`'s file carries: shard 0's carries them all (a library
-/// loaded twice fails), the others none.
-fn libraries_for(core: &Core, shard: usize) -> Vec<Vec<u8>> {
-    if shard != 0 {
-        return Vec::new();
-    }
-    core.scripting.libraries.by_name.values().map(|lib| lib.code.to_vec()).collect()
-}
-
-/// BGSAVE [SCHEDULE]: every shard starts its part in one round under an exclusive hold of
-/// every database, replies at once, and writes its file while it serves (see
-/// [`crate::persistence::snapshot`]).
-fn bgsave(cx: &mut Cx) -> R {
-    use crate::persistence::snapshot::{self, Job, Paths};
-    let schedule = match cx.argv.len() {
-        1 => false,
-        2 if cx.argv.is(1, "SCHEDULE") => true,
-        _ => return Err(CmdError::Syntax),
-    };
-    let saves = &cx.core.shared.saves;
-    if saves.in_progress.compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst).is_err() {
-        if schedule {
-            cx.out().simple(b"Background saving scheduled");
-            return Ok(Flow::Done);
-        }
-        return Err(CmdError::other("ERR Background save already in progress"));
-    }
-    let generation = crate::shard::now_ms();
-    saves.started_ms.store(generation, Ordering::Relaxed);
-    let job = Job::new(Paths::of(&cx.core.config), generation, cx.core.shards());
-    // Inside EXEC Redis schedules the save for after the transaction; here it starts at the
-    // transaction's own cut (it holds every database already), answering as Redis does.
-    let started: &[u8] =
-        if cx.core.exec_tx.is_some() { b"Background saving scheduled" } else { b"Background saving started" };
-    let tx = hold_every_db(cx.core);
-    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
-        tx.run_and_release(
-            move |shard, _| {
-                let job = job.clone();
-                Box::new(move |core: &mut Core| -> JobOut {
-                    let functions = libraries_for(core, shard);
-                    Box::new(snapshot::start(core, job, &functions))
-                })
-            },
-            Box::new(move |_core, conn, parts| {
-                let failed = parts.into_iter().find_map(|p| p.downcast::<Result<(), String>>().ok()?.err());
-                match failed {
-                    // Shards that did start go on and end the job as failed.
-                    Some(e) => {
-                        crate::log::log(crate::log::Level::Warning, &format!("Can't save in background: {e}"));
-                        conn.out.error(b"ERR");
-                    }
-                    None => {
-                        crate::log::log(crate::log::Level::Notice, "Background saving started");
-                        conn.out.simple(started);
-                    }
-                }
-                Flow::Done
-            }),
-        )
-    })))
-}
-
-/// SAVE: every shard writes its file of a new snapshot set, under an exclusive hold of every
-/// database (as FLUSHALL takes it, so a multi-shard command is wholly in the set or out of it),
-/// then the manifest naming the set is put in place (see [`crate::persistence::snapshot`]).
-fn save(cx: &mut Cx) -> R {
-    if cx.core.shared.saves.in_progress.load(Ordering::SeqCst) {
-        return Err(CmdError::other("ERR Background save already in progress"));
-    }
-    save_set(
-        cx,
-        Box::new(|_core, conn, result| {
-            match result {
-                Ok(()) => conn.out.ok(),
-                Err(_) => conn.out.error(b"ERR"),
-            }
-            Flow::Done
-        }),
-    )
-}
-
-/// What runs after a save, with its outcome.
-type AfterSave = Box<dyn FnOnce(&mut Core, &mut crate::server::conn::Conn, Result<(), String>) -> Flow>;
-
-/// Writes a snapshot set in the foreground (SAVE, SHUTDOWN), then `done`.
-fn save_set(cx: &mut Cx, done: AfterSave) -> R {
-    use crate::persistence::snapshot::{self, Paths};
-    let paths = std::sync::Arc::new(Paths::of(&cx.core.config));
-    let generation = crate::shard::now_ms();
-    let tx = hold_every_db(cx.core);
-    let shards = cx.core.shards();
-    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
-        let job_paths = paths.clone();
-        tx.run_and_release(
-            move |shard, _| {
-                let paths = job_paths.clone();
-                Box::new(move |core: &mut Core| -> JobOut {
-                    let name = paths.shard_file(generation, shard);
-                    let functions = libraries_for(core, shard);
-                    let written = snapshot::write_shard(core, &paths.dir.join(&name), &functions);
-                    if written.is_ok() {
-                        core.snapshot.changes = 0;
-                    }
-                    Box::new(written.map(|_| (shard, name)).map_err(|e| e.to_string()))
-                })
-            },
-            Box::new(move |core, conn, parts| {
-                let mut files = vec![String::new(); shards];
-                let mut failed = None;
-                for part in parts {
-                    match part.downcast::<Result<(usize, String), String>>().map(|r| *r) {
-                        Ok(Ok((shard, name))) => files[shard] = name,
-                        Ok(Err(e)) => failed = Some(e),
-                        Err(_) => {}
-                    }
-                }
-                let result = match failed {
-                    Some(e) => Err(e),
-                    None => snapshot::commit(&paths, generation, &files).map_err(|e| e.to_string()),
-                };
-                match &result {
-                    Ok(()) => {
-                        crate::log::log(crate::log::Level::Notice, "DB saved on disk");
-                        core.shared.saves.last.store(generation / 1000, Ordering::Relaxed);
-                        core.shared.saves.count.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Err(e) => crate::log::log(crate::log::Level::Warning, &format!("Failed saving the DB: {e}")),
-                }
-                done(core, conn, result)
-            }),
-        )
-    })))
-}
-
-/// When the last save ended (Unix s), the start's time until the first.
-fn last_save(core: &Core) -> u64 {
-    match core.shared.saves.last.load(Ordering::Relaxed) {
-        0 => core.shared.started_unix,
-        at => at,
-    }
-}
-
-/// LASTSAVE
-fn lastsave(cx: &mut Cx) -> R {
-    let at = last_save(cx.core);
-    cx.out().int(at as i64);
-    Ok(Flow::Done)
-}
-
 const ADMIN_ACL: &[&str] = &["@admin", "@slow", "@dangerous"];
 const NS: u32 = NOSCRIPT | LOADING | STALE;
 
@@ -1184,11 +975,32 @@ pub const SPECS: &[Spec] = &[
     container("config", -2, 0, &["@slow"], CONFIG_SUBS),
     cmd("info", -1, LOADING | STALE, (0, 0, 0), &["@slow", "@dangerous"], Handler::Conn(info)),
     cmd("time", 1, LOADING | STALE | FAST, (0, 0, 0), &["@fast"], Handler::Conn(time)),
-    cmd("shutdown", -1, ADMIN | NS | NO_MULTI | ALLOW_BUSY, (0, 0, 0), ADMIN_ACL, Handler::Conn(shutdown)),
+    cmd(
+        "shutdown",
+        -1,
+        ADMIN | NS | NO_MULTI | ALLOW_BUSY,
+        (0, 0, 0),
+        ADMIN_ACL,
+        Handler::Conn(super::persist::shutdown),
+    ),
     cmd("lolwut", -1, READONLY | FAST, (0, 0, 0), &["@read", "@fast"], Handler::Conn(lolwut)),
-    cmd("save", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI, (0, 0, 0), ADMIN_ACL, Handler::Conn(save)),
-    cmd("bgsave", -1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, (0, 0, 0), ADMIN_ACL, Handler::Conn(bgsave)),
-    cmd("lastsave", 1, LOADING | STALE | FAST, (0, 0, 0), &["@admin", "@fast", "@dangerous"], Handler::Conn(lastsave)),
+    cmd(
+        "save",
+        1,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI,
+        (0, 0, 0),
+        ADMIN_ACL,
+        Handler::Conn(super::persist::save),
+    ),
+    cmd("bgsave", -1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, (0, 0, 0), ADMIN_ACL, Handler::Conn(super::persist::bgsave)),
+    cmd(
+        "lastsave",
+        1,
+        LOADING | STALE | FAST,
+        (0, 0, 0),
+        &["@admin", "@fast", "@dangerous"],
+        Handler::Conn(super::persist::lastsave),
+    ),
     cmd("monitor", 1, ADMIN | NS, (0, 0, 0), ADMIN_ACL, Handler::Conn(monitor)),
     cmd("debug", -2, ADMIN | NS | PROTECTED, (0, 0, 0), ADMIN_ACL, Handler::Conn(debug)),
     container("slowlog", -2, 0, &["@slow"], SLOWLOG_SUBS),

@@ -79,6 +79,12 @@ impl Queue {
         self.cmds.get(i)
     }
 
+    /// Does a queued command write (EXEC then counts as a write command, as in Redis)?
+    pub fn writes(&self) -> bool {
+        (0..self.len())
+            .any(|i| crate::commands::registry().entries[self.get(i).0].spec.flags & crate::commands::flag::WRITE != 0)
+    }
+
     /// Bytes held, for CLIENT LIST's `multi-mem`.
     pub fn mem(&self) -> usize {
         self.cmds.mem()

@@ -63,10 +63,15 @@ pub struct Saves {
     /// The last BGSAVE's outcome (`rdb_last_bgsave_status`) and length (s, -1: none yet).
     pub last_failed: AtomicBool,
     pub last_secs: AtomicI64,
+    /// When a background save was last started (Unix s): after a failure, save points wait a
+    /// while before trying again.
+    pub tried: AtomicU64,
+    /// Each shard's changes since its last save, as of its last tick (save points).
+    pub changes: Vec<AtomicU64>,
 }
 
-impl Default for Saves {
-    fn default() -> Self {
+impl Saves {
+    pub fn new(shards: usize) -> Self {
         Saves {
             count: AtomicU64::new(0),
             last: AtomicU64::new(0),
@@ -74,6 +79,8 @@ impl Default for Saves {
             started_ms: AtomicU64::new(0),
             last_failed: AtomicBool::new(false),
             last_secs: AtomicI64::new(-1),
+            tried: AtomicU64::new(0),
+            changes: (0..shards).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 }
@@ -347,7 +354,7 @@ pub struct Job {
     /// Shards still writing.
     remaining: AtomicUsize,
     failed: AtomicBool,
-    /// FLUSHALL gave it up: not a failure (`rdb_last_bgsave_status` keeps its value).
+    /// FLUSHALL or a shutdown gave it up: not a failure (`rdb_last_bgsave_status` keeps its value).
     aborted: AtomicBool,
 }
 
@@ -648,11 +655,12 @@ pub fn before_db_replaced(core: &mut Core, db: usize) {
     }
 }
 
-/// FLUSHALL: a running background save is abandoned, as Redis 7.0 kills its child.
-pub fn abort(core: &mut Core) {
+/// FLUSHALL or a shutdown's save (`by`): a running background save is abandoned, as Redis 7.0
+/// kills its child.
+pub fn abort(core: &mut Core, by: &'static str) {
     if let Some(a) = core.snapshot.active.as_mut() {
         a.job.aborted.store(true, Ordering::SeqCst);
-        a.abandon("aborted by FLUSHALL".into());
+        a.abandon(format!("aborted by {by}"));
     }
 }
 
@@ -785,7 +793,7 @@ fn end(core: &Core, job: &Job, outcome: Result<(), String>) {
     let saves = &core.shared.saves;
     let files: Vec<String> = (0..job.shards).map(|i| job.paths.shard_file(job.generation, i)).collect();
     if job.aborted.load(Ordering::SeqCst) {
-        crate::log::log(crate::log::Level::Warning, "Background saving terminated by FLUSHALL");
+        crate::log::log(crate::log::Level::Warning, "Background saving given up (FLUSHALL or shutdown)");
         saves.in_progress.store(false, Ordering::SeqCst);
         return;
     }

@@ -276,6 +276,10 @@ fn call(run: &mut Run) -> Called {
         out.error(b"ERR Write commands are not allowed from read-only scripts.");
         return Called::Reply;
     }
+    if write && crate::commands::persist::writes_denied(core) {
+        out.error(crate::commands::persist::MISCONF.as_bytes());
+        return Called::Reply;
+    }
     let db = client.db;
     let positions = &mut run.positions;
     positions.clear();

@@ -306,6 +306,12 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
     if !conn.authenticated && spec.flags & flag::NO_AUTH == 0 {
         return Route::Reject(Some(id), CmdError::NoAuth.to_string());
     }
+    if crate::commands::persist::writes_denied(core) {
+        let exec_writes = || spec.name == "exec" && conn.multi.as_ref().is_some_and(|q| q.writes());
+        if spec.flags & flag::WRITE != 0 || spec.name == "ping" || exec_writes() {
+            return Route::Reject(Some(id), crate::commands::persist::MISCONF.into());
+        }
+    }
     if !conn.out.resp3 && conn.subs.total() > 0 && !allowed_when_subscribed(spec.name) {
         let name = &reg.entries[id].full_name;
         return Route::Reject(
@@ -468,6 +474,11 @@ fn account(core: &mut Core, id: usize, micros: u64, reply: &[u8]) {
     }
 }
 
+/// Carries on with `flow` for a client whose replies nobody reads (a server task).
+pub fn drive(core: &mut Core, conn: &mut Conn, flow: Flow) {
+    follow(core, conn, flow, conn.out.buf.len(), ReplyMode::On);
+}
+
 /// Carries on with what a command asked for after it wrote (part of) its reply.
 fn follow(core: &mut Core, conn: &mut Conn, mut flow: Flow, before: usize, mode: ReplyMode) {
     loop {
@@ -548,14 +559,19 @@ fn track_reads(core: &mut Core, spec: &crate::commands::Spec, argv: &Argv<'_>) {
 }
 
 /// A write command ran without error: the keys it writes are modified (WATCH, blocked
-/// clients), unless its reply says it changed nothing (see `coord::watch::unchanged`).
+/// clients, the count of changes save points look at), unless its reply says it changed
+/// nothing (see `coord::watch::unchanged`).
 #[inline]
 fn signal_written(core: &mut Core, spec: &crate::commands::Spec, db: usize, argv: &Argv<'_>, reply: &[u8]) {
     if spec.flags & (flag::WRITE | flag::SIGNALS) != flag::WRITE
-        || (core.watches.is_empty() && core.blocking.is_empty() && core.tracking.is_empty())
         || reply.first() == Some(&b'-')
         || crate::coord::watch::unchanged(spec.name, argv, reply)
     {
+        return;
+    }
+    if core.watches.is_empty() && core.blocking.is_empty() && core.tracking.is_empty() {
+        // Nobody to tell: only the count.
+        core.snapshot.changes += key_positions(spec, argv.len()).count() as u64;
         return;
     }
     for p in key_positions(spec, argv.len()) {

@@ -11,6 +11,7 @@ pub mod bufring;
 pub mod conn;
 pub mod exec;
 pub mod reactor;
+pub mod task;
 
 use std::ffi::CString;
 use std::net::{IpAddr, SocketAddr};

@@ -523,6 +523,9 @@ impl Reactor {
     }
 
     fn on_done(&mut self, slot: u32, gen: u32, part: usize, out: crate::shard::mesh::JobOut) {
+        if slot == super::task::TASK_SLOT {
+            return super::task::deliver(&mut self.core, gen, part, out);
+        }
         let Some(mut conn) = self.core.conns.take(slot, gen) else { return };
         if exec::deliver(&mut self.core, &mut conn, part, out) {
             exec::process(&mut self.core, &mut conn);
@@ -565,6 +568,7 @@ impl Reactor {
         }
         self.core.dirty.extend(dirty);
         self.active_expire();
+        crate::commands::persist::cron(&mut self.core);
         // The kernel copies the timespec when the timeout is queued, so a new hz applies from
         // the next tick.
         *self.io.borrow_mut().tick =

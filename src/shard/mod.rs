@@ -66,7 +66,7 @@ impl Shared {
             shutting_down: AtomicBool::new(false),
             scripts: (0..shards).map(|_| Default::default()).collect(),
             pubsub_in_flight: (0..shards).map(|_| Default::default()).collect(),
-            saves: Default::default(),
+            saves: crate::persistence::snapshot::Saves::new(shards),
         })
     }
 
@@ -262,6 +262,9 @@ pub struct Core {
     pub reader: Option<crate::pubsub::tracking::Tracker>,
     /// This shard's part in snapshots (see [`crate::persistence::snapshot`]).
     pub snapshot: crate::persistence::snapshot::ShardSnapshot,
+    /// Work the server started on its own, waiting for other shards (see
+    /// [`crate::server::task`]).
+    pub tasks: crate::server::task::Tasks,
 }
 
 impl Core {
@@ -301,6 +304,7 @@ impl Core {
             client_now: 0,
             reader: None,
             snapshot: Default::default(),
+            tasks: Default::default(),
         }
     }
 
