@@ -75,11 +75,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let signals = block_signals();
     let server = match Server::start(config.clone(), shards, cpus.clone()) {
         Ok(s) => s,
-        Err(e @ shardis::server::StartError::Load(_)) => {
-            warning!("{}. Exiting.", e);
-            remove_pidfile(config.pidfile.as_deref());
-            std::process::exit(1);
-        }
         Err(e) => {
             warning!("Warning: {}", e);
             warning!("Failed listening on port {} (tcp), aborting.", config.port);

@@ -677,3 +677,36 @@ fn a_failed_bgsave_refuses_writes() {
     assert!(want.contains("MISCONF"), "{want}");
     assert_eq!(run(&shardis, &ours), want);
 }
+
+/// While the set loads at start, commands get -LOADING (those Redis allows then still run)
+/// and INFO shows the load's progress; once every shard holds its keys, everything is there.
+#[test]
+fn commands_get_loading_until_the_set_is_in() {
+    let dir = scratch("loading");
+    let d = dir.to_str().unwrap().to_string();
+    let server = Proc::shardis(&["--dir", &d]);
+    let mut r = server.raw();
+    mset_all(&mut r, 0..20_000, |i| vec![format!("k{i}"), format!("v{i}")]);
+    ok(&mut r, "SAVE");
+    drop(server);
+    // About a second per file.
+    let server = Proc::shardis_loading(&["--dir", &d, "--key-load-delay", "100"]);
+    let mut r = server.raw();
+    let loading = b"-LOADING Redis is loading the dataset in memory\r\n";
+    assert_eq!(r.words("GET k1"), loading);
+    assert_eq!(r.words("PING"), loading);
+    assert_eq!(r.words("DBSIZE"), loading);
+    assert_eq!(persistence_field(&mut r, "loading"), "1");
+    let total: u64 = persistence_field(&mut r, "loading_total_bytes").parse().unwrap();
+    assert!(total > 20_000 * 8, "{total}");
+    assert!(!persistence_field(&mut r, "loading_loaded_perc").is_empty());
+    assert_eq!(s(&r.words("CONFIG GET databases")), "*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n");
+    assert_eq!(wait_field(&mut r, "loading", |v| v == "0", 30), "0", "{}", server.log_text());
+    assert_eq!(persistence_field(&mut r, "loading_total_bytes"), "");
+    assert_eq!(r.words("DBSIZE"), b":20000\r\n");
+    for i in (0..20_000).step_by(997) {
+        assert_eq!(s(&r.words(&format!("GET k{i}"))), format!("${}\r\nv{i}\r\n", format!("v{i}").len()));
+    }
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+}

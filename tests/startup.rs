@@ -96,7 +96,7 @@ fn daemonize_writes_pidfile() {
     let logfile = dir.join("shardis.log");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let status = Command::new(BIN)
-        .args(["--port", &port.to_string(), "--shards", "2", "--daemonize", "yes"])
+        .args(["--port", &port.to_string(), "--shards", "2", "--daemonize", "yes", "--dir", dir.to_str().unwrap()])
         .args(["--pidfile", pidfile.to_str().unwrap(), "--logfile", logfile.to_str().unwrap()])
         .status()
         .unwrap();
@@ -165,7 +165,7 @@ fn port_zero_serves_only_the_unix_socket() {
     let dir = tmpdir("unixonly");
     let sock = dir.join("s.sock");
     let mut child = Command::new(BIN)
-        .args(["--port", "0", "--shards", "2", "--unixsocket", sock.to_str().unwrap()])
+        .args(["--port", "0", "--shards", "2", "--unixsocket", sock.to_str().unwrap(), "--dir", dir.to_str().unwrap()])
         .stdout(Stdio::null())
         .spawn()
         .unwrap();

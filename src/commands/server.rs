@@ -366,7 +366,9 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
         }
         "persistence" => {
             line!("# Persistence");
-            line!("loading:0");
+            let loading = &shared.saves.loading;
+            let is_loading = loading.active.load(Ordering::Relaxed);
+            line!("loading:{}", is_loading as u8);
             line!("async_loading:0");
             line!("rdb_changes_since_last_save:{}", reports.iter().map(|r| r.changes).sum::<u64>());
             let saves = &shared.saves;
@@ -385,6 +387,19 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("aof_rewrite_in_progress:0");
             line!("aof_rewrite_scheduled:0");
             line!("aof_last_write_status:ok");
+            if is_loading {
+                // As Redis computes them.
+                let (total, done) = (loading.total.load(Ordering::Relaxed), loading.loaded.load(Ordering::Relaxed));
+                let started = loading.started.load(Ordering::Relaxed);
+                let elapsed = (crate::shard::now_ms() / 1000).saturating_sub(started);
+                let eta = if elapsed == 0 { 1 } else { elapsed * total.saturating_sub(done) / (done + 1) };
+                line!("loading_start_time:{started}");
+                line!("loading_total_bytes:{total}");
+                line!("loading_rdb_used_mem:0");
+                line!("loading_loaded_bytes:{done}");
+                line!("loading_loaded_perc:{:.2}", done as f64 / (total + 1) as f64 * 100.0);
+                line!("loading_eta_seconds:{eta}");
+            }
         }
         "stats" => {
             line!("# Stats");

@@ -81,8 +81,20 @@ impl Queue {
 
     /// Does a queued command write (EXEC then counts as a write command, as in Redis)?
     pub fn writes(&self) -> bool {
-        (0..self.len())
-            .any(|i| crate::commands::registry().entries[self.get(i).0].spec.flags & crate::commands::flag::WRITE != 0)
+        !self.none_have(crate::commands::flag::WRITE)
+    }
+
+    /// Does every queued command have `flag`?
+    pub fn all_have(&self, flag: u32) -> bool {
+        (0..self.len()).all(|i| self.flags(i) & flag != 0)
+    }
+
+    fn none_have(&self, flag: u32) -> bool {
+        (0..self.len()).all(|i| self.flags(i) & flag == 0)
+    }
+
+    fn flags(&self, i: usize) -> u32 {
+        crate::commands::registry().entries[self.get(i).0].spec.flags
     }
 
     /// Bytes held, for CLIENT LIST's `multi-mem`.

@@ -145,6 +145,8 @@ pub enum Item {
         idle: Option<u64>,
         /// The FREQ opcode's counter, if the file had it for this key.
         freq: Option<u8>,
+        /// Where the key's record ends in the file (progress while loading).
+        end: usize,
     },
     /// A function library's code.
     Function(Vec<u8>),
@@ -248,7 +250,7 @@ pub fn read_file(
                 if expired {
                     summary.expired += 1;
                 } else {
-                    sink(Item::Key { db, key, value, deadline_ms: deadline, idle, freq })?;
+                    sink(Item::Key { db, key, value, deadline_ms: deadline, idle, freq, end: r.offset() })?;
                 }
                 (deadline, idle, freq) = (0, None, None);
             }

@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 use super::file::{read_file, FileWriter, Item};
 use super::rdb::Encodings;
 use crate::config::Config;
+use crate::shard::mesh::{JobOut, Msg};
 use crate::shard::Core;
 use crate::store::value::Value;
 
@@ -49,6 +50,8 @@ pub struct ShardSnapshot {
     pub pace: Option<(usize, Duration)>,
     /// Background saves started on this shard (each one's mark).
     epochs: u32,
+    /// The set is still loading at start: commands without the `loading` flag get -LOADING.
+    pub loading: bool,
 }
 
 /// The server's saves: how many succeeded, when the last one did (Unix s, 0: none yet), and
@@ -68,6 +71,8 @@ pub struct Saves {
     pub tried: AtomicU64,
     /// Each shard's changes since its last save, as of its last tick (save points).
     pub changes: Vec<AtomicU64>,
+    /// The load at start, while it runs.
+    pub loading: Loading,
 }
 
 impl Saves {
@@ -81,6 +86,7 @@ impl Saves {
             last_secs: AtomicI64::new(-1),
             tried: AtomicU64::new(0),
             changes: (0..shards).map(|_| AtomicU64::new(0)).collect(),
+            loading: Loading::default(),
         }
     }
 }
@@ -264,19 +270,50 @@ pub struct Loaded {
     pub files: Vec<PathBuf>,
 }
 
-/// Loads the snapshot set in `dir` (the manifest's, else a Redis `dbfilename`), routing every
-/// key to its owner among `shards`. Nothing at all: an empty result. A file that cannot be read
-/// whole: an error naming it and the offset.
-pub fn load(config: &Config, shards: usize) -> Result<Loaded, String> {
+/// A load at start under way: INFO's `loading` fields, and the -LOADING answer meanwhile.
+#[derive(Default)]
+pub struct Loading {
+    pub active: AtomicBool,
+    /// When it started (Unix s).
+    pub started: AtomicU64,
+    /// Bytes of every file, and bytes read so far.
+    pub total: AtomicU64,
+    pub loaded: AtomicU64,
+}
+
+/// The files a start loads from `dir`: the manifest's set, else a Redis `dbfilename`, else none.
+pub fn files_to_load(config: &Config) -> Vec<PathBuf> {
     let paths = Paths::of(config);
-    let files: Vec<PathBuf> = match read_manifest(&paths) {
+    match read_manifest(&paths) {
         Some(names) => names.iter().map(|n| paths.dir.join(n)).collect(),
         None if paths.redis_file().exists() => vec![paths.redis_file()],
-        None => return Ok(Loaded { per_shard: (0..shards).map(|_| Vec::new()).collect(), ..Loaded::default() }),
-    };
+        None => Vec::new(),
+    }
+}
+
+/// Loads the snapshot set in `dir` (see [`files_to_load`]), routing every key to its owner
+/// among `shards`. Nothing at all: an empty result. A file that cannot be read whole: an error
+/// naming it and the offset.
+pub fn load(config: &Config, shards: usize) -> Result<Loaded, String> {
+    load_files(config, shards, files_to_load(config), None)
+}
+
+/// How often a long load logs how far it got.
+const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
+/// Reads `files` in parallel (a thread each), routing every key to its owner among `shards`,
+/// counting the bytes read in `progress` and logging it while that takes long. Each key waits
+/// `key-load-delay` (tests), as in Redis.
+pub fn load_files(
+    config: &Config,
+    shards: usize,
+    files: Vec<PathBuf>,
+    progress: Option<&Loading>,
+) -> Result<Loaded, String> {
     let enc = Encodings::from_config(config);
     let now = crate::shard::now_ms();
     let databases = config.databases.max(1);
+    let delay = config.key_load_delay;
     type Parts = (Vec<Vec<LoadedKey>>, Vec<Vec<u8>>);
     let parsed: Vec<Result<Parts, String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
@@ -287,9 +324,10 @@ pub fn load(config: &Config, shards: usize) -> Result<Loaded, String> {
                     let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
                     let mut per: Vec<Vec<_>> = (0..shards).map(|_| Vec::new()).collect();
                     let mut functions = Vec::new();
+                    let (mut counted, mut n) = (0usize, 0u64);
                     read_file(&data, enc, now, |item| {
                         match item {
-                            Item::Key { db, key, value, deadline_ms, .. } => {
+                            Item::Key { db, key, value, deadline_ms, end, .. } => {
                                 if db >= databases {
                                     return Err(super::file::FileError {
                                         offset: 0,
@@ -298,16 +336,42 @@ pub fn load(config: &Config, shards: usize) -> Result<Loaded, String> {
                                 }
                                 let owner = crate::shard::route::key_shard(&key, shards);
                                 per[owner].push((db, key, value, deadline_ms));
+                                if let Some(p) = progress.filter(|_| end - counted >= 64 * 1024) {
+                                    p.loaded.fetch_add((end - counted) as u64, Ordering::Relaxed);
+                                    counted = end;
+                                }
+                                n += 1;
+                                key_load_delay(delay, n);
                             }
                             Item::Function(code) => functions.push(code),
                         }
                         Ok(())
                     })
                     .map_err(|e| format!("{}: {e}", path.display()))?;
+                    if let Some(p) = progress {
+                        p.loaded.fetch_add((data.len() - counted) as u64, Ordering::Relaxed);
+                    }
                     Ok((per, functions))
                 })
             })
             .collect();
+        if let Some(p) = progress {
+            let mut last_line = Instant::now();
+            while !handles.iter().all(|h| h.is_finished()) {
+                std::thread::sleep(Duration::from_millis(20));
+                if last_line.elapsed() >= PROGRESS_EVERY {
+                    last_line = Instant::now();
+                    let (done, total) = (p.loaded.load(Ordering::Relaxed), p.total.load(Ordering::Relaxed));
+                    let mb = |bytes: u64| bytes as f64 / (1 << 20) as f64;
+                    crate::notice!(
+                        "Loading: {:.1} of {:.1} MB read ({:.0}%)",
+                        mb(done),
+                        mb(total),
+                        done as f64 * 100.0 / total.max(1) as f64
+                    );
+                }
+            }
+        }
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a loader thread panicked".into()))).collect()
     });
     let mut loaded = Loaded { per_shard: (0..shards).map(|_| Vec::new()).collect(), files, ..Loaded::default() };
@@ -319,6 +383,92 @@ pub fn load(config: &Config, shards: usize) -> Result<Loaded, String> {
         loaded.functions.extend(functions);
     }
     Ok(loaded)
+}
+
+/// Keys handed to a shard in one go while loading at start (the shard answers -LOADING
+/// between two of them).
+const LOAD_CHUNK: usize = 64 * 1024;
+
+/// Loads `files` at start while the shards already serve (answering -LOADING until every shard
+/// holds its keys, as Redis does while it loads): reads them on this thread's helpers, then
+/// hands each shard its keys in chunks and the function libraries; the last shard to finish
+/// ends the loading everywhere. A bad file stops the server, naming the file and the offset.
+pub fn load_at_start(shared: Arc<crate::shard::Shared>, config: Config, files: Vec<PathBuf>) {
+    let started = Instant::now();
+    let shards = shared.shards();
+    let loaded = match load_files(&config, shards, files, Some(&shared.saves.loading)) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            crate::warning!("Fatal error loading the DB: {e}. Exiting.");
+            if let Some(pidfile) = &config.pidfile {
+                let _ = std::fs::remove_file(pidfile);
+            }
+            std::process::exit(1);
+        }
+    };
+    let keys: usize = loaded.per_shard.iter().map(Vec::len).sum();
+    let files = loaded.files.len();
+    let functions: Arc<Vec<Arc<[u8]>>> = Arc::new(loaded.functions.into_iter().map(Arc::from).collect());
+    let remaining = Arc::new(AtomicUsize::new(shards));
+    for (shard, mut mine) in loaded.per_shard.into_iter().enumerate() {
+        while mine.len() > LOAD_CHUNK {
+            let rest = mine.split_off(LOAD_CHUNK);
+            let chunk = std::mem::replace(&mut mine, rest);
+            shared.mesh.send(
+                shard,
+                Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
+                    insert_loaded(core, chunk);
+                    Box::new(())
+                })),
+            );
+        }
+        let (functions, remaining) = (functions.clone(), remaining.clone());
+        shared.mesh.send(
+            shard,
+            Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
+                insert_loaded(core, mine);
+                for code in functions.iter() {
+                    if let Err(e) = core.scripting.load_library(code.clone(), false) {
+                        crate::warning!("Fatal error loading the DB: a function library: {e}. Exiting.");
+                        std::process::exit(1);
+                    }
+                }
+                if remaining.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    crate::notice!(
+                        "DB loaded from disk: {:.3} seconds, {keys} keys from {files} file(s)",
+                        started.elapsed().as_secs_f64()
+                    );
+                    core.shared.saves.loading.active.store(false, Ordering::SeqCst);
+                    core.shared.mesh.broadcast(|| {
+                        Box::new(|core: &mut Core| -> JobOut {
+                            core.snapshot.loading = false;
+                            Box::new(())
+                        })
+                    });
+                }
+                Box::new(())
+            })),
+        );
+    }
+}
+
+fn insert_loaded(core: &mut Core, keys: Vec<LoadedKey>) {
+    for (db, key, value, deadline) in keys {
+        core.dbs[db].insert(&key, value, deadline);
+    }
+}
+
+/// `key-load-delay` after the `n`th key: that many microseconds, or when negative, one
+/// microsecond every that many keys (Redis sleeps with that probability).
+fn key_load_delay(delay: i64, n: u64) {
+    let micros = match delay {
+        0 => return,
+        d if d > 0 => d as u64,
+        d => u64::from(n.is_multiple_of(d.unsigned_abs())),
+    };
+    if micros > 0 {
+        std::thread::sleep(Duration::from_micros(micros));
+    }
 }
 
 // Background saves.

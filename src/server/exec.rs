@@ -321,6 +321,12 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
             ),
         );
     }
+    if core.snapshot.loading {
+        let exec_denied = || spec.name == "exec" && conn.multi.as_ref().is_some_and(|q| !q.all_have(flag::LOADING));
+        if spec.flags & flag::LOADING == 0 || exec_denied() {
+            return Route::Reject(Some(id), "LOADING Redis is loading the dataset in memory".into());
+        }
+    }
     if let Some(function) = core.busy_script {
         // A script holds this shard (see `reactor::busy_turn`): only what Redis allows then.
         let shutdown_nosave = spec.name == "shutdown" && argv.iter().skip(1).any(|a| a.eq_ignore_ascii_case(b"nosave"));

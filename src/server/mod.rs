@@ -32,9 +32,6 @@ pub enum StartError {
     Unix(std::io::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    /// A snapshot file could not be loaded (its name and the offset are in the text).
-    #[error("Failed loading the snapshot: {0}")]
-    Load(String),
 }
 
 /// A running server: its threads and what they share.
@@ -58,22 +55,15 @@ impl Server {
             }
             None => None,
         };
-        let started = std::time::Instant::now();
-        let loaded = crate::persistence::snapshot::load(&config, shards).map_err(StartError::Load)?;
-        if !loaded.files.is_empty() {
-            let keys: usize = loaded.per_shard.iter().map(Vec::len).sum();
-            crate::log::log(
-                crate::log::Level::Notice,
-                &format!(
-                    "DB loaded from disk: {:.3} seconds, {keys} keys from {} file(s)",
-                    started.elapsed().as_secs_f64(),
-                    loaded.files.len()
-                ),
-            );
-        }
-        let mut per_shard = loaded.per_shard.into_iter();
-        let functions: Arc<Vec<Arc<[u8]>>> = Arc::new(loaded.functions.into_iter().map(Arc::from).collect());
+        let files = crate::persistence::snapshot::files_to_load(&config);
         let shared = Arc::new(Shared::new(shards, config.config_file.clone(), port)?);
+        if !files.is_empty() {
+            let loading = &shared.saves.loading;
+            loading.active.store(true, std::sync::atomic::Ordering::SeqCst);
+            loading.started.store(crate::shard::now_ms() / 1000, std::sync::atomic::Ordering::Relaxed);
+            let total = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+            loading.total.store(total, std::sync::atomic::Ordering::Relaxed);
+        }
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let mut threads = Vec::new();
         for (id, fds) in tcp.into_iter().enumerate() {
@@ -84,22 +74,12 @@ impl Server {
             let (shared, config) = (shared.clone(), config.clone());
             let cpu = cpus[id % cpus.len()];
             let ready = ready_tx.clone();
-            let (keys, functions) = (per_shard.next().unwrap_or_default(), functions.clone());
+            let loading = !files.is_empty();
             let handle = std::thread::Builder::new().name(format!("shard-{id}")).spawn(move || {
                 pin_to(cpu);
                 // Built on its own thread: a core holds connection state that never moves.
                 let mut core = Core::new(id, shared, config);
-                for (db, key, value, deadline) in keys {
-                    core.dbs[db].insert(&key, value, deadline);
-                }
-                for code in functions.iter() {
-                    if let Err(e) = core.scripting.load_library(code.clone(), false) {
-                        let e =
-                            std::io::Error::other(format!("Failed loading a function library of the snapshot: {e}"));
-                        let _ = ready.send(Err(std::io::Error::new(e.kind(), e.to_string())));
-                        return Err(e);
-                    }
-                }
+                core.snapshot.loading = loading;
                 let reactor = Reactor::new(core, listeners);
                 let reactor = match reactor {
                     Ok(r) => {
@@ -117,6 +97,12 @@ impl Server {
         }
         for _ in 0..shards {
             ready_rx.recv().map_err(|e| std::io::Error::other(e.to_string()))??;
+        }
+        if !files.is_empty() {
+            let (shared, config) = (shared.clone(), config.clone());
+            std::thread::Builder::new()
+                .name("loader".into())
+                .spawn(move || crate::persistence::snapshot::load_at_start(shared, config, files))?;
         }
         Ok(Server { shared, threads })
     }

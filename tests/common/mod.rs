@@ -44,6 +44,15 @@ impl Proc {
 
     /// [`Proc::shardis`] with extra environment variables (`SHARDIS_TEST_HOOKS=1`...).
     pub fn shardis_env(args: &[&str], env: &[(&str, &str)]) -> Proc {
+        Self::shardis_with(args, env, false)
+    }
+
+    /// [`Proc::shardis`] that returns as soon as the server answers, -LOADING included.
+    pub fn shardis_loading(args: &[&str]) -> Proc {
+        Self::shardis_with(args, &[], true)
+    }
+
+    fn shardis_with(args: &[&str], env: &[(&str, &str)], loading_ok: bool) -> Proc {
         let shards = SHARDS.to_string();
         let mut all: Vec<&str> = args.iter().take_while(|a| !a.starts_with("--")).copied().collect();
         all.extend(["--shards", shards.as_str()]);
@@ -62,7 +71,7 @@ impl Proc {
             all.extend(["--dir", d.as_str()]);
         }
         all.extend(args.iter().skip_while(|a| !a.starts_with("--")));
-        let mut proc = Self::spawn_env(env!("CARGO_BIN_EXE_shardis-server"), &all, env);
+        let mut proc = Self::spawn_env(env!("CARGO_BIN_EXE_shardis-server"), &all, env, loading_ok);
         proc.scratch = scratch;
         proc
     }
@@ -75,10 +84,10 @@ impl Proc {
     }
 
     fn spawn(program: &str, args: &[&str]) -> Proc {
-        Self::spawn_env(program, args, &[])
+        Self::spawn_env(program, args, &[], false)
     }
 
-    fn spawn_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Proc {
+    fn spawn_env(program: &str, args: &[&str], env: &[(&str, &str)], loading_ok: bool) -> Proc {
         for _ in 0..5 {
             let port = free_port();
             let log = std::env::temp_dir().join(format!("shardis-test-{port}.log"));
@@ -96,24 +105,28 @@ impl Proc {
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
             let mut proc = Proc { child, port, log, scratch: None };
-            if proc.wait_ready() {
+            if proc.wait_ready(loading_ok) {
                 return proc;
             }
         }
         panic!("{program} did not start");
     }
 
-    fn wait_ready(&mut self) -> bool {
+    fn wait_ready(&mut self, loading_ok: bool) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return false;
             }
             if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
-                // Any reply will do: with requirepass set, PING answers -NOAUTH.
+                // Any reply will do (with requirepass set, PING answers -NOAUTH), but -LOADING:
+                // a test starts once the snapshot is in.
                 let _ = s.write_all(b"PING\r\n");
-                let mut buf = [0u8; 1];
-                if s.read_exact(&mut buf).is_ok() && (buf[0] == b'+' || buf[0] == b'-') {
+                let mut buf = [0u8; 4];
+                if s.read_exact(&mut buf).is_ok()
+                    && (buf[0] == b'+' || buf[0] == b'-')
+                    && (&buf != b"-LOA" || loading_ok)
+                {
                     return true;
                 }
             }
