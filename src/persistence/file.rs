@@ -9,8 +9,8 @@
 //! them, then per database SELECTDB, RESIZEDB and its keys (EXPIRETIME_MS before a key with a
 //! deadline), then EOF and the CRC-64 of everything before it (0 when `rdbchecksum no`, as
 //! Redis). `redis-ver` says 7.0.15: the format is 7.0's, whatever INFO reports. A value is
-//! encoded into a reused buffer and passed on, so the writer holds at most one value's encoding
-//! (a huge value costs its encoded size once, while it is written).
+//! encoded into a reused buffer, passed on in runs of 64 KB, so the writer holds at most that
+//! plus one value's encoding (a huge value costs its encoded size once, while it is written).
 //!
 //! # Reading
 //!
@@ -32,13 +32,15 @@ const FORMAT_VERSION: &str = "7.0.15";
 /// measured, compressing 32-byte values cost 55% of a shard's time during a BGSAVE, all of it
 /// in liblzf's table reset.
 const SNAPSHOT_COMPRESS_OVER: usize = 1024;
+/// The writer passes its encoded items on in runs of at least this many bytes.
+const PASS_ON_AT: usize = 64 * 1024;
 /// The newest RDB version the reader takes (Redis 7.4).
 pub const READ_VERSION_MAX: u16 = 12;
 
 /// Streams one RDB file into `out`.
 pub struct FileWriter<W: Write> {
     out: W,
-    crc: crc::Digest<'static, u64, crc::Table<16>>,
+    crc: crc_fast::Digest,
     checksum: bool,
     /// Reused encoding room for one item.
     w: Writer,
@@ -51,7 +53,7 @@ impl<W: Write> FileWriter<W> {
     pub fn new(out: W, compression: bool, checksum: bool, ctime: u64, used_mem: u64) -> io::Result<Self> {
         let mut f = FileWriter {
             out,
-            crc: rdb::CRC64_ALGO.digest(),
+            crc: rdb::crc64_digest(),
             checksum,
             w: Writer::new().with_compression(compression).compressing_over(SNAPSHOT_COMPRESS_OVER),
             written: 0,
@@ -78,6 +80,15 @@ impl<W: Write> FileWriter<W> {
         self.w.int_string(value);
     }
 
+    /// An item is encoded: passes the buffer on once it holds [`PASS_ON_AT`] bytes (per-item
+    /// writes and checksum updates cost more than the encoding of a small key).
+    fn item_done(&mut self) -> io::Result<()> {
+        if self.w.as_bytes().len() >= PASS_ON_AT {
+            self.flush_item()?;
+        }
+        Ok(())
+    }
+
     /// Passes what the encoding buffer holds on to the output (and the checksum).
     fn flush_item(&mut self) -> io::Result<()> {
         let bytes = self.w.as_bytes();
@@ -94,7 +105,7 @@ impl<W: Write> FileWriter<W> {
     pub fn function(&mut self, code: &[u8]) -> io::Result<()> {
         self.w.u8(rdb::RDB_OPCODE_FUNCTION2);
         self.w.string(code);
-        self.flush_item()
+        self.item_done()
     }
 
     /// Starts database `db`, which holds `keys` keys, `expires` of them with a deadline.
@@ -104,7 +115,7 @@ impl<W: Write> FileWriter<W> {
         self.w.u8(rdb::RDB_OPCODE_RESIZEDB);
         self.w.len(keys);
         self.w.len(expires);
-        self.flush_item()
+        self.item_done()
     }
 
     /// One key of the current database, with its deadline (ms since the epoch, 0: none).
@@ -114,10 +125,11 @@ impl<W: Write> FileWriter<W> {
             self.w.u64_le(deadline_ms);
         }
         rdb::write_keyed_object(&mut self.w, key, value);
-        self.flush_item()
+        self.item_done()
     }
 
-    /// The output (a background save looks at its backlog).
+    /// The output (a background save looks at its backlog); up to [`PASS_ON_AT`] bytes of
+    /// encoded items may still wait here.
     pub fn output(&mut self) -> &mut W {
         &mut self.out
     }

@@ -61,7 +61,6 @@
 
 use std::borrow::Cow;
 
-use crc::{Crc, Table, CRC_64_REDIS};
 use thiserror::Error;
 
 use super::listpack::{self, Entry, Invalid};
@@ -189,9 +188,12 @@ pub const LZF_MAX_EXPANSION: u64 = 88;
 /// DUMP payload footer: 2 bytes of RDB version, 8 bytes of CRC-64.
 const PAYLOAD_FOOTER_LEN: usize = 10;
 
-/// Redis's `crc64`: CRC-64/REDIS (Jones polynomial, reflected, init 0, no final xor).
-/// Redis's CRC-64, a static so that files can be summed piece by piece ([`Crc::digest`]).
-pub static CRC64_ALGO: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_REDIS);
+/// Redis's `crc64`: CRC-64/REDIS (Jones polynomial, reflected, init 0, no final xor), summed
+/// piece by piece (a file as it is written). crc-fast's carry-less multiplication sums at
+/// memory speed; the table-driven `crc` crate cost 5% of a shard's time during a BGSAVE.
+pub fn crc64_digest() -> crc_fast::Digest {
+    crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc64Redis)
+}
 
 /// RESTORE's reply when the payload's footer is wrong (too short, newer version, bad CRC).
 pub const ERR_PAYLOAD_VERSION_OR_CHECKSUM: &str = "ERR DUMP payload version or checksum are wrong";
@@ -200,7 +202,7 @@ pub const ERR_BAD_DATA_FORMAT: &str = "ERR Bad data format";
 
 /// Redis's CRC-64 of `data` (as in DUMP payloads and at the end of RDB files).
 pub fn crc64(data: &[u8]) -> u64 {
-    CRC64_ALGO.checksum(data)
+    crc_fast::checksum(crc_fast::CrcAlgorithm::Crc64Redis, data)
 }
 
 /// Why RDB-encoded data could not be read. Offsets count from the start of the input (plus the

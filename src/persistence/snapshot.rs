@@ -532,6 +532,9 @@ enum Piece {
 /// shard's backlog and the walk pauses until the disk catches up.
 const CHANNEL_PIECES: usize = 16;
 
+/// A busy shard gives the walk 1/(WALK_SHARE + 1) of its time.
+const WALK_SHARE: u32 = 16;
+
 /// The shard's end of a writer thread's channel. Never blocks: what the channel cannot take
 /// yet waits in `backlog`.
 struct Sink {
@@ -644,11 +647,9 @@ struct Active {
     epoch: u32,
     /// Per database, keys and keys with a deadline at the start (RESIZEDB).
     sizes: Vec<(u64, u64)>,
-    /// The next (database, segment) the background walk looks at.
-    cursor: (usize, usize),
-    /// The segment the walk is in the middle of: its database and id, its keys when the walk
-    /// reached it, and how many of them it has looked at (a slice may end inside a segment).
-    walking: Option<(usize, usize, Vec<Vec<u8>>, usize)>,
+    /// The next (database, segment) the background walk looks at, and the position in it
+    /// where the last slice stopped.
+    cursor: (usize, usize, usize),
     /// The database of the last SELECTDB written.
     current_db: Option<usize>,
     /// None once the file is whole (or abandoned): waiting for the writer thread.
@@ -658,6 +659,12 @@ struct Active {
     result: mpsc::Receiver<io::Result<()>>,
     error: Option<String>,
     last_slice: Instant,
+    /// For the log line at the end: time the walk took, its slices, and keys written by the
+    /// walk and by copy-on-write.
+    walk_time: Duration,
+    slices: u64,
+    walked: u64,
+    copied: u64,
 }
 
 impl Active {
@@ -686,18 +693,20 @@ impl Active {
     /// would split its full segment makes the whole segment be written first (a split moves
     /// entries to a segment the walk does not visit); a new key is marked when stored.
     fn write_key(&mut self, dbs: &mut [crate::shard::Db], db: usize, seg: usize, key: &[u8]) {
-        let epoch = self.epoch;
-        let Some((value, deadline)) = dbs[db].get_mut(key) else {
-            if dbs[db].segment_len(seg) >= crate::store::table::SEGMENT_MAX {
-                self.write_segment(dbs, db, seg);
-            }
-            return;
-        };
-        if value.snapshot_mark() == epoch {
+        if let Some((value, deadline)) = dbs[db].get_mut(key) {
+            self.write_value(db, key, value, deadline);
+        } else if dbs[db].segment_len(seg) >= crate::store::table::SEGMENT_MAX {
+            self.write_segment(dbs, db, seg);
+        }
+    }
+
+    /// Writes `key`'s value as it stands, unless written already, and marks it.
+    #[inline]
+    fn write_value(&mut self, db: usize, key: &[u8], value: &mut Value, deadline: u64) {
+        if value.snapshot_mark() == self.epoch {
             return;
         }
-        value.set_snapshot_mark(epoch);
-        let value: &Value = value;
+        value.set_snapshot_mark(self.epoch);
         if crate::shard::keyspace::expired(deadline, self.start_ms) {
             return;
         }
@@ -705,6 +714,56 @@ impl Active {
         let result = key_in_db(file, &mut self.current_db, (db, self.sizes[db]), key, value, deadline);
         if let Err(e) = result {
             self.abandon(e.to_string());
+        }
+    }
+
+    /// Writes the entries of segment `seg` of database `db` that are not marked yet, marking
+    /// them, from position `from` on, until `budget` since `started` is spent (looked at every
+    /// 64 entries). Returns where it stopped, or None when the segment is done. A removal since
+    /// the last slice may have moved an unwritten entry back before `from`: a walk that
+    /// resumed ends with a pass from the start (marks only, unless it finds one).
+    fn walk_segment(
+        &mut self,
+        dbs: &mut [crate::shard::Db],
+        (db, seg, mut from): (usize, usize, usize),
+        started: Instant,
+        budget: Duration,
+    ) -> Option<usize> {
+        let (epoch, start_ms, sizes) = (self.epoch, self.start_ms, self.sizes[db]);
+        let file = self.file.as_mut()?;
+        let (current_db, walked) = (&mut self.current_db, &mut self.walked);
+        let mut seen = 0u32;
+        let mut result = Ok(());
+        loop {
+            let mut out_of_time = false;
+            let from_here = from.min(dbs[db].segment_len(seg));
+            let stop = dbs[db].segment_walk(seg, from_here, Value::prefetch, |key, value, deadline| {
+                if value.snapshot_mark() == epoch {
+                    return true;
+                }
+                value.set_snapshot_mark(epoch);
+                if !crate::shard::keyspace::expired(deadline, start_ms) {
+                    result = key_in_db(file, current_db, (db, sizes), key, value, deadline);
+                    if result.is_err() {
+                        return false;
+                    }
+                }
+                seen += 1;
+                *walked += 1;
+                out_of_time = seen.is_multiple_of(64) && started.elapsed() >= budget;
+                !out_of_time
+            });
+            if let Err(e) = result {
+                self.abandon(e.to_string());
+                return Some(stop);
+            }
+            if out_of_time {
+                return Some(stop);
+            }
+            if from_here == 0 {
+                return None;
+            }
+            from = 0;
         }
     }
 
@@ -729,6 +788,28 @@ impl ShardSnapshot {
     /// Is this shard writing a background save?
     pub fn is_active(&self) -> bool {
         self.active.is_some()
+    }
+
+    /// While a background save runs: this, for [`ShardSnapshot::before_change`].
+    #[inline]
+    pub fn saving(&mut self) -> Option<&mut ShardSnapshot> {
+        self.active.is_some().then_some(self)
+    }
+
+    /// Before `value` (of `key` in database `db`, segment `seg`, with `deadline`), found by
+    /// the caller's own lookup, changes or goes: the running save writes it as it stands if
+    /// its segment is not written yet and the value is not marked. The same as
+    /// [`before_write`] without a lookup of its own.
+    #[inline]
+    pub fn before_change(&mut self, db: usize, seg: usize, key: &[u8], value: &mut Value, deadline: u64) {
+        let Some(a) = self.active.as_mut() else { return };
+        if a.file.is_some()
+            && a.written.get(db).and_then(|w| w.get(seg)) == Some(&false)
+            && value.snapshot_mark() != a.epoch
+        {
+            a.copied += 1;
+            a.write_value(db, key, value, deadline);
+        }
     }
 
     /// The mark a value stored now takes: the running save's (it must leave the value out),
@@ -766,14 +847,17 @@ fn begin(core: &mut Core, job: Arc<Job>, functions: &[Vec<u8>]) -> Result<(), St
             core.snapshot.epochs
         },
         sizes: core.dbs.iter().map(|t| (t.len() as u64, t.expires_len() as u64)).collect(),
-        cursor: (0, 0),
-        walking: None,
+        cursor: (0, 0, 0),
         current_db: None,
         file: Some(file),
         closing: None,
         result,
         error: None,
         last_slice: Instant::now(),
+        walk_time: Duration::ZERO,
+        slices: 0,
+        walked: 0,
+        copied: 0,
     }));
     Ok(())
 }
@@ -841,62 +925,49 @@ pub fn step(core: &mut Core) -> bool {
             // (clamped to 0.05..1 ms): a busy shard gives the walk a ninth of its time (measured:
             // a quarter cost a saturated shard a third of its throughput during the save, an
             // eighth a quarter, copy-on-write included), an idle one about a third.
-            let budget = (a.last_slice.elapsed() / 8).clamp(Duration::from_micros(50), Duration::from_millis(1));
+            let budget =
+                (a.last_slice.elapsed() / WALK_SHARE).clamp(Duration::from_micros(50), Duration::from_millis(1));
             let started = Instant::now();
             let mut segments = 0;
             loop {
-                if pace.is_none() {
-                    if let Some((db, seg, keys, mut next)) = a.walking.take() {
-                        if !a.written[db][seg] {
-                            while next < keys.len() && a.file.is_some() {
-                                a.write_key(&mut core.dbs, db, seg, &keys[next]);
-                                next += 1;
-                                if next % 64 == 0 && started.elapsed() >= budget {
-                                    break;
-                                }
-                            }
-                            if next < keys.len() && a.file.is_some() {
-                                a.walking = Some((db, seg, keys, next));
-                                break;
-                            }
-                            // Every key it had is written (or was marked): the segment is.
-                            a.written[db][seg] = true;
-                        }
-                        if started.elapsed() >= budget || a.file.is_none() {
-                            break;
-                        }
-                        continue;
-                    }
-                }
-                let (db, seg) = a.cursor;
+                let (db, seg, _) = a.cursor;
                 if db >= a.written.len() {
                     finish_file(a);
                     break;
                 }
                 if seg >= a.written[db].len() {
-                    a.cursor = (db + 1, 0);
+                    a.cursor = (db + 1, 0, 0);
                     continue;
                 }
-                a.cursor.1 += 1;
                 if a.written[db][seg] {
+                    a.cursor = (db, seg + 1, 0);
                     continue;
                 }
-                if pace.is_none() {
-                    let keys = core.dbs[db].segment_iter(seg).map(|(k, _, _)| k.to_vec()).collect();
-                    a.walking = Some((db, seg, keys, 0));
+                if let Some((per_slice, _)) = pace {
+                    a.write_segment(&core.dbs, db, seg);
+                    a.cursor = (db, seg + 1, 0);
+                    segments += 1;
+                    if segments >= per_slice || a.file.is_none() {
+                        break;
+                    }
                     continue;
                 }
-                a.write_segment(&core.dbs, db, seg);
-                segments += 1;
-                let enough = match pace {
-                    Some((per_slice, _)) => segments >= per_slice,
-                    None => started.elapsed() >= budget,
-                };
-                if enough || a.file.is_none() {
+                // The segment's entries in place, each marked as it is written: a slice that
+                // ends inside the segment leaves the rest unmarked for the next one.
+                match a.walk_segment(&mut core.dbs, a.cursor, started, budget) {
+                    None => {
+                        a.written[db][seg] = true;
+                        a.cursor = (db, seg + 1, 0);
+                    }
+                    Some(stop) => a.cursor.2 = stop,
+                }
+                if started.elapsed() >= budget || a.file.is_none() {
                     break;
                 }
             }
             a.last_slice = Instant::now();
+            a.walk_time += a.last_slice - started;
+            a.slices += 1;
         }
     }
     if a.file.is_some() {
@@ -917,6 +988,14 @@ pub fn step(core: &mut Core) -> bool {
     let a = core.snapshot.active.take().expect("active");
     if outcome.is_ok() {
         core.snapshot.changes = core.snapshot.changes.saturating_sub(a.changes_at_start);
+        crate::verbose!(
+            "Background save, shard {}: {} keys written by the walk ({} ms in {} slices), {} by copy-on-write",
+            core.id,
+            a.walked,
+            a.walk_time.as_millis(),
+            a.slices,
+            a.copied
+        );
     }
     end(core, &a.job, outcome);
     false

@@ -16,6 +16,9 @@ pub fn expired(deadline: u64, now: u64) -> bool {
 
 /// The live value of `key` in `db`: an expired key is removed (and counted) and reported absent.
 /// A free function over the two fields it needs, so callers can keep using the others.
+///
+/// While a background save runs (`saving`), the value found is first written to it as it
+/// stands if the save has not reached it: the caller may change it, and an expired one goes.
 fn live_in<'a>(
     dbs: &'a mut [super::Db],
     index: usize,
@@ -23,20 +26,25 @@ fn live_in<'a>(
     now: u64,
     touch: Option<u32>,
     key: &[u8],
+    saving: Option<&mut crate::persistence::snapshot::ShardSnapshot>,
 ) -> Option<(&'a mut Value, u64)> {
     let db = &mut dbs[index];
     let table: *mut super::Db = db;
     // SAFETY: `table` is `db`, borrowed for 'a; the mutable borrow taken by `get_mut` is either
     // returned or ended before `remove` runs (the conditional return that today's borrow
     // checker cannot see through; Polonius accepts it).
-    match unsafe { (*table).get_mut(key) } {
-        Some((value, deadline)) if !expired(deadline, now) => {
-            if let Some(clock) = touch {
-                value.touch(clock);
+    match unsafe { (*table).get_mut_in_segment(key) } {
+        Some((seg, value, deadline)) => {
+            if let Some(snapshot) = saving {
+                snapshot.before_change(index, seg, key, value, deadline);
             }
-            return Some((value, deadline));
+            if !expired(deadline, now) {
+                if let Some(clock) = touch {
+                    value.touch(clock);
+                }
+                return Some((value, deadline));
+            }
         }
-        Some(_) => {}
         None => return None,
     }
     unsafe { (*table).remove(key) };
@@ -75,15 +83,13 @@ impl Core {
     /// The live value of `key` and its deadline; an expired key is removed and reported absent.
     /// Counts as an access (OBJECT IDLETIME) unless the client asked for CLIENT NO-TOUCH.
     pub fn live(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
-        crate::persistence::snapshot::before_write(self, db, key);
         let touch = (!self.no_touch).then_some(self.lru_clock());
-        live_in(&mut self.dbs, db, expiry!(self), self.now_ms, touch, key)
+        live_in(&mut self.dbs, db, expiry!(self), self.now_ms, touch, key, self.snapshot.saving())
     }
 
     /// Like [`Core::live`] but never an access: TYPE, TTL, EXISTS, OBJECT look without touching.
     pub fn peek(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
-        crate::persistence::snapshot::before_write(self, db, key);
-        live_in(&mut self.dbs, db, expiry!(self), self.now_ms, None, key)
+        live_in(&mut self.dbs, db, expiry!(self), self.now_ms, None, key, self.snapshot.saving())
     }
 
     /// The access clock: seconds, from the time of this pass of the event loop.
@@ -106,9 +112,8 @@ impl Core {
 
     /// A lookup that counts a hit or a miss; a miss is a `keymiss` event unless `quiet`.
     fn counted(&mut self, db: usize, key: &[u8], touch: Option<u32>, quiet: bool) -> Option<(&mut Value, u64)> {
-        crate::persistence::snapshot::before_write(self, db, key);
         let this: *mut Core = self;
-        let found = live_in(&mut self.dbs, db, expiry!(self), self.now_ms, touch, key);
+        let found = live_in(&mut self.dbs, db, expiry!(self), self.now_ms, touch, key, self.snapshot.saving());
         if found.is_some() {
             self.stats.keyspace_hits += 1;
             return found;
@@ -129,9 +134,21 @@ impl Core {
 
     /// Sets `key`, replacing any value and deadline; the new value counts as just accessed.
     pub fn put(&mut self, db: usize, key: &[u8], mut value: Value, deadline: u64) {
-        crate::persistence::snapshot::before_write(self, db, key);
         value.touch(self.lru_clock());
         value.set_snapshot_mark(self.snapshot.mark_for_new());
+        if let Some(snapshot) = self.snapshot.saving() {
+            // One lookup for the save's copy-on-write and the replacement.
+            if let Some((seg, old, old_deadline)) = self.dbs[db].get_mut_in_segment(key) {
+                snapshot.before_change(db, seg, key, old, old_deadline);
+                *old = value;
+                if old_deadline != deadline {
+                    self.dbs[db].set_expire(key, deadline);
+                }
+                return;
+            }
+            // A new key: its segment may have to be written before a split.
+            crate::persistence::snapshot::before_write(self, db, key);
+        }
         if self.dbs[db].insert(key, value, deadline).is_none() {
             self.notify(crate::pubsub::notify::class::NEW, "new", db, key);
         }

@@ -548,6 +548,12 @@ impl<V> Table<V> {
     }
 
     pub fn get_mut(&mut self, key: &[u8]) -> Option<(&mut V, u64)> {
+        self.get_mut_in_segment(key).map(|(_, value, expire)| (value, expire))
+    }
+
+    /// [`Table::get_mut`] that also names the key's segment (a snapshot's copy-on-write).
+    #[inline]
+    pub fn get_mut_in_segment(&mut self, key: &[u8]) -> Option<(usize, &mut V, u64)> {
         if self.len == 0 {
             return None;
         }
@@ -557,7 +563,7 @@ impl<V> Table<V> {
         let i = seg.find(h, key)?;
         seg.version += 1;
         let expire = seg.expire(i);
-        Some((&mut seg.entry_mut(i).value, expire))
+        Some((sid, &mut seg.entry_mut(i).value, expire))
     }
 
     pub fn contains(&self, key: &[u8]) -> bool {
@@ -914,6 +920,37 @@ impl<V> Table<V> {
     /// The entries of segment `id`: key, value, deadline.
     pub fn segment_iter(&self, id: usize) -> impl Iterator<Item = (&[u8], &V, u64)> {
         self.segments[id].iter()
+    }
+
+    /// Calls `f` on the entries of segment `id` from position `from` on (values writable: a
+    /// snapshot marks what it wrote) until it returns false; `ahead` sees each entry's value a
+    /// few entries before `f` does (to prefetch what the value points to). Returns the
+    /// position where it stopped (the segment's length when `f` never said stop). Positions
+    /// are only meaningful while the segment does not change.
+    pub fn segment_walk(
+        &mut self,
+        id: usize,
+        from: usize,
+        ahead: impl Fn(&V),
+        mut f: impl FnMut(&[u8], &mut V, u64) -> bool,
+    ) -> usize {
+        const AHEAD: usize = 8;
+        let seg = &mut self.segments[id];
+        let len = seg.len();
+        for i in from..(from + AHEAD).min(len) {
+            ahead(&seg.entry(i).value);
+        }
+        for i in from..len {
+            if i + AHEAD < len {
+                ahead(&seg.entry(i + AHEAD).value);
+            }
+            let expire = seg.expire(i);
+            let e = seg.entry_mut(i);
+            if !f(e.key.as_bytes(), &mut e.value, expire) {
+                return i + 1;
+            }
+        }
+        len
     }
 
     /// Checks every structural invariant (tests).

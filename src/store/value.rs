@@ -376,6 +376,23 @@ impl Value {
         }
     }
 
+    /// Asks the CPU to start loading what this value points to (a save about to read it).
+    #[inline]
+    pub fn prefetch(&self) {
+        let ptr: *const u8 = match &self.repr {
+            Repr::Heap { ptr, .. } => ptr.as_ptr(),
+            Repr::Raw(v) => v.as_ptr(),
+            _ => return,
+        };
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is a hint; it never faults, whatever the address.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch(ptr as *const i8, std::arch::x86_64::_MM_HINT_T0)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = ptr;
+    }
+
     /// The background save this value is marked for (0: none).
     #[inline]
     pub fn snapshot_mark(&self) -> u32 {
