@@ -301,15 +301,20 @@ pub fn load(config: &Config, shards: usize) -> Result<Loaded, String> {
 /// How often a long load logs how far it got.
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
-/// Reads `files` in parallel (a thread each), routing every key to its owner among `shards`,
-/// counting the bytes read in `progress` and logging it while that takes long. Each key waits
+/// Reads `files` in parallel (a thread each, each file mapped), routing every key to its owner
+/// among `shards`. When `streaming` at start, the keys go to their shards in chunks as they are
+/// read (the shards insert while the files are parsed; a bad file stops the process, so
+/// nothing half-loaded is ever served), the bytes read are counted and logged while that
+/// takes long, and the result holds only the function libraries. Each key waits
 /// `key-load-delay` (tests), as in Redis.
 pub fn load_files(
     config: &Config,
     shards: usize,
     files: Vec<PathBuf>,
-    progress: Option<&Loading>,
+    streaming: Option<(&Loading, &crate::shard::mesh::Mesh)>,
 ) -> Result<Loaded, String> {
+    let progress = streaming.map(|(p, _)| p);
+    let mesh = streaming.map(|(_, m)| m);
     let enc = Encodings::from_config(config);
     let now = crate::shard::now_ms();
     let databases = config.databases.max(1);
@@ -321,11 +326,12 @@ pub fn load_files(
             .map(|path| {
                 let enc = &enc;
                 scope.spawn(move || -> Result<Parts, String> {
-                    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let data = map_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let data: &[u8] = data.as_deref().unwrap_or_default();
                     let mut per: Vec<Vec<_>> = (0..shards).map(|_| Vec::new()).collect();
                     let mut functions = Vec::new();
                     let (mut counted, mut n) = (0usize, 0u64);
-                    read_file(&data, enc, now, |item| {
+                    read_file(data, enc, now, |item| {
                         match item {
                             Item::Key { db, key, value, deadline_ms, end, .. } => {
                                 if db >= databases {
@@ -336,6 +342,9 @@ pub fn load_files(
                                 }
                                 let owner = crate::shard::route::key_shard(&key, shards);
                                 per[owner].push((db, key, value, deadline_ms));
+                                if let Some(mesh) = mesh.filter(|_| per[owner].len() >= LOAD_CHUNK) {
+                                    hand_over(mesh, owner, std::mem::take(&mut per[owner]));
+                                }
                                 if let Some(p) = progress.filter(|_| end - counted >= 64 * 1024) {
                                     p.loaded.fetch_add((end - counted) as u64, Ordering::Relaxed);
                                     counted = end;
@@ -350,6 +359,11 @@ pub fn load_files(
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                     if let Some(p) = progress {
                         p.loaded.fetch_add((data.len() - counted) as u64, Ordering::Relaxed);
+                    }
+                    if let Some(mesh) = mesh {
+                        for (owner, keys) in per.iter_mut().enumerate().filter(|(_, k)| !k.is_empty()) {
+                            hand_over(mesh, owner, std::mem::take(keys));
+                        }
                     }
                     Ok((per, functions))
                 })
@@ -386,7 +400,7 @@ pub fn load_files(
 }
 
 /// Keys handed to a shard in one go while loading at start (the shard answers -LOADING
-/// between two of them).
+/// between two chunks).
 const LOAD_CHUNK: usize = 64 * 1024;
 
 /// Loads `files` at start while the shards already serve (answering -LOADING until every shard
@@ -396,7 +410,7 @@ const LOAD_CHUNK: usize = 64 * 1024;
 pub fn load_at_start(shared: Arc<crate::shard::Shared>, config: Config, files: Vec<PathBuf>) {
     let started = Instant::now();
     let shards = shared.shards();
-    let loaded = match load_files(&config, shards, files, Some(&shared.saves.loading)) {
+    let loaded = match load_files(&config, shards, files, Some((&shared.saves.loading, &shared.mesh))) {
         Ok(loaded) => loaded,
         Err(e) => {
             crate::warning!("Fatal error loading the DB: {e}. Exiting.");
@@ -406,27 +420,17 @@ pub fn load_at_start(shared: Arc<crate::shard::Shared>, config: Config, files: V
             std::process::exit(1);
         }
     };
-    let keys: usize = loaded.per_shard.iter().map(Vec::len).sum();
     let files = loaded.files.len();
     let functions: Arc<Vec<Arc<[u8]>>> = Arc::new(loaded.functions.into_iter().map(Arc::from).collect());
     let remaining = Arc::new(AtomicUsize::new(shards));
-    for (shard, mut mine) in loaded.per_shard.into_iter().enumerate() {
-        while mine.len() > LOAD_CHUNK {
-            let rest = mine.split_off(LOAD_CHUNK);
-            let chunk = std::mem::replace(&mut mine, rest);
-            shared.mesh.send(
-                shard,
-                Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
-                    insert_loaded(core, chunk);
-                    Box::new(())
-                })),
-            );
-        }
-        let (functions, remaining) = (functions.clone(), remaining.clone());
+    let keys = Arc::new(AtomicUsize::new(0));
+    // Each shard's last job: after every chunk in its inbox (sent by the threads now done).
+    for shard in 0..shards {
+        let (functions, remaining, keys) = (functions.clone(), remaining.clone(), keys.clone());
         shared.mesh.send(
             shard,
             Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
-                insert_loaded(core, mine);
+                keys.fetch_add(core.dbs.iter().map(|t| t.len()).sum(), Ordering::SeqCst);
                 for code in functions.iter() {
                     if let Err(e) = core.scripting.load_library(code.clone(), false) {
                         crate::warning!("Fatal error loading the DB: a function library: {e}. Exiting.");
@@ -435,8 +439,9 @@ pub fn load_at_start(shared: Arc<crate::shard::Shared>, config: Config, files: V
                 }
                 if remaining.fetch_sub(1, Ordering::SeqCst) == 1 {
                     crate::notice!(
-                        "DB loaded from disk: {:.3} seconds, {keys} keys from {files} file(s)",
-                        started.elapsed().as_secs_f64()
+                        "DB loaded from disk: {:.3} seconds, {} keys from {files} file(s)",
+                        started.elapsed().as_secs_f64(),
+                        keys.load(Ordering::SeqCst)
                     );
                     core.shared.saves.loading.active.store(false, Ordering::SeqCst);
                     core.shared.mesh.broadcast(|| {
@@ -450,6 +455,28 @@ pub fn load_at_start(shared: Arc<crate::shard::Shared>, config: Config, files: V
             })),
         );
     }
+}
+
+/// Sends `keys` read at start to their shard `owner`, to insert.
+fn hand_over(mesh: &crate::shard::mesh::Mesh, owner: usize, keys: Vec<LoadedKey>) {
+    mesh.send(
+        owner,
+        Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
+            insert_loaded(core, keys);
+            Box::new(())
+        })),
+    );
+}
+
+/// `path`'s bytes, mapped (None for an empty file, which cannot be mapped).
+fn map_file(path: &Path) -> io::Result<Option<memmap2::Mmap>> {
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.len() == 0 {
+        return Ok(None);
+    }
+    // SAFETY: nothing of ours writes a file while it loads (saves write new names and
+    // rename); another process truncating it meanwhile is the one risk any mmap reader takes.
+    unsafe { memmap2::Mmap::map(&file) }.map(Some)
 }
 
 fn insert_loaded(core: &mut Core, keys: Vec<LoadedKey>) {
