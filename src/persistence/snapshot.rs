@@ -331,7 +331,7 @@ pub fn load_files(
                     let mut per: Vec<Vec<_>> = (0..shards).map(|_| Vec::new()).collect();
                     let mut functions = Vec::new();
                     let (mut counted, mut n) = (0usize, 0u64);
-                    read_file(data, enc, now, |item| {
+                    let summary = read_file(data, enc, now, |item| {
                         match item {
                             Item::Key { db, key, value, deadline_ms, end, .. } => {
                                 if db >= databases {
@@ -357,6 +357,13 @@ pub fn load_files(
                         Ok(())
                     })
                     .map_err(|e| format!("{}: {e}", path.display()))?;
+                    if summary.module_aux_skipped > 0 {
+                        crate::warning!(
+                            "{}: skipped {} module aux record(s): modules are not supported",
+                            path.display(),
+                            summary.module_aux_skipped
+                        );
+                    }
                     if let Some(p) = progress {
                         p.loaded.fetch_add((data.len() - counted) as u64, Ordering::Relaxed);
                     }
@@ -500,25 +507,40 @@ fn key_load_delay(delay: i64, n: u64) {
 
 // Background saves.
 //
-// BGSAVE starts on every shard in one round under an exclusive hold of every database (the
-// cut: a multi-shard command is wholly before it or wholly after). Each shard then writes its
-// file while it serves: the event loop writes a slice of segments per pass (`step`), an eighth
-// of the time the pass spent on traffic, between 0.05 and 1 ms, and before anything changes a key whose segment the save has not written yet
-// (`before_write`, called from every write path of the keyspace) the shard writes that key
-// alone first, as it stood (copy-on-write at entry granularity), and marks it so that the
-// segment's turn skips it; a key stored since the start carries the mark from the start. A
-// new key that would split an unwritten segment has the whole segment written first, so
-// segments created by splits after the start always come from segments already written. Keys past their deadline at the start are left out; the active expiry cycle
-// pauses while a shard writes (lazy expiry is a write like the others). FLUSHALL aborts the
-// save, as in Redis 7.0; FLUSHDB and SWAPDB first write what is left of their databases.
+// The cut. BGSAVE starts on every shard in one round under an exclusive hold of every
+// database, the lock FLUSHALL takes: a multi-shard command (MSET, EXEC, a script) is wholly
+// before it or wholly after. Taking that hold waits, like any exclusive lock, for the
+// transactions holding keys now to finish: at most the longest running EXEC or script (a
+// script past `busy-reply-threshold` can be killed with SCRIPT KILL), and new ones queue
+// behind the save's start, which is one round of jobs.
 //
-// The bytes go to a writer thread per shard in 256 KB pieces through a channel of 16 pieces, so
-// a slow disk holds up the file, not the shard: when the channel is full the walk pauses, and
-// only the keys writes reach first (copy-on-write) still add to a backlog, bounded by what is
-// written during the save. The writer fsyncs and renames; the last shard to end puts the
-// manifest in place. A key's mark (`Value::snapshot_mark`, in bytes the value layout leaves
-// spare) says the running save has it already, or must leave it out: the save keeps no set of
-// keys of its own.
+// The walk. Each shard then writes its file while it serves. The event loop gives the walk a
+// slice per pass (`step`): a 16th of the time the shard spent since the last slice, at least
+// 0.05 ms and at most 1 ms, so a saturated shard gives it about 6% of its time and an idle one
+// most of it. The walk goes segment by segment through the table, writing each entry in place
+// and marking it with the save's epoch (`Value::snapshot_mark`, in bytes the value layout
+// leaves spare); a slice may end inside a segment and the next resumes there.
+//
+// Copy-on-write. Before anything changes or removes an entry of a segment the walk has not
+// finished, the entry is written first, as it stood, and marked: the lookup the command makes
+// anyway hands the entry over (`ShardSnapshot::before_change`, from `Core::put` and the
+// keyspace's lookups), and the few paths that do not look up first call `before_write`. A key
+// stored after the start carries the mark from the start and is left out. A new key that
+// would split an unwritten segment has the whole segment written first, so segments made by
+// splits after the start always come from segments already written. Keys past their deadline
+// at the start are left out; the active expiry cycle pauses while a shard writes (lazy expiry
+// goes through the lookups). FLUSHALL aborts the save, as in Redis 7.0; FLUSHDB and SWAPDB
+// first write what is left of their databases.
+//
+// The disk. The bytes go to a writer thread per shard in 256 KB pieces through a channel of 16
+// pieces, so a slow disk holds up the file, not the shard: when the channel is full the walk
+// pauses, and only copy-on-write still adds to a backlog, bounded by what is written during
+// the save. The writer fsyncs and renames; the last shard to end puts the manifest in place.
+// The save keeps no copy of the data and no set of keys of its own.
+//
+// Huge values. A value is encoded whole when its turn comes (walk or copy-on-write): the
+// shard stops for that long and holds its encoding once. Measured (BENCHMARKS.md): a sorted
+// set of 2M members, 49 MB encoded, 0.23 s; a 300 MB string, 0.3 s.
 
 /// Bytes handed to the writer thread at a time.
 const PIECE: usize = 256 * 1024;
@@ -948,10 +970,10 @@ pub fn step(core: &mut Core) -> bool {
             std::thread::sleep(Duration::from_micros(500));
         }
         if due {
-            // An eighth of the time the shard spent on everything else since the last slice
-            // (clamped to 0.05..1 ms): a busy shard gives the walk a ninth of its time (measured:
-            // a quarter cost a saturated shard a third of its throughput during the save, an
-            // eighth a quarter, copy-on-write included), an idle one about a third.
+            // A 16th of the time the shard spent on everything else since the last slice
+            // (clamped to 0.05..1 ms): about 6% of a busy shard (measured: an eighth, with
+            // copy-on-write, cost a saturated shard a quarter of its throughput during the
+            // save), most of an idle one.
             let budget =
                 (a.last_slice.elapsed() / WALK_SHARE).clamp(Duration::from_micros(50), Duration::from_millis(1));
             let started = Instant::now();
