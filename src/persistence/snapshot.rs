@@ -52,6 +52,8 @@ pub struct ShardSnapshot {
     epochs: u32,
     /// The set is still loading at start: commands without the `loading` flag get -LOADING.
     pub loading: bool,
+    /// The event loop's last wait brought no work: a background save's next slice may be long.
+    pub idle: bool,
 }
 
 /// The server's saves: how many succeeded, when the last one did (Unix s, 0: none yet), and
@@ -515,9 +517,9 @@ fn key_load_delay(delay: i64, n: u64) {
 // behind the save's start, which is one round of jobs.
 //
 // The walk. Each shard then writes its file while it serves. The event loop gives the walk a
-// slice per pass (`step`): a 16th of the time the shard spent since the last slice, at least
-// 0.05 ms and at most 1 ms, so a saturated shard gives it about 6% of its time and an idle one
-// most of it. The walk goes segment by segment through the table, writing each entry in place
+// slice per pass (`step`): 1 ms when its last wait brought no work, else a 16th of the time
+// since the last slice, 10 to 50 us (a slice delays the replies behind it), so a saturated
+// shard gives it about 6% of its time and an idle one most of it. The walk goes segment by segment through the table, writing each entry in place
 // and marking it with the save's epoch (`Value::snapshot_mark`, in bytes the value layout
 // leaves spare); a slice may end inside a segment and the next resumes there.
 //
@@ -970,12 +972,16 @@ pub fn step(core: &mut Core) -> bool {
             std::thread::sleep(Duration::from_micros(500));
         }
         if due {
-            // A 16th of the time the shard spent on everything else since the last slice
-            // (clamped to 0.05..1 ms): about 6% of a busy shard (measured: an eighth, with
-            // copy-on-write, cost a saturated shard a quarter of its throughput during the
-            // save), most of an idle one.
-            let budget =
-                (a.last_slice.elapsed() / WALK_SHARE).clamp(Duration::from_micros(50), Duration::from_millis(1));
+            // An idle shard (its last wait brought nothing) gives the walk 1 ms; a busy one a
+            // 16th of the time since the last slice, 10 to 50 us: a slice delays every reply
+            // waiting behind it, and closed-loop clients (all of them) lose that throughput
+            // even when the shard has CPU to spare (measured: an eighth, at least 50 us, cost
+            // a saturated shard a quarter of its throughput during the save).
+            let budget = if std::mem::take(&mut core.snapshot.idle) {
+                Duration::from_millis(1)
+            } else {
+                (a.last_slice.elapsed() / WALK_SHARE).clamp(Duration::from_micros(10), Duration::from_micros(50))
+            };
             let started = Instant::now();
             let mut segments = 0;
             loop {

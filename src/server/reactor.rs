@@ -310,6 +310,8 @@ impl Reactor {
                     io.pending.push_back((cqe.user_data(), cqe.result(), cqe.flags()));
                 }
             }
+            // A wait that brought nothing: the background save may take a long slice.
+            self.core.snapshot.idle = saving && io.pending.is_empty();
             drop(io);
             loop {
                 let next = self.io.borrow_mut().pending.pop_front();
