@@ -11,7 +11,10 @@
 #              once) and redis-benchmark's throughput (reported every 250 ms); prints the peak
 #              memory growth over the level before the first save and, per save, the worst
 #              one-second window overlapping it against the median second before it (this VM's
-#              throughput drifts by a quarter between runs: the median of rounds is the figure).
+#              throughput drifts by a quarter between runs: the median of rounds is the figure);
+#              then, as a control, the same statistic over windows as long, with no save (the
+#              worst of a few noisy seconds against a median is below 100% by itself).
+#              NO_REDIS=1 skips redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -82,32 +85,45 @@ while True:
     echo "$t_start $(date +%s.%N)" >>"$dir/windows"
     sleep 3
   done
+  # The control: windows as long as the saves were, with no save.
+  : >"$dir/nulls"
+  local t0 t1
+  while read -r t0 t1; do
+    local t_start; t_start=$(date +%s.%N)
+    sleep "$(python3 -c "print($t1 - $t0)")"
+    echo "$t_start $(date +%s.%N)" >>"$dir/nulls"
+    sleep 3
+  done <"$dir/windows"
   kill "$bench" 2>/dev/null; pkill -f "redis-benchmark -p $port" 2>/dev/null || true; wait "$bench" 2>/dev/null || true
-  python3 - "$1" "$save_s" "$load_s" "$base" "$peak" "$dir/windows" "$dir/rps.log" <<'PY'
+  python3 - "$1" "$save_s" "$load_s" "$base" "$peak" "$dir/windows" "$dir/nulls" "$dir/rps.log" <<'PY'
 import sys, statistics
-label, save_s, load_s, base, peak, windows, log = sys.argv[1:]
+label, save_s, load_s, base, peak, windows, nulls, log = sys.argv[1:]
 base, peak = int(base), int(peak)
 rows = [(float(t), float(r)) for t, r in (l.split() for l in open(log) if len(l.split()) == 2)]
 # redis-benchmark reports every 250 ms; a second is four reports in a row. Each save's worst
 # second is the worst such window that overlaps it, against the median second in the 2.5 s
 # before it.
 seconds = [(rows[i][0], rows[i + 3][0], sum(r for _, r in rows[i:i + 4]) / 4) for i in range(len(rows) - 3)]
-ratios, normals, worsts = [], [], []
-for line in open(windows):
-    t0, t1 = map(float, line.split())
-    before = [r for start, end, r in seconds if t0 - 2.5 <= start and end < t0]
-    during = [r for start, end, r in seconds if end > t0 and start - 0.25 < t1]
-    if before and during:
-        normals.append(statistics.median(before)); worsts.append(min(during))
-        ratios.append(100.0 * worsts[-1] / normals[-1])
-print("| %s | %s | %s | %.0f MB | +%.1f%% | %.0f | %.0f%% (%s) |" % (
+def rounds(path):
+    ratios, normals = [], []
+    for line in open(path):
+        t0, t1 = map(float, line.split())
+        before = [r for start, end, r in seconds if t0 - 2.5 <= start and end < t0]
+        during = [r for start, end, r in seconds if end > t0 and start - 0.25 < t1]
+        if before and during:
+            normals.append(statistics.median(before))
+            ratios.append(100.0 * min(during) / normals[-1])
+    return ratios, normals
+ratios, normals = rounds(windows)
+control, _ = rounds(nulls)
+print("| %s | %s | %s | %.0f MB | +%.1f%% | %.0f | %.0f%% (%s) | %.0f%% |" % (
     label, save_s, load_s, base / 1024, 100.0 * (peak - base) / base, statistics.median(normals),
-    statistics.median(ratios), ", ".join("%.0f" % r for r in ratios)))
+    statistics.median(ratios), ", ".join("%.0f" % r for r in ratios), statistics.median(control)))
 PY
 }
-echo "| server | SAVE s | restart s | memory before BGSAVE | peak growth during BGSAVE | SET/s before (median second) | worst second during BGSAVE (median of rounds; each round) |"
-echo '|---|---|---|---|---|---|---|'
-bench_server redis "redis-server --port {PORT} --save '' --appendonly no --dir ."
+echo "| server | SAVE s | restart s | memory before BGSAVE | peak growth during BGSAVE | SET/s before (median second) | worst second during BGSAVE (median of rounds; each round) | the same without a save (median) |"
+echo '|---|---|---|---|---|---|---|---|'
+[ -n "${NO_REDIS:-}" ] || bench_server redis "redis-server --port {PORT} --save '' --appendonly no --dir ."
 for n in $SHARDS_LIST; do
   bench_server "shardis-$n" "$PWD/target/release/shardis-server --port {PORT} --shards $n --save '' --dir ."
 done
