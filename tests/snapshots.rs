@@ -689,8 +689,8 @@ fn commands_get_loading_until_the_set_is_in() {
     mset_all(&mut r, 0..20_000, |i| vec![format!("k{i}"), format!("v{i}")]);
     ok(&mut r, "SAVE");
     drop(server);
-    // About a second per file.
-    let server = Proc::shardis_loading(&["--dir", &d, "--key-load-delay", "100"]);
+    // At least two seconds per file (5000 keys each), so the checks below surely run first.
+    let server = Proc::shardis_loading(&["--dir", &d, "--key-load-delay", "400"]);
     let mut r = server.raw();
     let loading = b"-LOADING Redis is loading the dataset in memory\r\n";
     assert_eq!(r.words("GET k1"), loading);
