@@ -12,8 +12,9 @@
 #              memory growth over the level before the first save and, per save, the worst
 #              one-second window overlapping it against the median second before it (this VM's
 #              throughput drifts by a quarter between runs: the median of rounds is the figure);
-#              then, as a control, the same statistic over windows as long, with no save (the
-#              worst of a few noisy seconds against a median is below 100% by itself).
+#              then, as a control, the same statistic over windows as long, with no save but the
+#              same sampling (the worst of a few noisy seconds against a median is below 100% by
+#              itself, and the sampling costs CPU too).
 #              NO_REDIS=1 skips redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,14 +35,6 @@ start_in() { # dir command -> "pid port"
   (cd "$1" && exec taskset -c 0 bash -c "exec ${2//\{PORT\}/$p}") >"$1/server.log" 2>&1 &
   wait_ready "$p"; echo "$! $p"
 }
-pss_kb() { # pid -> PSS of it and its children, kB
-  local total=0 p
-  for p in $1 $(pgrep -P "$1" || true); do
-    total=$((total + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
-  done
-  echo $total
-}
-in_progress() { redis-cli -p "$1" INFO persistence | tr -d '\r' | awk -F: '/^rdb_bgsave_in_progress/ {print $2}'; }
 bench_server() { # label command
   local dir="$work/$1"; mkdir -p "$dir"
   read -r pid port < <(start_in "$dir" "$2"); pids+=("$pid")
@@ -71,29 +64,54 @@ while True:
             print("%.3f %s" % (time.time(), m.group(1).decode()), flush=True)
 ' >"$dir/rps.log") & local bench=$!
   sleep 3
-  local base; base=$(pss_kb "$pid"); local peak=$base
-  : >"$dir/windows"
-  local round
-  for round in $(seq "$ROUNDS"); do
-    local t_start; t_start=$(date +%s.%N)
-    redis-cli -p "$port" BGSAVE >/dev/null
-    sleep 0.05
-    while [ "$(in_progress "$port")" = "1" ]; do
-      local m; m=$(pss_kb "$pid"); [ "$m" -gt "$peak" ] && peak=$m
-      sleep 0.05
-    done
-    echo "$t_start $(date +%s.%N)" >>"$dir/windows"
-    sleep 3
-  done
-  # The control: windows as long as the saves were, with no save.
-  : >"$dir/nulls"
-  local t0 t1
-  while read -r t0 t1; do
-    local t_start; t_start=$(date +%s.%N)
-    sleep "$(python3 -c "print($t1 - $t0)")"
-    echo "$t_start $(date +%s.%N)" >>"$dir/nulls"
-    sleep 3
-  done <"$dir/windows"
+  # One sampler, pinned to CPU 1 with the load (forking redis-cli and awk every 50 ms took
+  # CPU 0 from the server too): ROUNDS BGSAVEs, then the control windows.
+  taskset -c 1 python3 - "$port" "$pid" "$ROUNDS" "$dir" <<'PY'
+import os, socket, sys, time
+port, pid, rounds, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+s = socket.create_connection(("127.0.0.1", port))
+def cmd(*args):
+    s.sendall(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+    data = s.recv(1 << 16)
+    while b"\r\n" not in data:
+        data += s.recv(1 << 16)
+    if data.startswith(b"$"):
+        head = data.index(b"\r\n") + 2
+        while len(data) < head + int(data[1:head - 2]) + 2:
+            data += s.recv(1 << 16)
+    return data
+def pss():
+    total = 0
+    for p in [pid] + [int(c) for c in os.popen("pgrep -P %d" % pid).read().split()]:
+        try:
+            total += int([l for l in open("/proc/%d/smaps_rollup" % p) if l.startswith("Pss:")][0].split()[1])
+        except OSError:
+            pass
+    return total
+def sample(until_done, length=None):
+    global peak
+    t0 = time.time()
+    while True:
+        saving = b"rdb_bgsave_in_progress:1" in cmd(b"INFO", b"persistence")
+        peak = max(peak, pss())
+        if (until_done and not saving and time.time() - t0 > 0.05) or (length and time.time() - t0 >= length):
+            return t0, time.time()
+        time.sleep(0.05)
+base = peak = pss()
+windows = []
+for _ in range(rounds):
+    assert cmd(b"BGSAVE").startswith(b"+Background")
+    windows.append(sample(True))
+    time.sleep(3)
+nulls = []
+for t0, t1 in windows:
+    nulls.append(sample(False, t1 - t0))
+    time.sleep(3)
+open(out + "/windows", "w").write("".join("%f %f\n" % w for w in windows))
+open(out + "/nulls", "w").write("".join("%f %f\n" % w for w in nulls))
+open(out + "/memory", "w").write("%d %d\n" % (base, peak))
+PY
+  local base peak; read -r base peak <"$dir/memory"
   kill "$bench" 2>/dev/null; pkill -f "redis-benchmark -p $port" 2>/dev/null || true; wait "$bench" 2>/dev/null || true
   python3 - "$1" "$save_s" "$load_s" "$base" "$peak" "$dir/windows" "$dir/nulls" "$dir/rps.log" <<'PY'
 import sys, statistics
