@@ -650,6 +650,7 @@ fn flushdb(cx: &mut Cx) -> F {
 fn flushall(cx: &mut Cx) -> F {
     let lazy = flush_mode(cx)?;
     let all: Vec<usize> = (0..cx.core.dbs.len()).collect();
+    let dbs = all.clone();
     let flush = move |core: &mut Core| {
         // As Redis 7.0 kills its saving child.
         crate::persistence::snapshot::abort(core, "FLUSHALL");
@@ -659,8 +660,7 @@ fn flushall(cx: &mut Cx) -> F {
         empty(core, &all, lazy)
     };
     if cx.core.config.save.is_empty() {
-        let all = (0..cx.core.dbs.len()).collect();
-        return whole_db(cx, all, flush);
+        return whole_db(cx, dbs, flush);
     }
     // With save points, Redis 7.0 saves the emptied set at once (whatever comes of it, the
     // reply is +OK), and counts the flush itself as a change after the save.

@@ -526,7 +526,8 @@ fn key_load_delay(delay: i64, n: u64) {
 // Copy-on-write. Before anything changes or removes an entry of a segment the walk has not
 // finished, the entry is written first, as it stood, and marked: the lookup the command makes
 // anyway hands the entry over (`ShardSnapshot::before_change`, from `Core::put` and the
-// keyspace's lookups), and the few paths that do not look up first call `before_write`. A key
+// keyspace's lookups), a new key checks its segment (`before_insert`), and the few paths that
+// do not look up first call `before_write`. A key
 // stored after the start carries the mark from the start and is left out. A new key that
 // would split an unwritten segment has the whole segment written first, so segments made by
 // splits after the start always come from segments already written. Keys past their deadline
@@ -780,35 +781,21 @@ impl Active {
         started: Instant,
         budget: Duration,
     ) -> Option<usize> {
-        let (epoch, start_ms, sizes) = (self.epoch, self.start_ms, self.sizes[db]);
-        let file = self.file.as_mut()?;
-        let (current_db, walked) = (&mut self.current_db, &mut self.walked);
         let mut seen = 0u32;
-        let mut result = Ok(());
         loop {
             let mut out_of_time = false;
             let from_here = from.min(dbs[db].segment_len(seg));
             let stop = dbs[db].segment_walk(seg, from_here, Value::prefetch, |key, value, deadline| {
-                if value.snapshot_mark() == epoch {
+                if value.snapshot_mark() == self.epoch {
                     return true;
                 }
-                value.set_snapshot_mark(epoch);
-                if !crate::shard::keyspace::expired(deadline, start_ms) {
-                    result = key_in_db(file, current_db, (db, sizes), key, value, deadline);
-                    if result.is_err() {
-                        return false;
-                    }
-                }
+                self.write_value(db, key, value, deadline);
+                self.walked += 1;
                 seen += 1;
-                *walked += 1;
                 out_of_time = seen.is_multiple_of(64) && started.elapsed() >= budget;
-                !out_of_time
+                self.file.is_some() && !out_of_time
             });
-            if let Err(e) = result {
-                self.abandon(e.to_string());
-                return Some(stop);
-            }
-            if out_of_time {
+            if out_of_time || self.file.is_none() {
                 return Some(stop);
             }
             if from_here == 0 {
@@ -923,14 +910,31 @@ pub fn before_write(core: &mut Core, db: usize, key: &[u8]) {
 }
 
 fn write_key_segment(core: &mut Core, db: usize, key: &[u8]) {
-    let Some(a) = core.snapshot.active.as_mut() else { return };
-    if a.file.is_none() || db >= a.written.len() {
-        return;
-    }
-    let seg = core.dbs[db].segment_of(key);
-    if seg < a.written[db].len() && !a.written[db][seg] {
+    if let Some(seg) = unwritten_segment(core, db, key) {
+        let a = core.snapshot.active.as_mut().expect("checked");
         a.write_key(&mut core.dbs, db, seg, key);
     }
+}
+
+/// Before `key`, absent, is stored in `db` (its lookup found nothing): if it would split a
+/// segment the save has not written, the whole segment is written first.
+pub fn before_insert(core: &mut Core, db: usize, key: &[u8]) {
+    if let Some(seg) = unwritten_segment(core, db, key) {
+        if core.dbs[db].segment_len(seg) >= crate::store::table::SEGMENT_MAX {
+            let a = core.snapshot.active.as_mut().expect("checked");
+            a.write_segment(&core.dbs, db, seg);
+        }
+    }
+}
+
+/// The segment of `key` in `db`, when a running save has not written it yet.
+fn unwritten_segment(core: &Core, db: usize, key: &[u8]) -> Option<usize> {
+    let a = core.snapshot.active.as_ref()?;
+    if a.file.is_none() || db >= a.written.len() {
+        return None;
+    }
+    let seg = core.dbs[db].segment_of(key);
+    (seg < a.written[db].len() && !a.written[db][seg]).then_some(seg)
 }
 
 /// Before database `db` is emptied or swapped: a background save writes what is left of it.

@@ -147,7 +147,7 @@ impl Core {
                 return;
             }
             // A new key: its segment may have to be written before a split.
-            crate::persistence::snapshot::before_write(self, db, key);
+            crate::persistence::snapshot::before_insert(self, db, key);
         }
         if self.dbs[db].insert(key, value, deadline).is_none() {
             self.notify(crate::pubsub::notify::class::NEW, "new", db, key);
