@@ -15,12 +15,12 @@
 #              then, as a control, the same statistic over windows as long, with no save but the
 #              same sampling (the worst of a few noisy seconds against a median is below 100% by
 #              itself, and the sampling costs CPU too).
-#              NO_REDIS=1 skips redis-server.
+#              NO_REDIS=1 skips redis-server; BIN=path runs another shardis-server build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 cargo build --release --quiet --bin shardis-server
-SHARDS_LIST=${SHARDS:-1 4}; KEYS=${KEYS:-1000000}; ROUNDS=${ROUNDS:-5}
+BIN=${BIN:-$PWD/target/release/shardis-server}; SHARDS_LIST=${SHARDS:-1 4}; KEYS=${KEYS:-1000000}; ROUNDS=${ROUNDS:-5}
 work=$(mktemp -d); pids=(); [ -n "${KEEP:-}" ] && echo "work: $work" >&2
 trap 'kill "${pids[@]}" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 python3 - "$KEYS" >"$work/load.resp" <<'PY'
@@ -143,5 +143,5 @@ echo "| server | SAVE s | restart s | memory before BGSAVE | peak growth during 
 echo '|---|---|---|---|---|---|---|---|'
 [ -n "${NO_REDIS:-}" ] || bench_server redis "redis-server --port {PORT} --save '' --appendonly no --dir ."
 for n in $SHARDS_LIST; do
-  bench_server "shardis-$n" "$PWD/target/release/shardis-server --port {PORT} --shards $n --save '' --dir ."
+  bench_server "shardis-$n" "$BIN --port {PORT} --shards $n --save '' --dir ."
 done

@@ -101,6 +101,16 @@ impl MaxmemoryPolicy {
     pub fn name(self) -> &'static str {
         table::MAXMEMORY_POLICIES[self as usize].0
     }
+
+    /// Values carry an LFU counter instead of an access time (Redis's MAXMEMORY_FLAG_LFU).
+    pub fn is_lfu(self) -> bool {
+        matches!(self, Self::VolatileLfu | Self::AllkeysLfu)
+    }
+
+    /// Only keys with a deadline may go.
+    pub fn is_volatile(self) -> bool {
+        matches!(self, Self::VolatileLru | Self::VolatileLfu | Self::VolatileRandom | Self::VolatileTtl)
+    }
 }
 
 impl std::fmt::Display for MaxmemoryPolicy {
@@ -242,6 +252,13 @@ pub struct Config {
     pub maxmemory: u64,
     /// `maxmemory-policy`.
     pub maxmemory_policy: MaxmemoryPolicy,
+    /// `maxmemory-samples`: keys eviction looks at per pick.
+    pub maxmemory_samples: u32,
+    /// `maxmemory-eviction-tenacity`: how long one eviction pass may run (0-100).
+    pub maxmemory_eviction_tenacity: u32,
+    /// `lfu-log-factor` and `lfu-decay-time` (minutes).
+    pub lfu_log_factor: u32,
+    pub lfu_decay_time: u32,
     /// `save`: snapshot after `.0` seconds if at least `.1` keys changed; empty: never.
     pub save: Vec<(u64, u64)>,
     /// `dir`: working directory. Absolute after [`Config::validate_paths`]; main changes into it.
@@ -341,6 +358,10 @@ impl Default for Config {
             requirepass: None,
             maxmemory: 0,
             maxmemory_policy: MaxmemoryPolicy::NoEviction,
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
             save: vec![(3600, 1), (300, 100), (60, 10000)],
             dir: PathBuf::from("."),
             dbfilename: PathBuf::from("dump.rdb"),
@@ -868,6 +889,10 @@ impl Config {
             "requirepass" => self.requirepass.clone().unwrap_or_default(),
             "maxmemory" => number(self.maxmemory),
             "maxmemory-policy" => self.maxmemory_policy.name().as_bytes().to_vec(),
+            "maxmemory-samples" => number(self.maxmemory_samples.into()),
+            "maxmemory-eviction-tenacity" => number(self.maxmemory_eviction_tenacity.into()),
+            "lfu-log-factor" => number(self.lfu_log_factor.into()),
+            "lfu-decay-time" => number(self.lfu_decay_time.into()),
             "save" => {
                 let pairs: Vec<String> = self.save.iter().map(|(secs, changes)| format!("{secs} {changes}")).collect();
                 pairs.join(" ").into_bytes()
@@ -949,6 +974,10 @@ impl Config {
             ("maxclients", Val::Num(n)) => self.maxclients = n as u32,
             ("unixsocketperm", Val::Num(n)) => self.unixsocketperm = n as u32,
             ("maxmemory", Val::Num(n)) => self.maxmemory = n as u64,
+            ("maxmemory-samples", Val::Num(n)) => self.maxmemory_samples = n as u32,
+            ("maxmemory-eviction-tenacity", Val::Num(n)) => self.maxmemory_eviction_tenacity = n as u32,
+            ("lfu-log-factor", Val::Num(n)) => self.lfu_log_factor = n as u32,
+            ("lfu-decay-time", Val::Num(n)) => self.lfu_decay_time = n as u32,
             ("proto-max-bulk-len", Val::Num(n)) => self.proto_max_bulk_len = n as u64,
             ("client-query-buffer-limit", Val::Num(n)) => self.client_query_buffer_limit = n as u64,
             ("client-output-buffer-limit", Val::Bytes(b)) => self.client_output_buffer_limit = parse_obuf_limits(&b),

@@ -47,6 +47,7 @@ pub mod coord;
 pub mod crash;
 pub mod error;
 pub mod log;
+pub mod memory;
 pub mod persistence;
 pub mod protocol;
 pub mod pubsub;

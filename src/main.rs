@@ -13,9 +13,10 @@ use shardis::server::{self, Server};
 use shardis::{notice, warning};
 
 #[global_allocator]
-static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static GLOBAL: shardis::memory::Counting = shardis::memory::Counting;
 
 fn main() {
+    GLOBAL.start();
     let cli = Cli::parse();
     if let Err(e) = run(cli) {
         eprintln!("{e:#}");

@@ -58,8 +58,8 @@ fn act_exists(core: &mut Core, db: usize, key: &[u8]) -> bool {
 
 /// TOUCH: a counted read, always an access (whatever CLIENT NO-TOUCH says).
 fn act_touch(core: &mut Core, db: usize, key: &[u8]) -> bool {
-    let clock = core.lru_clock();
-    core.look(db, key, false).map(|(v, _)| v.touch(clock)).is_some()
+    let access = core.access();
+    core.look(db, key, false).map(|(v, _)| v.touch(access)).is_some()
 }
 
 fn key_args(cx: &KeyCx) -> Vec<Vec<u8>> {
@@ -729,13 +729,15 @@ fn object_freq(cx: &mut KeyCx) -> R {
         cx.out.null();
         return Ok(());
     }
-    if !cx.core.config.maxmemory_policy.name().contains("lfu") {
+    if !cx.core.config.maxmemory_policy.is_lfu() {
         return Err(CmdError::other(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when \
              switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    cx.out.int(0);
+    let lfu = cx.core.lfu();
+    let word = cx.core.peek(cx.db, key).map_or(0, |(v, _)| v.access_word());
+    cx.out.int(i64::from(lfu.count(word)));
     Ok(())
 }
 
@@ -746,7 +748,7 @@ fn object_idletime(cx: &mut KeyCx) -> R {
         cx.out.null();
         return Ok(());
     }
-    if cx.core.config.maxmemory_policy.name().contains("lfu") {
+    if cx.core.config.maxmemory_policy.is_lfu() {
         return Err(CmdError::other(
             "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching \
              between policies at runtime LRU and LFU data will take some time to adjust.",
@@ -864,7 +866,6 @@ fn restore(cx: &mut KeyCx) -> R {
             if !(0..=255).contains(&f) {
                 return Err(CmdError::other("ERR Invalid FREQ value, must be >= 0 and <= 255"));
             }
-            // Accepted and ignored: no LFU policy keeps access frequencies yet.
             freq = Some(f);
             i += 1;
         } else {
@@ -897,13 +898,19 @@ fn restore(cx: &mut KeyCx) -> R {
         cx.core.dbs[cx.db].remove(key);
         cx.core.put(cx.db, key, value, deadline as u64);
         cx.core.notify(GENERIC, "restore", cx.db, key);
-        if let Some(idle) = idle.filter(|_| !cx.core.config.maxmemory_policy.name().contains("lfu")) {
+        // As Redis's objectSetLRUOrLFU: FREQ with an LFU policy, IDLETIME with any other.
+        if cx.core.config.maxmemory_policy.is_lfu() {
+            if let Some(freq) = freq {
+                let word = cx.core.lfu().word(freq as u8);
+                cx.core.set_access_word(cx.db, key, word);
+            }
+        } else if let Some(idle) = idle {
             // Redis keeps the access time in a 24-bit clock of seconds, so an idle time past
             // 2^24 s comes back modulo 2^24 from OBJECT IDLETIME; ours is 32-bit, so do the same
             // modulo here.
             let idle = (idle as u64 % (1 << 24)) as u32;
             let accessed = cx.core.lru_clock().saturating_sub(idle);
-            cx.core.set_access_time(cx.db, key, accessed);
+            cx.core.set_access_word(cx.db, key, accessed);
         }
     }
     cx.out.ok();

@@ -24,6 +24,8 @@ struct Owned {
     args: Vec<Vec<u8>>,
     db: usize,
     read_only: bool,
+    /// `allow-oom`: writes may run past maxmemory (Redis's SCRIPT_ALLOW_OOM).
+    allow_oom: bool,
     resp3: bool,
     /// Called inside EXEC, whose transaction (this id) holds every shard for it.
     exec: Option<u64>,
@@ -53,6 +55,7 @@ impl Owned {
             args: &args,
             db: self.db,
             read_only: self.read_only,
+            allow_oom: self.allow_oom,
             command,
             reader: self.reader,
         };
@@ -119,6 +122,7 @@ fn owned_call(cx: &Cx, not_int: CmdError, sha: Sha, function: Option<String>, ro
         args: (3 + numkeys..argv.len()).map(|i| argv.get(i).to_vec()).collect(),
         db: cx.conn.db,
         read_only: ro,
+        allow_oom: false,
         resp3: cx.conn.resp3(),
         exec: cx.core.exec_tx.filter(|&t| t != scripting::ONE_SHARD_RUN),
         ro_command: ro,
@@ -186,6 +190,15 @@ fn start(core: &mut Core, conn: &mut Conn, mut owned: Owned) -> Flow {
         conn.out.error(crate::commands::persist::MISCONF.as_bytes());
         return Flow::Done;
     }
+    // A script with a shebang declares whether it may run past maxmemory; one without is
+    // checked at its first write instead (call.rs), as Redis 7.0 does.
+    if flags & (script_flag::SHEBANG | script_flag::NO_WRITES | script_flag::ALLOW_OOM) == script_flag::SHEBANG
+        && crate::shard::evict::out_of_memory(core)
+    {
+        conn.out.error(crate::shard::evict::OOM.as_bytes());
+        return Flow::Done;
+    }
+    owned.allow_oom = flags & script_flag::ALLOW_OOM != 0;
     owned.read_only |= flags & script_flag::NO_WRITES != 0;
     let wide_known = core.scripting.wide_turn(&owned.sha, owned.function.as_deref());
     if let Some(txid) = owned.exec {

@@ -75,6 +75,7 @@ fn apply_process_wide(config: &crate::config::Config) {
 
 /// CONFIG RESETSTAT
 fn config_resetstat(cx: &mut Cx) -> R {
+    crate::memory::reset_peak();
     Ok(FanOut::apply(cx.core.shards(), |core: &mut Core| core.stats.reset()))
 }
 
@@ -109,7 +110,7 @@ fn config_help(cx: &mut Cx) -> R {
 struct ShardReport {
     commands: Vec<CmdStat>,
     errors: Vec<(Vec<u8>, u64)>,
-    totals: [u64; 9],
+    totals: [u64; 10],
     clients: usize,
     blocked: usize,
     timed: usize,
@@ -137,6 +138,7 @@ fn report(core: &mut Core) -> ShardReport {
             s.keyspace_hits,
             s.keyspace_misses,
             s.expired_keys,
+            s.evicted_keys,
         ],
         clients: core.conns.len(),
         blocked: core.conns.iter().filter(|c| c.blocked.is_some()).count(),
@@ -260,17 +262,6 @@ pub fn rss_bytes() -> u64 {
     pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64
 }
 
-/// (allocated, active, resident) bytes from jemalloc.
-pub fn jemalloc_stats() -> (u64, u64, u64) {
-    use tikv_jemalloc_ctl::{epoch, stats};
-    let _ = epoch::advance();
-    (
-        stats::allocated::read().unwrap_or(0) as u64,
-        stats::active::read().unwrap_or(0) as u64,
-        stats::resident::read().unwrap_or(0) as u64,
-    )
-}
-
 fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut String) {
     let shared = &core.shared;
     let cfg = &core.config;
@@ -319,22 +310,26 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("clients_in_timeout_table:{}", reports.iter().map(|r| r.timed).sum::<usize>());
         }
         "memory" => {
-            let (allocated, active, resident) = jemalloc_stats();
+            let (allocated, active, resident, _) = crate::memory::allocator_stats();
+            let used = crate::memory::used_memory();
+            let peak = crate::memory::peak();
+            let startup = crate::memory::startup().min(used);
             let rss = rss_bytes();
             // SAFETY: sysconf has no preconditions.
             let total =
                 unsafe { libc::sysconf(libc::_SC_PHYS_PAGES) as u64 * libc::sysconf(libc::_SC_PAGESIZE) as u64 };
             line!("# Memory");
-            line!("used_memory:{}", allocated);
-            line!("used_memory_human:{}", human(allocated));
+            line!("used_memory:{}", used);
+            line!("used_memory_human:{}", human(used));
             line!("used_memory_rss:{}", rss);
             line!("used_memory_rss_human:{}", human(rss));
-            line!("used_memory_peak:{}", allocated);
-            line!("used_memory_peak_human:{}", human(allocated));
-            line!("used_memory_peak_perc:100.00%");
-            line!("used_memory_overhead:0");
-            line!("used_memory_startup:0");
-            line!("used_memory_dataset:{}", allocated);
+            line!("used_memory_peak:{}", peak);
+            line!("used_memory_peak_human:{}", human(peak));
+            line!("used_memory_peak_perc:{:.2}%", used as f64 * 100.0 / peak.max(1) as f64);
+            line!("used_memory_overhead:{}", startup);
+            line!("used_memory_startup:{}", startup);
+            line!("used_memory_dataset:{}", used - startup);
+            line!("used_memory_dataset_perc:{:.2}%", (used - startup) as f64 * 100.0 / used.max(1) as f64);
             line!("allocator_allocated:{}", allocated);
             line!("allocator_active:{}", active);
             line!("allocator_resident:{}", resident);
@@ -360,7 +355,21 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("maxmemory:{}", cfg.maxmemory);
             line!("maxmemory_human:{}", human(cfg.maxmemory));
             line!("maxmemory_policy:{}", cfg.maxmemory_policy);
-            line!("mem_fragmentation_ratio:{:.2}", if allocated > 0 { rss as f64 / allocated as f64 } else { 0.0 });
+            line!("allocator_frag_ratio:{:.2}", active as f64 / allocated.max(1) as f64);
+            line!("allocator_frag_bytes:{}", active.saturating_sub(allocated));
+            line!("allocator_rss_ratio:{:.2}", resident as f64 / active.max(1) as f64);
+            line!("allocator_rss_bytes:{}", resident.saturating_sub(active));
+            line!("rss_overhead_ratio:{:.2}", rss as f64 / resident.max(1) as f64);
+            line!("rss_overhead_bytes:{}", rss as i64 - resident as i64);
+            line!("mem_fragmentation_ratio:{:.2}", rss as f64 / used.max(1) as f64);
+            line!("mem_fragmentation_bytes:{}", rss as i64 - used as i64);
+            line!("mem_not_counted_for_evict:{}", crate::memory::not_counted_for_evict());
+            line!("mem_replication_backlog:0");
+            line!("mem_total_replication_buffers:0");
+            line!("mem_clients_slaves:0");
+            line!("mem_clients_normal:0");
+            line!("mem_cluster_links:0");
+            line!("mem_aof_buffer:0");
             line!("mem_allocator:jemalloc-5.3.0");
             line!("lazyfree_pending_objects:0");
         }
@@ -412,7 +421,7 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("instantaneous_output_kbps:0.00");
             line!("rejected_connections:{}", sum(reports, 2));
             line!("expired_keys:{}", sum(reports, 8));
-            line!("evicted_keys:0");
+            line!("evicted_keys:{}", sum(reports, 9));
             line!("keyspace_hits:{}", sum(reports, 6));
             line!("keyspace_misses:{}", sum(reports, 7));
             // Every shard's directory knows the whole server's channels and patterns.

@@ -84,6 +84,11 @@ impl Queue {
         !self.none_have(crate::commands::flag::WRITE)
     }
 
+    /// Does any queued command have `flag`?
+    pub fn any_has(&self, flag: u32) -> bool {
+        !self.none_have(flag)
+    }
+
     /// Does every queued command have `flag`?
     pub fn all_have(&self, flag: u32) -> bool {
         (0..self.len()).all(|i| self.flags(i) & flag != 0)

@@ -584,8 +584,15 @@ enum Piece {
 /// shard's backlog and the walk pauses until the disk catches up.
 const CHANNEL_PIECES: usize = 16;
 
-/// A busy shard gives the walk 1/(WALK_SHARE + 1) of its time.
+/// A busy shard gives the save (walk and copy-on-write) 1/(WALK_SHARE + 1) of its time.
 const WALK_SHARE: u32 = 16;
+/// A busy shard's walk slices: 10 to 50 us.
+const SLICE_MIN_NS: i64 = 10_000;
+const SLICE_MAX_NS: i64 = 50_000;
+/// What copy-on-write may leave the walk owing at most.
+const CREDIT_OWED_MAX_NS: i64 = 1_000_000;
+/// A key's cost to the save until the walk has measured its own.
+const COPY_COST_NS: i64 = 150;
 
 /// The shard's end of a writer thread's channel. Never blocks: what the channel cannot take
 /// yet waits in `backlog`.
@@ -711,6 +718,15 @@ struct Active {
     result: mpsc::Receiver<io::Result<()>>,
     error: Option<String>,
     last_slice: Instant,
+    /// The last pass of the event loop (`step`).
+    last_pass: Instant,
+    /// The walk's time in hand, ns (negative: owed). A busy shard adds a [`WALK_SHARE`]th of
+    /// the time between passes and takes off the walk's slices and what copy-on-write cost
+    /// meanwhile (its keys, at the walk's cost per key): the save as a whole gets the share,
+    /// so the walk stands back while writes do its work, at the save's start.
+    credit_ns: i64,
+    /// `copied` when the credit last took copy-on-write off.
+    copied_counted: u64,
     /// For the log line at the end: time the walk took, its slices, and keys written by the
     /// walk and by copy-on-write.
     walk_time: Duration,
@@ -892,6 +908,9 @@ fn begin(core: &mut Core, job: Arc<Job>, functions: &[Vec<u8>]) -> Result<(), St
         result,
         error: None,
         last_slice: Instant::now(),
+        last_pass: Instant::now(),
+        credit_ns: 0,
+        copied_counted: 0,
         walk_time: Duration::ZERO,
         slices: 0,
         walked: 0,
@@ -975,17 +994,29 @@ pub fn step(core: &mut Core) -> bool {
             // Tests only: the loop does not sleep while saving, so a paced save naps here.
             std::thread::sleep(Duration::from_micros(500));
         }
-        if due {
-            // An idle shard (its last wait brought nothing) gives the walk 1 ms; a busy one a
-            // 16th of the time since the last slice, 10 to 50 us: a slice delays every reply
-            // waiting behind it, and closed-loop clients (all of them) lose that throughput
-            // even when the shard has CPU to spare (measured: an eighth, at least 50 us, cost
-            // a saturated shard a quarter of its throughput during the save).
-            let budget = if std::mem::take(&mut core.snapshot.idle) {
-                Duration::from_millis(1)
-            } else {
-                (a.last_slice.elapsed() / WALK_SHARE).clamp(Duration::from_micros(10), Duration::from_micros(50))
+        let now = Instant::now();
+        let since = now - std::mem::replace(&mut a.last_pass, now);
+        // An idle shard (its last wait brought nothing) gives the walk 1 ms; a busy one its
+        // credit, 10 to 50 us: a slice delays every reply waiting behind it, and closed-loop
+        // clients (all of them) lose that throughput even when the shard has CPU to spare
+        // (measured: an eighth, at least 50 us, cost a saturated shard a quarter of its
+        // throughput during the save).
+        let budget = if std::mem::take(&mut core.snapshot.idle) {
+            a.credit_ns = 0;
+            Some(Duration::from_millis(1))
+        } else {
+            let per_key = match a.walked {
+                0..4096 => COPY_COST_NS,
+                walked => (a.walk_time.as_nanos() / walked as u128) as i64,
             };
+            let copied = a.copied - std::mem::replace(&mut a.copied_counted, a.copied);
+            a.credit_ns += (since / WALK_SHARE).as_nanos() as i64 - copied as i64 * per_key;
+            a.credit_ns = a.credit_ns.clamp(-CREDIT_OWED_MAX_NS, SLICE_MAX_NS);
+            (a.credit_ns >= SLICE_MIN_NS).then(|| Duration::from_nanos(a.credit_ns as u64))
+        };
+        // DEBUG SNAPSHOT-PACE (tests) counts segments instead.
+        if due && (budget.is_some() || pace.is_some()) {
+            let budget = budget.unwrap_or_default();
             let started = Instant::now();
             let mut segments = 0;
             loop {
@@ -1026,6 +1057,7 @@ pub fn step(core: &mut Core) -> bool {
             }
             a.last_slice = Instant::now();
             a.walk_time += a.last_slice - started;
+            a.credit_ns -= (a.last_slice - started).as_nanos() as i64;
             a.slices += 1;
         }
     }

@@ -53,6 +53,8 @@ pub struct Run {
     pub spans: bool,
     /// A write command has run.
     pub wrote: bool,
+    /// `allow-oom`: denyoom commands run even past maxmemory.
+    pub allow_oom: bool,
     /// Values before the script's writes, to undo them on escalation (only kept where an
     /// escalation can happen: a run that is not wide, with more than one shard).
     pub undo: Option<super::undo::Undo>,
@@ -75,6 +77,7 @@ impl Run {
             escalate: false,
             spans: false,
             wrote: false,
+            allow_oom: false,
             undo: undo.then(Default::default),
             read: false,
             args: Vec::new(),
@@ -278,6 +281,11 @@ fn call(run: &mut Run) -> Called {
     }
     if write && crate::commands::persist::writes_denied(core) {
         out.error(crate::commands::persist::MISCONF.as_bytes());
+        return Called::Reply;
+    }
+    // Redis's scriptVerifyOOM: only before the script's first write (it cannot stop halfway).
+    if spec.flags & flag::DENYOOM != 0 && !run.allow_oom && !run.wrote && crate::shard::evict::out_of_memory(core) {
+        out.error(crate::shard::evict::OOM.as_bytes());
         return Called::Reply;
     }
     let db = client.db;

@@ -387,6 +387,8 @@ pub struct Call<'a> {
     pub args: &'a [&'a [u8]],
     pub db: usize,
     pub read_only: bool,
+    /// The script's `allow-oom` flag.
+    pub allow_oom: bool,
     /// The command that called it (`fcall`, `fcall_ro`...), for FUNCTION STATS.
     pub command: &'static str,
     /// The caller's tracking reader: what the script reads is remembered for it.
@@ -431,6 +433,7 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
     let (shared, me) = (core.shared.clone(), core.id);
     let core_ptr: *mut Core = core;
     let mut run = call::Run::new(core_ptr, client, wide, call.read_only, undo);
+    run.allow_oom = call.allow_oom;
     // SAFETY: `l` is this core's VM state; the stack is restored to `base` on every path. The
     // run's pointers stay valid while the script runs: nothing here touches `core` or the
     // client until `enter` returns.

@@ -40,6 +40,10 @@ impl BufRing {
         if ptr == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
+        // The kernel's receive buffers are the server's machinery, not data: INFO counts them
+        // in used_memory, eviction does not (mem_not_counted_for_evict, as Redis's replication
+        // buffers).
+        crate::memory::not_counted(entries as i64 * buf_size as i64);
         let mut this = BufRing {
             ring: ptr as *mut BufRingEntry,
             ring_len,
@@ -95,5 +99,6 @@ impl Drop for BufRing {
     fn drop(&mut self) {
         // SAFETY: our own mapping.
         unsafe { libc::munmap(self.ring as *mut libc::c_void, self.ring_len) };
+        crate::memory::not_counted(-(self.bufs.len() as i64));
     }
 }

@@ -306,6 +306,20 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
     if !conn.authenticated && spec.flags & flag::NO_AUTH == 0 {
         return Route::Reject(Some(id), CmdError::NoAuth.to_string());
     }
+    if core.eviction.oom && core.config.maxmemory != 0 {
+        // As Redis: denyoom commands, EXEC of a transaction that queued one, and anything
+        // else a transaction would queue (queuing takes memory too).
+        let multi = conn.multi.as_ref();
+        let denied = spec.flags & flag::DENYOOM != 0
+            || match spec.name {
+                "exec" => multi.is_some_and(|q| q.any_has(flag::DENYOOM)),
+                "discard" | "quit" | "reset" => false,
+                _ => multi.is_some(),
+            };
+        if denied {
+            return Route::Reject(Some(id), crate::shard::evict::OOM.into());
+        }
+    }
     if crate::commands::persist::writes_denied(core) {
         let exec_writes = || spec.name == "exec" && conn.multi.as_ref().is_some_and(|q| q.writes());
         if spec.flags & flag::WRITE != 0 || spec.name == "ping" || exec_writes() {

@@ -303,6 +303,8 @@ impl Reactor {
             }
             // The time commands see: read after the wait, not before it (a shard may sleep long).
             self.core.now_ms = crate::shard::now_ms();
+            // maxmemory: between commands, as Redis looks before each one.
+            crate::shard::evict::pass(&mut self.core);
             {
                 let io = &mut *io;
                 io.pending.extend(io.deferred.drain(..));
@@ -570,6 +572,10 @@ impl Reactor {
         }
         self.core.dirty.extend(dirty);
         self.active_expire();
+        if self.core.id == 0 {
+            crate::memory::mark_startup();
+        }
+        crate::shard::evict::pass(&mut self.core);
         crate::commands::persist::cron(&mut self.core);
         // The kernel copies the timespec when the timeout is queued, so a new hz applies from
         // the next tick.

@@ -6,7 +6,7 @@
 
 use super::Core;
 use crate::error::CmdError;
-use crate::store::value::Value;
+use crate::store::value::{Access, Lfu, Value};
 
 /// Is a key with this deadline (0: none) expired at `now`?
 #[inline]
@@ -24,7 +24,7 @@ fn live_in<'a>(
     index: usize,
     expiry: Expiry<'_>,
     now: u64,
-    touch: Option<u32>,
+    touch: Option<Access>,
     key: &[u8],
     saving: Option<&mut crate::persistence::snapshot::ShardSnapshot>,
 ) -> Option<(&'a mut Value, u64)> {
@@ -39,8 +39,8 @@ fn live_in<'a>(
                 snapshot.before_change(index, seg, key, value, deadline);
             }
             if !expired(deadline, now) {
-                if let Some(clock) = touch {
-                    value.touch(clock);
+                if let Some(access) = touch {
+                    value.touch(access);
                 }
                 return Some((value, deadline));
             }
@@ -83,7 +83,7 @@ impl Core {
     /// The live value of `key` and its deadline; an expired key is removed and reported absent.
     /// Counts as an access (OBJECT IDLETIME) unless the client asked for CLIENT NO-TOUCH.
     pub fn live(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
-        let touch = (!self.no_touch).then_some(self.lru_clock());
+        let touch = (!self.no_touch).then(|| self.access());
         live_in(&mut self.dbs, db, expiry!(self), self.now_ms, touch, key, self.snapshot.saving())
     }
 
@@ -97,9 +97,24 @@ impl Core {
         (self.now_ms / 1000) as u32
     }
 
+    /// How an access is recorded now: the LRU clock, or the LFU counter with an LFU policy.
+    #[inline]
+    pub fn access(&self) -> Access {
+        if self.config.maxmemory_policy.is_lfu() {
+            Access::Lfu(self.lfu())
+        } else {
+            Access::Lru(self.lru_clock())
+        }
+    }
+
+    /// The LFU counter's clock and settings, now.
+    pub fn lfu(&self) -> Lfu {
+        Lfu::new(self.now_ms, self.config.lfu_log_factor, self.config.lfu_decay_time)
+    }
+
     /// Like [`Core::live`], counting a keyspace hit or miss (commands that read a value).
     pub fn read(&mut self, db: usize, key: &[u8]) -> Option<(&mut Value, u64)> {
-        let touch = (!self.no_touch).then_some(self.lru_clock());
+        let touch = (!self.no_touch).then(|| self.access());
         self.counted(db, key, touch, false)
     }
 
@@ -111,7 +126,7 @@ impl Core {
     }
 
     /// A lookup that counts a hit or a miss; a miss is a `keymiss` event unless `quiet`.
-    fn counted(&mut self, db: usize, key: &[u8], touch: Option<u32>, quiet: bool) -> Option<(&mut Value, u64)> {
+    fn counted(&mut self, db: usize, key: &[u8], touch: Option<Access>, quiet: bool) -> Option<(&mut Value, u64)> {
         let this: *mut Core = self;
         let found = live_in(&mut self.dbs, db, expiry!(self), self.now_ms, touch, key, self.snapshot.saving());
         if found.is_some() {
@@ -132,14 +147,23 @@ impl Core {
         self.peek(db, key).is_some()
     }
 
-    /// Sets `key`, replacing any value and deadline; the new value counts as just accessed.
+    /// Sets `key`, replacing any value and deadline; the new value counts as just accessed
+    /// (with an LFU policy it keeps the counter of the value it replaces, as Redis's
+    /// dbOverwrite does).
     pub fn put(&mut self, db: usize, key: &[u8], mut value: Value, deadline: u64) {
-        value.touch(self.lru_clock());
+        let lfu = self.config.maxmemory_policy.is_lfu();
+        value.set_access_word(if lfu { self.lfu().fresh() } else { self.lru_clock() });
         value.set_snapshot_mark(self.snapshot.mark_for_new());
-        if let Some(snapshot) = self.snapshot.saving() {
-            // One lookup for the save's copy-on-write and the replacement.
+        let saving = self.snapshot.saving();
+        if saving.is_some() || lfu {
+            // One lookup for the save's copy-on-write, the counter and the replacement.
             if let Some((seg, old, old_deadline)) = self.dbs[db].get_mut_in_segment(key) {
-                snapshot.before_change(db, seg, key, old, old_deadline);
+                if let Some(snapshot) = saving {
+                    snapshot.before_change(db, seg, key, old, old_deadline);
+                }
+                if lfu {
+                    value.set_access_word(old.access_word());
+                }
                 *old = value;
                 if old_deadline != deadline {
                     self.dbs[db].set_expire(key, deadline);
@@ -154,10 +178,10 @@ impl Core {
         }
     }
 
-    /// Sets the access clock of `key` (RESTORE ... IDLETIME), if it is there.
-    pub fn set_access_time(&mut self, db: usize, key: &[u8], seconds: u32) {
+    /// Sets the access word of `key` (RESTORE's IDLETIME or FREQ), if it is there.
+    pub fn set_access_word(&mut self, db: usize, key: &[u8], word: u32) {
         if let Some((value, _)) = self.dbs[db].get_mut(key) {
-            value.touch(seconds);
+            value.set_access_word(word);
         }
     }
 

@@ -7,6 +7,7 @@
 //! [`Shared`] holds the few process-wide facts: the mesh itself, start time and run id, and
 //! atomics for the counters that must be global (client ids, client count, MONITOR clients).
 
+pub mod evict;
 pub mod keyspace;
 pub mod mesh;
 pub mod route;
@@ -46,6 +47,8 @@ pub struct Shared {
     pub pubsub_in_flight: Vec<std::sync::atomic::AtomicU64>,
     /// Saves so far and when the last one ended (see [`crate::persistence::snapshot`]).
     pub saves: crate::persistence::snapshot::Saves,
+    /// What shards publish for each other's share of eviction (see [`evict`]).
+    pub budget: evict::Budget,
 }
 
 impl Shared {
@@ -67,6 +70,7 @@ impl Shared {
             scripts: (0..shards).map(|_| Default::default()).collect(),
             pubsub_in_flight: (0..shards).map(|_| Default::default()).collect(),
             saves: crate::persistence::snapshot::Saves::new(shards),
+            budget: evict::Budget::new(shards),
         })
     }
 
@@ -147,6 +151,7 @@ pub struct Stats {
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub expired_keys: u64,
+    pub evicted_keys: u64,
 }
 
 impl Stats {
@@ -265,6 +270,8 @@ pub struct Core {
     /// Work the server started on its own, waiting for other shards (see
     /// [`crate::server::task`]).
     pub tasks: crate::server::task::Tasks,
+    /// `maxmemory`: this shard's eviction (see [`evict`]).
+    pub eviction: evict::Eviction,
 }
 
 impl Core {
@@ -305,6 +312,7 @@ impl Core {
             reader: None,
             snapshot: Default::default(),
             tasks: Default::default(),
+            eviction: Default::default(),
         }
     }
 

@@ -788,25 +788,44 @@ impl<V> Table<V> {
         if self.len == 0 {
             return None;
         }
-        let n = self.segments.len();
-        let mut pick = None;
-        for _ in 0..32 {
-            let seg = &self.segments[rng.usize(..n)];
-            if rng.usize(..self.segment_max) < seg.len() {
-                pick = Some(seg);
-                break;
-            }
-        }
-        let seg = match pick {
-            Some(seg) => seg,
-            None => {
-                let start = rng.usize(..n);
-                (0..n).map(|k| &self.segments[(start + k) % n]).find(|s| s.len() > 0)?
-            }
-        };
+        let seg = self.pick_segment(rng, Segment::len)?;
         let i = rng.usize(..seg.len());
         let e = seg.entry(i);
         Some((e.key.as_bytes(), &e.value, seg.expire(i)))
+    }
+
+    /// A segment, each with probability proportional to `weight` (up to the fallback when
+    /// almost every segment weighs little: the first with weight after a random one).
+    fn pick_segment(&self, rng: &mut fastrand::Rng, weight: impl Fn(&Segment<V>) -> usize) -> Option<&Segment<V>> {
+        let n = self.segments.len();
+        for _ in 0..32 {
+            let seg = &self.segments[rng.usize(..n)];
+            if rng.usize(..self.segment_max) < weight(seg) {
+                return Some(seg);
+            }
+        }
+        let start = rng.usize(..n);
+        (0..n).map(|k| &self.segments[(start + k) % n]).find(|s| weight(s) > 0)
+    }
+
+    /// Up to `n` entries from one random place, as Redis's dictGetSomeKeys gives eviction
+    /// its samples: a segment picked as [`Table::random`] picks one (by its entries with a
+    /// deadline when `volatile`), then consecutive entries from a random position in it (in
+    /// its deadline prefix when `volatile`), wrapping around. Cheap (one segment's memory),
+    /// not independent: eviction keeps the best over many calls.
+    pub fn sample(&self, rng: &mut fastrand::Rng, n: usize, volatile: bool, mut f: impl FnMut(&[u8], &V, u64)) {
+        let weight = |seg: &Segment<V>| if volatile { seg.expires.len() } else { seg.len() };
+        if (if volatile { self.expires } else { self.len }) == 0 {
+            return;
+        }
+        let Some(seg) = self.pick_segment(rng, weight) else { return };
+        let len = weight(seg);
+        let start = rng.usize(..len);
+        for k in 0..n.min(len) {
+            let i = (start + k) % len;
+            let e = seg.entry(i);
+            f(e.key.as_bytes(), &e.value, seg.expire(i));
+        }
     }
 
     /// Active expiry: examines up to `budget` entries that have a deadline, resuming where the
@@ -1143,6 +1162,32 @@ mod tests {
         assert_eq!(all.len(), table.len());
         let empty: Table<u64> = Table::new();
         assert_eq!(empty.scan(0, 10, |_, _, _| panic!()), 0);
+    }
+
+    #[test]
+    fn samples_come_from_everywhere_and_volatile_ones_have_a_deadline() {
+        let mut table: Table<u64> = Table::new();
+        let mut rng = fastrand::Rng::with_seed(3);
+        table.sample(&mut rng, 5, false, |_, _, _| panic!("empty"));
+        for n in 0..20_000 {
+            table.insert(&key(n), n, if n % 10 == 0 { 5 } else { 0 });
+        }
+        let (mut seen, mut volatile) = (HashSet::new(), HashSet::new());
+        for _ in 0..4000 {
+            let mut got = 0;
+            table.sample(&mut rng, 5, false, |k, v, _| {
+                assert_eq!(key(*v), k);
+                seen.insert(*v);
+                got += 1;
+            });
+            assert_eq!(got, 5);
+            table.sample(&mut rng, 5, true, |_, v, e| {
+                assert_eq!((v % 10, e), (0, 5));
+                volatile.insert(*v);
+            });
+        }
+        assert!(seen.len() > 12_000, "only {} distinct", seen.len());
+        assert!(volatile.len() > 1_500, "only {} distinct with a deadline", volatile.len());
     }
 
     #[test]

@@ -404,15 +404,96 @@ impl Value {
         self.snap = epoch;
     }
 
-    /// Records an access at `now_s` (seconds).
+    /// Records an access: the LRU clock, or one more hit for the LFU counter.
     #[inline]
-    pub fn touch(&mut self, now_s: u32) {
-        self.lru = now_s;
+    pub fn touch(&mut self, access: Access) {
+        self.lru = match access {
+            Access::Lru(now_s) => now_s,
+            Access::Lfu(lfu) => lfu.touched(self.lru),
+        };
     }
 
-    /// Seconds since the last access (OBJECT IDLETIME).
+    /// Seconds since the last access (OBJECT IDLETIME), on the LRU clock `now_s`.
     pub fn idle_secs(&self, now_s: u32) -> u32 {
         now_s.saturating_sub(self.lru)
+    }
+
+    /// The access word as it is: a time in seconds (LRU) or Redis's 24-bit LFU word.
+    #[inline]
+    pub fn access_word(&self) -> u32 {
+        self.lru
+    }
+
+    #[inline]
+    pub fn set_access_word(&mut self, word: u32) {
+        self.lru = word;
+    }
+}
+
+/// How a value records an access (see `maxmemory-policy`).
+#[derive(Clone, Copy, Debug)]
+pub enum Access {
+    /// The LRU clock: seconds.
+    Lru(u32),
+    Lfu(Lfu),
+}
+
+/// Redis's LFU counter, in the value's access word: the time of the last decrement in minutes
+/// (16 bits, wrapping) above an 8-bit logarithmic counter. A hit increments the counter with
+/// probability 1 / ((counter - 5) * lfu-log-factor + 1); every `lfu-decay-time` minutes without
+/// one take 1 off. A new key starts at 5, so it is not the first to go.
+#[derive(Clone, Copy, Debug)]
+pub struct Lfu {
+    /// Now, in minutes, modulo 2^16.
+    pub minutes: u16,
+    pub log_factor: u32,
+    pub decay_time: u32,
+}
+
+impl Lfu {
+    /// LFU_INIT_VAL.
+    pub const INITIAL: u8 = 5;
+
+    pub fn new(now_ms: u64, log_factor: u32, decay_time: u32) -> Self {
+        Lfu { minutes: (now_ms / 60_000) as u16, log_factor, decay_time }
+    }
+
+    /// The word of a value created now.
+    pub fn fresh(self) -> u32 {
+        self.word(Self::INITIAL)
+    }
+
+    /// The word holding `counter`, decremented now.
+    pub fn word(self, counter: u8) -> u32 {
+        (u32::from(self.minutes) << 8) | u32::from(counter)
+    }
+
+    /// The counter in `word` after the decay due by now (LFUDecrAndReturn).
+    pub fn count(self, word: u32) -> u8 {
+        let (then, counter) = ((word >> 8) as u16, (word & 255) as u8);
+        if self.decay_time == 0 {
+            return counter;
+        }
+        // LFUTimeElapsed: minutes since `then`, across the 16-bit wrap.
+        let elapsed = if self.minutes >= then {
+            u32::from(self.minutes - then)
+        } else {
+            65535 - u32::from(then) + u32::from(self.minutes)
+        };
+        let periods = elapsed / self.decay_time;
+        counter.saturating_sub(periods.min(255) as u8)
+    }
+
+    /// `word` after one more hit (updateLFU).
+    pub fn touched(self, word: u32) -> u32 {
+        let mut counter = self.count(word);
+        if counter < 255 {
+            let base = f64::from(counter.saturating_sub(Self::INITIAL));
+            if fastrand::f64() < 1.0 / (base * f64::from(self.log_factor) + 1.0) {
+                counter += 1;
+            }
+        }
+        self.word(counter)
     }
 }
 
@@ -462,7 +543,7 @@ mod tests {
     #[test]
     fn idle_time() {
         let mut v = Value::string(b"x");
-        v.touch(100);
+        v.touch(Access::Lru(100));
         assert_eq!(v.idle_secs(130), 30);
         assert_eq!(v.idle_secs(50), 0);
     }

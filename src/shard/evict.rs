@@ -1,0 +1,328 @@
+//! `maxmemory`: eviction under the eight policies, and the out-of-memory state in which
+//! commands flagged `denyoom` are refused.
+//!
+//! # The budget is the process's
+//!
+//! As in Redis, `maxmemory` bounds the whole server: what the allocator counts for every
+//! thread ([`crate::memory::used`], Redis's `used_memory`). No shard has a quota of its own,
+//! so keys skewed onto one shard may use all the memory the others leave. Each shard looks at
+//! the total once per pass of its event loop (Redis looks before each command) and from its
+//! cron. When the total is over the limit, the shard frees its share of the excess: the excess
+//! times its evictable keys over every shard's (each shard publishes its count in
+//! [`Budget`]), at least one key. Keys are spread over shards by hash, so every shard's keys
+//! are alike and shares by count free memory in proportion to what each holds, which is what
+//! one sampled pool over all keys would do; a shard with more keys gives up more. Nothing is
+//! evicted while the total is under the limit. The total lags by what threads have counted
+//! and not yet published (at most 32 KB each, see [`crate::memory`]) and by what one pass of
+//! commands allocates before the next look: that is the slack over `maxmemory`.
+//!
+//! What a key's removal gives back is measured on the shard's own count (the shard that
+//! owns a key frees it), so a pass stops when its share is freed, or when the time
+//! `maxmemory-eviction-tenacity` allows is spent: Redis's evictionTimeLimitUs for each command
+//! the shard ran since its last look (Redis looks before every command, a pass runs a batch).
+//! The next pass goes on.
+//!
+//! # Picking keys
+//!
+//! Redis's way: the LRU, LFU and TTL policies keep a pool of the 16 best candidates seen so far
+//! (most idle, least often used, soonest to expire), fed with `maxmemory-samples` keys from
+//! each database per pick; the best candidate that still exists goes. The random policies pick
+//! a random key, database after database. The volatile policies look only at keys with a
+//! deadline. A key held by a running transaction or script (the coordinator's intent locks) is
+//! never taken. Eviction pauses under CLIENT PAUSE WRITE/ALL, while the dataset loads, and
+//! while a script holds the shard. A removal goes through the running save's copy-on-write,
+//! touches WATCHers, publishes the `evicted` event and counts in `evicted_keys`.
+//!
+//! # Out of memory
+//!
+//! When the total is over the limit and nothing can be evicted (`noeviction`, or no key the
+//! policy may take on any shard), the shard marks itself out of memory until its next look;
+//! commands flagged `denyoom`, EXEC of a transaction that queued one, and scripts without
+//! `allow-oom` then get Redis's `-OOM` error. Reads still work.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use super::Core;
+use crate::config::MaxmemoryPolicy;
+use crate::store::value::Value;
+
+/// Redis's error for a `denyoom` command when memory is over `maxmemory`.
+pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// Candidates the pool keeps (Redis's EVPOOL_SIZE).
+const POOL: usize = 16;
+
+/// What shards publish for each other's eviction shares.
+pub struct Budget {
+    /// Per shard, the keys its policy may evict.
+    evictable: Vec<Padded>,
+}
+
+#[repr(align(64))]
+#[derive(Default)]
+struct Padded(AtomicU64);
+
+impl Budget {
+    pub fn new(shards: usize) -> Self {
+        Budget { evictable: (0..shards).map(|_| Padded::default()).collect() }
+    }
+
+    fn total(&self) -> u64 {
+        self.evictable.iter().map(|p| p.0.load(Ordering::Relaxed)).sum()
+    }
+}
+
+/// One candidate of the pool: its score (higher goes first), database and key.
+struct Candidate {
+    score: u64,
+    db: usize,
+    key: Vec<u8>,
+}
+
+/// A shard's eviction: the pool, the random policies' next database, the state commands see.
+#[derive(Default)]
+pub struct Eviction {
+    /// Sorted by score, best last.
+    pool: Vec<Candidate>,
+    /// Key buffers of candidates that left the pool, for the next ones.
+    spare: Vec<Vec<u8>>,
+    next_db: usize,
+    rng: Option<fastrand::Rng>,
+    /// Over the limit with nothing to evict, at the last look: `denyoom` commands are refused.
+    pub oom: bool,
+    /// `total_commands` at the last look.
+    commands_seen: u64,
+}
+
+/// Looks at the process's memory and evicts this shard's share of any excess. Runs once per
+/// pass of the event loop and from the cron.
+pub fn pass(core: &mut Core) {
+    let limit = core.config.maxmemory;
+    if limit == 0 {
+        core.eviction.oom = false;
+        return;
+    }
+    let policy = core.config.maxmemory_policy;
+    let evictable = evictable_keys(core, policy);
+    let budget = &core.shared.budget;
+    budget.evictable[core.id].0.store(evictable, Ordering::Relaxed);
+    crate::memory::publish();
+    let Some(used) = crate::memory::used() else { return };
+    let used = used.saturating_sub(crate::memory::not_counted_for_evict());
+    if used <= limit {
+        core.eviction.oom = false;
+        return;
+    }
+    let all = budget.total().max(evictable);
+    if policy == MaxmemoryPolicy::NoEviction || all == 0 {
+        core.eviction.oom = true;
+        return;
+    }
+    core.eviction.oom = false;
+    if evictable == 0 || !safe_to_evict(core) {
+        return;
+    }
+    // This shard's share of the excess, at least a byte (one key).
+    let share = (((used - limit) as u128 * evictable as u128) / all as u128).max(1) as i64;
+    // Redis gives each command's look the tenacity's time; a pass runs a batch of commands.
+    let commands = core.stats.total_commands - std::mem::replace(&mut core.eviction.commands_seen, core.stats.total_commands);
+    let started = Instant::now();
+    let limit_us = time_limit_us(core.config.maxmemory_eviction_tenacity).saturating_mul(commands.max(1));
+    let before = crate::memory::thread_balance();
+    let mut keys = 0u32;
+    while before - crate::memory::thread_balance() < share {
+        if !evict_one(core, policy) {
+            break;
+        }
+        keys += 1;
+        if keys.is_multiple_of(16) && started.elapsed().as_micros() as u64 >= limit_us {
+            break;
+        }
+    }
+    if keys > 0 {
+        crate::memory::publish();
+        let left = evictable_keys(core, policy);
+        core.shared.budget.evictable[core.id].0.store(left, Ordering::Relaxed);
+    }
+}
+
+/// Is `used` over `maxmemory` with nothing to evict? (Scripts check this at their start.)
+pub fn out_of_memory(core: &Core) -> bool {
+    core.config.maxmemory != 0 && core.eviction.oom
+}
+
+/// Keys the policy may take here.
+fn evictable_keys(core: &Core, policy: MaxmemoryPolicy) -> u64 {
+    if policy.is_volatile() {
+        core.dbs.iter().map(|db| db.expires_len() as u64).sum()
+    } else {
+        core.dbs.iter().map(|db| db.len() as u64).sum()
+    }
+}
+
+/// Redis's isSafeToPerformEvictions, for what this server has: not while loading, not under
+/// CLIENT PAUSE WRITE/ALL, not while a script holds the shard.
+fn safe_to_evict(core: &mut Core) -> bool {
+    !core.snapshot.loading && core.busy_script.is_none() && !core.pause.blocks(true)
+}
+
+/// Redis's evictionTimeLimitUs: 50 us per point of tenacity up to 10 (500 us, the default),
+/// then 15% more per point, and no limit at 100.
+fn time_limit_us(tenacity: u32) -> u64 {
+    match tenacity {
+        0..=10 => 50 * u64::from(tenacity),
+        11..=99 => (500.0 * 1.15f64.powi(tenacity as i32 - 10)) as u64,
+        _ => u64::MAX,
+    }
+}
+
+/// Evicts one key under `policy`; false when there is none to take.
+fn evict_one(core: &mut Core, policy: MaxmemoryPolicy) -> bool {
+    let picked = match policy {
+        MaxmemoryPolicy::AllkeysRandom | MaxmemoryPolicy::VolatileRandom => pick_random(core, policy.is_volatile()),
+        MaxmemoryPolicy::NoEviction => None,
+        _ => pick_from_pool(core, policy),
+    };
+    let Some((db, key)) = picked else { return false };
+    remove(core, db, &key);
+    core.eviction.spare.push(key);
+    true
+}
+
+/// The random policies: a random key of the next database that has one.
+fn pick_random(core: &mut Core, volatile: bool) -> Option<(usize, Vec<u8>)> {
+    let dbs = core.dbs.len();
+    let mut rng = core.eviction.rng.take().unwrap_or_default();
+    let mut found = None;
+    for _ in 0..dbs {
+        let db = core.eviction.next_db % dbs;
+        core.eviction.next_db = core.eviction.next_db.wrapping_add(1);
+        for _ in 0..8 {
+            let mut key = None;
+            core.dbs[db].sample(&mut rng, 1, volatile, |k, _, _| key = Some(k.to_vec()));
+            match key {
+                Some(k) if !core.locks.blocks(db, &k, true) => {
+                    found = Some((db, k));
+                    break;
+                }
+                Some(_) => continue,
+                None => break,
+            }
+        }
+        if found.is_some() {
+            break;
+        }
+    }
+    core.eviction.rng = Some(rng);
+    found
+}
+
+/// The LRU, LFU and TTL policies: feeds the pool from every database, then takes its best
+/// candidate that still exists (and is not held).
+fn pick_from_pool(core: &mut Core, policy: MaxmemoryPolicy) -> Option<(usize, Vec<u8>)> {
+    let volatile = policy.is_volatile();
+    let samples = core.config.maxmemory_samples.max(1) as usize;
+    let lfu = core.lfu();
+    let clock = core.lru_clock();
+    let score = |value: &Value, deadline: u64| -> u64 {
+        match policy {
+            MaxmemoryPolicy::VolatileTtl => u64::MAX - deadline,
+            MaxmemoryPolicy::AllkeysLfu | MaxmemoryPolicy::VolatileLfu => {
+                255 - u64::from(lfu.count(value.access_word()))
+            }
+            _ => u64::from(value.idle_secs(clock)),
+        }
+    };
+    let mut rng = core.eviction.rng.take().unwrap_or_default();
+    // Candidates gone or held since they were sampled send the loop round again, a few times.
+    for _ in 0..16 {
+        let ev = &mut core.eviction;
+        for (db, table) in core.dbs.iter().enumerate() {
+            table.sample(&mut rng, samples, volatile, |key, value, deadline| {
+                offer(ev, score(value, deadline), db, key);
+            });
+        }
+        let Some(best) = core.eviction.pool.pop() else {
+            core.eviction.rng = Some(rng);
+            return None;
+        };
+        let table = &core.dbs[best.db];
+        let there = match table.get(&best.key) {
+            Some((_, deadline)) => !volatile || deadline != 0,
+            None => false,
+        };
+        if there && !core.locks.blocks(best.db, &best.key, true) {
+            core.eviction.rng = Some(rng);
+            return Some((best.db, best.key));
+        }
+        core.eviction.spare.push(best.key);
+    }
+    core.eviction.rng = Some(rng);
+    None
+}
+
+/// Puts a sampled key in the pool if it beats the worst candidate there (or the pool has
+/// room); a key already there gets its new score.
+fn offer(ev: &mut Eviction, score: u64, db: usize, key: &[u8]) {
+    if let Some(at) = ev.pool.iter().position(|c| c.db == db && c.key == key) {
+        let mut c = ev.pool.remove(at);
+        c.score = score;
+        let at = ev.pool.partition_point(|c| c.score < score);
+        ev.pool.insert(at, c);
+        return;
+    }
+    if ev.pool.len() >= POOL {
+        if score <= ev.pool[0].score {
+            return;
+        }
+        let worst = ev.pool.remove(0);
+        ev.spare.push(worst.key);
+    }
+    let mut buf = ev.spare.pop().unwrap_or_default();
+    buf.clear();
+    buf.extend_from_slice(key);
+    let at = ev.pool.partition_point(|c| c.score < score);
+    ev.pool.insert(at, Candidate { score, db, key: buf });
+}
+
+/// Removes an evicted key: through the save's copy-on-write, telling WATCHers, blocked
+/// clients and trackers, with its `evicted` event.
+fn remove(core: &mut Core, db: usize, key: &[u8]) {
+    crate::persistence::snapshot::before_write(core, db, key);
+    if core.dbs[db].remove(key).is_none() {
+        return;
+    }
+    core.stats.evicted_keys += 1;
+    core.signal_modified(db, key);
+    core.notify(crate::pubsub::notify::class::EVICTED, "evicted", db, key);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_limits_follow_redis() {
+        assert_eq!(time_limit_us(0), 0);
+        assert_eq!(time_limit_us(10), 500);
+        assert_eq!(time_limit_us(11), 575);
+        assert_eq!(time_limit_us(100), u64::MAX);
+    }
+
+    #[test]
+    fn the_pool_keeps_the_best_sixteen() {
+        let mut ev = Eviction::default();
+        for i in 0..40u64 {
+            offer(&mut ev, (i * 7) % 40, 0, format!("k{i}").as_bytes());
+        }
+        assert_eq!(ev.pool.len(), POOL);
+        let scores: Vec<u64> = ev.pool.iter().map(|c| c.score).collect();
+        assert_eq!(scores, (24..40).collect::<Vec<_>>());
+        // A key offered again moves to its new score instead of taking two places.
+        let key = ev.pool[0].key.clone();
+        offer(&mut ev, 100, 0, &key);
+        assert_eq!(ev.pool.len(), POOL);
+        assert_eq!(ev.pool.last().map(|c| c.key.clone()), Some(key));
+    }
+}

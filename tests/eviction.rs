@@ -1,0 +1,246 @@
+//! maxmemory with 4 shards: each policy takes the keys it should and leaves the ones it must,
+//! noeviction and scripts answer Redis's -OOM (byte for byte against redis-server), OBJECT
+//! FREQ counts, and keys skewed onto one shard may use the memory the others leave.
+
+mod common;
+use common::*;
+
+use std::time::Duration;
+
+fn info_field(con: &mut redis::Connection, section: &str, field: &str) -> u64 {
+    let text: String = redis::cmd("INFO").arg(section).query(con).unwrap();
+    let prefix = format!("{field}:");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {field} in INFO {section}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn used(con: &mut redis::Connection) -> u64 {
+    info_field(con, "memory", "used_memory") - info_field(con, "memory", "mem_not_counted_for_evict")
+}
+
+fn evicted(con: &mut redis::Connection) -> u64 {
+    info_field(con, "stats", "evicted_keys")
+}
+
+/// SETs `prefix:0..n` with `size`-byte values (and a TTL when `ttl` is not 0), pipelined.
+fn fill(con: &mut redis::Connection, prefix: &str, n: usize, size: usize, ttl: u64) {
+    let value = "v".repeat(size);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        let mut pipe = redis::pipe();
+        for i in chunk {
+            let key = format!("{prefix}:{i}");
+            if ttl == 0 {
+                pipe.cmd("SET").arg(&key).arg(&value).ignore();
+            } else {
+                pipe.cmd("SET").arg(&key).arg(&value).arg("EX").arg(ttl).ignore();
+            }
+        }
+        pipe.query::<()>(con).unwrap();
+    }
+}
+
+fn surviving(con: &mut redis::Connection, prefix: &str, n: usize) -> usize {
+    let keys: Vec<String> = (0..n).map(|i| format!("{prefix}:{i}")).collect();
+    keys.chunks(500).map(|c| redis::cmd("EXISTS").arg(c).query::<usize>(con).unwrap()).sum()
+}
+
+/// What the count may read over the limit at rest: what threads have counted and not
+/// published yet (32 KB each), and what INFO itself allocates to answer.
+const SLACK: u64 = 512 << 10;
+
+/// Waits until eviction has brought used memory under `limit` (it runs between commands).
+fn settle(con: &mut redis::Connection, limit: u64) {
+    for _ in 0..200 {
+        if used(con) <= limit + SLACK {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("used_memory {} stays over {limit}", used(con));
+}
+
+#[test]
+fn noeviction_answers_oom_to_writes_as_redis_does() {
+    let cases: &[&[&str]] = &[&[
+        "SET a 1",
+        "CONFIG SET maxmemory 1",
+        "SET b 2",
+        "GET a",
+        "INCR a",
+        "EXISTS a",
+        "MULTI",
+        "GET a",
+        "EXEC",
+        "MULTI",
+        "DISCARD",
+        "EVAL return(redis.call('set','x','1')) 0",
+        "EVAL redis.call('get','a');return(redis.call('set','x','1')) 0",
+        "EVAL return(redis.call('get','a')) 0",
+        "DEL a",
+        "CONFIG SET maxmemory 0",
+        "SET b 2",
+    ]];
+    run_cases_then(cases, &["CONFIG SET maxmemory 0"]);
+}
+
+#[test]
+fn scripts_follow_their_allow_oom_flag() {
+    let shardis = Proc::shardis(&["--shards", "4"]);
+    let mut con = shardis.client();
+    redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg("1").query::<()>(&mut con).unwrap();
+    let run = |con: &mut redis::Connection, body: &str| -> Result<String, String> {
+        redis::cmd("EVAL").arg(body).arg(0).query::<String>(con).map_err(|e| e.to_string())
+    };
+    let err = run(&mut con, "#!lua\nreturn redis.call('get','a') or 'none'").unwrap_err();
+    assert!(err.contains("command not allowed when used memory > 'maxmemory'."), "{err}");
+    assert_eq!(run(&mut con, "#!lua flags=no-writes\nreturn redis.call('get','a') or 'none'"), Ok("none".into()));
+    assert_eq!(run(&mut con, "#!lua flags=allow-oom\nreturn redis.call('set','a','1')"), Ok("OK".into()));
+    redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg("0").query::<()>(&mut con).unwrap();
+}
+
+/// Shrinks maxmemory to `used + headroom` (memory counted for eviction), then writes `n` new
+/// keys of `size` bytes: what has to go makes room for them.
+fn squeeze(con: &mut redis::Connection, headroom: u64) -> u64 {
+    let limit = used(con) + headroom;
+    redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(limit).query::<()>(con).unwrap();
+    limit
+}
+
+#[test]
+fn allkeys_lru_keeps_the_recently_used() {
+    let shardis = Proc::shardis(&["--shards", "4", "--maxmemory-policy", "allkeys-lru"]);
+    let mut con = shardis.client();
+    fill(&mut con, "cold", 6000, 1000, 0);
+    fill(&mut con, "hot", 500, 1000, 0);
+    // The LRU clock counts seconds: the cold keys must be older by at least one.
+    std::thread::sleep(Duration::from_millis(2100));
+    let limit = squeeze(&mut con, 1 << 20);
+    for round in 0..8 {
+        for i in 0..500 {
+            let _: Option<String> = redis::cmd("GET").arg(format!("hot:{i}")).query(&mut con).unwrap();
+        }
+        fill(&mut con, &format!("new{round}"), 500, 1000, 0);
+    }
+    settle(&mut con, limit);
+    let (hot, cold) = (surviving(&mut con, "hot", 500), surviving(&mut con, "cold", 6000));
+    assert!(evicted(&mut con) >= 3000, "evicted {}", evicted(&mut con));
+    assert!(hot >= 450, "only {hot} of 500 hot keys survived");
+    assert!(cold < 3500, "{cold} of 6000 cold keys survived");
+}
+
+#[test]
+fn allkeys_lfu_keeps_the_frequently_used_and_object_freq_counts() {
+    let shardis = Proc::shardis(&["--shards", "4", "--maxmemory-policy", "allkeys-lfu", "--lfu-log-factor", "0"]);
+    let mut con = shardis.client();
+    fill(&mut con, "cold", 6000, 1000, 0);
+    fill(&mut con, "hot", 500, 1000, 0);
+    // A new key starts at 5; with lfu-log-factor 0 every hit counts.
+    let freq = |con: &mut redis::Connection, key: &str| -> i64 {
+        redis::cmd("OBJECT").arg("FREQ").arg(key).query(con).unwrap()
+    };
+    assert_eq!(freq(&mut con, "hot:0"), 5);
+    for _ in 0..10 {
+        for i in 0..500 {
+            let _: Option<String> = redis::cmd("GET").arg(format!("hot:{i}")).query(&mut con).unwrap();
+        }
+    }
+    assert_eq!(freq(&mut con, "hot:0"), 15);
+    let err = redis::cmd("OBJECT").arg("IDLETIME").arg("hot:0").query::<i64>(&mut con).unwrap_err();
+    assert!(err.to_string().contains("An LFU maxmemory policy is selected"), "{err}");
+    let limit = squeeze(&mut con, 1 << 20);
+    fill(&mut con, "new", 4000, 1000, 0);
+    settle(&mut con, limit);
+    let hot = surviving(&mut con, "hot", 500);
+    assert!(evicted(&mut con) >= 3000, "evicted {}", evicted(&mut con));
+    assert!(hot >= 450, "only {hot} of 500 hot keys survived");
+}
+
+#[test]
+fn allkeys_random_makes_room() {
+    let shardis = Proc::shardis(&["--shards", "4", "--maxmemory-policy", "allkeys-random"]);
+    let mut con = shardis.client();
+    fill(&mut con, "old", 4000, 1000, 0);
+    let limit = squeeze(&mut con, 1 << 20);
+    fill(&mut con, "new", 4000, 1000, 0);
+    settle(&mut con, limit);
+    let (old, new) = (surviving(&mut con, "old", 4000), surviving(&mut con, "new", 4000));
+    // Random: both generations lose keys.
+    assert!(old < 3800 && new < 4000, "old {old}, new {new}");
+    assert!(evicted(&mut con) >= 3000);
+}
+
+#[test]
+fn volatile_policies_take_only_keys_with_a_deadline() {
+    for policy in ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"] {
+        let shardis = Proc::shardis(&["--shards", "4", "--maxmemory-policy", policy]);
+        let mut con = shardis.client();
+        fill(&mut con, "keep", 2000, 1000, 0);
+        fill(&mut con, "long", 3000, 1000, 100_000);
+        fill(&mut con, "short", 3000, 1000, 1000);
+        let limit = squeeze(&mut con, 1 << 20);
+        fill(&mut con, "new", 2500, 1000, 0);
+        settle(&mut con, limit);
+        assert_eq!(surviving(&mut con, "keep", 2000), 2000, "{policy}");
+        assert_eq!(surviving(&mut con, "new", 2500), 2500, "{policy}");
+        let (long, short) = (surviving(&mut con, "long", 3000), surviving(&mut con, "short", 3000));
+        // 2500 new keys take the room of about 1500 with a deadline (a megabyte was free).
+        assert!(long + short <= 4800, "{policy}: long {long}, short {short}");
+        if policy == "volatile-ttl" {
+            // The soonest to expire go first.
+            assert!(long >= 2700, "{policy}: only {long} of 3000 long-lived keys survived");
+        }
+        // With no key left that may go, writes are refused.
+        let more: Vec<String> = (0..20000).map(|i| format!("more:{i}")).collect();
+        let mut refused = None;
+        for key in &more {
+            if let Err(e) = redis::cmd("SET").arg(key).arg("v".repeat(1000)).query::<()>(&mut con) {
+                refused = Some(e.to_string());
+                break;
+            }
+        }
+        let refused = refused.unwrap_or_else(|| panic!("{policy}: writes never refused"));
+        assert!(refused.contains("command not allowed when used memory"), "{refused}");
+        assert_eq!(surviving(&mut con, "keep", 2000), 2000, "{policy}");
+        let _: String = redis::cmd("GET").arg("keep:1").query(&mut con).unwrap();
+    }
+}
+
+/// Keys skewed onto one shard may use the memory the other shards leave: nothing is evicted
+/// while the process is under maxmemory, and once past it RSS stays within 1.3x maxmemory.
+#[test]
+fn skewed_keys_use_the_whole_budget() {
+    let limit: u64 = 128 << 20;
+    let shardis = Proc::shardis(&["--shards", "4", "--maxmemory-policy", "allkeys-lru", "--maxmemory", "128mb"]);
+    let mut con = shardis.client();
+    let base = used(&mut con);
+    // Every key on shard 2, up to about 90% of the limit.
+    let value = "x".repeat(1000);
+    let mut i = 0usize;
+    while used(&mut con) < base + (limit - base) * 9 / 10 {
+        let mut pipe = redis::pipe();
+        for _ in 0..500 {
+            pipe.cmd("SET").arg(key_on_shard(&format!("skew{i}"), 2, 4)).arg(&value).ignore();
+            i += 1;
+        }
+        pipe.query::<()>(&mut con).unwrap();
+    }
+    assert_eq!(evicted(&mut con), 0, "evicted under the limit, with {i} keys on one shard");
+    assert_eq!(redis::cmd("DBSIZE").query::<usize>(&mut con).unwrap(), i);
+    // Past the limit: eviction holds the process there.
+    for _ in 0..200 {
+        let mut pipe = redis::pipe();
+        for _ in 0..500 {
+            pipe.cmd("SET").arg(key_on_shard(&format!("skew{i}"), 2, 4)).arg(&value).ignore();
+            i += 1;
+        }
+        pipe.query::<()>(&mut con).unwrap();
+    }
+    settle(&mut con, limit);
+    assert!(evicted(&mut con) > 0);
+    let rss = info_field(&mut con, "memory", "used_memory_rss");
+    assert!(rss <= limit * 13 / 10, "RSS {rss} past 1.3x maxmemory {limit}");
+}
