@@ -244,3 +244,29 @@ fn skewed_keys_use_the_whole_budget() {
     let rss = info_field(&mut con, "memory", "used_memory_rss");
     assert!(rss <= limit * 13 / 10, "RSS {rss} past 1.3x maxmemory {limit}");
 }
+
+/// CONFIG SET maxmemory below what is held: the server evicts down by itself, in slices, with
+/// no command coming in; each evicted key is a change to WATCH and an `evicted` event.
+#[test]
+fn shrinking_maxmemory_evicts_down_by_itself_and_tells_watchers_and_subscribers() {
+    let shardis =
+        Proc::shardis(&["--shards", "4", "--maxmemory-policy", "volatile-lru", "--notify-keyspace-events", "Ke"]);
+    let mut con = shardis.client();
+    fill(&mut con, "bulk", 20_000, 1000, 100_000);
+    let _: () = redis::cmd("SET").arg("w").arg("v").arg("EX").arg(100_000).query(&mut con).unwrap();
+    let mut watcher = shardis.raw();
+    assert_eq!(watcher.words("WATCH w"), b"+OK\r\n");
+    let mut subscriber = shardis.raw();
+    assert!(subscriber.words("SUBSCRIBE __keyspace@0__:w").starts_with(b"*3\r\n"));
+    let _: () = redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(1).query(&mut con).unwrap();
+    // Nothing more is sent: the shards go on evicting by themselves.
+    std::thread::sleep(Duration::from_millis(1500));
+    let message = subscriber.reply_within(Duration::from_secs(5)).expect("an evicted event");
+    assert_eq!(s(&message), "*3\r\n$7\r\nmessage\r\n$16\r\n__keyspace@0__:w\r\n$7\r\nevicted\r\n");
+    assert_eq!(redis::cmd("DBSIZE").query::<usize>(&mut con).unwrap(), 0);
+    assert_eq!(evicted(&mut con), 20_001);
+    let _: () = redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(0).query(&mut con).unwrap();
+    assert_eq!(watcher.words("MULTI"), b"+OK\r\n");
+    assert_eq!(watcher.words("PING"), b"+QUEUED\r\n");
+    assert_eq!(watcher.words("EXEC"), b"*-1\r\n");
+}

@@ -710,3 +710,48 @@ fn commands_get_loading_until_the_set_is_in() {
     drop(server);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Under an LRU or LFU policy each key's idle time or counter goes into the file (IDLE, FREQ)
+/// and comes back from it, in shardis and in redis-server; the files pass redis-check-rdb.
+#[test]
+fn idle_times_and_lfu_counters_travel_in_the_files() {
+    for (policy, key_args, ask, want) in [
+        ("allkeys-lru", "RESTORE k 0 {} IDLETIME 1000", "IDLETIME", 1000),
+        ("allkeys-lfu", "RESTORE k 0 {} FREQ 42", "FREQ", 42),
+    ] {
+        let dir = scratch(&format!("access-{policy}"));
+        let d = dir.to_str().unwrap().to_string();
+        let payload = {
+            let server = Proc::shardis(&[]);
+            let mut r = server.raw();
+            assert_eq!(r.words("SET k v"), b"+OK\r\n");
+            let (_, items) = flat(&r.cmd(&[b"DUMP", b"k"]));
+            items[0].clone()
+        };
+        let ask_of = |port: u16| -> i64 {
+            let mut r = Raw::connect(port);
+            let reply = s(&r.cmd(&[b"OBJECT", ask.as_bytes(), b"k"]));
+            reply.trim_start_matches(':').trim().parse().unwrap_or_else(|_| panic!("{policy}: {reply}"))
+        };
+        {
+            let server = Proc::shardis(&["--dir", &d, "--shards", "2", "--maxmemory-policy", policy]);
+            let mut r = server.raw();
+            let words: Vec<&[u8]> =
+                key_args.split(' ').map(|w| if w == "{}" { payload.as_slice() } else { w.as_bytes() }).collect();
+            assert_eq!(r.cmd(&words), b"+OK\r\n", "{policy}");
+            assert!((want..want + 2).contains(&ask_of(server.port)), "{policy}");
+            assert_eq!(r.words("SAVE"), b"+OK\r\n");
+        }
+        let server = Proc::shardis(&["--dir", &d, "--shards", "3", "--maxmemory-policy", policy]);
+        assert!((want..want + 3).contains(&ask_of(server.port)), "{policy} after a restart");
+        for file in manifest_files(&dir) {
+            let check = Command::new("redis-check-rdb").arg(dir.join(&file)).output().unwrap();
+            let text = String::from_utf8_lossy(&check.stdout).into_owned();
+            assert!(text.contains("RDB looks OK"), "{file}: {text}");
+            let redis = Proc::redis(&["--dir", &d, "--dbfilename", &file, "--maxmemory-policy", policy]);
+            if Raw::connect(redis.port).words("EXISTS k") == b":1\r\n" {
+                assert!((want..want + 3).contains(&ask_of(redis.port)), "{policy} in redis-server");
+            }
+        }
+    }
+}

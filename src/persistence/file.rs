@@ -45,6 +45,17 @@ pub struct FileWriter<W: Write> {
     /// Reused encoding room for one item.
     w: Writer,
     written: u64,
+    /// What each key's access word is written as, if anything (see [`FileWriter::with_access`]).
+    access: Option<SavedAccess>,
+}
+
+/// A key's access word in the file, as Redis writes it under an LRU or LFU policy.
+#[derive(Clone, Copy, Debug)]
+pub enum SavedAccess {
+    /// IDLE: seconds since the access, on the LRU clock at the save (seconds).
+    Idle(u32),
+    /// FREQ: the LFU counter, decayed to the save's time.
+    Freq(crate::store::value::Lfu),
 }
 
 impl<W: Write> FileWriter<W> {
@@ -57,6 +68,7 @@ impl<W: Write> FileWriter<W> {
             checksum,
             w: Writer::new().with_compression(compression).compressing_over(SNAPSHOT_COMPRESS_OVER),
             written: 0,
+            access: None,
         };
         f.w.bytes(format!("REDIS{:04}", rdb::RDB_VERSION).as_bytes());
         f.aux(b"redis-ver", FORMAT_VERSION.as_bytes());
@@ -66,6 +78,22 @@ impl<W: Write> FileWriter<W> {
         f.aux_int(b"aof-base", 0);
         f.flush_item()?;
         Ok(f)
+    }
+
+    /// Writes each key's access as IDLE or FREQ, as Redis does under an LRU (`volatile-lru`,
+    /// `allkeys-lru`) or LFU policy (`config`'s), at `now_ms`.
+    pub fn with_access(mut self, config: &crate::config::Config, now_ms: u64) -> Self {
+        use crate::config::MaxmemoryPolicy::{AllkeysLru, VolatileLru};
+        let policy = config.maxmemory_policy;
+        self.access = if policy.is_lfu() {
+            let lfu = crate::store::value::Lfu::new(now_ms, config.lfu_log_factor, config.lfu_decay_time);
+            Some(SavedAccess::Freq(lfu))
+        } else if matches!(policy, AllkeysLru | VolatileLru) {
+            Some(SavedAccess::Idle((now_ms / 1000) as u32))
+        } else {
+            None
+        };
+        self
     }
 
     fn aux(&mut self, key: &[u8], value: &[u8]) {
@@ -123,6 +151,17 @@ impl<W: Write> FileWriter<W> {
         if deadline_ms != 0 {
             self.w.u8(rdb::RDB_OPCODE_EXPIRETIME_MS);
             self.w.u64_le(deadline_ms);
+        }
+        match self.access {
+            None => {}
+            Some(SavedAccess::Idle(now_s)) => {
+                self.w.u8(rdb::RDB_OPCODE_IDLE);
+                self.w.len(u64::from(value.idle_secs(now_s)));
+            }
+            Some(SavedAccess::Freq(lfu)) => {
+                self.w.u8(rdb::RDB_OPCODE_FREQ);
+                self.w.u8(lfu.count(value.access_word()));
+            }
         }
         rdb::write_keyed_object(&mut self.w, key, value);
         self.item_done()

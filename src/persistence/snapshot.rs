@@ -167,7 +167,7 @@ pub fn write_shard(core: &Core, path: &Path, functions: &[Vec<u8>]) -> io::Resul
     let now = core.now_ms;
     let mut keys = 0u64;
     write_atomically(path, |out| {
-        let mut f = FileWriter::new(out, compression, checksum, now / 1000, 0)?;
+        let mut f = FileWriter::new(out, compression, checksum, now / 1000, 0)?.with_access(&core.config, now);
         for code in functions {
             f.function(code)?;
         }
@@ -321,6 +321,13 @@ pub fn load_files(
     let now = crate::shard::now_ms();
     let databases = config.databases.max(1);
     let delay = config.key_load_delay;
+    // A loaded key's access word, as Redis's objectSetLRUOrLFU sets it from the file's FREQ or
+    // IDLE (a key without one counts as created now).
+    let lfu = config.maxmemory_policy.is_lfu().then(|| crate::store::value::Lfu::new(now, 0, 0));
+    let access = move |idle: Option<u64>, freq: Option<u8>| match lfu {
+        Some(lfu) => lfu.word(freq.unwrap_or(crate::store::value::Lfu::INITIAL)),
+        None => ((now / 1000) as u32).saturating_sub(idle.unwrap_or(0).min(u64::from(u32::MAX)) as u32),
+    };
     type Parts = (Vec<Vec<LoadedKey>>, Vec<Vec<u8>>);
     let parsed: Vec<Result<Parts, String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
@@ -335,7 +342,8 @@ pub fn load_files(
                     let (mut counted, mut n) = (0usize, 0u64);
                     let summary = read_file(data, enc, now, |item| {
                         match item {
-                            Item::Key { db, key, value, deadline_ms, end, .. } => {
+                            Item::Key { db, key, mut value, deadline_ms, end, idle, freq } => {
+                                value.set_access_word(access(idle, freq));
                                 if db >= databases {
                                     return Err(super::file::FileError {
                                         offset: 0,
@@ -887,7 +895,8 @@ fn begin(core: &mut Core, job: Arc<Job>, functions: &[Vec<u8>]) -> Result<(), St
     let sink = Sink { buf: Vec::with_capacity(PIECE), tx, backlog: Default::default() };
     let now = core.now_ms;
     let mut file = FileWriter::new(sink, core.config.rdbcompression, core.config.rdbchecksum, now / 1000, 0)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .with_access(&core.config, now);
     for code in functions {
         file.function(code).map_err(|e| e.to_string())?;
     }

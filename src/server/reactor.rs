@@ -271,9 +271,11 @@ impl Reactor {
             // nothing would wake us) are handled before any wait.
             let deferred = !self.io.borrow().deferred.is_empty();
             // Held, the inbox is not looked at: wait for I/O, until the hold ends.
-            let wait = !deferred && (held || saving || inbox.park());
+            // So does eviction that ran out of time with memory still over the limit.
+            let busy = saving || self.core.eviction.behind;
+            let wait = !deferred && (held || busy || inbox.park());
             let mut deadline = crate::coord::block::next_deadline(&self.core);
-            if saving {
+            if busy {
                 // Only a wait runs the ring's deferred work (completions): a short one.
                 deadline = Some(Instant::now());
             }

@@ -93,11 +93,15 @@ pub struct Eviction {
     pub oom: bool,
     /// `total_commands` at the last look.
     commands_seen: u64,
+    /// The last pass ran out of time with its share not freed: the event loop comes back
+    /// at once instead of sleeping (after CONFIG SET maxmemory shrank the limit, say).
+    pub behind: bool,
 }
 
 /// Looks at the process's memory and evicts this shard's share of any excess. Runs once per
 /// pass of the event loop and from the cron.
 pub fn pass(core: &mut Core) {
+    core.eviction.behind = false;
     let limit = core.config.maxmemory;
     if limit == 0 {
         core.eviction.oom = false;
@@ -126,7 +130,8 @@ pub fn pass(core: &mut Core) {
     // This shard's share of the excess, at least a byte (one key).
     let share = (((used - limit) as u128 * evictable as u128) / all as u128).max(1) as i64;
     // Redis gives each command's look the tenacity's time; a pass runs a batch of commands.
-    let commands = core.stats.total_commands - std::mem::replace(&mut core.eviction.commands_seen, core.stats.total_commands);
+    let commands =
+        core.stats.total_commands - std::mem::replace(&mut core.eviction.commands_seen, core.stats.total_commands);
     let started = Instant::now();
     let limit_us = time_limit_us(core.config.maxmemory_eviction_tenacity).saturating_mul(commands.max(1));
     let before = crate::memory::thread_balance();
@@ -137,6 +142,7 @@ pub fn pass(core: &mut Core) {
         }
         keys += 1;
         if keys.is_multiple_of(16) && started.elapsed().as_micros() as u64 >= limit_us {
+            core.eviction.behind = true;
             break;
         }
     }
