@@ -819,6 +819,14 @@ fn memory_help(cx: &mut Cx) -> F {
         cx.out(),
         "MEMORY",
         &[
+            "DOCTOR",
+            "    Return memory problems reports.",
+            "MALLOC-STATS",
+            "    Return internal statistics report from the memory allocator.",
+            "PURGE",
+            "    Attempt to purge dirty pages for reclamation by the allocator.",
+            "STATS",
+            "    Return information about the memory usage of the server.",
             "USAGE <key> [SAMPLES <count>]",
             "    Return memory in bytes used by <key> and its value. Nested values are",
             "    sampled up to <count> times (default: 5, 0 means sample all).",
@@ -934,6 +942,10 @@ const OBJECT_SUBS: &[Spec] = &[
 const MEMORY_SUBS: &[Spec] = &[
     cmd("usage", -3, READONLY, (2, 2, 1), &["@read", "@slow"], Handler::Key(memory_usage)),
     cmd("help", 2, LOADING | STALE, (0, 0, 0), &["@slow"], Handler::Conn(memory_help)),
+    cmd("stats", 2, 0, (0, 0, 0), &["@slow"], Handler::Conn(super::memory::stats)),
+    cmd("doctor", 2, 0, (0, 0, 0), &["@slow"], Handler::Conn(super::memory::doctor)),
+    cmd("purge", 2, 0, (0, 0, 0), &["@slow"], Handler::Conn(super::memory::purge)),
+    cmd("malloc-stats", 2, 0, (0, 0, 0), &["@slow"], Handler::Conn(super::memory::malloc_stats)),
 ];
 
 pub const SPECS: &[Spec] = &[

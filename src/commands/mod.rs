@@ -19,6 +19,7 @@ pub mod hashes;
 pub mod introspection;
 pub mod keys;
 pub mod lists;
+pub mod memory;
 pub mod mpop;
 pub mod persist;
 pub mod pubsub;
