@@ -319,6 +319,9 @@ pub struct Config {
     pub rdbchecksum: bool,
     /// `stop-writes-on-bgsave-error`: refuse writes (-MISCONF) while the last background save
     /// failed and save points are set.
+    /// `jemalloc-bg-thread`: jemalloc's background threads give freed pages back to the
+    /// system while the server idles.
+    pub jemalloc_bg_thread: bool,
     pub stop_writes_on_bgsave_error: bool,
     /// `key-load-delay` (tests): microseconds of pause per key loaded at start (negative: a
     /// pause of one microsecond every that many keys), as Redis's debug directive.
@@ -391,6 +394,7 @@ impl Default for Config {
             rdbcompression: true,
             rdbchecksum: true,
             stop_writes_on_bgsave_error: true,
+            jemalloc_bg_thread: true,
             key_load_delay: 0,
             list_max_listpack_size: -2,
             hash_max_listpack_entries: 512,
@@ -925,6 +929,7 @@ impl Config {
             "rdbcompression" => yes_no(self.rdbcompression),
             "rdbchecksum" => yes_no(self.rdbchecksum),
             "stop-writes-on-bgsave-error" => yes_no(self.stop_writes_on_bgsave_error),
+            "jemalloc-bg-thread" => yes_no(self.jemalloc_bg_thread),
             "key-load-delay" => self.key_load_delay.to_string().into_bytes(),
             "list-max-listpack-size" => self.list_max_listpack_size.to_string().into_bytes(),
             "hash-max-listpack-entries" => number(self.hash_max_listpack_entries as u64),
@@ -959,6 +964,7 @@ impl Config {
             ("rdbcompression", Val::Bool(b)) => self.rdbcompression = b,
             ("rdbchecksum", Val::Bool(b)) => self.rdbchecksum = b,
             ("stop-writes-on-bgsave-error", Val::Bool(b)) => self.stop_writes_on_bgsave_error = b,
+            ("jemalloc-bg-thread", Val::Bool(b)) => self.jemalloc_bg_thread = b,
             ("key-load-delay", Val::Num(n)) => self.key_load_delay = n as i64,
             ("unixsocket", Val::Bytes(b)) => self.unixsocket = optional_path(b),
             ("pidfile", Val::Bytes(b)) => self.pidfile = optional_path(b),

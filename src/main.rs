@@ -35,6 +35,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if config.daemonize {
         daemonize()?;
     }
+    // After the fork: a forked child has none of its parent's threads.
+    shardis::memory::background_threads(config.jemalloc_bg_thread);
     if let Some(level) = shardis::log::Level::parse(config.loglevel.name()) {
         shardis::log::set_level(level);
     }

@@ -219,6 +219,13 @@ pub fn thread_balance() -> i64 {
         .unwrap_or(0)
 }
 
+/// Starts or stops jemalloc's background threads (`jemalloc-bg-thread`, as Redis sets it):
+/// without them jemalloc returns freed pages only when allocating, so an idle server keeps
+/// what it freed.
+pub fn background_threads(on: bool) {
+    let _ = tikv_jemalloc_ctl::background_thread::write(on);
+}
+
 /// Gives every arena's unused dirty pages back to the system now (MEMORY PURGE).
 pub fn purge() {
     // MALLCTL_ARENAS_ALL is 4096.

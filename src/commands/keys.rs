@@ -605,6 +605,11 @@ fn empty(core: &mut Core, dbs: &[usize], lazy: bool) {
             std::thread::spawn(move || drop(old));
         }
     }
+    if !lazy {
+        // As Redis 7.0 after a synchronous flush: jemalloc gives the freed pages back now
+        // instead of keeping them until more allocations come.
+        crate::memory::purge();
+    }
 }
 
 fn flush_mode(cx: &Cx) -> Result<bool, CmdError> {

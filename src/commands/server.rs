@@ -68,6 +68,7 @@ fn borrow_pairs(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<(&[u8], &[u8])> {
 
 /// Settings that live outside the shards (the log).
 fn apply_process_wide(config: &crate::config::Config) {
+    crate::memory::background_threads(config.jemalloc_bg_thread);
     if let Some(level) = crate::log::Level::parse(config.loglevel.name()) {
         crate::log::set_level(level);
     }

@@ -258,7 +258,7 @@ pub static DIRECTIVES: &[Spec] = &[
     boolean("replica-serve-stale-data", Some("slave-serve-stale-data"), 0, "yes"),
     boolean("replica-read-only", Some("slave-read-only"), 0, "yes"),
     boolean("replica-ignore-maxmemory", Some("slave-ignore-maxmemory"), 0, "yes"),
-    boolean("jemalloc-bg-thread", None, 0, "yes"),
+    boolean("jemalloc-bg-thread", None, IMPL, "yes"),
     boolean("activedefrag", None, 0, "no"),
     boolean("syslog-enabled", None, I, "no"),
     boolean("cluster-enabled", None, I, "no"),
