@@ -922,7 +922,7 @@ fn restore(cx: &mut KeyCx) -> R {
             // 2^24 s comes back modulo 2^24 from OBJECT IDLETIME; ours is 32-bit, so do the same
             // modulo here.
             let idle = (idle as u64 % (1 << 24)) as u32;
-            let accessed = cx.core.lru_clock().saturating_sub(idle);
+            let accessed = cx.core.lru_clock().wrapping_sub(idle * crate::store::value::LRU_TICKS_PER_SEC);
             cx.core.set_access_word(cx.db, key, accessed);
         }
     }

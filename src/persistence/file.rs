@@ -52,7 +52,7 @@ pub struct FileWriter<W: Write> {
 /// A key's access word in the file, as Redis writes it under an LRU or LFU policy.
 #[derive(Clone, Copy, Debug)]
 pub enum SavedAccess {
-    /// IDLE: seconds since the access, on the LRU clock at the save (seconds).
+    /// IDLE: seconds since the access, against the LRU clock at the save.
     Idle(u32),
     /// FREQ: the LFU counter, decayed to the save's time.
     Freq(crate::store::value::Lfu),
@@ -89,7 +89,7 @@ impl<W: Write> FileWriter<W> {
             let lfu = crate::store::value::Lfu::new(now_ms, config.lfu_log_factor, config.lfu_decay_time);
             Some(SavedAccess::Freq(lfu))
         } else if matches!(policy, AllkeysLru | VolatileLru) {
-            Some(SavedAccess::Idle((now_ms / 1000) as u32))
+            Some(SavedAccess::Idle(crate::store::value::lru_clock(now_ms)))
         } else {
             None
         };
@@ -154,9 +154,9 @@ impl<W: Write> FileWriter<W> {
         }
         match self.access {
             None => {}
-            Some(SavedAccess::Idle(now_s)) => {
+            Some(SavedAccess::Idle(clock)) => {
                 self.w.u8(rdb::RDB_OPCODE_IDLE);
-                self.w.len(u64::from(value.idle_secs(now_s)));
+                self.w.len(u64::from(value.idle_secs(clock)));
             }
             Some(SavedAccess::Freq(lfu)) => {
                 self.w.u8(rdb::RDB_OPCODE_FREQ);

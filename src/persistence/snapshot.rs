@@ -326,7 +326,10 @@ pub fn load_files(
     let lfu = config.maxmemory_policy.is_lfu().then(|| crate::store::value::Lfu::new(now, 0, 0));
     let access = move |idle: Option<u64>, freq: Option<u8>| match lfu {
         Some(lfu) => lfu.word(freq.unwrap_or(crate::store::value::Lfu::INITIAL)),
-        None => ((now / 1000) as u32).saturating_sub(idle.unwrap_or(0).min(u64::from(u32::MAX)) as u32),
+        None => {
+            let ticks = idle.unwrap_or(0).min(u64::from(u32::MAX / 2 / crate::store::value::LRU_TICKS_PER_SEC));
+            crate::store::value::lru_clock(now).wrapping_sub(ticks as u32 * crate::store::value::LRU_TICKS_PER_SEC)
+        }
     };
     type Parts = (Vec<Vec<LoadedKey>>, Vec<Vec<u8>>);
     let parsed: Vec<Result<Parts, String>> = std::thread::scope(|scope| {

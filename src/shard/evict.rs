@@ -237,7 +237,7 @@ fn pick_from_pool(core: &mut Core, policy: MaxmemoryPolicy) -> Option<(usize, Ve
             MaxmemoryPolicy::AllkeysLfu | MaxmemoryPolicy::VolatileLfu => {
                 255 - u64::from(lfu.count(value.access_word()))
             }
-            _ => u64::from(value.idle_secs(clock)),
+            _ => u64::from(value.idle_ticks(clock)),
         }
     };
     let mut rng = core.eviction.rng.take().unwrap_or_default();

@@ -92,9 +92,9 @@ impl Core {
         live_in(&mut self.dbs, db, expiry!(self), self.now_ms, None, key, self.snapshot.saving())
     }
 
-    /// The access clock: seconds, from the time of this pass of the event loop.
+    /// The access clock (`value::lru_clock`), from the time of this pass of the event loop.
     pub fn lru_clock(&self) -> u32 {
-        (self.now_ms / 1000) as u32
+        crate::store::value::lru_clock(self.now_ms)
     }
 
     /// How an access is recorded now: the LRU clock, or the LFU counter with an LFU policy.

@@ -413,9 +413,19 @@ impl Value {
         };
     }
 
-    /// Seconds since the last access (OBJECT IDLETIME), on the LRU clock `now_s`.
-    pub fn idle_secs(&self, now_s: u32) -> u32 {
-        now_s.saturating_sub(self.lru)
+    /// Ticks since the last access, on the LRU clock `now` (see [`lru_clock`]). An access
+    /// stamped a little ahead (another shard's clock, read later in its pass) counts as now.
+    #[inline]
+    pub fn idle_ticks(&self, now: u32) -> u32 {
+        match now.wrapping_sub(self.lru) {
+            ahead if ahead > u32::MAX / 2 => 0,
+            idle => idle,
+        }
+    }
+
+    /// Seconds since the last access (OBJECT IDLETIME, the RDB's IDLE).
+    pub fn idle_secs(&self, now: u32) -> u32 {
+        self.idle_ticks(now) / LRU_TICKS_PER_SEC
     }
 
     /// The access word as it is: a time in seconds (LRU) or Redis's 24-bit LFU word.
@@ -430,10 +440,21 @@ impl Value {
     }
 }
 
+/// The LRU clock's ticks per second. Redis counts seconds; a finer clock tells the keys used in
+/// the same second apart, which is what sampled LRU eviction needs to pick well. In a `u32`
+/// it wraps after 497 days (Redis's 24-bit clock: 194).
+pub const LRU_TICKS_PER_SEC: u32 = 100;
+
+/// The LRU clock at `now_ms` (ms since the epoch), wrapping.
+#[inline]
+pub fn lru_clock(now_ms: u64) -> u32 {
+    (now_ms / (1000 / LRU_TICKS_PER_SEC as u64)) as u32
+}
+
 /// How a value records an access (see `maxmemory-policy`).
 #[derive(Clone, Copy, Debug)]
 pub enum Access {
-    /// The LRU clock: seconds.
+    /// The LRU clock (see [`lru_clock`]).
     Lru(u32),
     Lfu(Lfu),
 }
@@ -544,8 +565,9 @@ mod tests {
     fn idle_time() {
         let mut v = Value::string(b"x");
         v.touch(Access::Lru(100));
-        assert_eq!(v.idle_secs(130), 30);
+        assert_eq!(v.idle_secs(100 + 30 * LRU_TICKS_PER_SEC), 30);
         assert_eq!(v.idle_secs(50), 0);
+        assert_eq!(v.idle_ticks(u32::MAX), 0, "a stamp ahead of the clock is now");
     }
 }
 
