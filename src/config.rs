@@ -252,6 +252,9 @@ pub struct Config {
     pub maxmemory: u64,
     /// `maxmemory-policy`.
     pub maxmemory_policy: MaxmemoryPolicy,
+    /// `maxmemory-clients`: bytes all clients may use together before the biggest are closed;
+    /// negative: that percentage of `maxmemory` (as Redis keeps it); 0: no limit.
+    pub maxmemory_clients: i64,
     /// `maxmemory-samples`: keys eviction looks at per pick.
     pub maxmemory_samples: u32,
     /// `maxmemory-eviction-tenacity`: how long one eviction pass may run (0-100).
@@ -361,6 +364,7 @@ impl Default for Config {
             requirepass: None,
             maxmemory: 0,
             maxmemory_policy: MaxmemoryPolicy::NoEviction,
+            maxmemory_clients: 0,
             maxmemory_samples: 5,
             maxmemory_eviction_tenacity: 10,
             lfu_log_factor: 10,
@@ -681,6 +685,15 @@ fn render_notify_flags(flags: u32) -> Vec<u8> {
 }
 
 impl Config {
+    /// `maxmemory-clients` in bytes (0: no limit; a percentage of an unlimited `maxmemory`
+    /// is no limit either).
+    pub fn clients_memory_limit(&self) -> u64 {
+        match self.maxmemory_clients {
+            n if n >= 0 => n as u64,
+            percent => self.maxmemory / 100 * percent.unsigned_abs(),
+        }
+    }
+
     /// Loads the configuration from the server's arguments (without the program name): an
     /// optional configuration file, `-` for standard input, then `--name value...` groups.
     /// Returns the configuration and the warnings to log (unimplemented directives and the like).
@@ -894,6 +907,7 @@ impl Config {
             "maxmemory" => number(self.maxmemory),
             "maxmemory-policy" => self.maxmemory_policy.name().as_bytes().to_vec(),
             "maxmemory-samples" => number(self.maxmemory_samples.into()),
+            "maxmemory-clients" => render_num(NumFmt::MemoryPercent, self.maxmemory_clients.into()),
             "maxmemory-eviction-tenacity" => number(self.maxmemory_eviction_tenacity.into()),
             "lfu-log-factor" => number(self.lfu_log_factor.into()),
             "lfu-decay-time" => number(self.lfu_decay_time.into()),
@@ -981,6 +995,7 @@ impl Config {
             ("unixsocketperm", Val::Num(n)) => self.unixsocketperm = n as u32,
             ("maxmemory", Val::Num(n)) => self.maxmemory = n as u64,
             ("maxmemory-samples", Val::Num(n)) => self.maxmemory_samples = n as u32,
+            ("maxmemory-clients", Val::Num(n)) => self.maxmemory_clients = n as i64,
             ("maxmemory-eviction-tenacity", Val::Num(n)) => self.maxmemory_eviction_tenacity = n as u32,
             ("lfu-log-factor", Val::Num(n)) => self.lfu_log_factor = n as u32,
             ("lfu-decay-time", Val::Num(n)) => self.lfu_decay_time = n as u32,

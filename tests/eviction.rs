@@ -270,3 +270,44 @@ fn shrinking_maxmemory_evicts_down_by_itself_and_tells_watchers_and_subscribers(
     assert_eq!(watcher.words("PING"), b"+QUEUED\r\n");
     assert_eq!(watcher.words("EXEC"), b"*-1\r\n");
 }
+
+/// maxmemory-clients: a client whose query buffer passes the limit is closed, one with CLIENT
+/// NO-EVICT is not, and INFO counts the eviction; as redis-server 7.0.15 behaves.
+#[test]
+fn maxmemory_clients_closes_the_biggest_client_but_not_a_no_evict_one() {
+    for server in [Proc::redis(&[]), Proc::shardis(&["--shards", "4"])] {
+        let mut admin = server.raw();
+        assert_eq!(admin.words("CONFIG SET maxmemory-clients 1mb"), b"+OK\r\n");
+        assert_eq!(
+            s(&admin.words("CONFIG GET maxmemory-clients")),
+            "*2\r\n$17\r\nmaxmemory-clients\r\n$7\r\n1048576\r\n"
+        );
+        let mut kept = server.raw();
+        assert_eq!(kept.words("CLIENT NO-EVICT on"), b"+OK\r\n");
+        assert!(s(&kept.words("CLIENT INFO")).contains(" flags=e "));
+        assert_eq!(kept.words("CLIENT NO-EVICT maybe"), b"-ERR syntax error\r\n");
+        let mut big = server.raw();
+        // A SET whose 3 MB value is still coming: 2 MB of it wait in each query buffer.
+        let mut partial = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n".to_vec();
+        partial.extend(std::iter::repeat_n(b'x', 2_000_000));
+        kept.send(&partial);
+        big.send(&partial);
+        let mut evicted = 0;
+        for _ in 0..100 {
+            std::thread::sleep(Duration::from_millis(20));
+            let info = s(&admin.words("INFO stats"));
+            evicted = info.lines().find_map(|l| l.strip_prefix("evicted_clients:")).unwrap().trim().parse().unwrap();
+            if evicted > 0 {
+                break;
+            }
+        }
+        assert_eq!(evicted, 1, "port {}", server.port);
+        assert!(matches!(big.reply_within(Duration::from_secs(2)), Err(NoReply::Closed)), "the big client is closed");
+        // The no-evict client finishes its SET.
+        kept.send(&vec![b'x'; 1_000_000]);
+        kept.send(b"\r\n");
+        assert_eq!(kept.reply(), b"+OK\r\n");
+        assert_eq!(admin.words("CONFIG SET maxmemory-clients 10%"), b"+OK\r\n");
+        assert_eq!(s(&admin.words("CONFIG GET maxmemory-clients")), "*2\r\n$17\r\nmaxmemory-clients\r\n$3\r\n10%\r\n");
+    }
+}

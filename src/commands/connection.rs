@@ -274,6 +274,13 @@ fn client_no_touch(cx: &mut Cx) -> R {
     Ok(Flow::Done)
 }
 
+/// CLIENT NO-EVICT ON|OFF
+fn client_no_evict(cx: &mut Cx) -> R {
+    cx.conn.no_evict = on_off(cx.argv.get(2))?;
+    cx.out().ok();
+    Ok(Flow::Done)
+}
+
 fn on_off(arg: &[u8]) -> Result<bool, CmdError> {
     if arg.eq_ignore_ascii_case(b"on") {
         Ok(true)
@@ -828,6 +835,7 @@ const CLIENT_SUBS: &[Spec] = &[
     cmd("unblock", -3, ADMIN | NS, (0, 0, 0), ADMIN_CONN, Handler::Conn(client_unblock)),
     cmd("setinfo", 4, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_setinfo)),
     cmd("no-touch", 3, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_no_touch)),
+    cmd("no-evict", 3, ADMIN | NS, (0, 0, 0), ADMIN_CONN, Handler::Conn(client_no_evict)),
     cmd("tracking", -3, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_tracking)),
     cmd("caching", 3, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_caching)),
     cmd("getredir", 2, NS, (0, 0, 0), SLOW_CONN, Handler::Conn(client_getredir)),

@@ -111,7 +111,7 @@ fn config_help(cx: &mut Cx) -> R {
 struct ShardReport {
     commands: Vec<CmdStat>,
     errors: Vec<(Vec<u8>, u64)>,
-    totals: [u64; 10],
+    totals: [u64; 11],
     clients: usize,
     blocked: usize,
     timed: usize,
@@ -140,6 +140,7 @@ fn report(core: &mut Core) -> ShardReport {
             s.keyspace_misses,
             s.expired_keys,
             s.evicted_keys,
+            s.evicted_clients,
         ],
         clients: core.conns.len(),
         blocked: core.conns.iter().filter(|c| c.blocked.is_some()).count(),
@@ -423,6 +424,7 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("rejected_connections:{}", sum(reports, 2));
             line!("expired_keys:{}", sum(reports, 8));
             line!("evicted_keys:{}", sum(reports, 9));
+            line!("evicted_clients:{}", sum(reports, 10));
             line!("keyspace_hits:{}", sum(reports, 6));
             line!("keyspace_misses:{}", sum(reports, 7));
             // Every shard's directory knows the whole server's channels and patterns.

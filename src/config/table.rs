@@ -380,7 +380,7 @@ pub static DIRECTIVES: &[Spec] = &[
     mem("hll-sparse-max-bytes", None, 0, (0, LONG_MAX), true, "3000"),
     uint("tracking-table-max-keys", None, IMPL, (0, LONG_MAX), "1000000"),
     mem("client-query-buffer-limit", None, IMPL, (1024 * 1024, LONG_MAX), true, "1073741824"),
-    numeric("maxmemory-clients", None, 0, (-100, LONG_MAX), false, NumFmt::MemoryPercent, "0"),
+    numeric("maxmemory-clients", None, IMPL, (-100, LONG_MAX), false, NumFmt::MemoryPercent, "0"),
     // time_t and off_t.
     int("repl-backlog-ttl", None, 0, (0, LONG_MAX), "3600"),
     mem("auto-aof-rewrite-min-size", None, 0, (0, LONG_MAX), false, "67108864"),

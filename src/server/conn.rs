@@ -59,6 +59,8 @@ pub struct Conn {
     pub authenticated: bool,
     pub monitor: bool,
     pub reply: ReplyMode,
+    /// CLIENT NO-EVICT ON: never closed for `maxmemory-clients`.
+    pub no_evict: bool,
     pub no_touch: bool,
     /// Full name of the last command run (`client|list`), for CLIENT LIST's `cmd=`.
     pub last_cmd: &'static str,
@@ -119,6 +121,7 @@ impl Conn {
             monitor: false,
             reply: ReplyMode::On,
             no_touch: false,
+            no_evict: false,
             last_cmd: "NULL",
             input: Vec::new(),
             pos: 0,
@@ -151,6 +154,16 @@ impl Conn {
     }
 
     /// Output bytes not yet acknowledged by the kernel.
+    /// What this client holds (CLIENT LIST's tot-mem, what `maxmemory-clients` counts): its
+    /// buffers, its queued transaction and itself.
+    pub fn memory(&self) -> usize {
+        self.out.buf.capacity()
+            + self.sending.capacity()
+            + self.input.capacity()
+            + self.multi.as_ref().map_or(0, |q| q.mem())
+            + std::mem::size_of::<Conn>()
+    }
+
     pub fn pending_output(&self) -> usize {
         self.out.buf.len() + self.sending.len() - self.sent
     }
@@ -224,11 +237,15 @@ impl Conn {
         if self.unix {
             flags.push('U');
         }
+        if self.no_evict {
+            flags.push('e');
+        }
         if flags.is_empty() {
             flags.push('N');
         }
         let qbuf = self.input.len().saturating_sub(self.pos);
         let omem = self.out.buf.capacity() + self.sending.capacity();
+        let tot_mem = self.memory();
         let events = if self.pending_output() > 0 { "rw" } else { "r" };
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} \
@@ -254,7 +271,7 @@ impl Conn {
             self.input.len(),
             self.out.buf.len(),
             omem,
-            omem + self.input.capacity() + std::mem::size_of::<Conn>(),
+            tot_mem,
             events,
             self.last_cmd,
             self.tracking.as_ref().map_or(-1, |m| m.redirect as i64),

@@ -57,6 +57,8 @@ const POOL: usize = 16;
 pub struct Budget {
     /// Per shard, the keys its policy may evict.
     evictable: Vec<Padded>,
+    /// Per shard, what its clients that may be evicted hold (`maxmemory-clients`).
+    clients: Vec<Padded>,
 }
 
 #[repr(align(64))]
@@ -65,12 +67,17 @@ struct Padded(AtomicU64);
 
 impl Budget {
     pub fn new(shards: usize) -> Self {
-        Budget { evictable: (0..shards).map(|_| Padded::default()).collect() }
+        let counters = || (0..shards).map(|_| Padded::default()).collect();
+        Budget { evictable: counters(), clients: counters() }
     }
 
     fn total(&self) -> u64 {
-        self.evictable.iter().map(|p| p.0.load(Ordering::Relaxed)).sum()
+        sum(&self.evictable)
     }
+}
+
+fn sum(counters: &[Padded]) -> u64 {
+    counters.iter().map(|p| p.0.load(Ordering::Relaxed)).sum()
 }
 
 /// One candidate of the pool: its score (higher goes first), database and key.
@@ -102,6 +109,7 @@ pub struct Eviction {
 /// pass of the event loop and from the cron.
 pub fn pass(core: &mut Core) {
     core.eviction.behind = false;
+    evict_clients(core);
     let limit = core.config.maxmemory;
     if limit == 0 {
         core.eviction.oom = false;
@@ -151,6 +159,43 @@ pub fn pass(core: &mut Core) {
         let left = evictable_keys(core, policy);
         core.shared.budget.evictable[core.id].0.store(left, Ordering::Relaxed);
     }
+}
+
+/// `maxmemory-clients`: when what every shard's clients hold passes the limit, this shard
+/// closes its own biggest clients until its share of the excess (in proportion to what its
+/// clients hold) is freed, as Redis closes the biggest first. CLIENT NO-EVICT clients stay.
+fn evict_clients(core: &mut Core) {
+    let limit = core.config.clients_memory_limit();
+    if limit == 0 {
+        return;
+    }
+    let eligible = |c: &crate::server::conn::Conn| !c.no_evict && c.closing == crate::server::conn::Closing::Open;
+    let mine: u64 = core.conns.iter().filter(|c| eligible(c)).map(|c| c.memory() as u64).sum();
+    let clients = &core.shared.budget.clients;
+    clients[core.id].0.store(mine, Ordering::Relaxed);
+    let total = sum(clients).max(mine);
+    if total <= limit || mine == 0 {
+        return;
+    }
+    let share = ((total - limit) as u128 * mine as u128 / total as u128).max(1) as u64;
+    let conns = &core.conns;
+    let mut biggest: Vec<(usize, u32, u32)> =
+        conns.iter().filter(|c| eligible(c)).map(|c| (c.memory(), c.slot, conns.gen(c.slot))).collect();
+    biggest.sort_unstable_by(|a, b| b.cmp(a));
+    let mut freed = 0u64;
+    let now = Instant::now();
+    for (memory, slot, gen) in biggest {
+        if freed >= share {
+            break;
+        }
+        let Some(conn) = core.conns.get_mut(slot, gen) else { continue };
+        crate::verbose!("Evicting client: {}", conn.info_line(now));
+        conn.closing = crate::server::conn::Closing::Now;
+        core.dirty.push(slot);
+        core.stats.evicted_clients += 1;
+        freed += memory as u64;
+    }
+    clients[core.id].0.store(mine.saturating_sub(freed), Ordering::Relaxed);
 }
 
 /// Is `used` over `maxmemory` with nothing to evict? (Scripts check this at their start.)

@@ -152,6 +152,7 @@ pub struct Stats {
     pub keyspace_misses: u64,
     pub expired_keys: u64,
     pub evicted_keys: u64,
+    pub evicted_clients: u64,
 }
 
 impl Stats {
