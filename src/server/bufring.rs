@@ -88,6 +88,20 @@ impl BufRing {
         &self.bufs[start..start + len.min(self.buf_size)]
     }
 
+    /// Gives the buffers' pages back to the system (their contents are not needed: every
+    /// buffer is recycled as soon as its data is copied out). Only between waits: with
+    /// DEFER_TASKRUN the kernel fills buffers only while this thread waits in the ring.
+    pub fn release_pages(&mut self) {
+        const PAGE: usize = 4096;
+        let start = self.bufs.as_mut_ptr() as usize;
+        let (from, to) = (start.next_multiple_of(PAGE), (start + self.bufs.len()) / PAGE * PAGE);
+        if to > from {
+            // SAFETY: whole pages inside our own allocation; MADV_DONTNEED leaves them mapped,
+            // reading as zeroes until written again.
+            unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_DONTNEED) };
+        }
+    }
+
     /// Gives buffer `bid` back to the kernel.
     pub fn recycle(&mut self, bid: u16) {
         self.push(bid);

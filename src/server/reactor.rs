@@ -149,6 +149,9 @@ pub struct Reactor {
     io: Rc<RefCell<Io>>,
     core: Core,
     last_cron: Instant,
+    /// Bytes read so far, when that count last moved, and whether the receive buffers' pages
+    /// went back to the system since.
+    quiet: (u64, Instant, bool),
     stopping: bool,
 }
 
@@ -173,7 +176,8 @@ impl Reactor {
             pending: std::collections::VecDeque::with_capacity(1024),
             deferred: Vec::new(),
         };
-        Ok(Reactor { io: Rc::new(RefCell::new(io)), core, last_cron: Instant::now(), stopping: false })
+        let quiet = (0, Instant::now(), false);
+        Ok(Reactor { io: Rc::new(RefCell::new(io)), core, last_cron: Instant::now(), quiet, stopping: false })
     }
 
     fn arm_accept(&mut self, index: usize) {
@@ -574,6 +578,7 @@ impl Reactor {
         }
         self.core.dirty.extend(dirty);
         self.active_expire();
+        self.release_quiet_buffers(now);
         if self.core.id == 0 {
             crate::memory::mark_startup();
         }
@@ -585,6 +590,19 @@ impl Reactor {
             types::Timespec::from(Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64));
         if self.core.shared.shutting_down.load(Ordering::Relaxed) {
             self.stopping = true;
+        }
+    }
+
+    /// After 10 s without input (jemalloc's decay gives freed memory back as late), the pages
+    /// of the receive buffers go back to the system; the next data faults them in again.
+    fn release_quiet_buffers(&mut self, now: Instant) {
+        const QUIET: Duration = Duration::from_secs(10);
+        let read = self.core.stats.net_input_bytes;
+        if read != self.quiet.0 {
+            self.quiet = (read, now, false);
+        } else if !self.quiet.2 && now.duration_since(self.quiet.1) >= QUIET {
+            self.io.borrow_mut().bufs.release_pages();
+            self.quiet.2 = true;
         }
     }
 

@@ -57,8 +57,10 @@ const POOL: usize = 16;
 pub struct Budget {
     /// Per shard, the keys its policy may evict.
     evictable: Vec<Padded>,
-    /// Per shard, what its clients that may be evicted hold (`maxmemory-clients`).
+    /// Per shard, what its clients that may be evicted hold (`maxmemory-clients`), and what
+    /// the biggest of them holds.
     clients: Vec<Padded>,
+    biggest_client: Vec<Padded>,
 }
 
 #[repr(align(64))]
@@ -68,7 +70,7 @@ struct Padded(AtomicU64);
 impl Budget {
     pub fn new(shards: usize) -> Self {
         let counters = || (0..shards).map(|_| Padded::default()).collect();
-        Budget { evictable: counters(), clients: counters() }
+        Budget { evictable: counters(), clients: counters(), biggest_client: counters() }
     }
 
     fn total(&self) -> u64 {
@@ -161,31 +163,45 @@ pub fn pass(core: &mut Core) {
     }
 }
 
-/// `maxmemory-clients`: when what every shard's clients hold passes the limit, this shard
-/// closes its own biggest clients until its share of the excess (in proportion to what its
-/// clients hold) is freed, as Redis closes the biggest first. CLIENT NO-EVICT clients stay.
+/// `maxmemory-clients`: when what every shard's clients hold passes the limit, the biggest
+/// clients are closed until the excess is freed, as Redis closes the biggest first. Each shard
+/// publishes what its clients hold and its biggest client's size, and closes its own clients
+/// only while they are at least as big as every other shard's biggest: the biggest of the
+/// whole server go first. CLIENT NO-EVICT clients stay.
 fn evict_clients(core: &mut Core) {
     let limit = core.config.clients_memory_limit();
     if limit == 0 {
         return;
     }
     let eligible = |c: &crate::server::conn::Conn| !c.no_evict && c.closing == crate::server::conn::Closing::Open;
-    let mine: u64 = core.conns.iter().filter(|c| eligible(c)).map(|c| c.memory() as u64).sum();
-    let clients = &core.shared.budget.clients;
-    clients[core.id].0.store(mine, Ordering::Relaxed);
-    let total = sum(clients).max(mine);
-    if total <= limit || mine == 0 {
-        return;
-    }
-    let share = ((total - limit) as u128 * mine as u128 / total as u128).max(1) as u64;
     let conns = &core.conns;
     let mut biggest: Vec<(usize, u32, u32)> =
         conns.iter().filter(|c| eligible(c)).map(|c| (c.memory(), c.slot, conns.gen(c.slot))).collect();
     biggest.sort_unstable_by(|a, b| b.cmp(a));
+    let mine: u64 = biggest.iter().map(|c| c.0 as u64).sum();
+    let budget = &core.shared.budget;
+    let publish = |total: u64, top: u64| {
+        budget.clients[core.id].0.store(total, Ordering::Relaxed);
+        budget.biggest_client[core.id].0.store(top, Ordering::Relaxed);
+    };
+    publish(mine, biggest.first().map_or(0, |c| c.0 as u64));
+    let total = sum(&budget.clients).max(mine);
+    if total <= limit || mine == 0 {
+        return;
+    }
+    let others = budget
+        .biggest_client
+        .iter()
+        .enumerate()
+        .filter(|&(id, _)| id != core.id)
+        .map(|(_, p)| p.0.load(Ordering::Relaxed))
+        .max()
+        .unwrap_or(0);
     let mut freed = 0u64;
+    let mut closed = 0;
     let now = Instant::now();
-    for (memory, slot, gen) in biggest {
-        if freed >= share {
+    for &(memory, slot, gen) in &biggest {
+        if total - freed <= limit || (memory as u64) < others {
             break;
         }
         let Some(conn) = core.conns.get_mut(slot, gen) else { continue };
@@ -194,8 +210,11 @@ fn evict_clients(core: &mut Core) {
         core.dirty.push(slot);
         core.stats.evicted_clients += 1;
         freed += memory as u64;
+        closed += 1;
     }
-    clients[core.id].0.store(mine.saturating_sub(freed), Ordering::Relaxed);
+    let budget = &core.shared.budget;
+    budget.clients[core.id].0.store(mine - freed, Ordering::Relaxed);
+    budget.biggest_client[core.id].0.store(biggest.get(closed).map_or(0, |c| c.0 as u64), Ordering::Relaxed);
 }
 
 /// Is `used` over `maxmemory` with nothing to evict? (Scripts check this at their start.)

@@ -395,7 +395,23 @@ impl<V> Segment<V> {
             self.reslot(hm, last, i);
             e
         };
+        self.release_slack();
         (e, expire)
+    }
+
+    /// After a removal: an emptied segment gives its index and arrays back, and one whose
+    /// index is at most an eighth full shrinks it to twice its entries (slots carry their
+    /// hash, so no key is hashed again; the next shrink needs a fourth of these entries
+    /// gone). Keys that expire or are deleted give their memory back this way.
+    fn release_slack(&mut self) {
+        if self.len == 0 {
+            self.index = HashTable::new();
+            self.expires = Vec::new();
+            self.chunks = Vec::new();
+        } else if self.index.capacity() >= 512 && self.len() * 8 <= self.index.capacity() {
+            self.index.shrink_to(self.len() * 2, |&s| slot_hash(s));
+            self.expires.shrink_to(self.expires.len() * 2);
+        }
     }
 
     /// Sets entry `i`'s (hash `h`) deadline, moving it into or out of the prefix. Returns the
