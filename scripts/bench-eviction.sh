@@ -5,7 +5,7 @@
 # allkeys-lfu. Each server starts fresh, pinned to CPU 0; the client (one connection,
 # batches of 100 GETs, then the misses' SETs) on CPU 1. The first fifth of the trace warms
 # the cache and is not counted. Prints per policy and server: hit ratio, evicted keys, RSS
-# against maxmemory.
+# against maxmemory, and the keys and used_memory held at the end.
 #   KEYS (default 300000) names, VALUE bytes each (default 200), REQUESTS (default 1000000),
 #   MAXMEMORY (default: a third of what the keys take, measured on redis-server), SHARDS
 #   (default 1), BIN=path for another shardis build.
@@ -100,13 +100,13 @@ print("%.2f" % (100.0 * hits / counted))
 PY
 )
   local rss; rss=$(field "$port" memory used_memory_rss)
-  echo "| $3 | $1 | $hits% | $(field "$port" stats evicted_keys) | $(python3 -c "print('%.2f' % ($rss / $MAXMEMORY))") |"
+  echo "| $3 | $1 | $hits% | $(field "$port" stats evicted_keys) | $(redis-cli -p "$port" DBSIZE) | $(field "$port" memory used_memory) | $(python3 -c "print('%.2f' % ($rss / $MAXMEMORY))") |"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 echo "maxmemory: $MAXMEMORY bytes; $KEYS keys of $VALUE bytes, $REQUESTS requests, Zipf $ZIPF"
 echo
-echo "| policy | server | hit ratio | evicted keys | RSS / maxmemory |"
-echo "|---|---|---|---|---|"
+echo "| policy | server | hit ratio | evicted keys | keys held at the end | used_memory at the end | RSS / maxmemory |"
+echo "|---|---|---|---|---|---|---|"
 for policy in allkeys-lru allkeys-lfu; do
   run redis "redis-server --port {PORT} --save '' --appendonly no" "$policy"
   run "shardis-$SHARDS" "$BIN --port {PORT} --shards $SHARDS --save ''" "$policy"

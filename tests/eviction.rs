@@ -311,3 +311,68 @@ fn maxmemory_clients_closes_the_biggest_client_but_not_a_no_evict_one() {
         assert_eq!(s(&admin.words("CONFIG GET maxmemory-clients")), "*2\r\n$17\r\nmaxmemory-clients\r\n$3\r\n10%\r\n");
     }
 }
+
+/// Eviction never takes a key a running transaction holds: under steady eviction pressure
+/// (allkeys-random, room for a few dozen keys, a writer past the limit), transactions across
+/// shards write two keys and read them back in the same EXEC, and always read what they wrote.
+#[test]
+fn eviction_never_takes_keys_a_transaction_holds() {
+    let shardis = Proc::shardis(&["--shards", "4", "--maxmemory-policy", "allkeys-random"]);
+    let mut con = shardis.client();
+    let limit = used(&mut con) + (1 << 20);
+    redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(limit).query::<()>(&mut con).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let port = shardis.port;
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut con = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap().get_connection().unwrap();
+            let mut round = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                fill(&mut con, &format!("pressure{round}"), 8, 64 << 10, 0);
+                round += 1;
+            }
+        })
+    };
+    let a = key_on_shard("a", 1, 4);
+    let b = key_on_shard("b", 2, 4);
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let (a, b) = (format!("{a}:{c}"), format!("{b}:{c}"));
+            std::thread::spawn(move || {
+                let mut con =
+                    redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap().get_connection().unwrap();
+                for i in 0..300 {
+                    let value = format!("{c}-{i}-{}", "x".repeat(900));
+                    let (x, y): (Option<String>, Option<String>) = redis::pipe()
+                        .atomic()
+                        .cmd("SET")
+                        .arg(&a)
+                        .arg(&value)
+                        .ignore()
+                        .cmd("SET")
+                        .arg(&b)
+                        .arg(&value)
+                        .ignore()
+                        // A connection command between makes EXEC run its commands in order,
+                        // job by job: the shards go through passes (and eviction) between.
+                        .cmd("PING")
+                        .ignore()
+                        .cmd("GET")
+                        .arg(&a)
+                        .cmd("GET")
+                        .arg(&b)
+                        .query(&mut con)
+                        .unwrap();
+                    assert_eq!((x.as_deref(), y.as_deref()), (Some(value.as_str()), Some(value.as_str())), "round {i}");
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert!(evicted(&mut con) > 500, "little eviction ran: {}", evicted(&mut con));
+}
