@@ -173,12 +173,13 @@ fn evict_clients(core: &mut Core) {
     if limit == 0 {
         return;
     }
-    let eligible = |c: &crate::server::conn::Conn| !c.no_evict && c.closing == crate::server::conn::Closing::Open;
+    // As Redis: every client counts towards the limit, NO-EVICT ones too; only the others go.
+    let open = |c: &crate::server::conn::Conn| c.closing == crate::server::conn::Closing::Open;
     let conns = &core.conns;
+    let mine: u64 = conns.iter().filter(|c| open(c)).map(|c| c.memory() as u64).sum();
     let mut biggest: Vec<(usize, u32, u32)> =
-        conns.iter().filter(|c| eligible(c)).map(|c| (c.memory(), c.slot, conns.gen(c.slot))).collect();
+        conns.iter().filter(|c| open(c) && !c.no_evict).map(|c| (c.memory(), c.slot, conns.gen(c.slot))).collect();
     biggest.sort_unstable_by(|a, b| b.cmp(a));
-    let mine: u64 = biggest.iter().map(|c| c.0 as u64).sum();
     let budget = &core.shared.budget;
     let publish = |total: u64, top: u64| {
         budget.clients[core.id].0.store(total, Ordering::Relaxed);
@@ -186,7 +187,7 @@ fn evict_clients(core: &mut Core) {
     };
     publish(mine, biggest.first().map_or(0, |c| c.0 as u64));
     let total = sum(&budget.clients).max(mine);
-    if total <= limit || mine == 0 {
+    if total <= limit || biggest.is_empty() {
         return;
     }
     let others = budget
