@@ -73,6 +73,10 @@ fn memory_usage_is_close_to_the_real_cost() {
                 .clone()
         }),
     ];
+    // A lone key does not carry its whole table (redis-server says 160 bytes here).
+    let _: () = redis::cmd("SET").arg("lone").arg("v".repeat(100)).query(&mut con).unwrap();
+    let lone: i64 = redis::cmd("MEMORY").arg("USAGE").arg("lone").query(&mut con).unwrap();
+    assert!((100..400).contains(&lone), "MEMORY USAGE of a lone 100-byte string: {lone}");
     const N: usize = 3000;
     for (kind, make) in kinds {
         let _: () = redis::cmd("FLUSHALL").query(&mut con).unwrap();

@@ -807,7 +807,10 @@ fn memory_usage(cx: &mut KeyCx) -> R {
         i += 2;
     }
     let key = argv.get(2);
-    let table_bytes = cx.core.dbs[cx.db].memory_bytes() / cx.core.dbs[cx.db].len().max(1);
+    // The key's share of its table: the average, but no more than an entry and its index
+    // slots cost in a table that has grown (a table of a few keys has segments to amortise).
+    const TABLE_SHARE_MAX: usize = 72;
+    let table_bytes = (cx.core.dbs[cx.db].memory_bytes() / cx.core.dbs[cx.db].len().max(1)).min(TABLE_SHARE_MAX);
     match cx.core.live(cx.db, key) {
         Some((v, _)) => {
             let heap_key = if key.len() > 22 { key.len() } else { 0 };
