@@ -730,19 +730,17 @@ fn object_refcount(cx: &mut KeyCx) -> R {
 /// OBJECT FREQ key: needs an LFU policy, as in Redis (a missing key is a null first).
 fn object_freq(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(2);
-    if cx.core.look(cx.db, key, true).is_none() {
+    let Some(word) = cx.core.look(cx.db, key, true).map(|(v, _)| v.access_word()) else {
         cx.out.null();
         return Ok(());
-    }
+    };
     if !cx.core.config.maxmemory_policy.is_lfu() {
         return Err(CmdError::other(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when \
              switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    let lfu = cx.core.lfu();
-    let word = cx.core.peek(cx.db, key).map_or(0, |(v, _)| v.access_word());
-    cx.out.int(i64::from(lfu.count(word)));
+    cx.out.int(i64::from(cx.core.lfu().count(word)));
     Ok(())
 }
 

@@ -76,6 +76,12 @@ impl Budget {
     fn total(&self) -> u64 {
         sum(&self.evictable)
     }
+
+    /// Shard `id`'s clients now hold `total` bytes, the biggest evictable one `biggest`.
+    fn publish_clients(&self, id: usize, total: u64, biggest: u64) {
+        self.clients[id].0.store(total, Ordering::Relaxed);
+        self.biggest_client[id].0.store(biggest, Ordering::Relaxed);
+    }
 }
 
 fn sum(counters: &[Padded]) -> u64 {
@@ -181,11 +187,7 @@ fn evict_clients(core: &mut Core) {
         conns.iter().filter(|c| open(c) && !c.no_evict).map(|c| (c.memory(), c.slot, conns.gen(c.slot))).collect();
     biggest.sort_unstable_by(|a, b| b.cmp(a));
     let budget = &core.shared.budget;
-    let publish = |total: u64, top: u64| {
-        budget.clients[core.id].0.store(total, Ordering::Relaxed);
-        budget.biggest_client[core.id].0.store(top, Ordering::Relaxed);
-    };
-    publish(mine, biggest.first().map_or(0, |c| c.0 as u64));
+    budget.publish_clients(core.id, mine, biggest.first().map_or(0, |c| c.0 as u64));
     let total = sum(&budget.clients).max(mine);
     if total <= limit || biggest.is_empty() {
         return;
@@ -213,9 +215,8 @@ fn evict_clients(core: &mut Core) {
         freed += memory as u64;
         closed += 1;
     }
-    let budget = &core.shared.budget;
-    budget.clients[core.id].0.store(mine - freed, Ordering::Relaxed);
-    budget.biggest_client[core.id].0.store(biggest.get(closed).map_or(0, |c| c.0 as u64), Ordering::Relaxed);
+    let next_biggest = biggest.get(closed).map_or(0, |c| c.0 as u64);
+    core.shared.budget.publish_clients(core.id, mine - freed, next_biggest);
 }
 
 /// Is `used` over `maxmemory` with nothing to evict? (Scripts check this at their start.)
