@@ -294,7 +294,9 @@ fn maxmemory_clients_closes_the_biggest_client_but_not_a_no_evict_one() {
         let mut partial = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n".to_vec();
         partial.extend(std::iter::repeat_n(b'x', 2_000_000));
         kept.send(&partial);
-        big.send(&partial);
+        // The server may close the big client before all of it is sent: it is over the limit
+        // from the first megabyte on.
+        let _ = big.try_send(&partial);
         let mut evicted = 0;
         for _ in 0..100 {
             std::thread::sleep(Duration::from_millis(20));

@@ -156,7 +156,8 @@ fn parse(cx: &Cx, xreadgroup: bool) -> Result<Args, CmdError> {
 }
 
 /// The first look at `key` on its owner: checks it and finds whether it can be served now.
-fn look(core: &mut Core, db: usize, key: &[u8], id: &IdArg, group: Option<&GroupArg>) -> Look {
+fn look(core: &mut Core, db: usize, a: &Reading, i: usize) -> Look {
+    let (key, id, group) = (&a.keys[i][..], &a.ids[i], a.group.as_ref());
     let stream = match core.read(db, key) {
         Some((v, _)) => match v.as_stream() {
             Some(s) => Some(s),
@@ -188,7 +189,7 @@ fn look(core: &mut Core, db: usize, key: &[u8], id: &IdArg, group: Option<&Group
     };
     match stream {
         Some(s) if s.has_after(after) => Look::Serve(after, false),
-        _ => Look::Wait(Want::After(after)),
+        _ => Look::Wait(Want::After { id: after, count: a.blocked_count, resp3: a.resp3 }),
     }
 }
 
@@ -292,7 +293,7 @@ enum Found {
 
 /// Looks at the streams `indexes` (all here).
 fn look_here(core: &mut Core, db: usize, a: &Reading, indexes: &[usize]) -> Vec<(usize, Look)> {
-    indexes.iter().map(|&i| (i, look(core, db, &a.keys[i], &a.ids[i], a.group.as_ref()))).collect()
+    indexes.iter().map(|&i| (i, look(core, db, a, i))).collect()
 }
 
 /// After the looks of this shard's streams: the first error, or the parts served, or what a
@@ -327,6 +328,10 @@ fn serve_here(core: &mut Core, db: usize, a: &Reading, looks: &[(usize, Look)], 
 /// The parsed arguments, shared by the jobs of one read.
 struct Reading {
     count: u64,
+    /// What a blocked read serves at most (COUNT, or Redis's default for a blocked read).
+    blocked_count: u64,
+    /// The reader's protocol, which a blocked XREAD's reply is built in on the stream's owner.
+    resp3: bool,
     group: Option<GroupArg>,
     keys: Vec<Vec<u8>>,
     ids: Vec<IdArg>,
@@ -353,13 +358,14 @@ fn read(cx: &mut Cx, args: Args) -> R {
     let one_shard = args.keys.iter().all(|k| core.owner(k) == first_owner);
     let Args { count, block, group, keys, ids } = args;
     let blocked_count = if count == 0 { BLOCKED_DEFAULT_COUNT } else { count };
-    let shared = Arc::new(Reading { count, group, keys, ids });
+    let resp3 = conn.resp3();
+    let shared = Arc::new(Reading { count, blocked_count, resp3, group, keys, ids });
     let block = if non_blocking { None } else { block };
     if !one_shard || non_blocking || block::locked(core, db, &shared.keys) {
         return Ok(across(core, conn, shared, block, blocked_count));
     }
     let all: Vec<usize> = (0..shared.keys.len()).collect();
-    let (me, resp3, wait) = (conn.cref(core.id), conn.resp3(), block::next_wait_id());
+    let (me, wait) = (conn.cref(core.id), block::next_wait_id());
     if first_owner == core.id {
         let looks = look_here(core, db, &shared, &all);
         let found = serve_here(core, db, &shared, &looks, resp3);
@@ -446,7 +452,7 @@ fn serve_of(a: &Reading, wants: &[(usize, Want)], count: u64) -> Serve {
     let after = wants
         .iter()
         .filter_map(|(i, w)| match w {
-            Want::After(id) => Some((a.keys[*i].clone(), *id)),
+            Want::After { id, .. } => Some((a.keys[*i].clone(), *id)),
             _ => None,
         })
         .collect();
@@ -591,12 +597,27 @@ pub fn serve_blocked(core: &mut Core, db: usize, key: &[u8], read: &StreamRead, 
         }
         None => {
             let after = read.after.iter().find(|(k, _)| k == key).map(|(_, id)| *id)?;
-            let s = core.live(db, key).and_then(|(v, _)| v.as_stream())?;
-            if s.last_id <= after {
-                return None;
-            }
-            let part = serve_part(core, db, key, (after, false), read.count, None, resp3);
-            Some(reply_of(&[part], resp3))
+            serve_after(core, db, key, after, read.count, resp3)
         }
     }
+}
+
+/// A blocked XREAD's reply from `key` (here, on its owner): its entries after `after`, or None
+/// when it has none. Taking nothing, it is also built when the owner offers the entries to a
+/// reader on another core, so the reader gets what the stream held right after the write that
+/// woke it, as Redis serves it before the next command.
+pub fn serve_after(
+    core: &mut Core,
+    db: usize,
+    key: &[u8],
+    after: StreamId,
+    count: u64,
+    resp3: bool,
+) -> Option<Vec<u8>> {
+    let s = core.live(db, key).and_then(|(v, _)| v.as_stream())?;
+    if s.last_id <= after {
+        return None;
+    }
+    let part = serve_part(core, db, key, (after, false), count, None, resp3);
+    Some(reply_of(&[part], resp3))
 }

@@ -40,8 +40,9 @@
 //! (of a type), stream entries after an ID (XREAD), or entries past a consumer group's last
 //! delivered ID (XREADGROUP `>`). Pops and group reads *take* what they get, so a key's waiters
 //! are offered one at a time, as above. An XREAD takes nothing: every XREAD waiter with entries
-//! after its ID is served, or offered, in the same pass, and an outstanding XREAD offer holds
-//! nobody back. A group reader is also "served" when its stream goes (deleted, replaced, flushed:
+//! after its ID is served, or offered with its reply built right there, in the same pass (so
+//! it gets what the write that woke it left, as Redis serves it before the next command), and
+//! an outstanding XREAD offer holds nobody back. A group reader is also "served" when its stream goes (deleted, replaced, flushed:
 //! `-UNBLOCKED`) or its group is destroyed (`-NOGROUP`), as Redis answers it.
 //!
 //! # Timeouts
@@ -110,14 +111,20 @@ pub struct StreamRead {
 #[derive(Clone, Debug)]
 pub enum Want {
     Pop(Kind),
-    After(StreamId),
+    /// XREAD: entries after `id`; `count` and `resp3` shape the reply, which the owner builds
+    /// when it offers them to a reader on another core.
+    After {
+        id: StreamId,
+        count: u64,
+        resp3: bool,
+    },
     Group(Arc<[u8]>),
 }
 
 impl Want {
     /// Does serving it take what it gets (so the next waiter must wait for the answer)?
     fn consumes(&self) -> bool {
-        !matches!(self, Want::After(_))
+        !matches!(self, Want::After { .. })
     }
 }
 
@@ -141,6 +148,15 @@ pub enum OnTimeout {
     Zero,
 }
 
+/// A key's owner tells a blocked client's home that the key can serve it.
+pub struct Offer {
+    pub from: usize,
+    pub key: Vec<u8>,
+    /// An XREAD's reply, built by the owner when it offered: serving takes nothing there, so
+    /// the home delivers it as it is (no round to the owner, in which later writes could join).
+    pub reply: Option<Vec<u8>>,
+}
+
 /// A blocked client, kept on its connection by its home core.
 pub struct Blocked {
     pub wait: u64,
@@ -154,8 +170,8 @@ pub struct Blocked {
     /// None: forever.
     pub deadline: Option<Instant>,
     pub on_timeout: OnTimeout,
-    /// Offers from key owners not tried yet: (owner, key).
-    pub offers: VecDeque<(usize, Vec<u8>)>,
+    /// Offers from key owners not tried yet.
+    pub offers: VecDeque<Offer>,
     /// CLIENT UNBLOCK came while a round for the client was under way: applied when it ends
     /// (true: with the UNBLOCKED error, false: as a timeout).
     pub unblock: Option<bool>,
@@ -355,7 +371,7 @@ fn available(core: &mut Core, db: usize, key: &[u8], want: &Want) -> usize {
         Want::Pop(Kind::List) => found.and_then(|v| v.as_list()).map_or(0, |l| l.len()),
         Want::Pop(Kind::ZSet) => found.and_then(|v| v.as_zset()).map_or(0, |z| z.len()),
         Want::Pop(_) => 0,
-        Want::After(id) => found.and_then(|v| v.as_stream()).is_some_and(|s| s.last_id > *id) as usize,
+        Want::After { id, .. } => found.and_then(|v| v.as_stream()).is_some_and(|s| s.last_id > *id) as usize,
         Want::Group(name) => match found.and_then(|v| v.as_stream()) {
             Some(s) => s.groups.get(&name[..]).is_none_or(|g| s.last_id > g.last_id) as usize,
             None => 1,
@@ -596,18 +612,24 @@ fn serve_key_waiters(core: &mut Core, db: usize, key: &[u8]) {
             if consumes {
                 kw.offers += 1;
             }
+            let reply = match w.want {
+                Want::After { id, count, resp3 } => {
+                    crate::commands::xread::serve_after(core, db, key, id, count, resp3)
+                }
+                _ => None,
+            };
+            let offer = Offer { from: core.id, key: key.to_vec(), reply };
             match conn {
                 Some(mut c) => {
-                    c.blocked.as_mut().expect("blocked above").offers.push_back((core.id, key.to_vec()));
+                    c.blocked.as_mut().expect("blocked above").offers.push_back(offer);
                     core.dirty.push(c.slot);
                     core.conns.put(c);
                 }
                 None => {
-                    let (me, k) = (core.id, key.to_vec());
                     core.shared.mesh.send(
                         w.conn.shard,
                         Msg::Post(Box::new(move |core: &mut Core| -> JobOut {
-                            on_offer(core, w.conn, w.wait, me, k);
+                            on_offer(core, w.conn, w.wait, offer);
                             Box::new(())
                         })),
                     );
@@ -635,10 +657,11 @@ fn serve_key_waiters(core: &mut Core, db: usize, key: &[u8]) {
 }
 
 /// On the home of a waiter: the owner of `key` offers it an element.
-fn on_offer(core: &mut Core, conn: ConnRef, wait: u64, from: usize, key: Vec<u8>) {
+fn on_offer(core: &mut Core, conn: ConnRef, wait: u64, offer: Offer) {
+    let from = offer.from;
     if let Some(c) = core.conns.get_mut(conn.slot, conn.gen).filter(|c| c.closing == Closing::Open) {
         if let Some(b) = c.blocked.as_mut().filter(|b| b.wait == wait) {
-            b.offers.push_back((from, key));
+            b.offers.push_back(offer);
             core.dirty.push(conn.slot);
             return;
         }
@@ -656,7 +679,8 @@ fn on_offer(core: &mut Core, conn: ConnRef, wait: u64, from: usize, key: Vec<u8>
 }
 
 /// On the home, when a blocked connection gets a turn: tries its next offer. None when there
-/// is nothing to do (no offer, or a serve round already under way).
+/// is no round to run (no offer, a round already under way, or an offer that came with its
+/// reply, delivered here).
 pub fn on_turn(core: &mut Core, conn: &mut Conn) -> Option<Flow> {
     if conn.wait.is_some() {
         return None;
@@ -666,7 +690,12 @@ pub fn on_turn(core: &mut Core, conn: &mut Conn) -> Option<Flow> {
         return None;
     }
     let b = conn.blocked.as_mut()?;
-    let (from, key) = b.offers.pop_front()?;
+    let Offer { from, key, reply } = b.offers.pop_front()?;
+    if let Some(reply) = reply {
+        conn.out.raw(&reply);
+        unblock(core, conn);
+        return None;
+    }
     let (wait, db, resp3) = (b.wait, b.db, conn.out.resp3);
     let serve = b.serve.clone().expect("offers go to key waiters");
     let alive = b.alive.get_or_insert_with(|| Arc::new(AtomicBool::new(true))).clone();

@@ -197,6 +197,11 @@ impl Raw {
         self.stream.write_all(bytes).unwrap();
     }
 
+    /// Sends what the server may cut off half-way (a client it closes while it sends).
+    pub fn try_send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.stream.write_all(bytes)
+    }
+
     /// Sends one command as a RESP array of bulk strings.
     pub fn cmd(&mut self, args: &[&[u8]]) -> Vec<u8> {
         self.send(&encode(args));
