@@ -906,8 +906,9 @@ fn latency_histogram(cx: &mut Cx) -> R {
         Box::new(move |_core, conn, parts| {
             let mut total = vec![[0u64; LATENCY_BUCKETS]; registry().len()];
             for part in parts {
-                if let Ok(part) = part.downcast::<Vec<LatencyHistogram>>() {
-                    for (sum, h) in total.iter_mut().zip(part.iter()) {
+                if let Ok(part) = part.downcast::<Vec<Option<Box<LatencyHistogram>>>>() {
+                    for (sum, h) in total.iter_mut().zip(part.iter()).filter_map(|(sum, h)| Some((sum, h.as_deref()?)))
+                    {
                         for (s, n) in sum.iter_mut().zip(h) {
                             *s += n;
                         }

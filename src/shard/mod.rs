@@ -139,8 +139,10 @@ pub type LatencyHistogram = [u64; LATENCY_BUCKETS];
 pub struct Stats {
     /// Indexed by [`crate::commands::Registry`] id.
     pub commands: Vec<CmdStat>,
-    /// Indexed by [`crate::commands::Registry`] id, like `commands`.
-    pub latency: Vec<LatencyHistogram>,
+    /// Indexed by [`crate::commands::Registry`] id, like `commands`; a command's histogram is
+    /// made at its first run (most commands never run, and a shard's memory counts against
+    /// maxmemory).
+    pub latency: Vec<Option<Box<LatencyHistogram>>>,
     pub errors: HashMap<Vec<u8>, u64>,
     pub total_commands: u64,
     pub total_connections: u64,
@@ -161,17 +163,13 @@ impl Stats {
     }
 
     pub fn new(commands: usize) -> Self {
-        Stats {
-            commands: vec![CmdStat::default(); commands],
-            latency: vec![[0; LATENCY_BUCKETS]; commands],
-            ..Stats::default()
-        }
+        Stats { commands: vec![CmdStat::default(); commands], latency: vec![None; commands], ..Stats::default() }
     }
 
     /// Counts a run of command `id` that took `micros` in its latency histogram.
     #[inline]
     pub fn record_latency(&mut self, id: usize, micros: u64) {
-        self.latency[id][latency_bucket(micros)] += 1;
+        self.latency[id].get_or_insert_with(Default::default)[latency_bucket(micros)] += 1;
     }
 }
 
