@@ -7,17 +7,30 @@
 //! thread ([`crate::memory::used`], Redis's `used_memory`). No shard has a quota of its own,
 //! so keys skewed onto one shard may use all the memory the others leave. Each shard looks at
 //! the total once per pass of its event loop (Redis looks before each command) and from its
-//! cron. When the total is over the limit, the shard frees its share of the excess: the excess
-//! times its evictable keys over every shard's (each shard publishes its count in
-//! [`Budget`]), at least one key. Keys are spread over shards by hash, so every shard's keys
-//! are alike and shares by count free memory in proportion to what each holds, which is what
-//! one sampled pool over all keys would do; a shard with more keys gives up more. Nothing is
-//! evicted while the total is under the limit. The total lags by what threads have counted
-//! and not yet published (at most 32 KB each, see [`crate::memory`]) and by what one pass of
-//! commands allocates before the next look: that is the slack over `maxmemory`.
+//! cron. Nothing is evicted while the total is under the limit.
 //!
-//! What a key's removal gives back is measured on the shard's own count (the shard that
-//! owns a key frees it), so a pass stops when its share is freed, or when the time
+//! # Who frees what
+//!
+//! Shards look at different rates (a client's own shard looks after every answer from the
+//! others; an idle shard only in its cron), so "each frees its share of the excess it sees"
+//! lets the most frequent looker free nearly everything, and its keys go first: one shard
+//! kept none of a cache's keys that way, and the hit ratio fell under Redis's. Instead, the
+//! excess is *divided* once: the shard that sees a part of it that no shard owes yet
+//! ([`Budget`] keeps what each shard owes and the total) splits that part among all shards by
+//! their evictable keys (each shard publishes its count), and every shard frees what it owes
+//! at its next look. Keys are spread over shards by hash, so shares by count free memory in
+//! proportion to what each holds, as one sampled pool over all keys would. What a shard frees
+//! past what it owes (a key is the least it frees) is credit against its next parts, so over
+//! time every shard frees in proportion to its keys however often it looks. A shard put more
+//! than 64 KB in debt is woken by an empty message, in case it is idle. Back under the limit,
+//! a shard forgets what it owed.
+//!
+//! The total lags by what threads have counted and not yet published (at most 32 KB each, see
+//! [`crate::memory`]), by what one pass of commands allocates before the next look, and by
+//! what shards owe and have not paid yet: that is the slack over `maxmemory`.
+//!
+//! What a key's removal gives back is measured on the shard's own count (the shard that owns
+//! a key frees it), so a pass stops when what it owes is freed, or when the time
 //! `maxmemory-eviction-tenacity` allows is spent: Redis's evictionTimeLimitUs for each command
 //! the shard ran since its last look (Redis looks before every command, a pass runs a batch).
 //! The next pass goes on.
@@ -40,7 +53,7 @@
 //! commands flagged `denyoom`, EXEC of a transaction that queued one, and scripts without
 //! `allow-oom` then get Redis's `-OOM` error. Reads still work.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Instant;
 
 use super::Core;
@@ -53,10 +66,19 @@ pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 /// Candidates the pool keeps (Redis's EVPOOL_SIZE).
 const POOL: usize = 16;
 
+/// A shard owing this much more is woken to pay it (it may be idle between crons).
+const NUDGE_AT: i64 = 64 * 1024;
+
 /// What shards publish for each other's eviction shares.
 pub struct Budget {
     /// Per shard, the keys its policy may evict.
     evictable: Vec<Padded>,
+    /// Per shard, the bytes it owes: its part of excesses already divided.
+    owed: Vec<PaddedI64>,
+    /// What all shards owe together: the part of the excess already divided.
+    owed_total: PaddedI64,
+    /// Per shard, woken to pay what it owes and not yet looked since.
+    nudged: Vec<AtomicBool>,
     /// Per shard, what its clients that may be evicted hold (`maxmemory-clients`), and what
     /// the biggest of them holds.
     clients: Vec<Padded>,
@@ -67,10 +89,71 @@ pub struct Budget {
 #[derive(Default)]
 struct Padded(AtomicU64);
 
+#[repr(align(64))]
+#[derive(Default)]
+struct PaddedI64(AtomicI64);
+
 impl Budget {
     pub fn new(shards: usize) -> Self {
         let counters = || (0..shards).map(|_| Padded::default()).collect();
-        Budget { evictable: counters(), clients: counters(), biggest_client: counters() }
+        Budget {
+            evictable: counters(),
+            owed: (0..shards).map(|_| PaddedI64::default()).collect(),
+            owed_total: PaddedI64::default(),
+            nudged: (0..shards).map(|_| AtomicBool::new(false)).collect(),
+            clients: counters(),
+            biggest_client: counters(),
+        }
+    }
+
+    /// Divides what no shard owes yet of `excess` among the shards by their evictable keys
+    /// (`all` in total), `me` taking the rounding. Shards it puts past [`NUDGE_AT`] are
+    /// returned, to be woken.
+    fn divide(&self, me: usize, excess: i64, all: u64) -> Vec<usize> {
+        let mut owed = self.owed_total.0.load(Ordering::Relaxed);
+        let unassigned = loop {
+            let unassigned = excess - owed;
+            if unassigned <= 0 {
+                return Vec::new();
+            }
+            match self.owed_total.0.compare_exchange_weak(owed, excess, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => break unassigned,
+                Err(now) => owed = now,
+            }
+        };
+        let mut given = 0;
+        let mut wake = Vec::new();
+        for (j, keys) in self.evictable.iter().enumerate() {
+            if j == me {
+                continue;
+            }
+            let part = (unassigned as i128 * keys.0.load(Ordering::Relaxed) as i128 / all.max(1) as i128) as i64;
+            if part > 0 {
+                given += part;
+                let before = self.owed[j].0.fetch_add(part, Ordering::Relaxed);
+                if before + part >= NUDGE_AT && !self.nudged[j].swap(true, Ordering::Relaxed) {
+                    wake.push(j);
+                }
+            }
+        }
+        self.owed[me].0.fetch_add(unassigned - given, Ordering::Relaxed);
+        wake
+    }
+
+    /// Shard `me` freed `bytes`: what it frees past what it owes is credit against its next
+    /// parts, so that over time every shard frees in proportion to its keys, however often it
+    /// looks (a key is the least a shard frees, more than a small excess's part). `None`: what
+    /// it owes is forgotten (the process is back under the limit), its credit kept.
+    fn paid(&self, me: usize, bytes: Option<i64>) {
+        let owed = &self.owed[me].0;
+        let bytes = match bytes {
+            Some(b) => b,
+            None => owed.load(Ordering::Relaxed).max(0),
+        };
+        if bytes != 0 {
+            owed.fetch_sub(bytes, Ordering::Relaxed);
+            self.owed_total.0.fetch_sub(bytes, Ordering::Relaxed);
+        }
     }
 
     fn total(&self) -> u64 {
@@ -119,18 +202,21 @@ pub fn pass(core: &mut Core) {
     core.eviction.behind = false;
     evict_clients(core);
     let limit = core.config.maxmemory;
+    let budget = &core.shared.budget;
+    budget.nudged[core.id].store(false, Ordering::Relaxed);
     if limit == 0 {
+        budget.paid(core.id, None);
         core.eviction.oom = false;
         return;
     }
     let policy = core.config.maxmemory_policy;
     let evictable = evictable_keys(core, policy);
-    let budget = &core.shared.budget;
     budget.evictable[core.id].0.store(evictable, Ordering::Relaxed);
     crate::memory::publish();
     let Some(used) = crate::memory::used() else { return };
     let used = used.saturating_sub(crate::memory::not_counted_for_evict());
     if used <= limit {
+        budget.paid(core.id, None);
         core.eviction.oom = false;
         return;
     }
@@ -140,11 +226,20 @@ pub fn pass(core: &mut Core) {
         return;
     }
     core.eviction.oom = false;
+    for shard in budget.divide(core.id, (used - limit) as i64, all) {
+        // Its next pass pays: an empty job wakes it.
+        core.shared
+            .mesh
+            .send(shard, super::mesh::Msg::Post(Box::new(|_: &mut Core| -> super::mesh::JobOut { Box::new(()) })));
+    }
     if evictable == 0 || !safe_to_evict(core) {
         return;
     }
-    // This shard's share of the excess, at least a byte (one key).
-    let share = (((used - limit) as u128 * evictable as u128) / all as u128).max(1) as i64;
+    // What this shard owes (nothing when it paid ahead: a key frees more than a small part).
+    let share = core.shared.budget.owed[core.id].0.load(Ordering::Relaxed);
+    if share <= 0 {
+        return;
+    }
     // Redis gives each command's look the tenacity's time; a pass runs a batch of commands.
     let commands =
         core.stats.total_commands - std::mem::replace(&mut core.eviction.commands_seen, core.stats.total_commands);
@@ -154,6 +249,9 @@ pub fn pass(core: &mut Core) {
     let mut keys = 0u32;
     while before - crate::memory::thread_balance() < share {
         if !evict_one(core, policy) {
+            // Nothing it may take (all held by transactions): what it owes goes back to be
+            // divided again, the other shards' parts with it.
+            core.shared.budget.paid(core.id, None);
             break;
         }
         keys += 1;
@@ -162,6 +260,7 @@ pub fn pass(core: &mut Core) {
             break;
         }
     }
+    core.shared.budget.paid(core.id, Some(before - crate::memory::thread_balance()));
     if keys > 0 {
         crate::memory::publish();
         let left = evictable_keys(core, policy);

@@ -301,25 +301,27 @@ impl<V> Segment<V> {
 
     /// Appends an entry (its index slot is the caller's business).
     fn push(&mut self, e: Entry<V>) {
-        match self.chunks.last_mut() {
-            Some(c) if c.len() < CHUNK => c.push(e),
-            _ => {
-                let mut c = Vec::with_capacity(CHUNK);
-                c.push(e);
-                self.chunks.push(c);
-            }
+        let c = self.len() >> CHUNK_SHIFT;
+        if c == self.chunks.len() {
+            self.chunks.push(Vec::with_capacity(CHUNK));
         }
+        self.chunks[c].push(e);
         self.len += 1;
     }
 
-    /// Removes the last entry (its index slot is the caller's business).
+    /// Removes the last entry (its index slot is the caller's business). A chunk it empties
+    /// stays as a spare until the chunk before it is half empty, so a segment whose length
+    /// hovers at a chunk boundary (a cache evicting as fast as it inserts) does not free and
+    /// allocate 6 KiB again and again.
     fn pop(&mut self) -> Entry<V> {
-        let last = self.chunks.last_mut().expect("pop from an empty segment");
-        let e = last.pop().expect("empty chunk");
-        if last.is_empty() {
-            self.chunks.pop();
-        }
+        let last = self.len() - 1;
+        let e = self.chunks[last >> CHUNK_SHIFT].pop().expect("pop from an empty segment");
         self.len -= 1;
+        let used = self.len().div_ceil(CHUNK);
+        let in_last = self.len() - used.saturating_sub(1) * CHUNK;
+        if self.chunks.len() > used + 1 || (self.chunks.len() > used && in_last < CHUNK / 2) {
+            self.chunks.truncate(used + (in_last >= CHUNK / 2) as usize);
+        }
         e
     }
 
@@ -997,9 +999,11 @@ impl<V> Table<V> {
         for (sid, seg) in self.segments.iter().enumerate() {
             assert_eq!(seg.index.len(), seg.len());
             assert_eq!(seg.chunks.iter().map(Vec::len).sum::<usize>(), seg.len());
+            let used = seg.len().div_ceil(CHUNK);
+            assert!(seg.chunks.len() == used || seg.chunks.len() == used + 1, "at most one spare chunk");
             for (c, chunk) in seg.chunks.iter().enumerate() {
-                assert!(!chunk.is_empty());
-                assert!(c + 1 == seg.chunks.len() || chunk.len() == CHUNK);
+                assert!(c >= used || !chunk.is_empty());
+                assert!(c + 1 >= used || chunk.len() == CHUNK);
             }
             assert!(seg.len() <= self.segment_max);
             assert!(seg.expires.iter().all(|&e| e != 0));
