@@ -226,10 +226,23 @@ pub fn background_threads(on: bool) {
     let _ = tikv_jemalloc_ctl::background_thread::write(on);
 }
 
-/// Gives every arena's unused dirty pages back to the system now (MEMORY PURGE).
+/// Gives every arena's unused dirty pages back to the system now (MEMORY PURGE), after this
+/// thread's cache of freed small objects goes back to the arena: objects the cache keeps hold
+/// their slabs, and with them whole pages, from being purged.
 pub fn purge() {
+    flush_thread_cache();
     // MALLCTL_ARENAS_ALL is 4096.
     let name = c"arena.4096.purge";
+    // SAFETY: a void control: no old value is read, no new value is written.
+    unsafe {
+        tikv_jemalloc_sys::mallctl(name.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut(), 0);
+    }
+}
+
+/// Hands this thread's cache of freed small objects back to its arena, where whole free slabs
+/// can be purged (an idle thread's cache is otherwise kept until it allocates again).
+pub fn flush_thread_cache() {
+    let name = c"thread.tcache.flush";
     // SAFETY: a void control: no old value is read, no new value is written.
     unsafe {
         tikv_jemalloc_sys::mallctl(name.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut(), 0);

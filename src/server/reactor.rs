@@ -144,14 +144,23 @@ impl Io {
     }
 }
 
+/// A shard with no input for a while gives memory back (see `release_quiet_buffers`).
+struct Quiet {
+    /// `net_input_bytes` when last seen to move, and when.
+    read: u64,
+    since: Instant,
+    /// The receive buffers' pages were given back.
+    released: bool,
+    /// This thread's allocation balance at its last cache flush.
+    balance: i64,
+}
+
 pub struct Reactor {
     // Declared first so it is dropped first (the ring before the connections' buffers).
     io: Rc<RefCell<Io>>,
     core: Core,
     last_cron: Instant,
-    /// Bytes read so far, when that count last moved, and whether the receive buffers' pages
-    /// went back to the system since.
-    quiet: (u64, Instant, bool),
+    quiet: Quiet,
     stopping: bool,
 }
 
@@ -176,7 +185,7 @@ impl Reactor {
             pending: std::collections::VecDeque::with_capacity(1024),
             deferred: Vec::new(),
         };
-        let quiet = (0, Instant::now(), false);
+        let quiet = Quiet { read: 0, since: Instant::now(), released: false, balance: 0 };
         Ok(Reactor { io: Rc::new(RefCell::new(io)), core, last_cron: Instant::now(), quiet, stopping: false })
     }
 
@@ -594,15 +603,25 @@ impl Reactor {
     }
 
     /// After 10 s without input (jemalloc's decay gives freed memory back as late), the pages
-    /// of the receive buffers go back to the system; the next data faults them in again.
+    /// of the receive buffers go back to the system; the next data faults them in again. From
+    /// then on, whenever this thread freed something since (keys expiring), its cache of freed
+    /// objects goes back to the arena, whose background purging can then return whole slabs.
     fn release_quiet_buffers(&mut self, now: Instant) {
         const QUIET: Duration = Duration::from_secs(10);
         let read = self.core.stats.net_input_bytes;
-        if read != self.quiet.0 {
-            self.quiet = (read, now, false);
-        } else if !self.quiet.2 && now.duration_since(self.quiet.1) >= QUIET {
-            self.io.borrow_mut().bufs.release_pages();
-            self.quiet.2 = true;
+        let q = &mut self.quiet;
+        if read != q.read {
+            *q = Quiet { read, since: now, released: false, balance: q.balance };
+        } else if now.duration_since(q.since) >= QUIET {
+            if !q.released {
+                self.io.borrow_mut().bufs.release_pages();
+                q.released = true;
+            }
+            let balance = crate::memory::thread_balance();
+            if balance != q.balance {
+                crate::memory::flush_thread_cache();
+                q.balance = balance;
+            }
         }
     }
 
