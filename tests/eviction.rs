@@ -420,3 +420,33 @@ fn eviction_never_takes_keys_a_transaction_holds() {
     writer.join().unwrap();
     assert!(evicted(&mut con) > 500, "little eviction ran: {}", evicted(&mut con));
 }
+
+/// INFO's eviction_exceeded_time fields, on both servers: 0 under the limit; while the
+/// process stays over it (noeviction), `current` counts the milliseconds since it went over
+/// and `total` includes them; back under, `current` is 0 and `total` keeps the spell.
+#[test]
+fn eviction_exceeded_time_counts_the_spells_over_the_limit() {
+    for server in [Proc::redis(&[]), Proc::shardis(&["--shards", "4"])] {
+        let mut con = server.client();
+        let exceeded = |con: &mut redis::Connection| {
+            (
+                info_field(con, "stats", "total_eviction_exceeded_time"),
+                info_field(con, "stats", "current_eviction_exceeded_time"),
+            )
+        };
+        assert_eq!(exceeded(&mut con), (0, 0), "port {}", server.port);
+        let _: () = redis::cmd("SET").arg("a").arg("1").query(&mut con).unwrap();
+        let _: () = redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(1).query(&mut con).unwrap();
+        // A write looks at the limit (and is refused: noeviction).
+        assert!(redis::cmd("SET").arg("b").arg("2").query::<()>(&mut con).is_err());
+        std::thread::sleep(Duration::from_millis(300));
+        let (total, current) = exceeded(&mut con);
+        assert!(current >= 250 && total >= current, "{total} {current}, port {}", server.port);
+        // (With maxmemory 0 Redis stops looking, and `current` would go on counting.)
+        let _: () = redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg("1gb").query(&mut con).unwrap();
+        let _: () = redis::cmd("SET").arg("b").arg("2").query(&mut con).unwrap();
+        let (after, current) = exceeded(&mut con);
+        assert_eq!(current, 0, "port {}", server.port);
+        assert!(after >= total, "{after} {total}, port {}", server.port);
+    }
+}

@@ -95,3 +95,44 @@ fn memory_usage_is_close_to_the_real_cost() {
         assert!(off <= 0.2, "{kind}: MEMORY USAGE says {reported:.0} bytes, a key costs {real:.0}");
     }
 }
+
+/// MEMORY DOCTOR's findings, on both servers: after a peak of 40 MB, with 8 MB left, it
+/// reports the peak (Redis's text and frame); a client holding a 1 MB reply it does not read
+/// adds the big client buffers finding on shardis (Redis's average over its clients).
+#[test]
+fn memory_doctor_reports_a_peak_as_redis_does() {
+    for server in [Proc::redis(&[]), Proc::shardis(&["--shards", "4"])] {
+        let mut con = server.client();
+        let value = "x".repeat(100_000);
+        for i in 0..400 {
+            let _: () = redis::cmd("SET").arg(format!("big:{i}")).arg(&value).query(&mut con).unwrap();
+        }
+        for i in 80..400 {
+            let _: () = redis::cmd("DEL").arg(format!("big:{i}")).query(&mut con).unwrap();
+        }
+        let doctor: String = redis::cmd("MEMORY").arg("DOCTOR").query(&mut con).unwrap();
+        assert!(
+            doctor.starts_with("Sam, I detected a few issues in this Redis instance memory implants:\n\n"),
+            "{doctor}"
+        );
+        assert!(
+            doctor.contains("\n\n * Peak memory: In the past this instance used more than 150% the memory"),
+            "{doctor}"
+        );
+        assert!(doctor.ends_with(".\n\nI'm here to keep you safe, Sam. I want to help you.\n"), "{doctor}");
+    }
+    let shardis = Proc::shardis(&["--shards", "4"]);
+    let mut con = shardis.client();
+    let _: () = redis::cmd("SET").arg("v").arg("y".repeat(2_000_000)).query(&mut con).unwrap();
+    let mut slow = shardis.raw();
+    // 6 MB and more of replies this client does not read.
+    for _ in 0..4 {
+        slow.send(b"*2\r\n$3\r\nGET\r\n$1\r\nv\r\n");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let doctor: String = redis::cmd("MEMORY").arg("DOCTOR").query(&mut con).unwrap();
+    assert!(
+        doctor.contains(" * Big client buffers: The clients output buffers in this instance are greater than 200K"),
+        "{doctor}"
+    );
+}

@@ -11,7 +11,8 @@ type R = Result<Flow, CmdError>;
 
 /// What one shard tells MEMORY STATS: per database with keys, its number, keys, table bytes
 /// and keys with a deadline.
-struct Tables(Vec<(usize, u64, u64, u64)>);
+/// One shard's tables (database, keys, bytes, keys with a deadline) and what its clients hold.
+struct Tables(Vec<(usize, u64, u64, u64)>, u64);
 
 fn tables(core: &mut Core) -> Tables {
     Tables(
@@ -21,6 +22,7 @@ fn tables(core: &mut Core) -> Tables {
             .filter(|(_, t)| !t.is_empty())
             .map(|(i, t)| (i, t.len() as u64, t.memory_bytes() as u64, t.expires_len() as u64))
             .collect(),
+        core.conns.iter().map(|c| c.memory() as u64).sum(),
     )
 }
 
@@ -62,7 +64,9 @@ pub fn stats(cx: &mut Cx) -> R {
         Box::new(|core, conn, parts| {
             // Per database: (keys, table bytes, keys with a deadline), over every shard.
             let mut dbs = std::collections::BTreeMap::<usize, (u64, u64, u64)>::new();
+            let mut clients = 0;
             for part in parts.into_iter().filter_map(|p| p.downcast::<Tables>().ok()) {
+                clients += part.1;
                 for (db, keys, bytes, expires) in part.0 {
                     let entry = dbs.entry(db).or_default();
                     *entry = (entry.0 + keys, entry.1 + bytes, entry.2 + expires);
@@ -72,7 +76,7 @@ pub fn stats(cx: &mut Cx) -> R {
             let lua: u64 = core.scripting.used_memory_lua() as u64;
             let functions = core.scripting.used_memory_scripts() as u64;
             let db_overhead: u64 = dbs.values().map(|&(_, bytes, expires)| bytes + expires * 8).sum();
-            let overhead = m.startup + lua + functions + db_overhead;
+            let overhead = m.startup + clients + lua + functions + db_overhead;
             let keys: u64 = dbs.values().map(|d| d.0).sum();
             let net = m.used.saturating_sub(m.startup);
             let dataset = m.used.saturating_sub(overhead);
@@ -85,9 +89,11 @@ pub fn stats(cx: &mut Cx) -> R {
             int(out, "peak.allocated", m.peak as i64);
             int(out, "total.allocated", m.used as i64);
             int(out, "startup.allocated", m.startup as i64);
-            for name in ["replication.backlog", "clients.slaves", "clients.normal", "cluster.links", "aof.buffer"] {
-                int(out, name, 0);
-            }
+            int(out, "replication.backlog", 0);
+            int(out, "clients.slaves", 0);
+            int(out, "clients.normal", clients as i64);
+            int(out, "cluster.links", 0);
+            int(out, "aof.buffer", 0);
             int(out, "lua.caches", lua as i64);
             int(out, "functions.caches", functions as i64);
             for (db, (_, bytes, expires)) in &dbs {
@@ -141,29 +147,78 @@ allocations Redis performed). This problem is usually due either to a large peak
 memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a \
 lot. If the problem is a large peak memory, then there is no issue. Otherwise, make sure you are using the \
 Jemalloc allocator and not the default libc malloc. Note: The currently used allocator is \"jemalloc-5.3.0\".\n\n";
+const HIGH_ALLOCATOR_FRAG: &str = " * High allocator fragmentation: This instance has an allocator external \
+fragmentation greater than 1.1. This problem is usually due either to a large peak memory (check if there is a \
+peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory \
+a lot. You can try enabling 'activedefrag' config option.\n\n";
+const HIGH_ALLOCATOR_RSS: &str = " * High allocator RSS overhead: This instance has an RSS memory overhead is \
+greater than 1.1 (this means that the Resident Set Size of the allocator is much larger than the sum what the \
+allocator actually holds). This problem is usually due to a large peak memory (check if there is a peak memory \
+entry above in the report), you can try the MEMORY PURGE command to reclaim it.\n\n";
+const HIGH_PROCESS_RSS: &str = " * High process RSS overhead: This instance has non-allocator RSS memory overhead \
+is greater than 1.1 (this means that the Resident Set Size of the Redis process is much larger than the RSS the \
+allocator holds). This problem may be due to Lua scripts or Modules.\n\n";
+const BIG_CLIENT_BUFFERS: &str = " * Big client buffers: The clients output buffers in this instance are greater \
+than 200K per client (on average). This may result from different causes, like Pub/Sub clients subscribed to \
+channels bot not receiving data fast enough, so that data piles on the Redis instance output buffer, or clients \
+sending commands with large replies or very large sequences of commands in the same pipeline. Please use the \
+CLIENT LIST command in order to investigate the issue if it causes problems in your instance, or to understand \
+better why certain clients are using a big amount of memory.\n\n";
+const MANY_SCRIPTS: &str = " * Many scripts: There seem to be many cached scripts in this instance (more than \
+1000). This may be because scripts are generated and `EVAL`ed, instead of being parameterized (with KEYS and \
+ARGV), `SCRIPT LOAD`ed and `EVALSHA`ed. Unless `SCRIPT FLUSH` is called periodically, the scripts' caches may end \
+up consuming most of your memory.\n\n";
 const SIGNED: &str = "I'm here to keep you safe, Sam. I want to help you.\n";
 
-/// MEMORY DOCTOR: Redis's report for what this server can tell (its peak and its RSS against
-/// what it allocated).
+/// MEMORY DOCTOR: Redis's report, with its thresholds, for what this server has (no replicas):
+/// the peak, the process's RSS against what it allocated, jemalloc's fragmentation and RSS
+/// overheads, clients' buffers (every shard's) and the script cache.
 pub fn doctor(cx: &mut Cx) -> R {
-    let mut m = overview();
+    Ok(FanOut::all(
+        cx.core.shards(),
+        |_| {
+            Box::new(|core: &mut Core| -> JobOut {
+                let clients: u64 = core.conns.iter().map(|c| c.memory() as u64).sum();
+                Box::new((clients, core.conns.len() as u64))
+            })
+        },
+        Box::new(|core, conn, parts| {
+            let (mut clients, mut count) = (0u64, 0u64);
+            for (bytes, n) in parts.into_iter().filter_map(|p| p.downcast::<(u64, u64)>().ok()).map(|p| *p) {
+                clients += bytes;
+                count += n;
+            }
+            let report = doctor_report(&overview(), clients, count.max(1), core.scripting.scripts.len());
+            conn.out.verbatim(b"txt", report.as_bytes());
+            Flow::Done
+        }),
+    ))
+}
+
+/// Redis's getMemoryDoctorReport over `m`, with `clients` bytes held by `count` clients.
+fn doctor_report(m: &Overview, clients: u64, count: u64, scripts: usize) -> String {
     // The kernel's receive buffers are no issue of the dataset's (see `memory::not_counted`).
     let machinery = crate::memory::not_counted_for_evict();
-    (m.used, m.peak) = (m.used.saturating_sub(machinery), m.peak.saturating_sub(machinery));
-    let mut report = String::new();
-    if m.used < 5 << 20 {
-        report.push_str(EMPTY);
-    } else {
-        if m.peak as f32 / m.used as f32 > 1.5 {
-            report.push_str(PEAK);
-        }
-        if ratio(m.rss, m.used) > 1.4 && m.rss.saturating_sub(m.used) > 10 << 20 {
-            report.push_str(HIGH_RSS);
-        }
-        report = if report.is_empty() { HEALTHY.to_string() } else { format!("{ISSUES}{report}{SIGNED}") };
+    let (used, peak) = (m.used.saturating_sub(machinery), m.peak.saturating_sub(machinery));
+    if used < 5 << 20 {
+        return EMPTY.to_string();
     }
-    cx.out().verbatim(b"txt", report.as_bytes());
-    Ok(Flow::Done)
+    let over = |a: u64, b: u64, by: f64| ratio(a, b) > by && a.saturating_sub(b) > 10 << 20;
+    let findings = [
+        (peak as f32 / used as f32 > 1.5, PEAK),
+        (over(m.rss, used, 1.4), HIGH_RSS),
+        (over(m.active, m.allocated, 1.1), HIGH_ALLOCATOR_FRAG),
+        (over(m.resident, m.active, 1.1), HIGH_ALLOCATOR_RSS),
+        (over(m.rss, m.resident, 1.1), HIGH_PROCESS_RSS),
+        (clients / count > 200 * 1024, BIG_CLIENT_BUFFERS),
+        (scripts > 1000, MANY_SCRIPTS),
+    ];
+    let found: String = findings.iter().filter(|(yes, _)| *yes).map(|(_, text)| *text).collect();
+    if found.is_empty() {
+        HEALTHY.to_string()
+    } else {
+        format!("{ISSUES}{found}{SIGNED}")
+    }
 }
 
 /// MEMORY PURGE: jemalloc gives every arena's dirty pages back to the system.

@@ -425,6 +425,9 @@ fn section_text(core: &Core, section: &str, reports: &[ShardReport], t: &mut Str
             line!("expired_keys:{}", sum(reports, 8));
             line!("evicted_keys:{}", sum(reports, 9));
             line!("evicted_clients:{}", sum(reports, 10));
+            let (total, current) = core.shared.budget.exceeded_time(core.now_ms);
+            line!("total_eviction_exceeded_time:{total}");
+            line!("current_eviction_exceeded_time:{current}");
             line!("keyspace_hits:{}", sum(reports, 6));
             line!("keyspace_misses:{}", sum(reports, 7));
             // Every shard's directory knows the whole server's channels and patterns.

@@ -79,6 +79,10 @@ pub struct Budget {
     owed_total: PaddedI64,
     /// Per shard, woken to pay what it owes and not yet looked since.
     nudged: Vec<AtomicBool>,
+    /// Since when (ms since the epoch) the process is over the limit, 0 when it is not; and
+    /// the milliseconds it was over in earlier spells (INFO's eviction_exceeded_time fields).
+    over_since: AtomicU64,
+    over_total: AtomicU64,
     /// Per shard, what its clients that may be evicted hold (`maxmemory-clients`), and what
     /// the biggest of them holds.
     clients: Vec<Padded>,
@@ -101,6 +105,8 @@ impl Budget {
             owed: (0..shards).map(|_| PaddedI64::default()).collect(),
             owed_total: PaddedI64::default(),
             nudged: (0..shards).map(|_| AtomicBool::new(false)).collect(),
+            over_since: AtomicU64::new(0),
+            over_total: AtomicU64::new(0),
             clients: counters(),
             biggest_client: counters(),
         }
@@ -160,6 +166,25 @@ impl Budget {
         sum(&self.evictable)
     }
 
+    /// A shard saw the process over the limit (`over`) or not, at `now_ms`.
+    fn over(&self, over: bool, now_ms: u64) {
+        if over {
+            let _ = self.over_since.compare_exchange(0, now_ms.max(1), Ordering::Relaxed, Ordering::Relaxed);
+        } else {
+            let since = self.over_since.swap(0, Ordering::Relaxed);
+            if since != 0 {
+                self.over_total.fetch_add(now_ms.saturating_sub(since), Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Redis's `total_eviction_exceeded_time` and `current_eviction_exceeded_time` (ms).
+    pub fn exceeded_time(&self, now_ms: u64) -> (u64, u64) {
+        let since = self.over_since.load(Ordering::Relaxed);
+        let current = if since == 0 { 0 } else { now_ms.saturating_sub(since) };
+        (self.over_total.load(Ordering::Relaxed) + current, current)
+    }
+
     /// Shard `id`'s clients now hold `total` bytes, the biggest evictable one `biggest`.
     fn publish_clients(&self, id: usize, total: u64, biggest: u64) {
         self.clients[id].0.store(total, Ordering::Relaxed);
@@ -205,7 +230,10 @@ pub fn pass(core: &mut Core) {
     let budget = &core.shared.budget;
     budget.nudged[core.id].store(false, Ordering::Relaxed);
     if limit == 0 {
+        // Redis records its peak after every command; a look per pass records it here.
+        let _ = crate::memory::used();
         budget.paid(core.id, None);
+        budget.over(false, core.now_ms);
         core.eviction.oom = false;
         return;
     }
@@ -217,11 +245,13 @@ pub fn pass(core: &mut Core) {
     let used = used.saturating_sub(crate::memory::not_counted_for_evict());
     if used <= limit {
         budget.paid(core.id, None);
+        budget.over(false, core.now_ms);
         core.eviction.oom = false;
         return;
     }
     let all = budget.total().max(evictable);
     if policy == MaxmemoryPolicy::NoEviction || all == 0 {
+        budget.over(true, core.now_ms);
         core.eviction.oom = true;
         return;
     }
@@ -232,6 +262,7 @@ pub fn pass(core: &mut Core) {
             .mesh
             .send(shard, super::mesh::Msg::Post(Box::new(|_: &mut Core| -> super::mesh::JobOut { Box::new(()) })));
     }
+    core.shared.budget.over(true, core.now_ms);
     if evictable == 0 || !safe_to_evict(core) {
         return;
     }
@@ -266,6 +297,9 @@ pub fn pass(core: &mut Core) {
         let left = evictable_keys(core, policy);
         core.shared.budget.evictable[core.id].0.store(left, Ordering::Relaxed);
     }
+    // As Redis counts it: over the limit still, after a look that evicted what it could.
+    let after = crate::memory::used().map(|u| u.saturating_sub(crate::memory::not_counted_for_evict()));
+    core.shared.budget.over(after.is_some_and(|u| u > limit), core.now_ms);
 }
 
 /// `maxmemory-clients`: when what every shard's clients hold passes the limit, the biggest
