@@ -419,3 +419,24 @@ fn restore_events_match_redis() {
     assert!(!seen[0].is_empty());
     assert_eq!(seen[1], seen[0]);
 }
+
+#[test]
+fn bitmap_events_match_redis() {
+    compare(
+        "KEA",
+        &[
+            "SETBIT b1 7 1",
+            "SETBIT b1 7 1",
+            "SETBIT b1 100 0",
+            "BITFIELD b2 SET u8 0 200 GET u4 0",
+            "BITFIELD b2 GET u8 0",
+            "BITFIELD b2 OVERFLOW FAIL INCRBY u8 0 100",
+            "BITFIELD b3 OVERFLOW FAIL SET u2 0 9",
+            "BITOP OR b4 b1 b2",
+            "BITOP AND b4 b1 nosuch",
+            "BITOP NOT b5 b1",
+            "BITOP AND b5 nosuch1 nosuch2",
+            "BITFIELD_RO b1 GET i8 0",
+        ],
+    );
+}

@@ -11,6 +11,7 @@
 //!   socket: they take the shard's data and write a reply. The connection's core calls them in
 //!   place when the keys are its own, or ships them (batched) to the owner.
 
+pub mod bits;
 pub mod blocking;
 pub mod connection;
 pub mod docs;
@@ -390,6 +391,7 @@ const FAMILIES: &[&[Spec]] = &[
     server::SPECS,
     introspection::SPECS,
     strings::SPECS,
+    bits::SPECS,
     keys::SPECS,
     expire::SPECS,
     lists::SPECS,
