@@ -223,3 +223,90 @@ fn bitfield_as_redis() {
         ],
     ]);
 }
+
+/// A random argument for the bit commands: mostly small offsets and values, so commands meet
+/// on the same bits, now and then a hostile one.
+fn pick<'a>(rng: &mut fastrand::Rng, small: &'a [&'a str], hostile: &'a [&'a str]) -> &'a str {
+    if rng.usize(..12) == 0 {
+        hostile[rng.usize(..hostile.len())]
+    } else {
+        small[rng.usize(..small.len())]
+    }
+}
+
+fn random_bit_command(rng: &mut fastrand::Rng) -> String {
+    const KEYS: &[&str] = &["a", "b", "c", "{t}a", "k"];
+    const OFFSETS: &[&str] = &["0", "1", "3", "7", "8", "9", "15", "16", "31", "33", "63", "64", "100", "127", "200"];
+    const HOSTILE: &[&str] = &["-1", "x", "1.5", "''", "4294967296", "9223372036854775807", "#-1", "01", "+1"];
+    const RANGES: &[&str] = &["0", "1", "2", "-1", "-2", "-3", "5", "10", "-100", "100", "13", "30"];
+    const TYPES: &[&str] = &["u1", "u3", "u8", "u16", "i1", "i5", "i8", "i16", "i32", "i64", "u63", "u32"];
+    const BAD_TYPES: &[&str] = &["u64", "i65", "u0", "I8", "x8", "u"];
+    const VALUES: &[&str] = &["0", "1", "-1", "5", "-100", "127", "128", "255", "300", "-129", "65535", "100000"];
+    const BIG: &[&str] = &["9223372036854775807", "-9223372036854775808", "x", "1.5", "4294967295"];
+    let key = KEYS[rng.usize(..KEYS.len())];
+    let offset = |rng: &mut fastrand::Rng| pick(rng, OFFSETS, HOSTILE).to_string();
+    let range = |rng: &mut fastrand::Rng| pick(rng, RANGES, HOSTILE).to_string();
+    let unit = |rng: &mut fastrand::Rng| ["", " BYTE", " BIT", " bit", " BITS"][rng.usize(..5)];
+    match rng.usize(..9) {
+        0 | 1 => format!("SETBIT {key} {} {}", offset(rng), pick(rng, &["0", "1"], &["2", "-1", "x"])),
+        2 => format!("GETBIT {key} {}", offset(rng)),
+        3 => match rng.usize(..3) {
+            0 => format!("BITCOUNT {key}"),
+            _ => format!("BITCOUNT {key} {} {}{}", range(rng), range(rng), unit(rng)),
+        },
+        4 => {
+            let bit = pick(rng, &["0", "1"], &["2", "x"]);
+            match rng.usize(..3) {
+                0 => format!("BITPOS {key} {bit}"),
+                1 => format!("BITPOS {key} {bit} {}", range(rng)),
+                _ => format!("BITPOS {key} {bit} {} {}{}", range(rng), range(rng), unit(rng)),
+            }
+        }
+        5 => {
+            let op = ["AND", "OR", "XOR", "NOT", "and", "NAND"][rng.usize(..6)];
+            let n = if op == "NOT" && rng.bool() { 1 } else { rng.usize(1..4) };
+            let sources: Vec<&str> = (0..n).map(|_| KEYS[rng.usize(..KEYS.len())]).collect();
+            format!("BITOP {op} {key} {}", sources.join(" "))
+        }
+        6 => format!("SET {key} {}", ["abc", "\u{ff}\u{00}\u{ff}", "12", "''", "foobar"][rng.usize(..5)]),
+        _ => {
+            let mut line = format!("{} {key}", if rng.usize(..4) == 0 { "BITFIELD_RO" } else { "BITFIELD" });
+            for _ in 0..rng.usize(1..4) {
+                let ty = pick(rng, TYPES, BAD_TYPES);
+                let at = if rng.usize(..4) == 0 { format!("#{}", rng.usize(..6)) } else { offset(rng) };
+                match rng.usize(..5) {
+                    0 | 1 => line += &format!(" GET {ty} {at}"),
+                    2 => line += &format!(" SET {ty} {at} {}", pick(rng, VALUES, BIG)),
+                    3 => line += &format!(" INCRBY {ty} {at} {}", pick(rng, VALUES, BIG)),
+                    _ => line += &format!(" OVERFLOW {}", pick(rng, &["WRAP", "SAT", "FAIL", "sat"], &["NONE"])),
+                }
+            }
+            line
+        }
+    }
+}
+
+/// Random bit commands (and now and then a SET or a list in the way) on keys of four shards,
+/// sent to shardis and to Redis 7.0.15, Redis being the model: every reply must match byte for
+/// byte, and so must every key's bytes at the end.
+#[test]
+fn random_bit_commands_answer_as_redis_does() {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    let (mut ours, mut theirs) = (shardis.raw(), redis.raw());
+    for seed in 1..=3u64 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        for step in 0..1500 {
+            let line = if rng.usize(..100) == 0 { "RPUSH k x".to_string() } else { random_bit_command(&mut rng) };
+            let args = line_args(&line);
+            let (got, want) = (ours.cmd(&args), theirs.cmd(&args));
+            assert_eq!(s(&got), s(&want), "seed {seed} step {step}: {line}");
+        }
+        for key in ["a", "b", "c", "{t}a", "k"] {
+            let dump = |raw: &mut Raw| s(&raw.cmd(&[b"GET", key.as_bytes()]));
+            assert_eq!(dump(&mut ours), dump(&mut theirs), "seed {seed}: {key} at the end");
+        }
+        ours.words("FLUSHALL");
+        theirs.words("FLUSHALL");
+    }
+}

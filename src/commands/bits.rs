@@ -182,9 +182,11 @@ fn bitcount(cx: &mut KeyCx) -> R {
         4 | 5 => {
             let start = int_arg(cx.argv.get(2))?;
             let end = int_arg(cx.argv.get(3))?;
-            let bit = argc == 5 && is_bit_unit(cx.argv.get(4))?;
+            // Redis answers an empty negative range before it reads the unit.
+            let empty = start < 0 && end < 0 && start > end;
+            let bit = !empty && argc == 5 && is_bit_unit(cx.argv.get(4))?;
             let len = bytes.len() as i64 * if bit { 8 } else { 1 };
-            if start < 0 && end < 0 && start > end {
+            if empty {
                 None
             } else if bit {
                 resolve(start, end, len).map(|(s, e)| (s as u64, e as u64))
