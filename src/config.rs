@@ -345,6 +345,8 @@ pub struct Config {
     pub stream_node_max_entries: u64,
     /// `stream-node-max-bytes`: bytes of one stream node, 0 for no limit.
     pub stream_node_max_bytes: u64,
+    /// `hll-sparse-max-bytes`: a sparse HyperLogLog longer than this turns dense.
+    pub hll_sparse_max_bytes: u64,
     /// Absolute path of the configuration file given on the command line, which CONFIG REWRITE
     /// rewrites.
     pub config_file: Option<PathBuf>,
@@ -408,6 +410,7 @@ impl Default for Config {
             zset_max_listpack_value: 64,
             stream_node_max_entries: 100,
             stream_node_max_bytes: 4096,
+            hll_sparse_max_bytes: 3000,
             config_file: None,
             extra: DIRECTIVES.iter().map(|s| s.default.as_bytes().to_vec()).collect(),
             dir_origin: Origin(None),
@@ -953,6 +956,7 @@ impl Config {
             "zset-max-listpack-value" => number(self.zset_max_listpack_value as u64),
             "stream-node-max-entries" => number(self.stream_node_max_entries),
             "stream-node-max-bytes" => number(self.stream_node_max_bytes),
+            "hll-sparse-max-bytes" => number(self.hll_sparse_max_bytes),
             other => unreachable!("directive {other} is marked implemented but has no field"),
         }
     }
@@ -1021,6 +1025,7 @@ impl Config {
             ("zset-max-listpack-value", Val::Num(n)) => self.zset_max_listpack_value = n as usize,
             ("stream-node-max-entries", Val::Num(n)) => self.stream_node_max_entries = n as u64,
             ("stream-node-max-bytes", Val::Num(n)) => self.stream_node_max_bytes = n as u64,
+            ("hll-sparse-max-bytes", Val::Num(n)) => self.hll_sparse_max_bytes = n as u64,
             (name, _) => unreachable!("directive {name} got a value of another kind"),
         }
     }

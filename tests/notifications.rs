@@ -440,3 +440,19 @@ fn bitmap_events_match_redis() {
         ],
     );
 }
+
+#[test]
+fn hyperloglog_events_match_redis() {
+    compare(
+        "KEA",
+        &[
+            "PFADD h1 a b c",
+            "PFADD h1 a",
+            "PFADD h2",
+            "PFCOUNT h1",
+            "PFMERGE h3 h1 h2",
+            "PFMERGE h1",
+            "PFCOUNT h1 h2 h3",
+        ],
+    );
+}

@@ -17,6 +17,7 @@ pub mod connection;
 pub mod docs;
 pub mod expire;
 pub mod hashes;
+pub mod hll;
 pub mod introspection;
 pub mod keys;
 pub mod lists;
@@ -392,6 +393,7 @@ const FAMILIES: &[&[Spec]] = &[
     introspection::SPECS,
     strings::SPECS,
     bits::SPECS,
+    hll::SPECS,
     keys::SPECS,
     expire::SPECS,
     lists::SPECS,

@@ -377,7 +377,7 @@ pub static DIRECTIVES: &[Spec] = &[
     mem("hash-max-listpack-value", Some("hash-max-ziplist-value"), IMPL, (0, LONG_MAX), true, "64"),
     mem("stream-node-max-bytes", None, IMPL, (0, LONG_MAX), true, "4096"),
     mem("zset-max-listpack-value", Some("zset-max-ziplist-value"), IMPL, (0, LONG_MAX), true, "64"),
-    mem("hll-sparse-max-bytes", None, 0, (0, LONG_MAX), true, "3000"),
+    mem("hll-sparse-max-bytes", None, IMPL, (0, LONG_MAX), true, "3000"),
     uint("tracking-table-max-keys", None, IMPL, (0, LONG_MAX), "1000000"),
     mem("client-query-buffer-limit", None, IMPL, (1024 * 1024, LONG_MAX), true, "1073741824"),
     numeric("maxmemory-clients", None, IMPL, (-100, LONG_MAX), false, NumFmt::MemoryPercent, "0"),
