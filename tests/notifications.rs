@@ -456,3 +456,15 @@ fn hyperloglog_events_match_redis() {
         ],
     );
 }
+
+#[test]
+fn geo_events_match_redis() {
+    compare(
+        "KEA",
+        &[
+            "GEOADD g 13.361389 38.115556 a 15.087269 37.502669 b",
+            "GEOADD g 13.361389 38.115556 a",
+            "GEOADD g XX 1 1 c",
+        ],
+    );
+}

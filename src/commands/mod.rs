@@ -16,6 +16,7 @@ pub mod blocking;
 pub mod connection;
 pub mod docs;
 pub mod expire;
+pub mod geo;
 pub mod hashes;
 pub mod hll;
 pub mod introspection;
@@ -401,6 +402,7 @@ const FAMILIES: &[&[Spec]] = &[
     hashes::SPECS,
     sets::SPECS,
     zsets::SPECS,
+    geo::SPECS,
     streams::SPECS,
     transactions::SPECS,
     scripting::SPECS,

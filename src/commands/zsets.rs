@@ -43,7 +43,7 @@ fn err(text: &str) -> CmdError {
 
 /// Redis's getDoubleFromObject: all of the string, no leading blank, no overflow or underflow
 /// to zero, no NaN.
-fn parse_double(bytes: &[u8]) -> Option<f64> {
+pub(crate) fn parse_double(bytes: &[u8]) -> Option<f64> {
     if bytes.is_empty() || bytes[0].is_ascii_whitespace() || bytes[0] == 0x0b || bytes[0] == 0x0c {
         return None;
     }
@@ -288,7 +288,7 @@ fn zincrby(cx: &mut KeyCx) -> R {
     zadd_generic(cx, true)
 }
 
-fn zadd_generic(cx: &mut KeyCx, zincrby: bool) -> R {
+pub(crate) fn zadd_generic(cx: &mut KeyCx, zincrby: bool) -> R {
     let argv = cx.argv;
     let mut f = AddFlags { incr: zincrby, ..AddFlags::default() };
     let mut at = 2;

@@ -201,7 +201,8 @@ impl Out {
         }
     }
 
-    fn double_text(&mut self, s: &[u8]) {
+    /// A double already written out: RESP3 `,text`, RESP2 a bulk string.
+    pub fn double_text(&mut self, s: &[u8]) {
         if self.resp3 {
             self.buf.reserve(s.len() + 3);
             self.buf.push(b',');
