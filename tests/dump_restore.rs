@@ -153,6 +153,11 @@ fn cases() -> Vec<Case> {
         .chain(["a", "007", "-0", "+5", "1.5", "''", "hello"].map(String::from))
         .collect();
     vec![
+        // The remaining types are strings and sorted sets in Redis's own formats.
+        case("sparse HyperLogLog", true, &[words("PFADD k", (0..50).map(|i| format!("e{i}")))]),
+        case("dense HyperLogLog", true, &[words("PFADD k", (0..3000).map(|i| format!("e{i}")))]),
+        case("bitmap", true, &["SETBIT k 1000 1".into(), "SETBIT k 3 1".into()]),
+        case("geo set", true, &["GEOADD k 13.361389 38.115556 Palermo 15.087269 37.502669 Catania".into()]),
         case("small list", true, &[words("RPUSH k", mixed.clone())]),
         case(
             "list with a long compressible string",

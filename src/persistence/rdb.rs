@@ -615,8 +615,14 @@ impl<'a> Reader<'a> {
 
     /// The body of an LZF string whose marker was at `offset` (`rdbLoadLzfStringObject`).
     fn lzf_string(&mut self, offset: usize) -> Result<Vec<u8>, RdbError> {
-        let compressed_len = self.len()?;
-        let len = self.len()?;
+        // rdbLoadLen without `isencoded`: a string-encoding marker in a length slot reads as its
+        // low six bits, not as an error.
+        let mut lenient = || match self.length()? {
+            Length::Len(len) => Ok::<u64, RdbError>(len),
+            Length::Encoded(enc) => Ok(enc as u64),
+        };
+        let compressed_len = lenient()?;
+        let len = lenient()?;
         let compressed = self.sized(offset, compressed_len)?;
         if len == 0 {
             // Redis accepts this (lzf_decompress returns 0, the expected size) whatever the bytes.
