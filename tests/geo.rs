@@ -67,3 +67,106 @@ fn geoadd_pos_dist_hash_as_redis() {
     ]);
     run_cases(&[&case]);
 }
+
+#[test]
+fn geosearch_as_redis() {
+    let mut case: Vec<&str> = CITIES.to_vec();
+    case.extend([
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 200 km ASC",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 200 km DESC WITHCOORD WITHDIST WITHHASH",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 200 km",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 2000 km WITHDIST",
+        "GEOSEARCH Sicily FROMMEMBER Palermo BYRADIUS 100 mi WITHDIST",
+        "GEOSEARCH Sicily FROMMEMBER Palermo BYBOX 400 400 km ASC WITHDIST",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYBOX 200 200 km",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 400 km COUNT 2",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 400 km COUNT 1 ANY",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 400 km COUNT 3 DESC",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 400 km ASC DESC",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 400 km DESC ASC",
+        "GEOSEARCH world FROMLONLAT 0 0 BYRADIUS 20000 km WITHDIST",
+        "GEOSEARCH world FROMLONLAT 0 0 BYRADIUS 20000 km ASC WITHCOORD",
+        "GEOSEARCH world FROMMEMBER paris BYRADIUS 1000 km",
+        "GEOSEARCH world FROMLONLAT 179 85 BYRADIUS 500 km",
+        "GEOSEARCH world FROMLONLAT 0 0 BYBOX 40000 20000 km",
+        "GEOSEARCH world FROMLONLAT 0 0 BYRADIUS 0 m",
+        "GEOSEARCH world FROMMEMBER origin BYRADIUS 20 m WITHDIST",
+        "GEOSEARCH nosuch FROMLONLAT 0 0 BYRADIUS 1 km",
+        "GEOSEARCH nosuch FROMMEMBER x BYRADIUS 1 km",
+        "GEOSEARCH Sicily FROMMEMBER nosuch BYRADIUS 1 km",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS -1 km",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYBOX -1 1 km",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 1 yards",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS x km",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS nan km",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYBOX x 1 km",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYBOX 1 x km",
+        "GEOSEARCH Sicily FROMLONLAT x 37 BYRADIUS 1 km",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 1 km COUNT x",
+        "GEOSEARCH Sicily FROMLONLAT 200 37 BYRADIUS 1 km",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 1 km COUNT 0",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 1 km COUNT -1",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 1 km ANY",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 FROMMEMBER Palermo BYRADIUS 1 km",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 1 km BYBOX 1 1 km",
+        "GEOSEARCH Sicily BYRADIUS 1 km",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 WITHDIST",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 1 km STORE x",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 1 km NOPE",
+        "SET s v",
+        "GEOSEARCH s FROMLONLAT 15 37 BYRADIUS 1 km",
+        "HELLO 3",
+        "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 200 km ASC WITHCOORD WITHDIST WITHHASH",
+    ]);
+    run_cases(&[&case]);
+}
+
+/// Random points and random searches on both servers: the same members in the same order
+/// (Redis's order when unsorted: its cells, then scores), the same distances and coordinates.
+#[test]
+fn random_geosearch_as_redis() {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    let (mut ours, mut theirs) = (shardis.raw(), redis.raw());
+    let mut rng = fastrand::Rng::with_seed(5);
+    let mut add = String::from("GEOADD pts");
+    for i in 0..400 {
+        // Clustered around a few centres, some anywhere.
+        let (clon, clat) = [(13.0, 38.0), (-74.0, 40.7), (0.0, 0.0), (139.7, 35.7), (170.0, -80.0)][i % 5];
+        let spread = if i % 7 == 0 { 60.0 } else { 2.0 };
+        // Wrapped, not clamped: clamping would stack points on one spot, and points at the
+        // same distance come back in the order of Redis's (unstable) qsort.
+        let lon = (clon + (rng.f64() - 0.5) * spread + 180.0).rem_euclid(360.0) - 180.0;
+        let mut lat = clat + (rng.f64() - 0.5) * spread / 2.0;
+        if lat.abs() > 85.0 {
+            lat = lat.signum() * 170.0 - lat;
+        }
+        add += &format!(" {lon:.6} {lat:.6} p{i}");
+    }
+    assert_eq!(ours.cmd(&line_args(&add)), theirs.cmd(&line_args(&add)));
+    for step in 0..300 {
+        let from = if rng.bool() {
+            format!("FROMMEMBER p{}", rng.usize(..400))
+        } else {
+            format!("FROMLONLAT {:.4} {:.4}", (rng.f64() - 0.5) * 360.0, (rng.f64() - 0.5) * 170.0)
+        };
+        let unit = ["m", "km", "mi", "ft"][rng.usize(..4)];
+        let size = [1.0, 10.0, 100.0, 500.0, 3000.0, 20000.0][rng.usize(..6)]
+            * if unit == "m" || unit == "ft" { 1000.0 } else { 1.0 };
+        let by = if rng.bool() {
+            format!("BYRADIUS {size} {unit}")
+        } else {
+            format!("BYBOX {size} {} {unit}", size / (1 + rng.usize(..3)) as f64)
+        };
+        let order = ["", " ASC", " DESC"][rng.usize(..3)];
+        let count = match rng.usize(..4) {
+            0 => format!(" COUNT {}", rng.usize(1..20)),
+            1 => format!(" COUNT {} ANY", rng.usize(1..20)),
+            _ => String::new(),
+        };
+        let with = [" WITHDIST", " WITHCOORD", " WITHHASH", ""][rng.usize(..4)];
+        let line = format!("GEOSEARCH pts {from} {by}{order}{count}{with}");
+        let (got, want) = (ours.cmd(&line_args(&line)), theirs.cmd(&line_args(&line)));
+        assert_eq!(s(&got), s(&want), "step {step}: {line}");
+    }
+}

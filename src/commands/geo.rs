@@ -227,6 +227,372 @@ fn geohash(cx: &mut KeyCx) -> R {
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------------
+// Searching: Redis's boxes, in Redis's order.
+
+const MERCATOR_MAX: f64 = 20_037_726.37;
+
+/// The area searched: a circle (radius) or a box (width, height), in the request's unit.
+#[derive(Clone, Copy)]
+enum Shape {
+    Radius(f64),
+    Box(f64, f64),
+}
+
+/// A search: centre, shape, meters per unit.
+struct Search {
+    lon: f64,
+    lat: f64,
+    shape: Shape,
+    per: f64,
+}
+
+fn deg_rad(d: f64) -> f64 {
+    d * (std::f64::consts::PI / 180.0)
+}
+
+fn rad_deg(r: f64) -> f64 {
+    r / (std::f64::consts::PI / 180.0)
+}
+
+/// geohashEstimateStepsByRadius.
+fn steps_for(mut range: f64, lat: f64) -> u32 {
+    if range == 0.0 {
+        return 26;
+    }
+    let mut step: i32 = 1;
+    while range < MERCATOR_MAX {
+        range *= 2.0;
+        step += 1;
+    }
+    step -= 2;
+    if !(-66.0..=66.0).contains(&lat) {
+        step -= 1;
+        if !(-80.0..=80.0).contains(&lat) {
+            step -= 1;
+        }
+    }
+    step.clamp(1, 26) as u32
+}
+
+/// A cell: its interleaved bits at `step` (0, 0 for none).
+#[derive(Clone, Copy, PartialEq)]
+struct Cell {
+    bits: u64,
+    step: u32,
+}
+
+fn cell_of(lon: f64, lat: f64, step: u32) -> Cell {
+    let cells = (1u64 << step) as f64;
+    let lat_offset = (lat - LAT_MIN) / (LAT_MAX - LAT_MIN) * cells;
+    let lon_offset = (lon - LONG_MIN) / (LONG_MAX - LONG_MIN) * cells;
+    Cell { bits: spread(lat_offset as u32) | (spread(lon_offset as u32) << 1), step }
+}
+
+/// (lon min, lon max, lat min, lat max) of a cell.
+fn cell_area(c: Cell) -> (f64, f64, f64, f64) {
+    let (ilat, ilon) = (squash(c.bits) as f64, squash(c.bits >> 1) as f64);
+    let cells = (1u64 << c.step) as f64;
+    let (lat_scale, lon_scale) = (LAT_MAX - LAT_MIN, LONG_MAX - LONG_MIN);
+    (
+        LONG_MIN + (ilon * 1.0 / cells) * lon_scale,
+        LONG_MIN + ((ilon + 1.0) * 1.0 / cells) * lon_scale,
+        LAT_MIN + (ilat * 1.0 / cells) * lat_scale,
+        LAT_MIN + ((ilat + 1.0) * 1.0 / cells) * lat_scale,
+    )
+}
+
+/// geohash_move_x / geohash_move_y: the next cell east (+1) or west (-1), north or south.
+fn moved(c: Cell, dx: i8, dy: i8) -> Cell {
+    let shift = 64 - c.step * 2;
+    let mut bits = c.bits;
+    for (d, keep, mine) in
+        [(dx, 0x5555_5555_5555_5555u64, 0xaaaa_aaaa_aaaa_aaaau64), (dy, 0xaaaa_aaaa_aaaa_aaaa, 0x5555_5555_5555_5555)]
+    {
+        if d == 0 {
+            continue;
+        }
+        let (mut v, other) = (bits & mine, bits & keep);
+        let zz = keep >> shift;
+        if d > 0 {
+            v = v.wrapping_add(zz + 1);
+        } else {
+            v |= zz;
+            v = v.wrapping_sub(zz + 1);
+        }
+        v &= mine >> shift;
+        bits = v | other;
+    }
+    Cell { bits, step: c.step }
+}
+
+/// The cells to scan, in Redis's order (centre, N, S, E, W, NE, NW, SE, SW), unneeded ones
+/// zeroed: geohashGetAreasByShapeWGS84.
+fn cells_for(s: &Search) -> [Cell; 9] {
+    let (h, w) = match s.shape {
+        Shape::Radius(r) => (r * s.per, r * s.per),
+        Shape::Box(w, h) => (h / 2.0 * s.per, w / 2.0 * s.per),
+    };
+    let lat_delta = rad_deg(h / EARTH_RADIUS_M);
+    let top = rad_deg(w / EARTH_RADIUS_M / deg_rad(s.lat + lat_delta).cos());
+    let bottom = rad_deg(w / EARTH_RADIUS_M / deg_rad(s.lat - lat_delta).cos());
+    let south = s.lat < 0.0;
+    let (min_lon, max_lon) = if south { (s.lon - bottom, s.lon + bottom) } else { (s.lon - top, s.lon + top) };
+    let (min_lat, max_lat) = (s.lat - lat_delta, s.lat + lat_delta);
+    let radius = match s.shape {
+        Shape::Radius(r) => r,
+        Shape::Box(w, h) => ((w / 2.0) * (w / 2.0) + (h / 2.0) * (h / 2.0)).sqrt(),
+    } * s.per;
+    let mut steps = steps_for(radius, s.lat);
+    let around = |c: Cell| {
+        [
+            c,
+            moved(c, 0, 1),
+            moved(c, 0, -1),
+            moved(c, 1, 0),
+            moved(c, -1, 0),
+            moved(c, 1, 1),
+            moved(c, -1, 1),
+            moved(c, 1, -1),
+            moved(c, -1, -1),
+        ]
+    };
+    let mut centre = cell_of(s.lon, s.lat, steps);
+    let mut cells = around(centre);
+    let decrease = cell_area(cells[1]).3 < max_lat
+        || cell_area(cells[2]).2 > min_lat
+        || cell_area(cells[3]).1 < max_lon
+        || cell_area(cells[4]).0 > min_lon;
+    if steps > 1 && decrease {
+        steps -= 1;
+        centre = cell_of(s.lon, s.lat, steps);
+        cells = around(centre);
+    }
+    if steps >= 2 {
+        let (lon0, lon1, lat0, lat1) = cell_area(centre);
+        let none = Cell { bits: 0, step: 0 };
+        if lat0 < min_lat {
+            for i in [2, 8, 7] {
+                cells[i] = none;
+            }
+        }
+        if lat1 > max_lat {
+            for i in [1, 5, 6] {
+                cells[i] = none;
+            }
+        }
+        if lon0 < min_lon {
+            for i in [4, 8, 6] {
+                cells[i] = none;
+            }
+        }
+        if lon1 > max_lon {
+            for i in [3, 7, 5] {
+                cells[i] = none;
+            }
+        }
+    }
+    cells
+}
+
+/// A point found: member, distance from the centre (meters), score.
+struct Found {
+    member: Vec<u8>,
+    dist: f64,
+    score: f64,
+}
+
+/// The distance of a point from the centre when the shape holds it.
+fn within(s: &Search, lon: f64, lat: f64) -> Option<f64> {
+    match s.shape {
+        Shape::Radius(r) => {
+            let d = distance(s.lon, s.lat, lon, lat);
+            (d <= r * s.per).then_some(d)
+        }
+        Shape::Box(w, h) => {
+            let lat_d = EARTH_RADIUS_M * (deg_rad(s.lat) - deg_rad(lat)).abs();
+            if lat_d > h * s.per / 2.0 {
+                return None;
+            }
+            if distance(lon, lat, s.lon, lat) > w * s.per / 2.0 {
+                return None;
+            }
+            Some(distance(s.lon, s.lat, lon, lat))
+        }
+    }
+}
+
+/// Every point of `z` in the search, in Redis's order (cells, then scores); `limit` (COUNT
+/// ANY) stops early.
+fn search(z: &crate::store::zset::ZSet, s: &Search, limit: usize) -> Vec<Found> {
+    let cells = cells_for(s);
+    let mut found = Vec::new();
+    let mut last: Option<usize> = None;
+    for (i, c) in cells.iter().enumerate() {
+        if c.bits == 0 && c.step == 0 {
+            continue;
+        }
+        // Redis compares with the last box scanned only once it is not the centre (index 0).
+        if let Some(l) = last.filter(|&l| l != 0) {
+            if cells[l] == *c {
+                continue;
+            }
+        }
+        if limit != 0 && found.len() >= limit {
+            break;
+        }
+        let min = (c.bits << (52 - c.step * 2)) as f64;
+        let max = ((c.bits + 1) << (52 - c.step * 2)) as f64;
+        let start = z.partition_point(|_, score| score < min);
+        let end = z.partition_point(|_, score| score < max);
+        for (member, score) in z.range(start, end) {
+            if limit != 0 && found.len() >= limit {
+                break;
+            }
+            let (lon, lat) = decode(score);
+            if let Some(dist) = within(s, lon, lat) {
+                found.push(Found { member: member.to_vec(), dist, score });
+            }
+        }
+        last = Some(i);
+    }
+    found
+}
+
+/// GEOSEARCH key FROMMEMBER member | FROMLONLAT lon lat BYRADIUS radius unit | BYBOX width
+/// height unit [ASC|DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]
+fn geosearch(cx: &mut KeyCx) -> R {
+    let argv = cx.argv;
+    let (mut from_member, mut from_lonlat, mut shape, mut per) = (None, None, None, 1.0);
+    // Some(true): ASC, Some(false): DESC (the last one given wins).
+    let (mut order, mut count, mut any) = (None, 0usize, false);
+    let (mut with_coord, mut with_dist, mut with_hash) = (false, false, false);
+    let number = |i: usize, what: &str| {
+        zsets::parse_double(argv.get(i)).ok_or_else(|| CmdError::other(format!("ERR need numeric {what}")))
+    };
+    let float =
+        |i: usize| zsets::parse_double(argv.get(i)).ok_or_else(|| CmdError::other("ERR value is not a valid float"));
+    let mut i = 2;
+    while i < argv.len() {
+        let a = argv.get(i).to_ascii_lowercase();
+        let left = argv.len() - i - 1;
+        match &a[..] {
+            b"withdist" => with_dist = true,
+            b"withhash" => with_hash = true,
+            b"withcoord" => with_coord = true,
+            b"any" => any = true,
+            b"asc" => order = Some(true),
+            b"desc" => order = Some(false),
+            b"count" if left >= 1 => {
+                let n = super::int_arg(argv.get(i + 1))?;
+                if n <= 0 {
+                    return Err(CmdError::other("ERR COUNT must be > 0"));
+                }
+                count = n as usize;
+                i += 1;
+            }
+            b"frommember" if left >= 1 && from_member.is_none() && from_lonlat.is_none() => {
+                from_member = Some(argv.get(i + 1));
+                i += 1;
+            }
+            b"fromlonlat" if left >= 2 && from_member.is_none() && from_lonlat.is_none() => {
+                let (lon, lat) = (float(i + 1)?, float(i + 2)?);
+                if !(LONG_MIN..=LONG_MAX).contains(&lon) || !(LAT_MIN..=LAT_MAX).contains(&lat) {
+                    return Err(CmdError::other(format!("ERR invalid longitude,latitude pair {lon:.6},{lat:.6}")));
+                }
+                from_lonlat = Some((lon, lat));
+                i += 2;
+            }
+            b"byradius" if left >= 2 && shape.is_none() => {
+                let r = number(i + 1, "radius")?;
+                if r < 0.0 {
+                    return Err(CmdError::other("ERR radius cannot be negative"));
+                }
+                per = unit(argv.get(i + 2))?;
+                shape = Some(Shape::Radius(r));
+                i += 2;
+            }
+            b"bybox" if left >= 3 && shape.is_none() => {
+                let (w, h) = (number(i + 1, "width")?, number(i + 2, "height")?);
+                if w < 0.0 || h < 0.0 {
+                    return Err(CmdError::other("ERR height or width cannot be negative"));
+                }
+                per = unit(argv.get(i + 3))?;
+                shape = Some(Shape::Box(w, h));
+                i += 3;
+            }
+            _ => return Err(CmdError::Syntax),
+        }
+        i += 1;
+    }
+    if from_member.is_none() && from_lonlat.is_none() {
+        return Err(CmdError::other("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for geosearch"));
+    }
+    let Some(shape) = shape else {
+        return Err(CmdError::other("ERR exactly one of BYRADIUS and BYBOX can be specified for geosearch"));
+    };
+    if any && count == 0 {
+        return Err(CmdError::other("ERR the ANY argument requires COUNT argument"));
+    }
+    let key = argv.get(1);
+    let z = match cx.core.read(cx.db, key) {
+        Some((v, _)) if v.kind() != Kind::ZSet => return Err(CmdError::WrongType),
+        Some((v, _)) => Value::as_zset_mut(v).expect("a sorted set"),
+        None => {
+            cx.out.array(0);
+            return Ok(());
+        }
+    };
+    let (lon, lat) = match (from_lonlat, from_member) {
+        (Some(xy), _) => xy,
+        (None, Some(m)) => match z.score(m) {
+            Some(score) => decode(score),
+            None => return Err(CmdError::other("ERR could not decode requested zset member")),
+        },
+        _ => unreachable!("checked above"),
+    };
+    let s = Search { lon, lat, shape, per };
+    let mut found = search(z, &s, if any { count } else { 0 });
+    // COUNT without an order means the nearest ones (not with ANY: the first ones found).
+    if order.is_none() && count != 0 && !any {
+        order = Some(true);
+    }
+    // Points at the same distance keep the order they were found in; Redis's qsort (glibc's,
+    // not stable) may swap them.
+    match order {
+        Some(true) => found.sort_by(|a, b| a.dist.partial_cmp(&b.dist).unwrap_or(std::cmp::Ordering::Equal)),
+        Some(false) => found.sort_by(|a, b| b.dist.partial_cmp(&a.dist).unwrap_or(std::cmp::Ordering::Equal)),
+        None => {}
+    }
+    if count != 0 {
+        found.truncate(count);
+    }
+    let fields = with_dist as usize + with_hash as usize + with_coord as usize;
+    cx.out.array(found.len());
+    for f in &found {
+        if fields == 0 {
+            cx.out.bulk(&f.member);
+            continue;
+        }
+        cx.out.array(fields + 1);
+        cx.out.bulk(&f.member);
+        if with_dist {
+            // A bulk string in RESP3 too, as Redis sends distances.
+            cx.out.bulk(format!("{:.4}", f.dist / per).as_bytes());
+        }
+        if with_hash {
+            cx.out.int(f.score as i64);
+        }
+        if with_coord {
+            let (lon, lat) = decode(f.score);
+            cx.out.array(2);
+            cx.out.double_text(human(lon).as_bytes());
+            cx.out.double_text(human(lat).as_bytes());
+        }
+    }
+    Ok(())
+}
+
 const WG: &[&str] = &["@write", "@geo", "@slow"];
 const RG: &[&str] = &["@read", "@geo", "@slow"];
 
@@ -235,4 +601,5 @@ pub const SPECS: &[Spec] = &[
     cmd("geopos", -2, READONLY, (1, 1, 1), RG, Handler::Key(geopos)),
     cmd("geodist", -4, READONLY, (1, 1, 1), RG, Handler::Key(geodist)),
     cmd("geohash", -2, READONLY, (1, 1, 1), RG, Handler::Key(geohash)),
+    cmd("geosearch", -7, READONLY, (1, 1, 1), RG, Handler::Key(geosearch)),
 ];
