@@ -2,7 +2,10 @@
 //! position (26 bits of longitude over [-180, 180] interleaved with 26 of latitude over
 //! [-85.05112878, 85.05112878]), so GEO keys are ordinary sorted sets on both servers.
 //!
-//! Here so far: GEOADD (through ZADD, as Redis calls it), GEOPOS, GEODIST and GEOHASH. Distances
+//! Here so far: GEOADD (through ZADD, as Redis calls it), GEOPOS, GEODIST, GEOHASH, GEOSEARCH
+//! and GEORADIUS[BYMEMBER][_RO] without STORE/STOREDIST (refused with a message saying so;
+//! GEOSEARCHSTORE is not here yet). Searches scan Redis's cells in Redis's order, so unsorted
+//! replies come in the same order as Redis's. Distances
 //! use Redis's haversine formula and Earth radius, and replies Redis's formatting.
 
 use super::flag::*;
@@ -459,20 +462,101 @@ fn search(z: &crate::store::zset::ZSet, s: &Search, limit: usize) -> Vec<Found> 
     found
 }
 
+/// Which search command runs: its arguments differ.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// GEOSEARCH key FROMMEMBER|FROMLONLAT ... BYRADIUS|BYBOX ... [options]
+    Search,
+    /// GEORADIUS[_RO] key lon lat radius unit [options]
+    Radius { ro: bool },
+    /// GEORADIUSBYMEMBER[_RO] key member radius unit [options]
+    ByMember { ro: bool },
+}
+
 /// GEOSEARCH key FROMMEMBER member | FROMLONLAT lon lat BYRADIUS radius unit | BYBOX width
 /// height unit [ASC|DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]
 fn geosearch(cx: &mut KeyCx) -> R {
+    search_generic(cx, Form::Search)
+}
+
+/// GEORADIUS key longitude latitude radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH]
+/// [COUNT count [ANY]] [ASC|DESC]
+fn georadius(cx: &mut KeyCx) -> R {
+    search_generic(cx, Form::Radius { ro: false })
+}
+
+fn georadius_ro(cx: &mut KeyCx) -> R {
+    search_generic(cx, Form::Radius { ro: true })
+}
+
+/// GEORADIUSBYMEMBER key member radius M|KM|FT|MI [options as GEORADIUS]
+fn georadiusbymember(cx: &mut KeyCx) -> R {
+    search_generic(cx, Form::ByMember { ro: false })
+}
+
+fn georadiusbymember_ro(cx: &mut KeyCx) -> R {
+    search_generic(cx, Form::ByMember { ro: true })
+}
+
+/// A radius argument pair (`need numeric radius`, not negative, a unit), as GEORADIUS reads it.
+fn radius_args(argv: &super::Argv, at: usize) -> Result<(f64, f64), CmdError> {
+    let r = zsets::parse_double(argv.get(at)).ok_or_else(|| CmdError::other("ERR need numeric radius"))?;
+    if r < 0.0 {
+        return Err(CmdError::other("ERR radius cannot be negative"));
+    }
+    Ok((r, unit(argv.get(at + 1))?))
+}
+
+fn lon_lat(argv: &super::Argv, at: usize) -> Result<(f64, f64), CmdError> {
+    let float =
+        |i: usize| zsets::parse_double(argv.get(i)).ok_or_else(|| CmdError::other("ERR value is not a valid float"));
+    let (lon, lat) = (float(at)?, float(at + 1)?);
+    if !(LONG_MIN..=LONG_MAX).contains(&lon) || !(LAT_MIN..=LAT_MAX).contains(&lat) {
+        return Err(CmdError::other(format!("ERR invalid longitude,latitude pair {lon:.6},{lat:.6}")));
+    }
+    Ok((lon, lat))
+}
+
+/// Redis's georadiusGeneric for the forms that answer (STORE is not here yet): the key is
+/// looked up and its type checked first, then the arguments, then the search.
+fn search_generic(cx: &mut KeyCx, form: Form) -> R {
     let argv = cx.argv;
-    let (mut from_member, mut from_lonlat, mut shape, mut per) = (None, None, None, 1.0);
-    // Some(true): ASC, Some(false): DESC (the last one given wins).
-    let (mut order, mut count, mut any) = (None, 0usize, false);
-    let (mut with_coord, mut with_dist, mut with_hash) = (false, false, false);
+    let key = argv.get(1);
+    let exists = match cx.core.read(cx.db, key) {
+        Some((v, _)) if v.kind() != Kind::ZSet => return Err(CmdError::WrongType),
+        found => found.is_some(),
+    };
     let number = |i: usize, what: &str| {
         zsets::parse_double(argv.get(i)).ok_or_else(|| CmdError::other(format!("ERR need numeric {what}")))
     };
-    let float =
-        |i: usize| zsets::parse_double(argv.get(i)).ok_or_else(|| CmdError::other("ERR value is not a valid float"));
-    let mut i = 2;
+    let (mut from_member, mut from_lonlat, mut shape, mut per) = (None, None, None, 1.0);
+    let mut i = match form {
+        Form::Search => 2,
+        Form::Radius { .. } => {
+            from_lonlat = Some(lon_lat(&argv, 2)?);
+            let (r, p) = radius_args(&argv, 4)?;
+            (shape, per) = (Some(Shape::Radius(r)), p);
+            6
+        }
+        Form::ByMember { .. } => {
+            from_member = Some(argv.get(2));
+            if exists {
+                // Redis decodes the member before it reads the radius.
+                let known =
+                    cx.core.peek(cx.db, key).and_then(|(v, _)| Value::as_zset_mut(v)?.score(argv.get(2))).is_some();
+                if !known {
+                    return Err(CmdError::other("ERR could not decode requested zset member"));
+                }
+                let (r, p) = radius_args(&argv, 3)?;
+                (shape, per) = (Some(Shape::Radius(r)), p);
+            }
+            5
+        }
+    };
+    // Some(true): ASC, Some(false): DESC (the last one given wins).
+    let (mut order, mut count, mut any) = (None, 0usize, false);
+    let (mut with_coord, mut with_dist, mut with_hash, mut store) = (false, false, false, false);
+    let is_search = form == Form::Search;
     while i < argv.len() {
         let a = argv.get(i).to_ascii_lowercase();
         let left = argv.len() - i - 1;
@@ -491,19 +575,21 @@ fn geosearch(cx: &mut KeyCx) -> R {
                 count = n as usize;
                 i += 1;
             }
-            b"frommember" if left >= 1 && from_member.is_none() && from_lonlat.is_none() => {
+            b"store" | b"storedist"
+                if left >= 1 && matches!(form, Form::Radius { ro: false } | Form::ByMember { ro: false }) =>
+            {
+                store = true;
+                i += 1;
+            }
+            b"frommember" if is_search && left >= 1 && from_member.is_none() && from_lonlat.is_none() => {
                 from_member = Some(argv.get(i + 1));
                 i += 1;
             }
-            b"fromlonlat" if left >= 2 && from_member.is_none() && from_lonlat.is_none() => {
-                let (lon, lat) = (float(i + 1)?, float(i + 2)?);
-                if !(LONG_MIN..=LONG_MAX).contains(&lon) || !(LAT_MIN..=LAT_MAX).contains(&lat) {
-                    return Err(CmdError::other(format!("ERR invalid longitude,latitude pair {lon:.6},{lat:.6}")));
-                }
-                from_lonlat = Some((lon, lat));
+            b"fromlonlat" if is_search && left >= 2 && from_member.is_none() && from_lonlat.is_none() => {
+                from_lonlat = Some(lon_lat(&argv, i + 1)?);
                 i += 2;
             }
-            b"byradius" if left >= 2 && shape.is_none() => {
+            b"byradius" if is_search && left >= 2 && shape.is_none() => {
                 let r = number(i + 1, "radius")?;
                 if r < 0.0 {
                     return Err(CmdError::other("ERR radius cannot be negative"));
@@ -512,7 +598,7 @@ fn geosearch(cx: &mut KeyCx) -> R {
                 shape = Some(Shape::Radius(r));
                 i += 2;
             }
-            b"bybox" if left >= 3 && shape.is_none() => {
+            b"bybox" if is_search && left >= 3 && shape.is_none() => {
                 let (w, h) = (number(i + 1, "width")?, number(i + 2, "height")?);
                 if w < 0.0 || h < 0.0 {
                     return Err(CmdError::other("ERR height or width cannot be negative"));
@@ -525,24 +611,29 @@ fn geosearch(cx: &mut KeyCx) -> R {
         }
         i += 1;
     }
-    if from_member.is_none() && from_lonlat.is_none() {
+    if is_search && from_member.is_none() && from_lonlat.is_none() {
         return Err(CmdError::other("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for geosearch"));
     }
-    let Some(shape) = shape else {
+    if is_search && shape.is_none() {
         return Err(CmdError::other("ERR exactly one of BYRADIUS and BYBOX can be specified for geosearch"));
-    };
+    }
+    if store && (with_dist || with_hash || with_coord) {
+        return Err(CmdError::other(
+            "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options",
+        ));
+    }
     if any && count == 0 {
         return Err(CmdError::other("ERR the ANY argument requires COUNT argument"));
     }
-    let key = argv.get(1);
-    let z = match cx.core.read(cx.db, key) {
-        Some((v, _)) if v.kind() != Kind::ZSet => return Err(CmdError::WrongType),
-        Some((v, _)) => Value::as_zset_mut(v).expect("a sorted set"),
-        None => {
-            cx.out.array(0);
-            return Ok(());
-        }
+    if store {
+        return Err(CmdError::other("ERR GEORADIUS STORE and STOREDIST are not supported yet: use GEOSEARCH"));
+    }
+    // Looked up (and counted) once already.
+    let Some((v, _)) = cx.core.peek(cx.db, key) else {
+        cx.out.array(0);
+        return Ok(());
     };
+    let z = Value::as_zset_mut(v).expect("a sorted set");
     let (lon, lat) = match (from_lonlat, from_member) {
         (Some(xy), _) => xy,
         (None, Some(m)) => match z.score(m) {
@@ -551,7 +642,7 @@ fn geosearch(cx: &mut KeyCx) -> R {
         },
         _ => unreachable!("checked above"),
     };
-    let s = Search { lon, lat, shape, per };
+    let s = Search { lon, lat, shape: shape.expect("checked above"), per };
     let mut found = search(z, &s, if any { count } else { 0 });
     // COUNT without an order means the nearest ones (not with ANY: the first ones found).
     if order.is_none() && count != 0 && !any {
@@ -602,4 +693,15 @@ pub const SPECS: &[Spec] = &[
     cmd("geodist", -4, READONLY, (1, 1, 1), RG, Handler::Key(geodist)),
     cmd("geohash", -2, READONLY, (1, 1, 1), RG, Handler::Key(geohash)),
     cmd("geosearch", -7, READONLY, (1, 1, 1), RG, Handler::Key(geosearch)),
+    cmd("georadius", -6, WRITE | DENYOOM | MOVABLEKEYS | SIGNALS, (1, 1, 1), WG, Handler::Key(georadius)),
+    cmd("georadius_ro", -6, READONLY, (1, 1, 1), RG, Handler::Key(georadius_ro)),
+    cmd(
+        "georadiusbymember",
+        -5,
+        WRITE | DENYOOM | MOVABLEKEYS | SIGNALS,
+        (1, 1, 1),
+        WG,
+        Handler::Key(georadiusbymember),
+    ),
+    cmd("georadiusbymember_ro", -5, READONLY, (1, 1, 1), RG, Handler::Key(georadiusbymember_ro)),
 ];
