@@ -399,8 +399,8 @@ fn cells_for(s: &Search) -> [Cell; 9] {
 }
 
 /// A point found: member, distance from the centre (meters), score.
-struct Found {
-    member: Vec<u8>,
+struct Found<'a> {
+    member: &'a [u8],
     dist: f64,
     score: f64,
 }
@@ -427,7 +427,7 @@ fn within(s: &Search, lon: f64, lat: f64) -> Option<f64> {
 
 /// Every point of `z` in the search, in Redis's order (cells, then scores); `limit` (COUNT
 /// ANY) stops early.
-fn search(z: &crate::store::zset::ZSet, s: &Search, limit: usize) -> Vec<Found> {
+fn search<'a>(z: &'a crate::store::zset::ZSet, s: &Search, limit: usize) -> Vec<Found<'a>> {
     let cells = cells_for(s);
     let mut found = Vec::new();
     let mut last: Option<usize> = None;
@@ -448,15 +448,15 @@ fn search(z: &crate::store::zset::ZSet, s: &Search, limit: usize) -> Vec<Found> 
         let max = ((c.bits + 1) << (52 - c.step * 2)) as f64;
         let start = z.partition_point(|_, score| score < min);
         let end = z.partition_point(|_, score| score < max);
-        for (member, score) in z.range(start, end) {
+        z.for_each_in(start, end, |member, score| {
             if limit != 0 && found.len() >= limit {
-                break;
+                return;
             }
             let (lon, lat) = decode(score);
             if let Some(dist) = within(s, lon, lat) {
-                found.push(Found { member: member.to_vec(), dist, score });
+                found.push(Found { member, dist, score });
             }
-        }
+        });
         last = Some(i);
     }
     found
@@ -659,17 +659,21 @@ fn search_generic(cx: &mut KeyCx, form: Form) -> R {
         found.truncate(count);
     }
     let fields = with_dist as usize + with_hash as usize + with_coord as usize;
+    let mut text = String::new();
     cx.out.array(found.len());
     for f in &found {
         if fields == 0 {
-            cx.out.bulk(&f.member);
+            cx.out.bulk(f.member);
             continue;
         }
         cx.out.array(fields + 1);
-        cx.out.bulk(&f.member);
+        cx.out.bulk(f.member);
         if with_dist {
             // A bulk string in RESP3 too, as Redis sends distances.
-            cx.out.bulk(format!("{:.4}", f.dist / per).as_bytes());
+            use std::fmt::Write;
+            text.clear();
+            let _ = write!(text, "{:.4}", f.dist / per);
+            cx.out.bulk(text.as_bytes());
         }
         if with_hash {
             cx.out.int(f.score as i64);

@@ -581,6 +581,30 @@ impl ZSet {
         }
     }
 
+    /// Calls `f` on the entries of ascending ranks `start..end` (clamped), in order, without
+    /// collecting them (GEO's scans of score ranges).
+    pub fn for_each_in<'a>(&'a self, start: usize, end: usize, mut f: impl FnMut(&'a [u8], f64)) {
+        let end = end.min(self.len());
+        if start >= end {
+            return;
+        }
+        match &self.repr {
+            Repr::Pack(p) => p.iter().skip(start).take(end - start).for_each(|e| f(e.member, e.score)),
+            Repr::Big(b) => {
+                let (mut c, mut i) = b.at_rank(start);
+                for _ in start..end {
+                    if i == b.chunks[c].len() {
+                        c += 1;
+                        i = 0;
+                    }
+                    let (m, s) = b.entry((c, i));
+                    f(m, s);
+                    i += 1;
+                }
+            }
+        }
+    }
+
     /// Number of leading entries (in ascending order) for which `pred(member, score)` holds;
     /// `pred` must be true then false along the order (a score or lex bound).
     pub fn partition_point(&self, mut pred: impl FnMut(&[u8], f64) -> bool) -> usize {
