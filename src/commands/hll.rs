@@ -197,6 +197,17 @@ fn to_dense(bytes: &mut Vec<u8>) -> Result<(), Bad> {
     let mut dense = vec![0u8; DENSE_SIZE];
     dense[..HDR].copy_from_slice(&bytes[..HDR]);
     dense[4] = DENSE;
+    each_value_run(bytes, |first, len, value| {
+        (first..first + len).for_each(|i| dense_set(&mut dense[HDR..], i, value));
+    })?;
+    *bytes = dense;
+    Ok(())
+}
+
+/// Walks a sparse HyperLogLog's runs, calling `f(first register, length, value)` for each VAL
+/// run: Corrupt unless the runs cover every register exactly (a run past the end stops the walk,
+/// as Redis's does).
+fn each_value_run(bytes: &[u8], mut f: impl FnMut(usize, usize, u8)) -> Result<(), Bad> {
     let mut idx = 0;
     let mut p = HDR;
     while p < bytes.len() {
@@ -212,17 +223,14 @@ fn to_dense(bytes: &mut Vec<u8>) -> Result<(), Bad> {
             if idx + len > REGISTERS {
                 break;
             }
-            for _ in 0..len {
-                dense_set(&mut dense[HDR..], idx, value);
-                idx += 1;
-            }
+            f(idx, len, value);
+            idx += len;
             p += 1;
         }
     }
     if idx != REGISTERS {
         return Err(Bad::Corrupt);
     }
-    *bytes = dense;
     Ok(())
 }
 
@@ -379,32 +387,11 @@ fn merge_into(max: &mut [u8], bytes: &[u8]) -> Result<(), Bad> {
         }
         return Ok(());
     }
-    let mut idx = 0;
-    let mut p = HDR;
-    while p < bytes.len() {
-        let b = bytes[p];
-        if is_zero(b) {
-            idx += zero_len(b);
-            p += 1;
-        } else if is_xzero(b) {
-            idx += xzero_len(b, bytes.get(p + 1).copied().unwrap_or(0));
-            p += 2;
-        } else {
-            let (len, value) = (val_len(b), val_value(b));
-            if idx + len > REGISTERS {
-                break;
-            }
-            for m in &mut max[idx..idx + len] {
-                *m = (*m).max(value);
-            }
-            idx += len;
-            p += 1;
+    each_value_run(bytes, |first, len, value| {
+        for m in &mut max[first..first + len] {
+            *m = (*m).max(value);
         }
-    }
-    if idx != REGISTERS {
-        return Err(Bad::Corrupt);
-    }
-    Ok(())
+    })
 }
 
 fn sigma(mut x: f64) -> f64 {
