@@ -70,16 +70,24 @@ fn string_for_bits<'a>(cx: &'a mut KeyCx, key: &[u8], maxbit: u64) -> Result<(&'
     Ok((buf, grew))
 }
 
-/// A string key's bytes for reading (None: missing).
-fn read_bytes(cx: &mut KeyCx, key: &[u8]) -> Result<Option<Vec<u8>>, CmdError> {
-    match cx.core.read(cx.db, key) {
+/// A string key's bytes for reading, in place (None: missing; `scratch` holds an integer's
+/// digits).
+fn string_at<'a>(
+    core: &'a mut Core,
+    db: usize,
+    key: &[u8],
+    scratch: &'a mut itoa::Buffer,
+) -> Result<Option<&'a [u8]>, CmdError> {
+    match core.read(db, key) {
         Some((v, _)) if v.kind() != Kind::String => Err(CmdError::WrongType),
-        Some((v, _)) => {
-            let mut scratch = itoa::Buffer::new();
-            Ok(Some(v.as_bytes(&mut scratch).to_vec()))
-        }
+        Some((v, _)) => Ok(Some(v.as_bytes(scratch))),
         None => Ok(None),
     }
+}
+
+/// The same, copied out.
+fn read_bytes(core: &mut Core, db: usize, key: &[u8]) -> Result<Option<Vec<u8>>, CmdError> {
+    Ok(string_at(core, db, key, &mut itoa::Buffer::new())?.map(<[u8]>::to_vec))
 }
 
 /// SETBIT key offset value
@@ -107,15 +115,9 @@ fn setbit(cx: &mut KeyCx) -> R {
 fn getbit(cx: &mut KeyCx) -> R {
     let offset = bit_offset(cx.core, cx.argv.get(2), None)?;
     let key = cx.argv.get(1);
-    let bit = match cx.core.read(cx.db, key) {
-        Some((v, _)) if v.kind() != Kind::String => return Err(CmdError::WrongType),
-        Some((v, _)) => {
-            let mut scratch = itoa::Buffer::new();
-            let bytes = v.as_bytes(&mut scratch);
-            bytes.get((offset >> 3) as usize).map_or(0, |b| (b >> (7 - (offset & 7))) & 1)
-        }
-        None => 0,
-    };
+    let mut scratch = itoa::Buffer::new();
+    let bytes = string_at(cx.core, cx.db, key, &mut scratch)?.unwrap_or_default();
+    let bit = bytes.get((offset >> 3) as usize).map_or(0, |b| (b >> (7 - (offset & 7))) & 1);
     cx.out.int(bit as i64);
     Ok(())
 }
@@ -187,13 +189,9 @@ fn count_bits(bytes: &[u8], from: u64, to: u64) -> u64 {
 fn bitcount(cx: &mut KeyCx) -> R {
     let key = cx.argv.get(1);
     let mut scratch = itoa::Buffer::new();
-    let bytes: &[u8] = match cx.core.read(cx.db, key) {
-        Some((v, _)) if v.kind() != Kind::String => return Err(CmdError::WrongType),
-        Some((v, _)) => v.as_bytes(&mut scratch),
-        None => {
-            cx.out.int(0);
-            return Ok(());
-        }
+    let Some(bytes) = string_at(cx.core, cx.db, key, &mut scratch)? else {
+        cx.out.int(0);
+        return Ok(());
     };
     let argc = cx.argv.len();
     let (from, to) = match argc {
@@ -256,13 +254,9 @@ fn bitpos(cx: &mut KeyCx) -> R {
     };
     let key = cx.argv.get(1);
     let mut scratch = itoa::Buffer::new();
-    let bytes: &[u8] = match cx.core.read(cx.db, key) {
-        Some((v, _)) if v.kind() != Kind::String => return Err(CmdError::WrongType),
-        Some((v, _)) => v.as_bytes(&mut scratch),
-        None => {
-            cx.out.int(if bit { -1 } else { 0 });
-            return Ok(());
-        }
+    let Some(bytes) = string_at(cx.core, cx.db, key, &mut scratch)? else {
+        cx.out.int(if bit { -1 } else { 0 });
+        return Ok(());
     };
     let argc = cx.argv.len();
     let len = bytes.len() as i64;
@@ -373,7 +367,7 @@ fn bitop(cx: &mut KeyCx) -> R {
     let mut sources = Vec::with_capacity(cx.argv.len() - 3);
     for i in 3..cx.argv.len() {
         let key = cx.argv.get(i);
-        sources.push(read_bytes(cx, key)?);
+        sources.push(read_bytes(cx.core, cx.db, key)?);
     }
     let result = compute(op, &sources);
     let n = result.len() as i64;
@@ -404,14 +398,7 @@ fn bitop_spread(cx: &mut Cx) -> F {
                     let read: Read = mine
                         .into_iter()
                         .map(|k| {
-                            let found = match core.read(db, &k) {
-                                Some((v, _)) if v.kind() != Kind::String => Err(CmdError::WrongType),
-                                Some((v, _)) => {
-                                    let mut scratch = itoa::Buffer::new();
-                                    Ok(Some(v.as_bytes(&mut scratch).to_vec()))
-                                }
-                                None => Ok(None),
-                            };
+                            let found = read_bytes(core, db, &k);
                             (k, found)
                         })
                         .collect();
@@ -630,7 +617,7 @@ fn bitfield_with(cx: &mut KeyCx, read_only: bool) -> R {
     let key = cx.argv.get(1);
     let writes = fields.iter().filter(|f| f.op != FieldOp::Get).map(|f| f.offset + f.bits as u64 - 1).max();
     let Some(maxbit) = writes else {
-        let bytes = read_bytes(cx, key)?.unwrap_or_default();
+        let bytes = read_bytes(cx.core, cx.db, key)?.unwrap_or_default();
         cx.out.array(fields.len());
         for f in &fields {
             let raw = get_field(&bytes, f.offset, f.bits);

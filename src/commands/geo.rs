@@ -42,23 +42,17 @@ fn squash(x: u64) -> u32 {
     ((x | (x >> 16)) & 0x0000_0000_FFFF_FFFF) as u32
 }
 
-/// The 52-bit hash of a position within the given ranges (latitude bits even, longitude odd).
-fn encode(lon: f64, lat: f64, lon_range: (f64, f64), lat_range: (f64, f64)) -> u64 {
-    let lat_offset = (lat - lat_range.0) / (lat_range.1 - lat_range.0) * (1u64 << STEP) as f64;
-    let lon_offset = (lon - lon_range.0) / (lon_range.1 - lon_range.0) * (1u64 << STEP) as f64;
+/// The hash of a position within the given ranges at `step` bits a coordinate (latitude bits
+/// even, longitude odd).
+fn encode(lon: f64, lat: f64, lon_range: (f64, f64), lat_range: (f64, f64), step: u32) -> u64 {
+    let lat_offset = (lat - lat_range.0) / (lat_range.1 - lat_range.0) * (1u64 << step) as f64;
+    let lon_offset = (lon - lon_range.0) / (lon_range.1 - lon_range.0) * (1u64 << step) as f64;
     spread(lat_offset as u32) | (spread(lon_offset as u32) << 1)
 }
 
 /// The centre of the cell a score names: (longitude, latitude).
 fn decode(score: f64) -> (f64, f64) {
-    let bits = score as u64;
-    let (ilat, ilon) = (squash(bits), squash(bits >> 1));
-    let cells = (1u64 << STEP) as f64;
-    let (lat_scale, lon_scale) = (LAT_MAX - LAT_MIN, LONG_MAX - LONG_MIN);
-    let lat_min = LAT_MIN + (ilat as f64 * 1.0 / cells) * lat_scale;
-    let lat_max = LAT_MIN + ((ilat as f64 + 1.0) * 1.0 / cells) * lat_scale;
-    let lon_min = LONG_MIN + (ilon as f64 * 1.0 / cells) * lon_scale;
-    let lon_max = LONG_MIN + ((ilon as f64 + 1.0) * 1.0 / cells) * lon_scale;
+    let (lon_min, lon_max, lat_min, lat_max) = cell_area(Cell { bits: score as u64, step: STEP });
     let lon = ((lon_min + lon_max) / 2.0).clamp(LONG_MIN, LONG_MAX);
     let lat = ((lat_min + lat_max) / 2.0).clamp(LAT_MIN, LAT_MAX);
     (lon, lat)
@@ -141,7 +135,7 @@ fn geoadd(cx: &mut KeyCx) -> R {
         if !(LONG_MIN..=LONG_MAX).contains(&xy[0]) || !(LAT_MIN..=LAT_MAX).contains(&xy[1]) {
             return Err(CmdError::other(format!("ERR invalid longitude,latitude pair {:.6},{:.6}", xy[0], xy[1])));
         }
-        let bits = encode(xy[0], xy[1], (LONG_MIN, LONG_MAX), (LAT_MIN, LAT_MAX));
+        let bits = encode(xy[0], xy[1], (LONG_MIN, LONG_MAX), (LAT_MIN, LAT_MAX), STEP);
         push(&mut buf, itoa::Buffer::new().format(bits).as_bytes());
         push(&mut buf, argv.get(at + 3 * e + 2));
     }
@@ -212,7 +206,7 @@ fn geohash(cx: &mut KeyCx) -> R {
             None => cx.out.null(),
             Some(score) => {
                 let (lon, lat) = decode(score);
-                let bits = encode(lon, lat, (-180.0, 180.0), (-90.0, 90.0));
+                let bits = encode(lon, lat, (-180.0, 180.0), (-90.0, 90.0), STEP);
                 let text: Vec<u8> =
                     (0..11)
                         .map(|i| {
@@ -286,10 +280,7 @@ struct Cell {
 }
 
 fn cell_of(lon: f64, lat: f64, step: u32) -> Cell {
-    let cells = (1u64 << step) as f64;
-    let lat_offset = (lat - LAT_MIN) / (LAT_MAX - LAT_MIN) * cells;
-    let lon_offset = (lon - LONG_MIN) / (LONG_MAX - LONG_MIN) * cells;
-    Cell { bits: spread(lat_offset as u32) | (spread(lon_offset as u32) << 1), step }
+    Cell { bits: encode(lon, lat, (LONG_MIN, LONG_MAX), (LAT_MIN, LAT_MAX), step), step }
 }
 
 /// (lon min, lon max, lat min, lat max) of a cell.
