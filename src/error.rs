@@ -7,7 +7,7 @@
 use thiserror::Error;
 
 /// Why a command failed. `Display` is the exact reply text without the leading `-`.
-#[derive(Debug, Error, PartialEq)]
+#[derive(Clone, Debug, Error, PartialEq)]
 pub enum CmdError {
     #[error("ERR syntax error")]
     Syntax,

@@ -306,3 +306,92 @@ fn keys_and_dbsize_never_see_half_a_transaction() {
         assert!(r.join().unwrap() > 50, "readers ran concurrently with the writers");
     }
 }
+
+/// A STORE command whose source and destination live on different shards (GEOSEARCHSTORE,
+/// GEORADIUS STORE, ZRANGESTORE) stores what it read before anyone else reads or writes either
+/// key: while one client grows the source point by point, three clients store searches of it
+/// into one destination and another drops its connection right after sending one; readers
+/// never see the destination shrink (a store that read an older source landing after a newer
+/// one would), and at the end a last search stores every point. The writer's GEOADDs get
+/// through although the stores keep the source locked: a plain command waiting for a key runs
+/// before the transactions queued for it are granted (it waited past the client's timeout
+/// before).
+///
+/// Checked against the mechanism switched off: with the store's transaction taking no locks
+/// (`tx.nested = true` in `zsets::spread`) readers saw the destination shrink within the first
+/// run.
+#[test]
+fn cross_shard_stores_land_in_the_order_they_read() {
+    let server = Proc::shardis(&[]);
+    let src = key_on_shard("points:", 0, SHARDS);
+    let dst = key_on_shard("found:", 1, SHARDS);
+    let points = 1500;
+    let stop = Arc::new(AtomicBool::new(false));
+    let reads = Arc::new(AtomicU64::new(0));
+    let mut threads = Vec::new();
+    {
+        let (src, mut con) = (src.clone(), server.client());
+        threads.push(std::thread::spawn(move || {
+            for i in 0..points {
+                let (lon, lat) = (15.0 + (i % 100) as f64 * 0.001, 37.0 + (i / 100) as f64 * 0.001);
+                let _: i64 = redis::cmd("GEOADD").arg(&src).arg(lon).arg(lat).arg(i).query(&mut con).unwrap();
+            }
+        }));
+    }
+    let stores: [&[&str]; 3] = [
+        &["GEOSEARCHSTORE", "{dst}", "{src}", "FROMLONLAT", "15", "37", "BYRADIUS", "500", "km"],
+        &["GEORADIUS", "{src}", "15", "37", "500", "km", "STORE", "{dst}"],
+        &["ZRANGESTORE", "{dst}", "{src}", "0", "-1"],
+    ];
+    for store in stores {
+        let args: Vec<String> = store.iter().map(|a| a.replace("{dst}", &dst).replace("{src}", &src)).collect();
+        let (stop, mut con) = (stop.clone(), server.client());
+        threads.push(std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let _: i64 = redis::cmd(&args[0]).arg(&args[1..]).query(&mut con).unwrap();
+            }
+        }));
+    }
+    {
+        let (src, dst, stop) = (src.clone(), dst.clone(), stop.clone());
+        let port = server.port;
+        threads.push(std::thread::spawn(move || {
+            let line = encode(&line_args(&format!("GEOSEARCHSTORE {dst} {src} FROMLONLAT 15 37 BYRADIUS 500 km")));
+            while !stop.load(Ordering::Relaxed) {
+                let mut raw = Raw::connect(port);
+                raw.send(&line);
+                drop(raw);
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }));
+    }
+    let mut readers = Vec::new();
+    for _ in 0..2 {
+        let (dst, stop, reads, mut con) = (dst.clone(), stop.clone(), reads.clone(), server.client());
+        readers.push(std::thread::spawn(move || {
+            let mut last = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let n: i64 = redis::cmd("ZCARD").arg(&dst).query(&mut con).unwrap();
+                assert!(n >= last, "the destination shrank from {last} to {n}: an older read stored later");
+                last = n;
+                reads.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    threads.remove(0).join().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for t in threads.into_iter().chain(readers) {
+        t.join().unwrap();
+    }
+    assert!(reads.load(Ordering::Relaxed) > 100, "readers ran concurrently with the stores");
+    let mut con = server.client();
+    let n: i64 = redis::cmd("GEOSEARCHSTORE")
+        .arg(&dst)
+        .arg(&src)
+        .arg(&["FROMLONLAT", "15", "37", "BYRADIUS", "500", "km"][..])
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(n, points as i64);
+    let card: i64 = redis::cmd("ZCARD").arg(&dst).query(&mut con).unwrap();
+    assert_eq!(card, points as i64);
+}

@@ -147,6 +147,69 @@ fn geosearch_as_redis() {
     run_cases(&[&case]);
 }
 
+/// GEOSEARCHSTORE and GEORADIUS[BYMEMBER] STORE/STOREDIST, with the destination on the
+/// source's shard and on each other shard: what is stored (scores or distances, and the
+/// encoding), what is deleted, and the errors in Redis's order (the source's type first).
+#[test]
+fn geo_store_forms_as_redis() {
+    // Small sets are compact only up to 4 entries here, so both encodings are stored.
+    let mut lines: Vec<String> = vec!["CONFIG SET zset-max-listpack-entries 4".into()];
+    lines.extend(CITIES.iter().map(|s| s.to_string()));
+    lines.push("SET s v".into());
+    for to in 0..common::SHARDS {
+        let d = key_on_shard("dst", to, common::SHARDS);
+        for c in [
+            format!("GEOSEARCHSTORE {d} Sicily FROMLONLAT 15 37 BYRADIUS 200 km"),
+            format!("ZRANGE {d} 0 -1 WITHSCORES"),
+            format!("OBJECT ENCODING {d}"),
+            format!("GEOSEARCHSTORE {d} Sicily FROMLONLAT 15 37 BYRADIUS 400 km STOREDIST DESC COUNT 2"),
+            format!("ZRANGE {d} 0 -1 WITHSCORES"),
+            format!("GEOSEARCHSTORE {d} Sicily FROMMEMBER Palermo BYBOX 400 400 mi STOREDIST"),
+            format!("ZRANGE {d} 0 -1 WITHSCORES"),
+            format!("GEOSEARCHSTORE {d} nosuch FROMLONLAT 15 37 BYRADIUS 200 km"),
+            format!("EXISTS {d}"),
+            format!("SET {d} string"),
+            format!("GEOSEARCHSTORE {d} Sicily FROMLONLAT 15 37 BYRADIUS 1 km"),
+            format!("TYPE {d}"),
+            format!("GEOSEARCHSTORE {d} s FROMLONLAT 15 37 BYRADIUS x km"),
+            format!("GEOSEARCHSTORE {d} nosuch FROMLONLAT 15 37 BYRADIUS x km"),
+            format!("GEOSEARCHSTORE {d} Sicily FROMMEMBER nosuch BYRADIUS 1 km"),
+            format!("GEOSEARCHSTORE {d} Sicily FROMLONLAT 15 37 BYRADIUS 1 km WITHDIST"),
+            format!("GEOSEARCHSTORE {d} Sicily FROMLONLAT 15 37 BYRADIUS 1 km STORE x"),
+            format!("GEOSEARCHSTORE {d} Sicily FROMLONLAT 15 37 BYRADIUS 1 km ANY"),
+            format!("GEORADIUS Sicily 15 37 200 km STORE {d}"),
+            format!("ZRANGE {d} 0 -1 WITHSCORES"),
+            format!("GEORADIUS Sicily 15 37 200 km STOREDIST {d} ASC COUNT 1"),
+            format!("ZRANGE {d} 0 -1 WITHSCORES"),
+            format!("GEORADIUS Sicily 15 37 200 km STORE x STORE {d}"),
+            format!("ZRANGE {d} 0 -1 WITHSCORES"),
+            format!("GEORADIUS Sicily 15 37 200 km STORE {d} WITHCOORD"),
+            format!("GEORADIUS Sicily 15 37 0 km STORE {d}"),
+            format!("EXISTS {d}"),
+            format!("GEORADIUSBYMEMBER Sicily Palermo 300 km STOREDIST {d}"),
+            format!("ZRANGE {d} 0 -1 WITHSCORES"),
+            format!("GEORADIUSBYMEMBER Sicily nosuch 300 km STORE {d}"),
+            format!("GEORADIUSBYMEMBER nosuch Palermo x km STORE {d}"),
+            format!("EXISTS {d}"),
+            format!("GEORADIUSBYMEMBER s Palermo 1 km STORE {d}"),
+            format!("GEORADIUS_RO Sicily 15 37 200 km STORE {d}"),
+            format!("GEORADIUS Sicily 15 37 200 km COUNT 1 STORE {d}"),
+            format!("ZRANGE {d} 0 -1 WITHSCORES"),
+            format!("COMMAND GETKEYS GEORADIUS Sicily 15 37 200 km STORE {d}"),
+            format!("GEORADIUS world 0 0 20000 km STORE {d}"),
+            format!("ZCARD {d}"),
+            format!("OBJECT ENCODING {d}"),
+        ] {
+            lines.push(c);
+        }
+    }
+    // A source stored over itself.
+    lines.push("GEOSEARCHSTORE Sicily Sicily FROMLONLAT 15 37 BYRADIUS 2000 km STOREDIST".into());
+    lines.push("ZRANGE Sicily 0 -1 WITHSCORES".into());
+    let case: Vec<&str> = lines.iter().map(String::as_str).collect();
+    run_cases(&[&case]);
+}
+
 /// Random points and random searches on both servers: the same members in the same order
 /// (Redis's order when unsorted: its cells, then scores), the same distances and coordinates.
 #[test]

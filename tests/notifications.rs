@@ -465,6 +465,13 @@ fn geo_events_match_redis() {
             "GEOADD g 13.361389 38.115556 a 15.087269 37.502669 b",
             "GEOADD g 13.361389 38.115556 a",
             "GEOADD g XX 1 1 c",
+            "GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 200 km",
+            "GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 200 km STOREDIST",
+            "GEOSEARCHSTORE d nosuch FROMLONLAT 15 37 BYRADIUS 200 km",
+            "GEORADIUS g 15 37 200 km STORE d2",
+            "GEORADIUSBYMEMBER g a 200 km STOREDIST d3",
+            "GEORADIUS g 15 37 0 km STORE d3",
+            "GEORADIUS g 15 37 0 km STORE d3",
         ],
     );
 }

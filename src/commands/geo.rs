@@ -2,18 +2,24 @@
 //! position (26 bits of longitude over [-180, 180] interleaved with 26 of latitude over
 //! [-85.05112878, 85.05112878]), so GEO keys are ordinary sorted sets on both servers.
 //!
-//! Here so far: GEOADD (through ZADD, as Redis calls it), GEOPOS, GEODIST, GEOHASH, GEOSEARCH
-//! and GEORADIUS[BYMEMBER][_RO] without STORE/STOREDIST (refused with a message saying so;
-//! GEOSEARCHSTORE is not here yet). Searches scan Redis's cells in Redis's order, so unsorted
-//! replies come in the same order as Redis's. Distances
-//! use Redis's haversine formula and Earth radius, and replies Redis's formatting.
+//! GEOADD (through ZADD, as Redis calls it), GEOPOS, GEODIST, GEOHASH, GEOSEARCH, GEOSEARCHSTORE
+//! and GEORADIUS[BYMEMBER][_RO] with STORE/STOREDIST. Searches scan Redis's cells in Redis's
+//! order, so unsorted replies come in the same order as Redis's. Distances use Redis's
+//! haversine formula and Earth radius, and replies Redis's formatting.
+//!
+//! A STORE form whose destination lives on another shard runs as one transaction
+//! (`zsets::store_picked`): the search on the source's shard, the store on the destination's.
+//! GEORADIUS names its STORE key among its options, so its spec's `more_keys` shows the router
+//! where.
 
 use super::flag::*;
-use super::{cmd, zsets, Handler, KeyCx, Spec};
+use super::{cmd, multi, zsets, Argv, Cx, Flow, Handler, KeyCx, Spec};
 use crate::error::CmdError;
 use crate::store::value::{Kind, Value};
+use crate::store::zset::ZSet;
 
 type R = Result<(), CmdError>;
+type F = Result<Flow, CmdError>;
 
 const LONG_MIN: f64 = -180.0;
 const LONG_MAX: f64 = 180.0;
@@ -458,10 +464,32 @@ fn search<'a>(z: &'a crate::store::zset::ZSet, s: &Search, limit: usize) -> Vec<
 enum Form {
     /// GEOSEARCH key FROMMEMBER|FROMLONLAT ... BYRADIUS|BYBOX ... [options]
     Search,
+    /// GEOSEARCHSTORE dst src FROMMEMBER|FROMLONLAT ... BYRADIUS|BYBOX ... [options] [STOREDIST]
+    SearchStore,
     /// GEORADIUS[_RO] key lon lat radius unit [options]
     Radius { ro: bool },
     /// GEORADIUSBYMEMBER[_RO] key member radius unit [options]
     ByMember { ro: bool },
+}
+
+impl Form {
+    /// Where the searched key is.
+    fn source(self) -> usize {
+        if self == Form::SearchStore {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// The event a store sends.
+    fn event(self) -> &'static str {
+        if self == Form::SearchStore {
+            "geosearchstore"
+        } else {
+            "georadiusstore"
+        }
+    }
 }
 
 /// GEOSEARCH key FROMMEMBER member | FROMLONLAT lon lat BYRADIUS radius unit | BYBOX width
@@ -470,8 +498,14 @@ fn geosearch(cx: &mut KeyCx) -> R {
     search_generic(cx, Form::Search)
 }
 
+/// GEOSEARCHSTORE dst src FROMMEMBER member | FROMLONLAT lon lat BYRADIUS radius unit | BYBOX
+/// width height unit [ASC|DESC] [COUNT count [ANY]] [STOREDIST] (both keys here)
+fn geosearchstore(cx: &mut KeyCx) -> R {
+    search_generic(cx, Form::SearchStore)
+}
+
 /// GEORADIUS key longitude latitude radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH]
-/// [COUNT count [ANY]] [ASC|DESC]
+/// [COUNT count [ANY]] [ASC|DESC] [STORE key | STOREDIST key]
 fn georadius(cx: &mut KeyCx) -> R {
     search_generic(cx, Form::Radius { ro: false })
 }
@@ -490,7 +524,7 @@ fn georadiusbymember_ro(cx: &mut KeyCx) -> R {
 }
 
 /// A radius argument pair (`need numeric radius`, not negative, a unit), as GEORADIUS reads it.
-fn radius_args(argv: &super::Argv, at: usize) -> Result<(f64, f64), CmdError> {
+fn radius_args(argv: &Argv, at: usize) -> Result<(f64, f64), CmdError> {
     let r = zsets::parse_double(argv.get(at)).ok_or_else(|| CmdError::other("ERR need numeric radius"))?;
     if r < 0.0 {
         return Err(CmdError::other("ERR radius cannot be negative"));
@@ -498,7 +532,7 @@ fn radius_args(argv: &super::Argv, at: usize) -> Result<(f64, f64), CmdError> {
     Ok((r, unit(argv.get(at + 1))?))
 }
 
-fn lon_lat(argv: &super::Argv, at: usize) -> Result<(f64, f64), CmdError> {
+fn lon_lat(argv: &Argv, at: usize) -> Result<(f64, f64), CmdError> {
     let float =
         |i: usize| zsets::parse_double(argv.get(i)).ok_or_else(|| CmdError::other("ERR value is not a valid float"));
     let (lon, lat) = (float(at)?, float(at + 1)?);
@@ -508,76 +542,129 @@ fn lon_lat(argv: &super::Argv, at: usize) -> Result<(f64, f64), CmdError> {
     Ok((lon, lat))
 }
 
-/// Redis's georadiusGeneric for the forms that answer (STORE is not here yet): the key is
-/// looked up and its type checked first, then the arguments, then the search.
-fn search_generic(cx: &mut KeyCx, form: Form) -> R {
-    let argv = cx.argv;
-    let key = argv.get(1);
-    let exists = match cx.core.read(cx.db, key) {
-        Some((v, _)) if v.kind() != Kind::ZSet => return Err(CmdError::WrongType),
-        found => found.is_some(),
-    };
+/// What a search command asks for, as Redis's georadiusGeneric parses it.
+struct Query<'a> {
+    from_member: Option<&'a [u8]>,
+    from_lonlat: Option<(f64, f64)>,
+    shape: Shape,
+    /// Meters per unit.
+    per: f64,
+    /// Some(true): ASC, Some(false): DESC.
+    order: Option<bool>,
+    count: usize,
+    any: bool,
+    with_coord: bool,
+    with_dist: bool,
+    with_hash: bool,
+    /// Where the result is stored instead of replied: the key's position, and whether the
+    /// scores stored are distances (STOREDIST) rather than the members' own.
+    store: Option<(usize, bool)>,
+}
+
+/// The position of a GEORADIUS[BYMEMBER] STORE/STOREDIST key, found as the command's parser
+/// finds it (the last one wins) from `first` (where the options start); the router needs it
+/// before the command runs.
+fn store_key(argv: &Argv, first: usize) -> Option<usize> {
+    let mut found = None;
+    let mut i = first;
+    while i + 1 < argv.len() {
+        if argv.is(i, "store") || argv.is(i, "storedist") {
+            found = Some(i + 1);
+            i += 1;
+        } else if argv.is(i, "count") {
+            i += 1;
+        }
+        i += 1;
+    }
+    found
+}
+
+/// GEORADIUS key lon lat radius unit [options]: its STORE key.
+fn radius_store_key(argv: &Argv) -> Option<usize> {
+    store_key(argv, 6)
+}
+
+/// GEORADIUSBYMEMBER key member radius unit [options]: its STORE key.
+fn bymember_store_key(argv: &Argv) -> Option<usize> {
+    store_key(argv, 5)
+}
+
+/// Parses a search command's arguments. `z` is the searched set (already looked up and of the
+/// right type): GEORADIUSBYMEMBER decodes its member before it reads the radius, as Redis does.
+fn parse<'a>(argv: &Argv<'a>, form: Form, z: Option<&ZSet>) -> Result<Query<'a>, CmdError> {
     let number = |i: usize, what: &str| {
         zsets::parse_double(argv.get(i)).ok_or_else(|| CmdError::other(format!("ERR need numeric {what}")))
     };
-    let (mut from_member, mut from_lonlat, mut shape, mut per) = (None, None, None, 1.0);
+    let mut q = Query {
+        from_member: None,
+        from_lonlat: None,
+        shape: Shape::Radius(0.0),
+        per: 1.0,
+        order: None,
+        count: 0,
+        any: false,
+        with_coord: false,
+        with_dist: false,
+        with_hash: false,
+        store: (form == Form::SearchStore).then_some((1, false)),
+    };
+    let mut shape = None;
     let mut i = match form {
         Form::Search => 2,
+        Form::SearchStore => 3,
         Form::Radius { .. } => {
-            from_lonlat = Some(lon_lat(&argv, 2)?);
-            let (r, p) = radius_args(&argv, 4)?;
-            (shape, per) = (Some(Shape::Radius(r)), p);
+            q.from_lonlat = Some(lon_lat(argv, 2)?);
+            let (r, p) = radius_args(argv, 4)?;
+            (shape, q.per) = (Some(Shape::Radius(r)), p);
             6
         }
         Form::ByMember { .. } => {
-            from_member = Some(argv.get(2));
-            if exists {
-                // Redis decodes the member before it reads the radius.
-                let known =
-                    cx.core.peek(cx.db, key).and_then(|(v, _)| Value::as_zset_mut(v)?.score(argv.get(2))).is_some();
-                if !known {
+            q.from_member = Some(argv.get(2));
+            if let Some(z) = z {
+                if z.score(argv.get(2)).is_none() {
                     return Err(CmdError::other("ERR could not decode requested zset member"));
                 }
-                let (r, p) = radius_args(&argv, 3)?;
-                (shape, per) = (Some(Shape::Radius(r)), p);
+                let (r, p) = radius_args(argv, 3)?;
+                (shape, q.per) = (Some(Shape::Radius(r)), p);
             }
             5
         }
     };
-    // Some(true): ASC, Some(false): DESC (the last one given wins).
-    let (mut order, mut count, mut any) = (None, 0usize, false);
-    let (mut with_coord, mut with_dist, mut with_hash, mut store) = (false, false, false, false);
-    let is_search = form == Form::Search;
+    let is_search = matches!(form, Form::Search | Form::SearchStore);
+    let radius_store = matches!(form, Form::Radius { ro: false } | Form::ByMember { ro: false });
     while i < argv.len() {
         let a = argv.get(i).to_ascii_lowercase();
         let left = argv.len() - i - 1;
         match &a[..] {
-            b"withdist" => with_dist = true,
-            b"withhash" => with_hash = true,
-            b"withcoord" => with_coord = true,
-            b"any" => any = true,
-            b"asc" => order = Some(true),
-            b"desc" => order = Some(false),
+            b"withdist" => q.with_dist = true,
+            b"withhash" => q.with_hash = true,
+            b"withcoord" => q.with_coord = true,
+            b"any" => q.any = true,
+            b"asc" => q.order = Some(true),
+            b"desc" => q.order = Some(false),
             b"count" if left >= 1 => {
                 let n = super::int_arg(argv.get(i + 1))?;
                 if n <= 0 {
                     return Err(CmdError::other("ERR COUNT must be > 0"));
                 }
-                count = n as usize;
+                q.count = n as usize;
                 i += 1;
             }
-            b"store" | b"storedist"
-                if left >= 1 && matches!(form, Form::Radius { ro: false } | Form::ByMember { ro: false }) =>
-            {
-                store = true;
+            b"store" if left >= 1 && radius_store => {
+                q.store = Some((i + 1, false));
                 i += 1;
             }
-            b"frommember" if is_search && left >= 1 && from_member.is_none() && from_lonlat.is_none() => {
-                from_member = Some(argv.get(i + 1));
+            b"storedist" if left >= 1 && radius_store => {
+                q.store = Some((i + 1, true));
                 i += 1;
             }
-            b"fromlonlat" if is_search && left >= 2 && from_member.is_none() && from_lonlat.is_none() => {
-                from_lonlat = Some(lon_lat(&argv, i + 1)?);
+            b"storedist" if form == Form::SearchStore => q.store = Some((1, true)),
+            b"frommember" if is_search && left >= 1 && q.from_member.is_none() && q.from_lonlat.is_none() => {
+                q.from_member = Some(argv.get(i + 1));
+                i += 1;
+            }
+            b"fromlonlat" if is_search && left >= 2 && q.from_member.is_none() && q.from_lonlat.is_none() => {
+                q.from_lonlat = Some(lon_lat(argv, i + 1)?);
                 i += 2;
             }
             b"byradius" if is_search && left >= 2 && shape.is_none() => {
@@ -585,7 +672,7 @@ fn search_generic(cx: &mut KeyCx, form: Form) -> R {
                 if r < 0.0 {
                     return Err(CmdError::other("ERR radius cannot be negative"));
                 }
-                per = unit(argv.get(i + 2))?;
+                q.per = unit(argv.get(i + 2))?;
                 shape = Some(Shape::Radius(r));
                 i += 2;
             }
@@ -594,7 +681,7 @@ fn search_generic(cx: &mut KeyCx, form: Form) -> R {
                 if w < 0.0 || h < 0.0 {
                     return Err(CmdError::other("ERR height or width cannot be negative"));
                 }
-                per = unit(argv.get(i + 3))?;
+                q.per = unit(argv.get(i + 3))?;
                 shape = Some(Shape::Box(w, h));
                 i += 3;
             }
@@ -602,43 +689,44 @@ fn search_generic(cx: &mut KeyCx, form: Form) -> R {
         }
         i += 1;
     }
-    if is_search && from_member.is_none() && from_lonlat.is_none() {
+    if is_search && q.from_member.is_none() && q.from_lonlat.is_none() {
         return Err(CmdError::other("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for geosearch"));
     }
     if is_search && shape.is_none() {
         return Err(CmdError::other("ERR exactly one of BYRADIUS and BYBOX can be specified for geosearch"));
     }
-    if store && (with_dist || with_hash || with_coord) {
-        return Err(CmdError::other(
-            "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options",
-        ));
+    if q.store.is_some() && (q.with_dist || q.with_hash || q.with_coord) {
+        return Err(CmdError::other(if form == Form::SearchStore {
+            "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+        } else {
+            "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+        }));
     }
-    if any && count == 0 {
+    if q.any && q.count == 0 {
         return Err(CmdError::other("ERR the ANY argument requires COUNT argument"));
     }
-    if store {
-        return Err(CmdError::other("ERR GEORADIUS STORE and STOREDIST are not supported yet: use GEOSEARCH"));
-    }
-    // Looked up (and counted) once already.
-    let Some((v, _)) = cx.core.peek(cx.db, key) else {
-        cx.out.array(0);
-        return Ok(());
-    };
-    let z = Value::as_zset_mut(v).expect("a sorted set");
-    let (lon, lat) = match (from_lonlat, from_member) {
+    // (GEORADIUSBYMEMBER over a missing key read no radius: it finds nothing anyway.)
+    q.shape = shape.unwrap_or(Shape::Radius(0.0));
+    Ok(q)
+}
+
+/// The points `q` finds in `z`, in the order asked for and cut to its COUNT.
+fn find<'z>(z: &'z ZSet, q: &Query) -> Result<Vec<Found<'z>>, CmdError> {
+    let (lon, lat) = match (q.from_lonlat, q.from_member) {
         (Some(xy), _) => xy,
         (None, Some(m)) => match z.score(m) {
             Some(score) => decode(score),
             None => return Err(CmdError::other("ERR could not decode requested zset member")),
         },
-        _ => unreachable!("checked above"),
+        _ => unreachable!("parse checked"),
     };
-    let s = Search { lon, lat, shape: shape.expect("checked above"), per };
-    let mut found = search(z, &s, if any { count } else { 0 });
+    let s = Search { lon, lat, shape: q.shape, per: q.per };
+    let mut found = search(z, &s, if q.any { q.count } else { 0 });
     // COUNT without an order means the nearest ones (not with ANY: the first ones found).
-    if order.is_none() && count != 0 && !any {
-        order = Some(true);
-    }
+    let order = match q.order {
+        None if q.count != 0 && !q.any => Some(true),
+        order => order,
+    };
     // Points at the same distance keep the order they were found in; Redis's qsort (glibc's,
     // not stable) may swap them.
     match order {
@@ -646,10 +734,41 @@ fn search_generic(cx: &mut KeyCx, form: Form) -> R {
         Some(false) => found.sort_by(|a, b| b.dist.partial_cmp(&a.dist).unwrap_or(std::cmp::Ordering::Equal)),
         None => {}
     }
-    if count != 0 {
-        found.truncate(count);
+    if q.count != 0 {
+        found.truncate(q.count);
     }
-    let fields = with_dist as usize + with_hash as usize + with_coord as usize;
+    Ok(found)
+}
+
+/// What a STORE form stores of the points found in `z` (None: the key is missing): each member
+/// with its own score, or with its distance in the query's unit (STOREDIST).
+fn picked(z: Option<&ZSet>, q: &Query) -> Result<zsets::Entries, CmdError> {
+    let Some(z) = z else { return Ok(Vec::new()) };
+    let dist = q.store.is_some_and(|(_, dist)| dist);
+    Ok(find(z, q)?.iter().map(|f| (f.member.to_vec(), if dist { f.dist / q.per } else { f.score })).collect())
+}
+
+/// Redis's georadiusGeneric with its keys on this shard: the source is looked up and its type
+/// checked first, then the arguments are read, then the search runs.
+fn search_generic(cx: &mut KeyCx, form: Form) -> R {
+    let argv = cx.argv;
+    let z = match cx.core.read(cx.db, argv.get(form.source())) {
+        Some((v, _)) => Some(v.as_zset().ok_or(CmdError::WrongType)?),
+        None => None,
+    };
+    let q = parse(&argv, form, z)?;
+    if let Some((at, _)) = q.store {
+        let entries = picked(z, &q)?;
+        let n = zsets::store(cx.core, cx.db, argv.get(at), &entries, zsets::Build::Whole, form.event());
+        cx.out.int(n as i64);
+        return Ok(());
+    }
+    let Some(z) = z else {
+        cx.out.array(0);
+        return Ok(());
+    };
+    let found = find(z, &q)?;
+    let fields = q.with_dist as usize + q.with_hash as usize + q.with_coord as usize;
     let mut text = String::new();
     cx.out.array(found.len());
     for f in &found {
@@ -659,17 +778,17 @@ fn search_generic(cx: &mut KeyCx, form: Form) -> R {
         }
         cx.out.array(fields + 1);
         cx.out.bulk(f.member);
-        if with_dist {
+        if q.with_dist {
             // A bulk string in RESP3 too, as Redis sends distances.
             use std::fmt::Write;
             text.clear();
-            let _ = write!(text, "{:.4}", f.dist / per);
+            let _ = write!(text, "{:.4}", f.dist / q.per);
             cx.out.bulk(text.as_bytes());
         }
-        if with_hash {
+        if q.with_hash {
             cx.out.int(f.score as i64);
         }
-        if with_coord {
+        if q.with_coord {
             let (lon, lat) = decode(f.score);
             cx.out.array(2);
             cx.out.double_text(human(lon).as_bytes());
@@ -677,6 +796,39 @@ fn search_generic(cx: &mut KeyCx, form: Form) -> R {
         }
     }
     Ok(())
+}
+
+/// A STORE form whose source and destination live on different shards: the search runs on the
+/// source's shard, the result is stored on the destination's.
+fn store_spread(cx: &mut Cx, form: Form) -> F {
+    let argv = cx.argv;
+    let at = match form {
+        Form::SearchStore => Some(1),
+        Form::Radius { .. } => radius_store_key(&argv),
+        Form::ByMember { .. } => bymember_store_key(&argv),
+        Form::Search => None,
+    };
+    let Some(at) = at else { unreachable!("only a STORE form has its keys on two shards") };
+    let (src, dst) = (argv.get(form.source()).to_vec(), argv.get(at).to_vec());
+    let mut owned = super::Cmds::default();
+    owned.push(0, &argv);
+    let pick: zsets::Pick = std::sync::Arc::new(move |z: Option<&ZSet>| {
+        let (_, argv) = owned.get(0);
+        picked(z, &parse(&argv, form, z)?)
+    });
+    zsets::store_picked(cx, form.event(), src, dst, zsets::Build::Whole, pick)
+}
+
+fn geosearchstore_spread(cx: &mut Cx) -> F {
+    store_spread(cx, Form::SearchStore)
+}
+
+fn georadius_spread(cx: &mut Cx) -> F {
+    store_spread(cx, Form::Radius { ro: false })
+}
+
+fn georadiusbymember_spread(cx: &mut Cx) -> F {
+    store_spread(cx, Form::ByMember { ro: false })
 }
 
 const WG: &[&str] = &["@write", "@geo", "@slow"];
@@ -688,15 +840,27 @@ pub const SPECS: &[Spec] = &[
     cmd("geodist", -4, READONLY, (1, 1, 1), RG, Handler::Key(geodist)),
     cmd("geohash", -2, READONLY, (1, 1, 1), RG, Handler::Key(geohash)),
     cmd("geosearch", -7, READONLY, (1, 1, 1), RG, Handler::Key(geosearch)),
-    cmd("georadius", -6, WRITE | DENYOOM | MOVABLEKEYS | SIGNALS, (1, 1, 1), WG, Handler::Key(georadius)),
+    multi("geosearchstore", -8, WRITE | DENYOOM, (1, 2, 1), WG, Handler::Key(geosearchstore), geosearchstore_spread),
+    multi(
+        "georadius",
+        -6,
+        WRITE | DENYOOM | MOVABLEKEYS | SIGNALS,
+        (1, 1, 1),
+        WG,
+        Handler::Key(georadius),
+        georadius_spread,
+    )
+    .more_keys(radius_store_key),
     cmd("georadius_ro", -6, READONLY, (1, 1, 1), RG, Handler::Key(georadius_ro)),
-    cmd(
+    multi(
         "georadiusbymember",
         -5,
         WRITE | DENYOOM | MOVABLEKEYS | SIGNALS,
         (1, 1, 1),
         WG,
         Handler::Key(georadiusbymember),
-    ),
+        georadiusbymember_spread,
+    )
+    .more_keys(bymember_store_key),
     cmd("georadiusbymember_ro", -5, READONLY, (1, 1, 1), RG, Handler::Key(georadiusbymember_ro)),
 ];

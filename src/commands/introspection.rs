@@ -449,6 +449,7 @@ pub const SPECS: &[Spec] = &[Spec {
     handler: Handler::Container(Some(command)),
     subs: COMMAND_SUBS,
     spread: None,
+    more_keys: None,
 }];
 
 #[cfg(test)]

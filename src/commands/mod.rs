@@ -123,6 +123,16 @@ pub struct Spec {
     /// For a `Key` command with several keys: how it runs when they live on different shards
     /// (on the connection's core, through a [`crate::coord::Tx`]).
     pub spread: Option<ConnFn>,
+    /// For a `Key` command whose arguments may name one more key (GEORADIUS's STORE): where it
+    /// is, so that routing and locks see it.
+    pub more_keys: Option<fn(&Argv<'_>) -> Option<usize>>,
+}
+
+impl Spec {
+    pub const fn more_keys(mut self, f: fn(&Argv<'_>) -> Option<usize>) -> Spec {
+        self.more_keys = Some(f);
+        self
+    }
 }
 
 /// A command row (no subcommands).
@@ -134,7 +144,7 @@ pub const fn cmd(
     acl: &'static [&'static str],
     handler: Handler,
 ) -> Spec {
-    Spec { name, arity, flags, keys, acl, handler, subs: &[], spread: None }
+    Spec { name, arity, flags, keys, acl, handler, subs: &[], spread: None, more_keys: None }
 }
 
 /// A multi-key command row: `handler` when all keys are on one shard, `spread` otherwise.
@@ -147,7 +157,7 @@ pub const fn multi(
     handler: Handler,
     spread: ConnFn,
 ) -> Spec {
-    Spec { name, arity, flags, keys, acl, handler, subs: &[], spread: Some(spread) }
+    Spec { name, arity, flags, keys, acl, handler, subs: &[], spread: Some(spread), more_keys: None }
 }
 
 /// A container row (CLIENT, CONFIG...): dispatches to `subs`.
@@ -158,7 +168,17 @@ pub const fn container(
     acl: &'static [&'static str],
     subs: &'static [Spec],
 ) -> Spec {
-    Spec { name, arity, flags, keys: (0, 0, 0), acl, handler: Handler::Container(None), subs, spread: None }
+    Spec {
+        name,
+        arity,
+        flags,
+        keys: (0, 0, 0),
+        acl,
+        handler: Handler::Container(None),
+        subs,
+        spread: None,
+        more_keys: None,
+    }
 }
 
 /// A handler that runs on the connection's core.
@@ -501,6 +521,11 @@ pub fn key_positions(spec: &Spec, argc: usize) -> impl Iterator<Item = usize> {
     let last = if last < 0 { argc as i64 + last as i64 } else { last as i64 };
     let end = if first == 0 { 0 } else { (last.max(0) as usize + 1).min(argc) };
     (first..end).step_by(step).filter(move |_| first > 0)
+}
+
+/// Positions of the keys of `argv`: the spec's, and the one `more_keys` finds.
+pub fn keys_at<'s>(spec: &'s Spec, argv: &Argv<'_>) -> impl Iterator<Item = usize> + 's {
+    key_positions(spec, argv.len()).chain(spec.more_keys.and_then(|f| f(argv)))
 }
 
 pub use crate::protocol::string2ll as parse_i64;

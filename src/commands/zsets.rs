@@ -28,7 +28,7 @@ use crate::store::zset::{Added, Limits, ZSet};
 type R = Result<(), CmdError>;
 type F = Result<Flow, CmdError>;
 /// Owned (member, score) pairs: a computed result, a pop.
-type Entries = Vec<(Vec<u8>, f64)>;
+pub(crate) type Entries = Vec<(Vec<u8>, f64)>;
 
 pub(crate) fn limits(core: &Core) -> Limits {
     Limits { entries: core.config.zset_max_listpack_entries, value: core.config.zset_max_listpack_value }
@@ -170,7 +170,7 @@ pub(crate) fn write_z<'a>(core: &'a mut Core, db: usize, key: &[u8]) -> Result<O
 
 /// How a computed result is encoded, as Redis builds it.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Build {
+pub(crate) enum Build {
     /// Whole, then compact if it fits (zsetConvertToListpackIfNeeded: ZUNIONSTORE & co).
     Whole,
     /// Member by member from a compact set (zsetAdd: ZRANGESTORE).
@@ -179,7 +179,7 @@ enum Build {
 
 /// Stores `entries` at `dst` as a new sorted set (deleting `dst` when empty); returns the size.
 /// Signals `dst` when it changed (an empty result over a missing key changes nothing).
-fn store(
+pub(crate) fn store(
     core: &mut Core,
     db: usize,
     dst: &[u8],
@@ -664,21 +664,34 @@ fn zrangestore(cx: &mut KeyCx) -> R {
 /// ZRANGESTORE with its two keys on different shards.
 fn zrangestore_spread(cx: &mut Cx) -> F {
     let req = parse_range(&cx.argv, 2, None, true)?;
-    let sources = vec![cx.argv.get(2).to_vec()];
-    let dst = Some(cx.argv.get(1).to_vec());
+    let (src, dst) = (cx.argv.get(2).to_vec(), cx.argv.get(1).to_vec());
     // The range is picked on the source's shard: only it travels.
-    let pick: Pick = std::sync::Arc::new(move |z: &ZSet| selected_owned(Some(z), &req));
-    spread(cx, "zrangestore", sources, dst, Some(pick), move |srcs| match srcs {
+    let pick: Pick = std::sync::Arc::new(move |z: Option<&ZSet>| Ok(selected_owned(z, &req)));
+    store_picked(cx, "zrangestore", src, dst, Build::OneByOne, pick)
+}
+
+/// A STORE command with one source and its destination on different shards (ZRANGESTORE,
+/// GEOSEARCHSTORE, GEORADIUS STORE): `pick` runs on the source's shard, over the sorted set
+/// there (None when the key is missing; any other type is WRONGTYPE), and what it picks is
+/// stored at `dst` (deleted when empty); the reply is how many entries that is.
+pub(crate) fn store_picked(
+    cx: &mut Cx,
+    event: &'static str,
+    src: Vec<u8>,
+    dst: Vec<u8>,
+    build: Build,
+    pick: Pick,
+) -> F {
+    spread(cx, event, vec![src], Some(dst), Some(pick), move |srcs| match srcs {
         Err(e) => Done::error(e),
         Ok(mut srcs) => {
             let entries = match srcs.swap_remove(0) {
                 Src::Picked(entries) => entries,
-                // (Every zset comes back picked; a plain set is not a ZRANGESTORE source.)
-                Src::Z(_) | Src::S(_) => return Done::error(CmdError::WrongType),
-                Src::Missing => Vec::new(),
+                // A pick reads every source (or fails).
+                Src::Z(_) | Src::S(_) | Src::Missing => unreachable!("a picked source"),
             };
             let n = entries.len() as i64;
-            Done { store: Some((entries, Build::OneByOne)), reply: Box::new(move |out: &mut Out| out.int(n)) }
+            Done { store: Some((entries, build)), reply: Box::new(move |out: &mut Out| out.int(n)) }
         }
     })
 }
@@ -962,17 +975,21 @@ impl Done {
     }
 }
 
-/// Picks, on the source's shard, what a command needs of a sorted-set source.
-type Pick = std::sync::Arc<dyn Fn(&ZSet) -> Entries + Send + Sync>;
+/// Picks, on the source's shard, what a command needs of a sorted-set source (None: the key is
+/// missing), or the error the command gives there.
+pub(crate) type Pick = std::sync::Arc<dyn Fn(Option<&ZSet>) -> Result<Entries, CmdError> + Send + Sync>;
 
-/// Reads the source at `key`: a copy of the zset (or only what `pick` picks of it), or of a
-/// plain set; read as Redis reads it (a hit or a miss, and `keymiss`), STORE forms too.
+/// Reads the source at `key`: a copy of the zset, or of a plain set, or (with `pick`) what
+/// `pick` picks of a zset; read as Redis reads it (a hit or a miss, and `keymiss`), STORE
+/// forms too.
 fn read_src(core: &mut Core, db: usize, key: &[u8], pick: Option<&Pick>) -> Result<Src, CmdError> {
-    let found = core.read(db, key);
-    match found {
-        None => Ok(Src::Missing),
-        Some((v, _)) => match (v.as_zset(), v.as_set()) {
-            (Some(z), _) => Ok(pick.map_or_else(|| Src::Z(z.clone()), |p| Src::Picked(p(z)))),
+    let found = core.read(db, key).map(|(v, _)| v);
+    match (found, pick) {
+        (None, None) => Ok(Src::Missing),
+        (None, Some(p)) => p(None).map(Src::Picked),
+        (Some(v), Some(p)) => p(Some(v.as_zset().ok_or(CmdError::WrongType)?)).map(Src::Picked),
+        (Some(v), None) => match (v.as_zset(), v.as_set()) {
+            (Some(z), _) => Ok(Src::Z(z.clone())),
             (_, Some(s)) => Ok(Src::S(s.clone())),
             _ => Err(CmdError::WrongType),
         },
@@ -1013,25 +1030,17 @@ fn spread(
                 })
             },
             move |_core, _conn, parts, tx| {
-                let mut all: hashbrown::HashMap<Vec<u8>, Src> = hashbrown::HashMap::new();
-                let mut wrong = false;
+                let mut all: hashbrown::HashMap<Vec<u8>, Result<Src, CmdError>> = hashbrown::HashMap::new();
                 for part in parts {
                     if let Ok(read) = part.downcast::<Read>() {
-                        for (k, r) in *read {
-                            match r {
-                                Ok(s) => {
-                                    all.insert(k, s);
-                                }
-                                Err(_) => wrong = true,
-                            }
-                        }
+                        all.extend(*read);
                     }
                 }
-                let srcs = if wrong {
-                    Err(CmdError::WrongType)
-                } else {
-                    Ok(super::in_key_order(all, &sources).into_iter().map(|s| s.unwrap_or(Src::Missing)).collect())
-                };
+                // The first source (in the command's order) that failed says why.
+                let srcs = super::in_key_order(all, &sources)
+                    .into_iter()
+                    .map(|s| s.unwrap_or(Ok(Src::Missing)))
+                    .collect::<Result<Vec<Src>, CmdError>>();
                 let Done { store: mut stored, reply } = then(srcs);
                 tx.run_and_release(
                     |shard, _| {

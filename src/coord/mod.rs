@@ -174,9 +174,9 @@ impl Locks {
         false
     }
 
-    /// Releases what `txid` holds here; returns the waiters that can now go (in queue order,
-    /// a later waiter never jumping an earlier one that wants the same keys).
-    fn release(&mut self, txid: u64) -> Vec<(ConnRef, usize)> {
+    /// Releases what `txid` holds here. Queued requests are granted by `grant_waiting`, once
+    /// the commands that waited for these keys had their turn.
+    fn release(&mut self, txid: u64) {
         if let Some((scope, _)) = self.by_tx.remove(&txid) {
             match scope {
                 Scope::Keys(keys) => {
@@ -201,7 +201,15 @@ impl Locks {
                 }
             }
         }
+    }
+
+    /// Grants the queued requests that can now go, in queue order (a later one never jumps an
+    /// earlier one that wants the same keys); returns where to send each grant.
+    pub fn grant_waiting(&mut self) -> Vec<(ConnRef, usize)> {
         let mut granted = Vec::new();
+        if self.waiting.is_empty() {
+            return granted;
+        }
         let mut still = VecDeque::new();
         let mut blocked_scopes: Vec<(Scope, bool)> = Vec::new();
         while let Some(w) = self.waiting.pop_front() {
@@ -227,13 +235,20 @@ fn overlaps(a: &Scope, b: &Scope) -> bool {
     }
 }
 
-/// Releases `txid`'s locks on this shard and wakes whatever waited for them: queued lock
-/// requests get their grant, parked connections and held batches are retried.
+/// Releases `txid`'s locks on this shard. The event loop then wakes what waited for them
+/// ([`grant_waiting`]), plain commands first.
 pub fn release_here(core: &mut Core, txid: u64) {
-    for (reply_to, part) in core.locks.release(txid) {
+    core.locks.release(txid);
+    core.lock_released = true;
+}
+
+/// After a release: queued lock requests that can go get their grant. Called once the plain
+/// commands that waited for the keys (held batches, parked connections) ran: were the grants
+/// sent first, a key that transactions keep busy would never let those commands through.
+pub fn grant_waiting(core: &mut Core) {
+    for (reply_to, part) in core.locks.grant_waiting() {
         core.shared.mesh.send(reply_to.shard, Msg::Done { conn: reply_to, part, out: Box::new(Granted) });
     }
-    core.lock_released = true;
 }
 
 /// A transaction over keys (or databases) of several shards; see the module docs.
@@ -558,6 +573,14 @@ fn release_one_by_one(txid: u64, mut shards: Vec<usize>, finish: Finish) -> crat
 
 #[cfg(test)]
 mod tests {
+    impl Locks {
+        /// Releases `txid`, then grants what can go, as the event loop does.
+        fn released(&mut self, txid: u64) -> Vec<(ConnRef, usize)> {
+            self.release(txid);
+            self.grant_waiting()
+        }
+    }
+
     use super::*;
 
     fn cref(slot: u32) -> ConnRef {
@@ -579,18 +602,18 @@ mod tests {
         // someone queued earlier (FIFO), which keeps writers from starving.
         assert!(!l.acquire(2, keys(0, &["b", "c"]), true, cref(2), 0));
         assert!(!l.acquire(3, keys(0, &["d"]), false, cref(3), 0));
-        let woken = l.release(1);
+        let woken = l.released(1);
         assert_eq!(woken, vec![(cref(2), 0), (cref(3), 0)]);
         assert!(l.blocks(0, b"c", false));
-        l.release(2);
-        l.release(3);
+        l.released(2);
+        l.released(3);
         assert!(l.is_empty());
         // Shared holders share.
         assert!(l.acquire(4, keys(0, &["x"]), false, cref(4), 0));
         assert!(!l.blocks(0, b"x", false) && l.blocks(0, b"x", true));
         assert!(l.waiting.is_empty() && l.acquire(5, keys(0, &["x"]), false, cref(5), 0));
-        l.release(4);
-        l.release(5);
+        l.released(4);
+        l.released(5);
         assert!(l.is_empty());
     }
 
@@ -604,10 +627,10 @@ mod tests {
         // Someone waits (for "a"): even a free key is refused, so the waiter is not starved.
         assert!(!l.acquire(3, keys(0, &["a"]), true, cref(3), 0));
         assert!(!l.try_acquire(4, keys(0, &["c"]), true));
-        assert_eq!(l.release(1), vec![(cref(3), 0)]);
-        l.release(3);
+        assert_eq!(l.released(1), vec![(cref(3), 0)]);
+        l.released(3);
         assert!(l.try_acquire(4, keys(0, &["c"]), false));
-        l.release(4);
+        l.released(4);
         assert!(l.is_empty());
     }
 
@@ -616,10 +639,10 @@ mod tests {
         let mut l = Locks::default();
         assert!(l.acquire(1, keys(0, &["a"]), true, cref(1), 0));
         assert!(!l.acquire(2, Scope::Dbs(vec![0]), true, cref(2), 0));
-        assert_eq!(l.release(1), vec![(cref(2), 0)]);
+        assert_eq!(l.released(1), vec![(cref(2), 0)]);
         assert!(l.blocks(0, b"zzz", false));
         assert!(!l.blocks(1, b"zzz", true));
-        l.release(2);
+        l.released(2);
         assert!(l.is_empty());
     }
 
@@ -629,7 +652,7 @@ mod tests {
         assert!(l.acquire(1, keys(0, &["a"]), true, cref(1), 0));
         assert!(!l.acquire(2, keys(0, &["a", "b"]), true, cref(2), 0));
         assert!(!l.acquire(3, keys(0, &["b"]), true, cref(3), 0));
-        assert_eq!(l.release(1), vec![(cref(2), 0)]);
-        assert_eq!(l.release(2), vec![(cref(3), 0)]);
+        assert_eq!(l.released(1), vec![(cref(2), 0)]);
+        assert_eq!(l.released(2), vec![(cref(3), 0)]);
     }
 }

@@ -40,7 +40,7 @@
 //! EXEC-time checks that later features add (OOM, MISCONF...) go in [`exec_checks`].
 
 use super::Tx;
-use crate::commands::{key_positions, parse_i64, registry, Argv, Cmds, Cx, FanOut, Flow, Handler};
+use crate::commands::{key_positions, keys_at, parse_i64, registry, Argv, Cmds, Cx, FanOut, Flow, Handler};
 use crate::error::CmdError;
 use crate::protocol::Out;
 use crate::server::conn::Conn;
@@ -143,7 +143,7 @@ impl Plan {
             let step = match spec.handler {
                 Handler::Key(_) => {
                     let before = plan.keys.len();
-                    plan.keys.extend(key_positions(spec, argv.len()).map(|p| (db, argv.get(p).to_vec())));
+                    plan.keys.extend(keys_at(spec, &argv).map(|p| (db, argv.get(p).to_vec())));
                     plan.keys.extend(other_db_key(&reg.entries[id].full_name, &argv, ndbs));
                     let mut owners = plan.keys[before..].iter().map(|(_, k)| core.owner(k));
                     match owners.next() {

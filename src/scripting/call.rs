@@ -22,7 +22,7 @@ use mlua::ffi;
 use mlua::ffi::lua_State;
 
 use super::vm::{raise_err_table, raise_static, to_bytes};
-use crate::commands::{arity_ok, flag, key_positions, registry, Argv, FanOut, Flow, Handler};
+use crate::commands::{arity_ok, flag, keys_at, registry, Argv, FanOut, Flow, Handler};
 use crate::server::conn::Conn;
 use crate::shard::mesh::{JobOut, Msg};
 use crate::shard::Core;
@@ -291,10 +291,10 @@ fn call(run: &mut Run) -> Called {
     let db = client.db;
     let positions = &mut run.positions;
     positions.clear();
-    if spec.flags & flag::MOVABLEKEYS != 0 {
+    if spec.flags & flag::MOVABLEKEYS != 0 && spec.more_keys.is_none() {
         positions.extend(crate::commands::introspection::keys_of(&argv).unwrap_or_default());
     } else {
-        positions.extend(key_positions(spec, argv.len()));
+        positions.extend(keys_at(spec, &argv));
     }
     let mut owner = None;
     let mut one_owner = true;

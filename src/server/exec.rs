@@ -7,7 +7,7 @@
 //! command). Any other command ends the batch and waits until its replies are back.
 
 use crate::clock;
-use crate::commands::{arity_ok, flag, key_positions, registry, Argv, Cx, FanOut, Flow, Handler, KeyCx};
+use crate::commands::{arity_ok, flag, key_positions, keys_at, registry, Argv, Cx, FanOut, Flow, Handler, KeyCx};
 use crate::error::{self, CmdError};
 use crate::protocol::{parse_command, Limits, Out, ParseError};
 use crate::server::conn::{Closing, Conn, ReplyMode, Wait};
@@ -366,7 +366,7 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
     }
     match spec.handler {
         Handler::Key(_) => {
-            let mut positions = key_positions(spec, argv.len());
+            let mut positions = keys_at(spec, argv);
             let Some(first) = positions.next() else { return Route::Local(id) };
             let owner = core.owner(argv.get(first));
             if positions.any(|p| core.owner(argv.get(p)) != owner) {
@@ -525,7 +525,7 @@ pub fn batch_blocked(core: &Core, batch: &Batch) -> bool {
 
 fn keys_blocked(core: &Core, db: usize, spec: &crate::commands::Spec, argv: &Argv<'_>) -> bool {
     let write = spec.flags & flag::WRITE != 0;
-    key_positions(spec, argv.len()).any(|p| core.locks.blocks(db, argv.get(p), write))
+    keys_at(spec, argv).any(|p| core.locks.blocks(db, argv.get(p), write))
 }
 
 /// Runs a shipped batch on its owner; returns the encoded replies.

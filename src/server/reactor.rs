@@ -537,8 +537,12 @@ impl Reactor {
                 self.answer(reply_to, 0, Box::new(out));
             }
         }
+        // Connections parked on a lock run now, before the queued transactions are granted
+        // (see `coord::grant_waiting`).
         let parked = std::mem::take(&mut self.core.lock_parked);
         self.core.dirty.extend(parked);
+        self.visit_dirty();
+        crate::coord::grant_waiting(&mut self.core);
     }
 
     fn on_done(&mut self, slot: u32, gen: u32, part: usize, out: crate::shard::mesh::JobOut) {
