@@ -475,3 +475,23 @@ fn geo_events_match_redis() {
         ],
     );
 }
+
+#[test]
+fn sort_events_match_redis() {
+    compare(
+        "KEA",
+        &[
+            "RPUSH l 3 1 2",
+            "SET w_1 5",
+            "SORT l STORE d",
+            "SORT l BY w_* GET w_* STORE d2",
+            "SORT l BY w_* GET nosuch_*",
+            "SORT l LIMIT 0 0 STORE d",
+            "SORT l LIMIT 0 0 STORE d",
+            "SORT nosuch STORE d2",
+            "SORT_RO l BY w_*",
+        ],
+    );
+    // A lookup that misses is a `keymiss`, in the order SORT looks: the BY keys, then the GETs.
+    compare("KEgm", &["RPUSH l 3 1 2", "SET w_1 5", "SET g_2 x", "SORT l BY w_* GET g_* GET #", "SORT_RO nosuch"]);
+}

@@ -285,6 +285,7 @@ fn numkeys_fallback(name: &str, args: &[&[u8]]) -> Vec<FoundKey> {
         "zunionstore" | "zinterstore" | "zdiffstore" => (1, 2, 3),
         "blmpop" | "bzmpop" => (0, 2, 3),
         "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => (0, 1, 2),
+        "sort" | "sort_ro" => return sort_keys(name == "sort_ro", args),
         _ => return Vec::new(),
     };
     let num = atoi(args.get(count).copied().unwrap_or(b""));
@@ -295,6 +296,30 @@ fn numkeys_fallback(name: &str, args: &[&[u8]]) -> Vec<FoundKey> {
     if store > 0 {
         found.push((store, NO_FLAGS));
     }
+    found
+}
+
+/// Redis's sortGetKeys (sortROGetKeys): the source, and the last STORE's key, found by skipping
+/// LIMIT's two arguments and GET's and BY's one (a STORE's key is not skipped).
+fn sort_keys(readonly: bool, args: &[&[u8]]) -> Vec<FoundKey> {
+    let mut found = vec![(1, KeyFlags::Fixed(&["RO", "access"]))];
+    if readonly {
+        return found;
+    }
+    let mut store = None;
+    let mut i = 2;
+    while i < args.len() {
+        let a = args[i];
+        if a.eq_ignore_ascii_case(b"limit") {
+            i += 2;
+        } else if a.eq_ignore_ascii_case(b"store") && i + 1 < args.len() {
+            store = Some(i + 1);
+        } else if a.eq_ignore_ascii_case(b"get") || a.eq_ignore_ascii_case(b"by") {
+            i += 1;
+        }
+        i += 1;
+    }
+    found.extend(store.map(|p| (p, KeyFlags::Fixed(&["OW", "update"]))));
     found
 }
 

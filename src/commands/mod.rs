@@ -29,6 +29,7 @@ pub mod pubsub;
 pub mod scripting;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod streams;
 pub mod strings;
 pub mod transactions;
@@ -423,6 +424,7 @@ const FAMILIES: &[&[Spec]] = &[
     sets::SPECS,
     zsets::SPECS,
     geo::SPECS,
+    sort::SPECS,
     streams::SPECS,
     transactions::SPECS,
     scripting::SPECS,

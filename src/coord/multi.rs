@@ -173,7 +173,8 @@ impl Plan {
                                 db = n as usize;
                             }
                         }
-                        "keys" | "scan" | "dbsize" | "randomkey" | "flushdb" => plan.dbs.push(db),
+                        // SORT's BY and GET read keys found only as it runs.
+                        "keys" | "scan" | "dbsize" | "randomkey" | "flushdb" | "sort" | "sort_ro" => plan.dbs.push(db),
                         "flushall" => plan.dbs.extend(0..ndbs),
                         // A script may touch any key of any database: EXEC holds them all.
                         "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => {

@@ -424,6 +424,7 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
         // Redis's script client shows as `?:0` in SLOWLOG (and as `lua` to MONITOR).
         let mut c = Box::new(Conn::new(-1, 0, false, "?:0".into(), String::new(), true));
         c.name = String::new();
+        c.script = true;
         c
     });
     let undo = !wide && core.shards() > 1;

@@ -98,6 +98,8 @@ pub struct Conn {
     pub subs: crate::pubsub::Subs,
     /// CLIENT TRACKING's mode, while on (see [`crate::pubsub::tracking`]).
     pub tracking: Option<Box<crate::pubsub::tracking::Mode>>,
+    /// Redis's script client (CLIENT_SCRIPT): SORT sorts a set it would leave unsorted.
+    pub script: bool,
 }
 
 impl Conn {
@@ -142,6 +144,7 @@ impl Conn {
             blocked: None,
             subs: Default::default(),
             tracking: None,
+            script: false,
         }
     }
 

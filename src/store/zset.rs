@@ -524,8 +524,9 @@ impl ZSet {
         }
     }
 
-    /// Turns a compact set into the big encoding (never back).
-    fn convert(&mut self) {
+    /// Turns a compact set into the big encoding (never back): past the limits, and for SORT
+    /// (Redis 7.0 converts its source).
+    pub fn convert(&mut self) {
         if let Repr::Pack(p) = &self.repr {
             let mut b = Box::<Big>::default();
             b.members.reserve(p.len);
