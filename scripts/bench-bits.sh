@@ -19,16 +19,8 @@ ROUNDS=${ROUNDS:-3}; N=${N:-200000}; C=${CONNS:-50}; ROW_DIGITS=3
 work=$(mktemp -d); pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
 bench() { # pid port n pipeline args... -> "ops/s p50 p99 us_per_op"
-  local pid=$1 port=$2 n=$3 p=$4 t0 t1 out; shift 4
-  t0=$(cpu_ticks "$pid")
-  out=$(taskset -c 1 redis-benchmark -p "$port" -P "$p" -n "$n" -c "$C" --csv "$@" 2>/dev/null | tail -1)
-  t1=$(cpu_ticks "$pid")
-  python3 - "$t0" "$t1" "$n" "$out" <<'PY'
-import sys, csv, io
-t0, t1, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-row = next(csv.reader(io.StringIO(sys.argv[4])))
-print("%s %s %s %.3f" % (row[1], row[4], row[6], (t1 - t0) / 100 / n * 1e6))
-PY
+  local pid=$1 port=$2 n=$3 p=$4; shift 4
+  measure_benchmark "$pid" "$n" -p "$port" -P "$p" -c "$C" "$@"
 }
 read -r PA PORTA < <(start_pinned "$PWD/target/release/shardis-server --port {PORT} --shards 1 --save ''"); pids+=("$PA")
 read -r PB PORTB < <(start_pinned "redis-server --port {PORT} --save '' --appendonly no"); pids+=("$PB")

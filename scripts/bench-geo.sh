@@ -31,16 +31,8 @@ load() { # pid port -> "points/s 0 0 us_per_point"
   python3 -c "print('%.0f 0 0 %.3f' % (100000 / ($s1 - $s0), ($t1 - $t0) / 100 / 100000 * 1e6))"
 }
 bench() { # pid port n args... -> "ops/s p50 p99 us_per_op"
-  local pid=$1 port=$2 n=$3 t0 t1 out; shift 3
-  t0=$(cpu_ticks "$pid")
-  out=$(taskset -c 1 redis-benchmark -p "$port" -P 1 -n "$n" -c 50 --csv "$@" 2>/dev/null | tail -1)
-  t1=$(cpu_ticks "$pid")
-  python3 - "$t0" "$t1" "$n" "$out" <<'PY'
-import sys, csv, io
-t0, t1, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-row = next(csv.reader(io.StringIO(sys.argv[4])))
-print("%s %s %s %.3f" % (row[1], row[4], row[6], (t1 - t0) / 100 / n * 1e6))
-PY
+  local pid=$1 port=$2 n=$3; shift 3
+  measure_benchmark "$pid" "$n" -p "$port" -P 1 -c 50 "$@"
 }
 echo "| workload | shardis ops/s | redis ops/s | shardis p50/p99 ms | redis p50/p99 ms | shardis CPU µs/op | redis CPU µs/op | CPU ratio shardis/redis |"
 echo '|---|---|---|---|---|---|---|---|'

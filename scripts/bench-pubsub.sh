@@ -18,16 +18,7 @@ LOADGEN="$PWD/target/release/loadgen"; ROW_DIGITS=3
 work=$(mktemp -d); pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
 bench() { # pid port -> "ops/s p50 p99 us_per_op" for PUBLISH with nobody listening
-  local pid=$1 port=$2 t0 t1 out
-  t0=$(cpu_ticks "$pid")
-  out=$(taskset -c 1 redis-benchmark -p "$port" -P 16 -r 100000 -n "$N" -c 50 --csv PUBLISH 'nobody:__rand_int__' hello 2>/dev/null | tail -1)
-  t1=$(cpu_ticks "$pid")
-  python3 - "$t0" "$t1" "$N" "$out" <<'PY'
-import sys, csv, io
-t0, t1, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-row = next(csv.reader(io.StringIO(sys.argv[4])))
-print("%s %s %s %.3f" % (row[1], row[4], row[6], (t1 - t0) / 100 / n * 1e6))
-PY
+  measure_benchmark "$1" "$N" -p "$2" -P 16 -r 100000 -c 50 PUBLISH 'nobody:__rand_int__' hello
 }
 read -r PR PORTR < <(start_pinned "redis-server --port {PORT} --save '' --appendonly no"); pids+=("$PR")
 echo "| workload | shardis units/s | redis units/s | shardis p50/p99 ms | redis p50/p99 ms | shardis CPU µs/unit | redis CPU µs/unit | CPU ratio shardis/redis |"

@@ -52,3 +52,18 @@ cpu = "%%.%df" % d
 print(("| %s | %.0f | %.0f | %.3f/%.3f | %.3f/%.3f | " + cpu + " | " + cpu + " | %.2fx |") % (label, m(a, 0), m(b, 0), m(a, 1), m(a, 2), m(b, 1), m(b, 2), m(a, 3), m(b, 3), m(a, 3) / m(b, 3)))
 PY
 }
+
+# Runs redis-benchmark (pinned to CPU 1) with -n $2 and the arguments after $2 (-p, -P, -c,
+# the command...), measuring the CPU of server process $1; prints "ops/s p50 p99 us-per-op".
+measure_benchmark() { # pid n redis-benchmark-args...
+  local pid=$1 n=$2 t0 t1 out; shift 2
+  t0=$(cpu_ticks "$pid")
+  out=$(taskset -c 1 redis-benchmark -n "$n" --csv "$@" 2>/dev/null | tail -1)
+  t1=$(cpu_ticks "$pid")
+  python3 - "$t0" "$t1" "$n" "$out" <<'PY'
+import sys, csv, io
+t0, t1, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+row = next(csv.reader(io.StringIO(sys.argv[4])))
+print("%s %s %s %.3f" % (row[1], row[4], row[6], (t1 - t0) / 100 / n * 1e6))
+PY
+}

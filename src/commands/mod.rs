@@ -546,9 +546,18 @@ pub fn int32_arg(bytes: &[u8]) -> Result<i32, CmdError> {
 /// C's strtod over `bytes` (up to an embedded NUL, as C sees the string): the value, how many
 /// bytes it read, and whether errno said ERANGE.
 pub fn strtod(bytes: &[u8]) -> (f64, usize, bool) {
-    let mut c = Vec::with_capacity(bytes.len() + 1);
-    c.extend_from_slice(bytes);
-    c.push(0);
+    // Short strings (numbers are) go through a buffer on the stack, not an allocation.
+    let mut small = [0u8; 64];
+    let mut big = Vec::new();
+    let c: &[u8] = if bytes.len() < small.len() {
+        small[..bytes.len()].copy_from_slice(bytes);
+        &small[..=bytes.len()]
+    } else {
+        big.reserve_exact(bytes.len() + 1);
+        big.extend_from_slice(bytes);
+        big.push(0);
+        &big
+    };
     let mut end: *mut libc::c_char = std::ptr::null_mut();
     // SAFETY: `c` is NUL-terminated and outlives the call; strtod only reads it and writes `end`
     // (a pointer into `c`); errno is this thread's.

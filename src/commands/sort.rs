@@ -286,28 +286,38 @@ fn fetch(core: &mut Core, db: usize, key: &[u8], field: Option<&[u8]>) -> Option
 /// One lookup: pattern `.0` of the element `.1`.
 type Ask = (u16, u32);
 
-/// A round of lookups: each shard reads the keys it owns of `asks`; `then` gets the values in
-/// `asks` order.
-fn lookup_round(
+/// How a round reads what a pattern names on the key's owner.
+type Reader<T> = fn(&mut Core, usize, &[u8], Option<&[u8]>) -> T;
+
+/// A round of lookups: each shard reads, with `read`, the keys it owns of `asks`; `then` gets
+/// the values in `asks` order.
+#[allow(clippy::too_many_arguments)]
+fn lookup_round<T: Default + Send + 'static>(
     core: &Core,
     tx: Tx,
     db: usize,
     elems: Arc<Elems>,
     patterns: Arc<Vec<Pattern>>,
     asks: Vec<Ask>,
-    then: impl FnOnce(&mut Core, &mut Conn, Arc<Elems>, Vec<Option<Vec<u8>>>, Tx) -> Flow + 'static,
+    read: Reader<T>,
+    then: impl FnOnce(&mut Core, &mut Conn, Arc<Elems>, Vec<T>, Tx) -> Flow + 'static,
 ) -> Flow {
     let shards = core.shards();
-    let mut per: Vec<Vec<Ask>> = vec![Vec::new(); shards];
-    let mut at: Vec<Vec<u32>> = vec![Vec::new(); shards];
-    let mut key = Vec::new();
-    for (i, &(p, e)) in asks.iter().enumerate() {
-        patterns[p as usize].key_into(elems.get(e as usize), &mut key);
-        let owner = if shards == 1 { 0 } else { core.owner(&key) };
-        per[owner].push((p, e));
-        at[owner].push(i as u32);
-    }
     let total = asks.len();
+    let mut per: Vec<Vec<Ask>> = vec![Vec::new(); shards];
+    // Where each shard's answers go in `asks` order (not kept with one shard: all in order).
+    let mut at: Vec<Vec<u32>> = vec![Vec::new(); shards];
+    if shards == 1 {
+        per[0] = asks;
+    } else {
+        let mut key = Vec::new();
+        for (i, &(p, e)) in asks.iter().enumerate() {
+            patterns[p as usize].key_into(elems.get(e as usize), &mut key);
+            let owner = core.owner(&key);
+            per[owner].push((p, e));
+            at[owner].push(i as u32);
+        }
+    }
     let shared = elems.clone();
     tx.run(
         move |shard, _| {
@@ -315,43 +325,79 @@ fn lookup_round(
             let (elems, patterns) = (shared.clone(), patterns.clone());
             Box::new(move |core: &mut Core| -> JobOut {
                 let mut key = Vec::new();
-                let values: Vec<Option<Vec<u8>>> = mine
+                let values: Vec<T> = mine
                     .iter()
                     .map(|&(p, e)| {
                         let pattern = &patterns[p as usize];
                         pattern.key_into(elems.get(e as usize), &mut key);
-                        fetch(core, db, &key, pattern.field())
+                        read(core, db, &key, pattern.field())
                     })
                     .collect();
                 Box::new(values)
             })
         },
         move |core, conn, parts, tx| {
-            let mut values: Vec<Option<Vec<u8>>> = vec![None; total];
             let shards: Vec<usize> = tx.shards().collect();
-            for (shard, part) in shards.into_iter().zip(parts) {
-                if let Ok(got) = part.downcast::<Vec<Option<Vec<u8>>>>() {
-                    for (&i, v) in at[shard].iter().zip(*got) {
+            let mut got = shards.into_iter().zip(parts).filter_map(|(s, p)| Some((s, *p.downcast::<Vec<T>>().ok()?)));
+            let values = if shards_one(&at) {
+                // One shard, its answers already in order.
+                got.next().map(|(_, v)| v).unwrap_or_default()
+            } else {
+                let mut values: Vec<T> = (0..total).map(|_| T::default()).collect();
+                for (shard, vals) in got {
+                    for (&i, v) in at[shard].iter().zip(vals) {
                         values[i as usize] = v;
                     }
                 }
-            }
+                values
+            };
             then(core, conn, elems, values, tx)
         },
     )
+}
+
+/// No answer positions kept: the server has one shard.
+fn shards_one(at: &[Vec<u32>]) -> bool {
+    at.len() == 1
+}
+
+/// A numeric BY value: 0 when missing (or not a string / hash), Bad when not a number.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Weight {
+    Num(f64),
+    Bad,
+}
+
+impl Default for Weight {
+    fn default() -> Weight {
+        Weight::Num(0.0)
+    }
+}
+
+impl Weight {
+    fn of(bytes: &[u8]) -> Weight {
+        score_of(bytes).map_or(Weight::Bad, Weight::Num)
+    }
+}
+
+/// Reads a numeric BY value on the key's owner, so only the number travels (an integer-encoded
+/// string is taken as it is, as Redis casts it).
+fn weight(core: &mut Core, db: usize, key: &[u8], field: Option<&[u8]>) -> Weight {
+    let Some((v, _)) = core.read(db, key) else { return Weight::default() };
+    match field {
+        Some(f) => v.as_hash().and_then(|h| h.get(f)).map_or(Weight::default(), Weight::of),
+        None if v.kind() != Kind::String => Weight::default(),
+        None => match v.stored_int() {
+            Some(n) => Weight::Num(n as f64),
+            None => Weight::of(v.as_bytes(&mut itoa::Buffer::new())),
+        },
+    }
 }
 
 /// C's strcoll in the C locale: bytes compared up to a NUL.
 fn coll(a: &[u8], b: &[u8]) -> Ordering {
     let cut = |s: &[u8]| -> usize { s.iter().position(|&c| c == 0).unwrap_or(s.len()) };
     a[..cut(a)].cmp(&b[..cut(b)])
-}
-
-/// A sort key: the element's index, its score (numeric), its BY value (ALPHA BY).
-struct Item {
-    elem: u32,
-    score: f64,
-    by: Option<Vec<u8>>,
 }
 
 /// A numeric score as sortCommandGeneric reads one with strtod: the whole string (up to a NUL
@@ -371,55 +417,92 @@ struct How {
     store: bool,
 }
 
-/// Sorts the elements as sortCompare orders them; Err when a score is not a number.
-fn sorted(elems: &Elems, by_values: Option<Vec<Option<Vec<u8>>>>, how: How) -> Result<Vec<u32>, CmdError> {
+/// What the sort reads of its BY keys: numbers, or (ALPHA) strings.
+enum ByValues {
+    Weights(Vec<Weight>),
+    Strings(Vec<Option<Vec<u8>>>),
+}
+
+/// Orders `items` as `cmp` does, where only positions `start..=end` are answered: with
+/// `partial`, the items outside that range are only partitioned off (what Redis's pqsort does
+/// with BY and LIMIT; its ties may then come in another order, as they may in Redis).
+fn order_range<T>(items: &mut [T], start: i64, end: i64, partial: bool, mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    if end < start {
+        return;
+    }
+    let (lo, hi) = (start as usize, end as usize);
+    if !partial || (lo == 0 && hi + 1 >= items.len()) {
+        items.sort_by(cmp);
+        return;
+    }
+    if hi + 1 < items.len() {
+        items.select_nth_unstable_by(hi, &mut cmp);
+    }
+    if lo > 0 {
+        items[..=hi].select_nth_unstable_by(lo, &mut cmp);
+    }
+    items[lo..=hi].sort_by(cmp);
+}
+
+/// Sorts the elements as sortCompare orders them (the positions `start..=end` at least);
+/// Err when a score is not a number.
+fn sorted(elems: &Elems, by: Option<ByValues>, how: How, start: i64, end: i64) -> Result<Vec<u32>, CmdError> {
     let n = elems.len();
-    let mut items: Vec<Item> = Vec::with_capacity(n);
-    let mut bad = false;
-    let mut by_values = by_values.map(Vec::into_iter);
-    for i in 0..n {
-        let by = by_values.as_mut().and_then(|v| v.next().flatten());
-        let mut item = Item { elem: i as u32, score: 0.0, by: None };
-        if how.alpha {
-            item.by = by;
-        } else {
-            let source = if how.by { by.as_deref() } else { Some(elems.get(i)) };
-            if let Some(s) = source {
-                match score_of(s) {
-                    Some(v) => item.score = v,
-                    None => bad = true,
+    let text = |i: u32| elems.get(i as usize);
+    let dir = |c: Ordering| if how.desc { c.reverse() } else { c };
+    // A total order (ties only between equal elements) may be cut short; ALPHA BY's ties keep
+    // the source's order unless Redis's pqsort would cut it short too (BY with LIMIT).
+    let partial = how.by || !how.alpha || how.store;
+    if !how.alpha {
+        let weights = match by {
+            Some(ByValues::Weights(w)) => Some(w),
+            _ => None,
+        };
+        let mut items: Vec<(f64, u32)> = Vec::with_capacity(n);
+        let mut bad = false;
+        for i in 0..n as u32 {
+            let w = match &weights {
+                Some(w) => w[i as usize],
+                None => Weight::of(text(i)),
+            };
+            match w {
+                Weight::Num(v) => items.push((v, i)),
+                Weight::Bad => {
+                    bad = true;
+                    items.push((0.0, i));
                 }
             }
         }
-        items.push(item);
-    }
-    if bad {
-        return Err(CmdError::other("ERR One or more scores can't be converted into double"));
-    }
-    let text = |i: &Item| elems.get(i.elem as usize);
-    items.sort_by(|a, b| {
-        let c = if !how.alpha {
-            a.score.partial_cmp(&b.score).unwrap_or(Ordering::Equal).then_with(|| text(a).cmp(text(b)))
-        } else if how.by {
-            match (&a.by, &b.by) {
-                (None, None) => Ordering::Equal,
-                (None, _) => Ordering::Less,
-                (_, None) => Ordering::Greater,
-                (Some(x), Some(y)) if how.store => x.cmp(y),
-                (Some(x), Some(y)) => coll(x, y),
-            }
-        } else if how.store {
-            text(a).cmp(text(b))
-        } else {
-            coll(text(a), text(b))
-        };
-        if how.desc {
-            c.reverse()
-        } else {
-            c
+        if bad {
+            return Err(CmdError::other("ERR One or more scores can't be converted into double"));
         }
-    });
-    Ok(items.into_iter().map(|i| i.elem).collect())
+        order_range(&mut items, start, end, partial, |a, b| {
+            dir(a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal).then_with(|| text(a.1).cmp(text(b.1))))
+        });
+        return Ok(items.into_iter().map(|(_, i)| i).collect());
+    }
+    match by {
+        Some(ByValues::Strings(values)) => {
+            let mut items: Vec<(Option<Vec<u8>>, u32)> = values.into_iter().zip(0..n as u32).collect();
+            order_range(&mut items, start, end, partial, |a, b| {
+                dir(match (&a.0, &b.0) {
+                    (None, None) => Ordering::Equal,
+                    (None, _) => Ordering::Less,
+                    (_, None) => Ordering::Greater,
+                    (Some(x), Some(y)) if how.store => x.cmp(y),
+                    (Some(x), Some(y)) => coll(x, y),
+                })
+            });
+            Ok(items.into_iter().map(|(_, i)| i).collect())
+        }
+        _ => {
+            let mut items: Vec<u32> = (0..n as u32).collect();
+            order_range(&mut items, start, end, partial, |&a, &b| {
+                dir(if how.store { text(a).cmp(text(b)) } else { coll(text(a), text(b)) })
+            });
+            Ok(items)
+        }
+    }
 }
 
 /// SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]
@@ -507,23 +590,32 @@ fn after_load(core: &mut Core, conn: &mut Conn, tx: Option<Tx>, loaded: Loaded, 
     let by = if o.dontsort { None } else { o.by.take() };
     let how = How { desc: o.desc, alpha: o.alpha, by: by.is_some(), store: o.store.is_some() };
     let elems = Arc::new(elems);
-    let sort_then = move |core: &mut Core, conn: &mut Conn, elems: Arc<Elems>, by_values, tx: Option<Tx>| -> Flow {
-        let order = if o.dontsort { Ok((0..elems.len() as u32).collect()) } else { sorted(&elems, by_values, how) };
-        match order {
-            Err(e) => match tx {
-                Some(tx) => release_with(&tx, e),
-                None => reply_error(conn, e),
-            },
-            Ok(order) => output(core, conn, tx, elems, order, start, end, o.gets, o.store),
-        }
-    };
+    let sort_then =
+        move |core: &mut Core, conn: &mut Conn, elems: Arc<Elems>, by: Option<ByValues>, tx: Option<Tx>| -> Flow {
+            let order =
+                if o.dontsort { Ok((0..elems.len() as u32).collect()) } else { sorted(&elems, by, how, start, end) };
+            match order {
+                Err(e) => match tx {
+                    Some(tx) => release_with(&tx, e),
+                    None => reply_error(conn, e),
+                },
+                Ok(order) => output(core, conn, tx, elems, order, start, end, o.gets, o.store),
+            }
+        };
     match (by, tx) {
         (Some(pattern), Some(tx)) => {
             let db = conn.db;
             let asks = (0..elems.len() as u32).map(|e| (0u16, e)).collect();
-            lookup_round(core, tx, db, elems, Arc::new(vec![pattern]), asks, move |core, conn, elems, values, tx| {
-                sort_then(core, conn, elems, Some(values), Some(tx))
-            })
+            let patterns = Arc::new(vec![pattern]);
+            if how.alpha {
+                lookup_round(core, tx, db, elems, patterns, asks, fetch, move |core, conn, elems, values, tx| {
+                    sort_then(core, conn, elems, Some(ByValues::Strings(values)), Some(tx))
+                })
+            } else {
+                lookup_round(core, tx, db, elems, patterns, asks, weight, move |core, conn, elems, values, tx| {
+                    sort_then(core, conn, elems, Some(ByValues::Weights(values)), Some(tx))
+                })
+            }
         }
         (_, tx) => sort_then(core, conn, elems, None, tx),
     }
@@ -570,7 +662,7 @@ fn output(
     match tx {
         Some(tx) if !asks.is_empty() => {
             let db = conn.db;
-            lookup_round(core, tx, db, elems, patterns, asks, move |core, conn, elems, values, tx| {
+            lookup_round(core, tx, db, elems, patterns, asks, fetch, move |core, conn, elems, values, tx| {
                 finish(core, conn, elems, values, Some(tx))
             })
         }
