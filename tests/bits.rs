@@ -310,3 +310,56 @@ fn random_bit_commands_answer_as_redis_does() {
         theirs.words("FLUSHALL");
     }
 }
+
+/// WATCH sees a bitmap change only when one happened, as Redis signals it: a SETBIT that sets
+/// a bit already set, a BITFIELD whose writes leave the bits as they were (or that OVERFLOW
+/// FAIL refused) and that did not grow the string, or a PFADD that changed no register leaves
+/// a watching EXEC free to run (the same client wrote, which Redis counts too).
+#[test]
+fn watch_sees_only_real_bit_changes() {
+    run_cases(&[&[
+        "SETBIT k 7 1",
+        "WATCH k",
+        "SETBIT k 7 1",
+        "BITFIELD k OVERFLOW FAIL INCRBY u2 100 1 GET u8 0",
+        "MULTI",
+        "GET k",
+        "EXEC",
+        "WATCH k",
+        "SETBIT k 7 0",
+        "MULTI",
+        "GET k",
+        "EXEC",
+        "WATCH k",
+        "SETBIT k 100 0",
+        "MULTI",
+        "STRLEN k",
+        "EXEC",
+        "WATCH k",
+        "BITFIELD k SET u8 0 0",
+        "MULTI",
+        "STRLEN k",
+        "EXEC",
+        "WATCH k",
+        "BITFIELD k SET u8 0 0 SET u8 200 0",
+        "MULTI",
+        "STRLEN k",
+        "EXEC",
+        "WATCH k",
+        "BITFIELD k INCRBY u8 0 1",
+        "MULTI",
+        "STRLEN k",
+        "EXEC",
+        "PFADD h a b c",
+        "WATCH h",
+        "PFADD h a b",
+        "MULTI",
+        "PFCOUNT h",
+        "EXEC",
+        "WATCH h",
+        "PFADD h d",
+        "MULTI",
+        "PFCOUNT h",
+        "EXEC",
+    ]]);
+}

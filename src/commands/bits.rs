@@ -105,6 +105,7 @@ fn setbit(cx: &mut KeyCx) -> R {
     buf[byte] = (buf[byte] & !(1 << shift)) | (on << shift);
     // As Redis 7.0: an event only when the string was made, grew, or the bit changed.
     if grew || old != on {
+        cx.core.signal_modified(cx.db, key);
         cx.core.notify(STRING, "setbit", cx.db, key);
     }
     cx.out.int(old as i64);
@@ -628,7 +629,7 @@ fn bitfield_with(cx: &mut KeyCx, read_only: bool) -> R {
     if read_only {
         return Err(CmdError::other("ERR BITFIELD_RO only supports the GET subcommand"));
     }
-    let (buf, _) = string_for_bits(cx, key, maxbit)?;
+    let (buf, grew) = string_for_bits(cx, key, maxbit)?;
     let mut replies: Vec<Option<i64>> = Vec::with_capacity(fields.len());
     let mut changes = 0;
     for f in &fields {
@@ -663,11 +664,14 @@ fn bitfield_with(cx: &mut KeyCx, read_only: bool) -> R {
         }
         let mask = if f.bits == 64 { u64::MAX } else { (1u64 << f.bits) - 1 };
         set_field(buf, f.offset, f.bits, new & mask);
-        changes += 1;
+        // As Redis 7.0: a write counts when it changed the bits or the string was made or grown
+        // for the command (a command whose every write failed signals nothing, even then).
+        changes += (grew || new & mask != raw) as usize;
         let shown = if f.signed { signed_of(new & mask, f.bits) } else { (new & mask) as i64 };
         replies.push(Some(if is_set { old } else { shown }));
     }
     if changes > 0 {
+        cx.core.signal_modified(cx.db, key);
         cx.core.notify(STRING, "setbit", cx.db, key);
     }
     cx.out.array(replies.len());
@@ -685,11 +689,11 @@ const RBF: &[&str] = &["@read", "@bitmap", "@fast"];
 const WB: &[&str] = &["@write", "@bitmap", "@slow"];
 
 pub const SPECS: &[Spec] = &[
-    cmd("setbit", 4, WRITE | DENYOOM, (1, 1, 1), WB, Handler::Key(setbit)),
+    cmd("setbit", 4, WRITE | DENYOOM | SIGNALS, (1, 1, 1), WB, Handler::Key(setbit)),
     cmd("getbit", 3, READONLY | FAST, (1, 1, 1), RBF, Handler::Key(getbit)),
     cmd("bitcount", -2, READONLY, (1, 1, 1), RB, Handler::Key(bitcount)),
     cmd("bitpos", -3, READONLY, (1, 1, 1), RB, Handler::Key(bitpos)),
     multi("bitop", -4, WRITE | DENYOOM | SIGNALS, (2, -1, 1), WB, Handler::Key(bitop), bitop_spread),
-    cmd("bitfield", -2, WRITE | DENYOOM, (1, 1, 1), WB, Handler::Key(bitfield)),
+    cmd("bitfield", -2, WRITE | DENYOOM | SIGNALS, (1, 1, 1), WB, Handler::Key(bitfield)),
     cmd("bitfield_ro", -2, READONLY | FAST, (1, 1, 1), RBF, Handler::Key(bitfield_ro)),
 ];

@@ -162,6 +162,7 @@ pub fn unchanged(name: &str, argv: &crate::commands::Argv<'_>, reply: &[u8]) -> 
         "zremrangebyscore",
         "zremrangebyrank",
         "zremrangebylex",
+        "pfadd",
     ];
     const NULL_IS_NOTHING: &[&str] =
         &["getdel", "getex", "lpop", "rpop", "spop", "lmove", "rpoplpush", "zpopmin", "zpopmax"];
