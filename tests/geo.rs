@@ -210,6 +210,28 @@ fn geo_store_forms_as_redis() {
     run_cases(&[&case]);
 }
 
+/// The store forms inside MULTI/EXEC and scripts, with keys on several shards (a script's
+/// undeclared destination included).
+#[test]
+fn geo_store_forms_in_multi_and_scripts_as_redis() {
+    let mut case: Vec<&str> = CITIES.to_vec();
+    case.extend([
+        "MULTI",
+        "GEOSEARCHSTORE d1 Sicily FROMLONLAT 15 37 BYRADIUS 200 km",
+        "GEORADIUS Sicily 15 37 200 km STOREDIST d2",
+        "GEORADIUSBYMEMBER Sicily Palermo 300 km STORE d3",
+        "ZRANGE d2 0 -1 WITHSCORES",
+        "ZCARD d3",
+        "EXEC",
+        "EVAL \"return redis.call('georadius', KEYS[1], 15, 37, 200, 'km', 'store', KEYS[2])\" 2 Sicily d5",
+        "EVAL \"return redis.call('georadius', KEYS[1], 15, 37, 200, 'km', 'store', 'undeclared')\" 1 Sicily",
+        "ZRANGE undeclared 0 -1",
+        "EVAL \"return redis.call('geosearchstore', KEYS[1], KEYS[2], 'frommember', 'Palermo', 'bybox', 500, 500, 'km', 'storedist')\" 2 d6 Sicily",
+        "ZRANGE d6 0 -1 WITHSCORES",
+    ]);
+    run_cases(&[&case]);
+}
+
 /// Random points and random searches on both servers: the same members in the same order
 /// (Redis's order when unsorted: its cells, then scores), the same distances and coordinates.
 #[test]

@@ -534,6 +534,9 @@ fn sort_generic(cx: &mut Cx, readonly: bool) -> F {
     // The destination is signalled by the store; the source is only read.
     tx.touch = false;
     let src_owner = cx.core.owner(&src);
+    // A tracking client's SORT_RO remembers its source (not the BY/GET keys, as in Redis); a
+    // transaction over whole databases does not do it for us.
+    let reader = tx.reader.filter(|_| lookups);
     let script = cx.conn.script;
     let (desc, dontsort, offset, count) = (o.desc, o.dontsort, o.offset, o.count);
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
@@ -542,6 +545,9 @@ fn sort_generic(cx: &mut Cx, readonly: bool) -> F {
             Box::new(move |core: &mut Core| -> JobOut {
                 if shard != src_owner {
                     return Box::new(());
+                }
+                if let Some(reader) = reader {
+                    core.remember_read(&src, reader);
                 }
                 Box::new(load(core, db, &src, desc, dontsort, offset, count))
             })
