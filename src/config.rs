@@ -312,6 +312,8 @@ pub struct Config {
     pub protected_mode: bool,
     /// `enable-debug-command`: who may run DEBUG (immutable, like Redis).
     pub enable_debug_command: Protection,
+    /// `acl-pubsub-default`: new users and selectors may use every channel (`allchannels`).
+    pub acl_pubsub_default_all: bool,
     /// `shards` (shardis's own): shard threads, 0 for one per CPU of the affinity mask.
     pub shards: usize,
     /// `appendonly`.
@@ -395,6 +397,7 @@ impl Default for Config {
             tcp_keepalive: 300,
             protected_mode: true,
             enable_debug_command: Protection::No,
+            acl_pubsub_default_all: false,
             shards: 0,
             appendonly: false,
             rdbcompression: true,
@@ -941,6 +944,9 @@ impl Config {
             "tcp-keepalive" => number(u64::from(self.tcp_keepalive)),
             "protected-mode" => yes_no(self.protected_mode),
             "enable-debug-command" => self.enable_debug_command.name().as_bytes().to_vec(),
+            "acl-pubsub-default" => {
+                (if self.acl_pubsub_default_all { "allchannels" } else { "resetchannels" }).as_bytes().to_vec()
+            }
             "shards" => number(self.shards as u64),
             "appendonly" => yes_no(self.appendonly),
             "rdbcompression" => yes_no(self.rdbcompression),
@@ -992,6 +998,7 @@ impl Config {
             ("loglevel", Val::Enum(id)) => self.loglevel = LogLevel::ALL[id as usize],
             ("maxmemory-policy", Val::Enum(id)) => self.maxmemory_policy = MaxmemoryPolicy::ALL[id as usize],
             ("enable-debug-command", Val::Enum(id)) => self.enable_debug_command = Protection::ALL[id as usize],
+            ("acl-pubsub-default", Val::Enum(id)) => self.acl_pubsub_default_all = id == 0,
             ("port", Val::Num(n)) => self.port = n as u16,
             ("databases", Val::Num(n)) => self.databases = n as usize,
             ("timeout", Val::Num(n)) => self.timeout = n as u64,

@@ -40,6 +40,7 @@
 //! - [`clock`]: the cheap clock that times every command.
 //! - [`crash`]: a panic on any shard stops the whole process, logging the shard and command.
 
+pub mod acl;
 pub mod clock;
 pub mod commands;
 pub mod config;

@@ -47,14 +47,14 @@ fn echo(cx: &mut Cx) -> R {
     Ok(Flow::Done)
 }
 
-/// Checks a password for `user` against `requirepass` (the `default` user is the only one).
-fn check_password(core: &Core, user: &[u8], pass: &[u8]) -> bool {
-    if user != b"default" {
-        return false;
-    }
-    match &core.config.requirepass {
-        None => true,
-        Some(expected) => expected.as_slice() == pass,
+/// Logs `conn` in as `user` when `pass` is right for it (ACLAuthenticateUser).
+fn log_in(core: &Core, conn: &mut crate::server::conn::Conn, user: &[u8], pass: &[u8]) -> bool {
+    match core.acl.users.get(user) {
+        Some(u) if u.accepts(pass) => {
+            (conn.user, conn.acl_version, conn.authenticated) = (u.clone(), core.acl.users.version, true);
+            true
+        }
+        _ => false,
     }
 }
 
@@ -62,7 +62,7 @@ fn check_password(core: &Core, user: &[u8], pass: &[u8]) -> bool {
 fn auth(cx: &mut Cx) -> R {
     let (user, pass) = match cx.argv.len() {
         2 => {
-            if cx.core.config.requirepass.is_none() {
+            if cx.core.acl.users.default_user().nopass {
                 return Err(CmdError::other(
                     "ERR AUTH <password> called without any password configured for the default user. \
                      Are you sure your configuration is correct?",
@@ -73,8 +73,7 @@ fn auth(cx: &mut Cx) -> R {
         3 => (cx.argv.get(1), cx.argv.get(2)),
         _ => return Err(CmdError::Syntax),
     };
-    if check_password(cx.core, user, pass) {
-        cx.conn.authenticated = true;
+    if log_in(cx.core, cx.conn, user, pass) {
         cx.out().ok();
         Ok(Flow::Done)
     } else {
@@ -119,10 +118,9 @@ fn hello(cx: &mut Cx) -> R {
         }
     }
     if let Some((user, pass)) = creds {
-        if !check_password(cx.core, user, pass) {
+        if !log_in(cx.core, cx.conn, user, pass) {
             return Err(CmdError::WrongPass);
         }
-        cx.conn.authenticated = true;
     }
     if !cx.conn.authenticated {
         return Err(CmdError::other(
@@ -189,7 +187,10 @@ fn reset(cx: &mut Cx) -> R {
     conn.name.clear();
     conn.reply = ReplyMode::On;
     conn.no_touch = false;
-    conn.authenticated = cx.core.config.requirepass.is_none();
+    // Back to the default user, logged in only if it needs no password.
+    let default = cx.core.acl.users.default_user().clone();
+    conn.authenticated = default.logs_in_alone();
+    (conn.user, conn.acl_version) = (default, cx.core.acl.users.version);
     conn.multi = None;
     super::transactions::unwatch_all(cx);
     crate::pubsub::tracking::forget(cx.core, cx.conn);

@@ -195,6 +195,37 @@ fn find_keys(args: &[&[u8]]) -> Result<Vec<FoundKey>, CmdError> {
     Ok(found)
 }
 
+/// The keys of `argv` (name first) and how the command uses each, as ACL checks them: a bit
+/// per [`crate::acl::READ`] (the key spec says `access`) and [`crate::acl::WRITE`] (`insert`,
+/// `delete` or `update`). Empty when the command names no keys; a shard channel (SPUBLISH's,
+/// a `not_key` spec) is not a key.
+pub fn key_access(argv: &Argv<'_>) -> Vec<(usize, u8)> {
+    let args: Vec<&[u8]> = argv.iter().collect();
+    let Ok(found) = find_keys(&args) else { return Vec::new() };
+    let need = |names: &mut dyn Iterator<Item = &str>| {
+        names.fold(0u8, |m, f| match f {
+            "access" => m | crate::acl::READ,
+            "insert" | "delete" | "update" => m | crate::acl::WRITE,
+            _ => m,
+        })
+    };
+    let not_key = |flags: &KeyFlags| match flags {
+        KeyFlags::Spec(values) => values.iter().any(|v| v.as_str() == Some("not_key")),
+        KeyFlags::Fixed(names) => names.contains(&"not_key"),
+    };
+    found
+        .into_iter()
+        .filter(|(p, flags)| *p < args.len() && !not_key(flags))
+        .map(|(p, flags)| {
+            let bits = match flags {
+                KeyFlags::Spec(values) => need(&mut values.iter().filter_map(|v| v.as_str())),
+                KeyFlags::Fixed(names) => need(&mut names.iter().copied()),
+            };
+            (p, bits)
+        })
+        .collect()
+}
+
 /// The positions of the keys in `argv` (name first), found as COMMAND GETKEYS finds them
 /// (movable keys included); None when the arguments do not say (the command will refuse them).
 pub fn keys_of(argv: &Argv<'_>) -> Option<Vec<usize>> {

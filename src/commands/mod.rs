@@ -11,6 +11,7 @@
 //!   socket: they take the shard's data and write a reply. The connection's core calls them in
 //!   place when the keys are its own, or ships them (batched) to the owner.
 
+pub mod acl;
 pub mod bits;
 pub mod blocking;
 pub mod connection;
@@ -411,6 +412,7 @@ pub struct Registry {
 /// All family tables, in the order COMMAND lists them.
 const FAMILIES: &[&[Spec]] = &[
     connection::SPECS,
+    acl::SPECS,
     server::SPECS,
     introspection::SPECS,
     strings::SPECS,

@@ -54,12 +54,34 @@ fn config_set(cx: &mut Cx) -> R {
     }
     apply_process_wide(&trial);
     let shards = cx.core.shards();
-    Ok(FanOut::apply(shards, move |core: &mut Core| {
+    let password = pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case(b"requirepass")).then(|| trial.requirepass.clone());
+    let apply = FanOut::apply(shards, move |core: &mut Core| {
         let (port, bind) = (core.config.port, core.config.bind.clone());
         let _ = core.config.set(&borrow_pairs(&pairs));
         core.relisten |= core.config.port != port || core.config.bind != bind;
         core.slowlog.truncate(core.config.slowlog_max_len as usize);
-    }))
+    });
+    let Some(password) = password else { return Ok(apply) };
+    // requirepass is the default user's password (Redis's ACLUpdateDefaultUserPassword): set
+    // once every shard has the new configuration, through the ACL's single writer.
+    let Flow::Wait(mut fan) = apply else { unreachable!("FanOut::apply waits") };
+    fan.finish = Box::new(move |_core, _conn, _| {
+        super::acl::change(
+            move |users| {
+                let mut default = (**users.default_user()).clone();
+                default.apply(b"resetpass", false).expect("resetpass");
+                match &password {
+                    Some(p) => default.apply(&[b">".as_slice(), p].concat(), false).expect("a password"),
+                    None => default.apply(b"nopass", false).expect("nopass"),
+                }
+                let mut next = users.clone();
+                next.users.insert(b"default".to_vec(), std::sync::Arc::new(default));
+                Ok(next)
+            },
+            |out| out.ok(),
+        )
+    });
+    Ok(Flow::Wait(fan))
 }
 
 fn borrow_pairs(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<(&[u8], &[u8])> {

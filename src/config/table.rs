@@ -305,7 +305,7 @@ pub static DIRECTIVES: &[Spec] = &[
     enumeration("maxmemory-policy", IMPL, MAXMEMORY_POLICIES, "noeviction"),
     enumeration("appendfsync", 0, APPENDFSYNC, "everysec"),
     enumeration("oom-score-adj", 0, OOM_SCORE_ADJ, "no"),
-    enumeration("acl-pubsub-default", 0, ACL_PUBSUB_DEFAULT, "resetchannels"),
+    enumeration("acl-pubsub-default", IMPL, ACL_PUBSUB_DEFAULT, "resetchannels"),
     enumeration("sanitize-dump-payload", 0, SANITIZE_DUMP, "no"),
     enumeration("enable-protected-configs", I, PROTECTED_ACTION, "no"),
     enumeration("enable-debug-command", I | IMPL, PROTECTED_ACTION, "no"),

@@ -98,6 +98,9 @@ pub struct Conn {
     pub subs: crate::pubsub::Subs,
     /// CLIENT TRACKING's mode, while on (see [`crate::pubsub::tracking`]).
     pub tracking: Option<Box<crate::pubsub::tracking::Mode>>,
+    /// The ACL user, as of ACL table `acl_version` (see [`crate::acl`]).
+    pub user: std::sync::Arc<crate::acl::User>,
+    pub acl_version: u64,
     /// Redis's script client (CLIENT_SCRIPT): SORT sorts a set it would leave unsorted.
     pub script: bool,
 }
@@ -144,6 +147,8 @@ impl Conn {
             blocked: None,
             subs: Default::default(),
             tracking: None,
+            user: crate::acl::User::unrestricted_default(),
+            acl_version: 0,
             script: false,
         }
     }

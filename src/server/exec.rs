@@ -77,6 +77,7 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
             return;
         }
     }
+    core.acl.refresh(conn);
     // The argument ranges borrow the input buffer while handlers borrow the connection; move the
     // buffers out for the duration (three words each) and put them back at the end.
     let input = std::mem::take(&mut conn.input);
@@ -305,6 +306,11 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
     }
     if !conn.authenticated && spec.flags & flag::NO_AUTH == 0 {
         return Route::Reject(Some(id), CmdError::NoAuth.to_string());
+    }
+    if !conn.user.unrestricted() {
+        if let Err(denied) = crate::acl::check::check(&conn.user, id, argv) {
+            return Route::Reject(Some(id), denied.text(id));
+        }
     }
     if core.eviction.oom && core.config.maxmemory != 0 {
         // As Redis: denyoom commands, EXEC of a transaction that queued one, and anything

@@ -792,8 +792,9 @@ fn accept(core: &mut Core, io: &RefCell<Io>, fd: RawFd, unix: bool) {
         (sock_name(fd, true), sock_name(fd, false))
     };
     let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
-    let authenticated = core.config.requirepass.is_none();
-    let conn = Box::new(Conn::new(fd, id, unix, peer, local, authenticated));
+    let default = core.acl.users.default_user().clone();
+    let mut conn = Box::new(Conn::new(fd, id, unix, peer, local, default.logs_in_alone()));
+    (conn.user, conn.acl_version) = (default, core.acl.users.version);
     let slot = core.conns.insert(conn);
     let gen = core.conns.gen(slot);
     if let Some(mut conn) = core.conns.take(slot, gen) {

@@ -208,6 +208,8 @@ impl Pause {
 
 /// Everything one shard thread owns.
 pub struct Core {
+    /// ACL users (see [`crate::acl`]).
+    pub acl: crate::acl::Acl,
     pub id: usize,
     pub shared: Arc<Shared>,
     pub config: Config,
@@ -278,7 +280,9 @@ impl Core {
         let dbs = (0..config.databases.max(1)).map(|_| Db::new()).collect();
         let stats = Stats::new(registry().len());
         let pubsub = crate::pubsub::PubSub::new(shared.shards());
+        let acl = crate::acl::Acl::new(Arc::new(crate::acl::Users::initial(config.requirepass.as_deref())));
         Core {
+            acl,
             id,
             shared,
             config,

@@ -1,0 +1,106 @@
+//! Whether a user may run a command, as Redis 7.0's ACLCheckAllUserCommandPerm decides: any
+//! selector that allows the command (or its first argument), every key it names (with the
+//! access the key spec declares) and every channel it publishes or subscribes to lets it run.
+//! Otherwise the most telling refusal is reported: a channel over a key over the command.
+
+use super::{Selector, User};
+use crate::commands::{flag, registry, Argv};
+
+/// Why a command may not run; a key's or channel's position in the command.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Denied {
+    Command,
+    Key(usize),
+    Channel(usize),
+}
+
+impl Denied {
+    fn rank(self) -> (u8, usize) {
+        match self {
+            Denied::Command => (1, 0),
+            Denied::Key(p) => (2, p),
+            Denied::Channel(p) => (4, p),
+        }
+    }
+
+    /// The NOPERM text Redis answers with (without `-`).
+    pub fn text(self, id: usize) -> String {
+        match self {
+            Denied::Command => {
+                format!("NOPERM this user has no permissions to run the '{}' command", registry().entries[id].full_name)
+            }
+            Denied::Key(_) => "NOPERM this user has no permissions to access one of the keys used as arguments".into(),
+            Denied::Channel(_) => {
+                "NOPERM this user has no permissions to access one of the channels used as arguments".into()
+            }
+        }
+    }
+}
+
+/// May `user` run command `id` with `argv`?
+pub fn check(user: &User, id: usize, argv: &Argv<'_>) -> Result<(), Denied> {
+    let mut keys: Option<Vec<(usize, u8)>> = None;
+    let mut worst: Option<Denied> = None;
+    for s in &user.selectors {
+        match check_selector(s, id, argv, &mut keys) {
+            Ok(()) => return Ok(()),
+            Err(d) => {
+                if worst.is_none_or(|w| d.rank() > w.rank()) {
+                    worst = Some(d);
+                }
+            }
+        }
+    }
+    Err(worst.unwrap_or(Denied::Command))
+}
+
+fn check_selector(s: &Selector, id: usize, argv: &Argv<'_>, keys: &mut Option<Vec<(usize, u8)>>) -> Result<(), Denied> {
+    let entry = &registry().entries[id];
+    if !s.all_commands && entry.spec.flags & flag::NO_AUTH == 0 && !s.allows(id) {
+        let at = if entry.parent.is_some() { 2 } else { 1 };
+        let allowed = argv.len() > at
+            && s.firstargs(id).is_some_and(|args| args.iter().any(|a| a.eq_ignore_ascii_case(argv.get(at))));
+        if !allowed {
+            return Err(Denied::Command);
+        }
+    }
+    if !s.all_keys {
+        for &(p, need) in keys.get_or_insert_with(|| crate::commands::introspection::key_access(argv)).iter() {
+            let key = argv.get(p);
+            let ok = s
+                .keys
+                .iter()
+                .any(|(pattern, flags)| flags & need == need && crate::config::glob_match(pattern, key, false));
+            if !ok {
+                return Err(Denied::Key(p));
+            }
+        }
+    }
+    if !s.all_channels {
+        let (from, count, literal) = match entry.full_name.as_str() {
+            "publish" | "spublish" => (1, 1, false),
+            "subscribe" | "ssubscribe" => (1, argv.len() - 1, false),
+            "psubscribe" => (1, argv.len() - 1, true),
+            _ => (0, 0, false),
+        };
+        for p in from..from + count {
+            let channel = argv.get(p);
+            let ok = s.channels.iter().any(|pattern| {
+                if literal {
+                    c_str(pattern) == c_str(channel)
+                } else {
+                    crate::config::glob_match(pattern, channel, false)
+                }
+            });
+            if !ok {
+                return Err(Denied::Channel(p));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The bytes C's strcmp sees: up to a NUL.
+fn c_str(s: &[u8]) -> &[u8] {
+    &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())]
+}

@@ -1,0 +1,225 @@
+//! ACL users byte for byte against redis-server 7.0.15, with keys on four shards: the rules
+//! and how ACL LIST / GETUSER describe them, AUTH and HELLO AUTH, and NOPERM for commands,
+//! first arguments, keys (read and write patterns) and channels, selectors included.
+
+mod common;
+use common::*;
+
+fn run_cases(cases: &[&[&str]]) {
+    run_cases_then(cases, &[]);
+}
+
+/// Redis lists single commands in rules (after `+@all`/`-@all` and the categories) in the order
+/// of its command table's hash, seeded at random on each start: those are compared sorted.
+fn sorted_rules(text: &str) -> String {
+    let sort = |rules: &str| -> String {
+        let mut head: Vec<&str> = Vec::new();
+        let mut singles: Vec<&str> = Vec::new();
+        for t in rules.split(' ') {
+            if singles.is_empty() && (t.starts_with("+@") || t.starts_with("-@")) {
+                head.push(t);
+            } else {
+                singles.push(t);
+            }
+        }
+        singles.sort_unstable();
+        head.extend(singles);
+        head.join(" ")
+    };
+    text.split("\r\n")
+        .map(|line| match line.find("-@all").or_else(|| line.find("+@all")) {
+            Some(at) if !line[at..].contains('(') => format!("{}{}", &line[..at], sort(&line[at..])),
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+fn run_sorted(cases: &[&[&str]]) {
+    same_on_both(cases, |port, lines| sorted_rules(&transcript(port, lines)));
+}
+
+#[test]
+fn users_and_rules_as_redis() {
+    run_sorted(&[&[
+        "ACL LIST",
+        "ACL SETUSER alice on >pw ~cache:* &chan:* +get +set -@dangerous +@hash",
+        "ACL LIST",
+        "ACL GETUSER alice",
+        "ACL SETUSER bob",
+        "ACL SETUSER carol on nopass +@read -get +get allkeys %R~r:* %W~w:* resetchannels",
+        "ACL SETUSER carol resetkeys %R~r:* %W~w:* %RW~rw:* %R~w:* ~w:*",
+        "ACL GETUSER carol",
+        "ACL SETUSER dave on nopass +config|get +select|0 (~a* +set) (%R~b* &c +get)",
+        "ACL GETUSER dave",
+        "ACL SETUSER dave clearselectors",
+        "ACL GETUSER dave",
+        "ACL SETUSER eve on (~a* +get",
+        "ACL SETUSER e\\ ve on",
+        "ACL SETUSER eve #abc",
+        "ACL SETUSER eve <nope",
+        "ACL SETUSER eve !0000000000000000000000000000000000000000000000000000000000000000",
+        "ACL SETUSER eve +config|get|x",
+        "ACL SETUSER eve +select|",
+        "ACL SETUSER eve -select|0",
+        "ACL SETUSER eve %RX~a",
+        "ACL SETUSER eve %~b",
+        "ACL SETUSER eve +nosuch",
+        "ACL SETUSER eve +@nosuch",
+        "ACL SETUSER eve allkeys ~x",
+        "ACL SETUSER eve allchannels &x",
+        "ACL SETUSER eve bogus",
+        "ACL SETUSER eve on ~a +get bogus",
+        "ACL GETUSER eve",
+        "ACL SETUSER eve %R~a %W~a %R %R~ ~ &",
+        "ACL GETUSER eve",
+        "ACL SETUSER eve reset",
+        "ACL GETUSER eve",
+        "ACL SETUSER frank on >a >b <a #0000000000000000000000000000000000000000000000000000000000000000",
+        "ACL GETUSER frank",
+        "ACL SETUSER frank !0000000000000000000000000000000000000000000000000000000000000000 nopass skip-sanitize-payload",
+        "ACL SETUSER gina on +@all -get -set ~* &*",
+        "ACL SETUSER hank on +client|setname +client|getname +config allkeys",
+        "ACL SETUSER ivan on -@all +@read -@fast",
+        "ACL LIST",
+        "ACL USERS",
+        "ACL GETUSER nosuch",
+        "ACL WHOAMI",
+        "ACL CAT",
+        "ACL CAT nosuchcat",
+        "ACL DELUSER default",
+        "ACL DELUSER alice bob nosuch",
+        "ACL USERS",
+        "ACL GENPASS 0",
+        "ACL GENPASS 5000",
+        "ACL GENPASS x",
+        "ACL LOAD",
+        "ACL SAVE",
+        "ACL NOSUCH",
+        "HELLO 3",
+        "ACL GETUSER carol",
+    ]]);
+}
+
+#[test]
+fn permissions_as_redis() {
+    run_cases(&[&[
+        "ACL SETUSER alice on >pw ~cache:* &chan:* +get +set +mget +mset +publish +spublish +subscribe +psubscribe +@hash +multi +exec",
+        "AUTH alice wrong",
+        "AUTH nosuch pw",
+        "AUTH alice pw",
+        "ACL WHOAMI",
+        "GET cache:1",
+        "GET other",
+        "SET cache:a 1",
+        "MSET cache:a 1 cache:b 2 cache:c 3 cache:d 4",
+        "MSET cache:a 1 other 2",
+        "MGET cache:a cache:b other",
+        "MGET cache:a cache:b cache:c",
+        "HSET cache:h f v",
+        "HGET cache:h f",
+        "HGET other f",
+        "LPUSH cache:l x",
+        "CONFIG GET maxmemory",
+        "PUBLISH chan:1 hi",
+        "PUBLISH other hi",
+        "SPUBLISH other hi",
+        "MULTI",
+        "GET cache:1",
+        "LPUSH cache:l x",
+        "GET other",
+        "EXEC",
+        "AUTH default x",
+        "ACL SETUSER bob on nopass %R~r:* %W~w:* +@all",
+        "AUTH bob x",
+        "ACL WHOAMI",
+        "SET r:1 v",
+        "GET r:1",
+        "SET w:1 v",
+        "GET w:1",
+        "APPEND w:1 x",
+        "COPY r:1 w:2",
+        "COPY w:1 r:2",
+        "EXISTS r:1 w:1",
+        "AUTH default x",
+        "SET r:1 v",
+        "AUTH bob x",
+        "COPY r:1 w:2",
+        "GET r:1",
+        "AUTH default x",
+        "ACL SETUSER carol on nopass +select|0 +get allkeys",
+        "AUTH carol x",
+        "SELECT 0",
+        "SELECT 1",
+        "SELECT",
+        "GET x",
+        "AUTH default x",
+        "ACL SETUSER dave on nopass allkeys +get (~w* +set) (&ch* +publish)",
+        "AUTH dave x",
+        "SET wx 1",
+        "SET other 1",
+        "GET other",
+        "PUBLISH chx 1",
+        "PUBLISH other 1",
+        "INCR wx",
+        "AUTH default x",
+        "ACL SETUSER alice off",
+        "AUTH alice pw",
+        "ACL SETUSER alice on",
+        "HELLO 3 AUTH alice wrong",
+        "HELLO 3 AUTH alice pw SETNAME me",
+        "ACL WHOAMI",
+        "CLIENT GETNAME",
+        "GET cache:1",
+        "GET other",
+        "RESET",
+        "ACL WHOAMI",
+        "PSUBSCRIBE chan:*",
+    ]]);
+}
+
+/// requirepass is the default user's password: CONFIG SET changes it (ACL LIST shows the
+/// hash), AUTH with one argument checks it, and an empty one makes the user nopass again.
+#[test]
+fn requirepass_is_the_default_users_password() {
+    run_cases(&[&[
+        "AUTH x",
+        "CONFIG SET requirepass secret",
+        "ACL LIST",
+        "AUTH wrong",
+        "AUTH secret",
+        "AUTH default secret",
+        "CONFIG SET requirepass \"\"",
+        "ACL LIST",
+        "AUTH secret",
+    ]]);
+}
+
+/// ACL DELUSER closes the user's connections, on every shard; the caller that deletes its own
+/// user gets its reply first. SETUSER changes apply to connected clients at once.
+#[test]
+fn deluser_closes_the_users_connections() {
+    let server = Proc::shardis(&[]);
+    let mut admin = server.raw();
+    assert_eq!(s(&admin.words("ACL SETUSER zed on nopass +@all ~*")), "+OK\r\n");
+    let mut clients: Vec<Raw> = (0..8).map(|_| server.raw()).collect();
+    for c in &mut clients {
+        assert_eq!(s(&c.words("AUTH zed x")), "+OK\r\n");
+        assert_eq!(s(&c.words("SET k 1")), "+OK\r\n");
+    }
+    // Rules changed: the connected clients see them.
+    assert_eq!(s(&admin.words("ACL SETUSER zed -set")), "+OK\r\n");
+    for c in &mut clients {
+        assert_eq!(s(&c.words("SET k 1")), "-NOPERM this user has no permissions to run the 'set' command\r\n");
+    }
+    assert_eq!(s(&admin.words("ACL DELUSER zed")), ":1\r\n");
+    for c in &mut clients {
+        assert!(c.closed(), "a client of the deleted user is still open");
+    }
+    let mut me = server.raw();
+    assert_eq!(s(&me.words("ACL SETUSER self on nopass +@all")), "+OK\r\n");
+    assert_eq!(s(&me.words("AUTH self x")), "+OK\r\n");
+    assert_eq!(s(&me.words("ACL DELUSER self")), ":1\r\n");
+    assert!(me.closed());
+    assert_eq!(s(&admin.words("ACL USERS")), "*1\r\n$7\r\ndefault\r\n");
+}
