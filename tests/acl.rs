@@ -55,7 +55,6 @@ fn users_and_rules_as_redis() {
         "ACL SETUSER dave clearselectors",
         "ACL GETUSER dave",
         "ACL SETUSER eve on (~a* +get",
-        "ACL SETUSER e\\ ve on",
         "ACL SETUSER eve #abc",
         "ACL SETUSER eve <nope",
         "ACL SETUSER eve !0000000000000000000000000000000000000000000000000000000000000000",
@@ -178,6 +177,26 @@ fn permissions_as_redis() {
     ]]);
 }
 
+/// A script runs as its caller's user: each call is checked, with the scripting errors, raised
+/// (redis.call) or returned (redis.pcall); keys on four shards.
+#[test]
+fn scripts_run_as_their_callers_user() {
+    run_cases(&[&[
+        "ACL SETUSER lua on nopass ~a* +eval +evalsha +get +set +fcall +function|load +publish",
+        "AUTH lua x",
+        "EVAL return(redis.call('lpush','a1','v')) 0",
+        "EVAL return(redis.pcall('lpush','a1','v')) 0",
+        "EVAL return(redis.call('get','b1')) 0",
+        "EVAL return(redis.call('set','a1','v')) 0",
+        "EVAL return(redis.call('get','a1')) 0",
+        "EVAL return(redis.call('set',KEYS[1],'v')) 1 a2",
+        "EVAL return(redis.call('set',KEYS[1],'v')) 1 b2",
+        "EVAL return(redis.call('publish','ch','v')) 0",
+        "AUTH default x",
+        "EVAL return(redis.call('lpush','b3','v')) 0",
+    ]]);
+}
+
 /// requirepass is the default user's password: CONFIG SET changes it (ACL LIST shows the
 /// hash), AUTH with one argument checks it, and an empty one makes the user nopass again.
 #[test]
@@ -189,7 +208,7 @@ fn requirepass_is_the_default_users_password() {
         "AUTH wrong",
         "AUTH secret",
         "AUTH default secret",
-        "CONFIG SET requirepass \"\"",
+        "CONFIG SET requirepass ''",
         "ACL LIST",
         "AUTH secret",
     ]]);

@@ -23,6 +23,20 @@ impl Denied {
         }
     }
 
+    /// The error a script's call raises (scriptVerifyACL).
+    pub fn script_text(self) -> &'static str {
+        match self {
+            Denied::Command => "ERR The user executing the script can't run this command or subcommand",
+            Denied::Key(_) => {
+                "ERR The user executing the script can't access at least one of the keys mentioned in the command \
+                 arguments"
+            }
+            Denied::Channel(_) => {
+                "ERR The user executing the script can't publish to the channel mentioned in the command"
+            }
+        }
+    }
+
     /// The NOPERM text Redis answers with (without `-`).
     pub fn text(self, id: usize) -> String {
         match self {

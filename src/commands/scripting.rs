@@ -34,6 +34,8 @@ struct Owned {
     /// The caller's id (NOLOOP) and tracking reader (CLIENT TRACKING).
     client: u64,
     reader: Option<crate::pubsub::tracking::Tracker>,
+    /// The caller's ACL user: the script's calls are checked against it.
+    user: std::sync::Arc<crate::acl::User>,
 }
 
 impl Owned {
@@ -58,6 +60,7 @@ impl Owned {
             allow_oom: self.allow_oom,
             command,
             reader: self.reader,
+            user: self.user.clone(),
         };
         let saved = core.client_now;
         core.client_now = self.client;
@@ -128,6 +131,7 @@ fn owned_call(cx: &Cx, not_int: CmdError, sha: Sha, function: Option<String>, ro
         ro_command: ro,
         client: cx.conn.id,
         reader: cx.conn.tracking.as_ref().and_then(|m| m.reader(cx.conn, cx.core.id)),
+        user: cx.conn.user.clone(),
     })
 }
 

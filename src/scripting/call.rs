@@ -274,6 +274,13 @@ fn call(run: &mut Run) -> Called {
         out.error(b"ERR This Redis command is not allowed from script");
         return Called::Reply;
     }
+    // The script runs as its caller's user (Redis's scriptVerifyACL).
+    if !client.user.unrestricted() {
+        if let Err(denied) = crate::acl::check::check(&client.user, id, &argv) {
+            out.error(denied.script_text().as_bytes());
+            return Called::Reply;
+        }
+    }
     let write = spec.flags & flag::WRITE != 0;
     if write && run.read_only {
         out.error(b"ERR Write commands are not allowed from read-only scripts.");

@@ -393,6 +393,8 @@ pub struct Call<'a> {
     pub command: &'static str,
     /// The caller's tracking reader: what the script reads is remembered for it.
     pub reader: Option<crate::pubsub::tracking::Tracker>,
+    /// The caller's ACL user, which the script's calls run as.
+    pub user: std::sync::Arc<crate::acl::User>,
 }
 
 /// The function running on this shard, for FUNCTION STATS (answered by this shard's own
@@ -441,6 +443,7 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
     let (status, base) = unsafe {
         let base = ffi::lua_gettop(l);
         (*client).db = call.db;
+        (*client).user = call.user.clone();
         (*client).out.resp3 = false;
         (*client).out.buf.clear();
         vm::registry_get(l, vm::ERR_HANDLER);
