@@ -300,6 +300,8 @@ pub struct Config {
     pub busy_reply_threshold: i64,
     /// `slowlog-max-len`.
     pub slowlog_max_len: u64,
+    /// `acllog-max-len`: entries the ACL LOG keeps.
+    pub acllog_max_len: u64,
     /// `latency-monitor-threshold`: milliseconds, 0 disables.
     pub latency_monitor_threshold: u64,
     /// `hz`: background task frequency, already clamped to 1..=500 as Redis does.
@@ -391,6 +393,7 @@ impl Default for Config {
             slowlog_log_slower_than: 10000,
             busy_reply_threshold: 5000,
             slowlog_max_len: 128,
+            acllog_max_len: 128,
             latency_monitor_threshold: 0,
             hz: 10,
             tcp_backlog: 511,
@@ -938,6 +941,7 @@ impl Config {
             "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string().into_bytes(),
             "busy-reply-threshold" => self.busy_reply_threshold.to_string().into_bytes(),
             "slowlog-max-len" => number(self.slowlog_max_len),
+            "acllog-max-len" => number(self.acllog_max_len),
             "latency-monitor-threshold" => number(self.latency_monitor_threshold),
             "hz" => number(u64::from(self.hz)),
             "tcp-backlog" => number(u64::from(self.tcp_backlog)),
@@ -1018,6 +1022,7 @@ impl Config {
             ("slowlog-log-slower-than", Val::Num(n)) => self.slowlog_log_slower_than = n as i64,
             ("busy-reply-threshold", Val::Num(n)) => self.busy_reply_threshold = n as i64,
             ("slowlog-max-len", Val::Num(n)) => self.slowlog_max_len = n as u64,
+            ("acllog-max-len", Val::Num(n)) => self.acllog_max_len = n as u64,
             ("latency-monitor-threshold", Val::Num(n)) => self.latency_monitor_threshold = n as u64,
             // Redis accepts any hz but clamps it to 1..=500.
             ("hz", Val::Num(n)) => self.hz = n.clamp(1, 500) as u32,

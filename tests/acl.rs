@@ -177,6 +177,33 @@ fn permissions_as_redis() {
     ]]);
 }
 
+/// EXEC checks the queued commands again: those the user lost the right to run since they were
+/// queued (command, key or channel) answer Redis's error, the others run; keys on four shards.
+#[test]
+fn exec_checks_permissions_again() {
+    run_cases(&[&[
+        "ACL SETUSER ex on nopass allkeys allchannels +@all",
+        "@2 AUTH ex x",
+        "@2 MULTI",
+        "@2 GET k",
+        "@2 SET k2 v",
+        "@2 PUBLISH ch v",
+        "@2 SET k v",
+        "@2 MSET k 1 k3 2 k4 3",
+        "ACL SETUSER ex -get resetkeys ~k resetchannels",
+        "@2 EXEC",
+        "@2 MULTI",
+        "@2 SET k 1",
+        "@2 INCR k",
+        "@2 EXEC",
+        "@2 MULTI",
+        "@2 SET k 2",
+        "ACL SETUSER ex -incr",
+        "@2 EXEC",
+        "@2 GET k",
+    ]]);
+}
+
 /// A script runs as its caller's user: each call is checked, with the scripting errors, raised
 /// (redis.call) or returned (redis.pcall); keys on four shards.
 #[test]
@@ -241,4 +268,62 @@ fn deluser_closes_the_users_connections() {
     assert_eq!(s(&me.words("ACL DELUSER self")), ":1\r\n");
     assert!(me.closed());
     assert_eq!(s(&admin.words("ACL USERS")), "*1\r\n$7\r\ndefault\r\n");
+}
+
+/// ACL LOG against Redis: what was refused (commands, keys, channels, logins; at the top
+/// level, in MULTI and EXEC, and in scripts), by whom, how many times alike, newest first;
+/// COUNT and RESET. Ages and client details are not compared.
+#[test]
+fn acl_log_as_redis() {
+    let lines: &[&str] = &[
+        "ACL SETUSER u on nopass ~a* &ch* +get +set +publish +multi +exec +eval",
+        "AUTH u x",
+        "GET b",
+        "GET b",
+        "GET a",
+        "LPUSH a x",
+        "PUBLISH other x",
+        "EVAL return(redis.call('get','b1')) 0",
+        "EVAL return(redis.call('lpush','a1','x')) 0",
+        "MULTI",
+        "GET c",
+        "DISCARD",
+        "AUTH u wrong",
+        "AUTH nosuch x",
+        "auth default x",
+        "AUTH nosuch x",
+    ];
+    let entries = |port: u16| -> Vec<Vec<String>> {
+        let mut raw = Raw::connect(port);
+        raw.words("ACL LOG RESET");
+        for line in lines {
+            raw.cmd(&line_args(line));
+        }
+        let mut con = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap().get_connection().unwrap();
+        let log: Vec<redis::Value> = redis::cmd("ACL").arg("LOG").query(&mut con).unwrap();
+        let two: Vec<redis::Value> = redis::cmd("ACL").arg("LOG").arg(2).query(&mut con).unwrap();
+        assert_eq!(two.len(), 2.min(log.len()));
+        let reset: String = redis::cmd("ACL").arg("LOG").arg("RESET").query(&mut con).unwrap();
+        assert_eq!(reset, "OK");
+        let empty: Vec<redis::Value> = redis::cmd("ACL").arg("LOG").query(&mut con).unwrap();
+        assert!(empty.is_empty());
+        log.iter()
+            .map(|e| {
+                let redis::Value::Array(fields) = e else { panic!("{e:?}") };
+                let text = |v: &redis::Value| match v {
+                    redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+                    redis::Value::Int(n) => n.to_string(),
+                    other => format!("{other:?}"),
+                };
+                fields
+                    .chunks(2)
+                    .filter(|kv| !matches!(text(&kv[0]).as_str(), "age-seconds" | "client-info"))
+                    .map(|kv| format!("{}={}", text(&kv[0]), text(&kv[1])))
+                    .collect()
+            })
+            .collect()
+    };
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    assert_eq!(entries(shardis.port), entries(redis.port));
 }

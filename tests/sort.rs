@@ -190,6 +190,25 @@ fn sort_in_multi_and_scripts_as_redis() {
     run_cases(&[&case]);
 }
 
+/// More GET patterns than fit 16 bits: each answers its own pattern.
+#[test]
+fn many_get_patterns_as_redis() {
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    for port in [redis.port, shardis.port] {
+        let mut raw = Raw::connect(port);
+        raw.words("RPUSH L x");
+        raw.words("SET k_x VAL");
+    }
+    let mut args: Vec<&[u8]> = vec![b"SORT", b"L", b"BY", b"nosort"];
+    for _ in 0..65_536 {
+        args.extend([b"GET".as_slice(), b"k_*"]);
+    }
+    args.extend([b"GET".as_slice(), b"nokey_*"]);
+    let (got, want) = (Raw::connect(shardis.port).cmd(&args), Raw::connect(redis.port).cmd(&args));
+    assert!(got == want, "replies differ (ends {:?} / {:?})", s(&got[got.len() - 10..]), s(&want[want.len() - 10..]));
+}
+
 /// Random lists and sorted sets, random weights (string keys and hash fields, some missing,
 /// some not numbers) and random SORTs against Redis.
 #[test]

@@ -37,6 +37,19 @@ impl Denied {
         }
     }
 
+    /// The error EXEC answers for a queued command the user may no longer run.
+    pub fn exec_text(self) -> String {
+        let reason = match self {
+            Denied::Command => "no permission to execute the command or subcommand",
+            Denied::Key(_) => "no permission to touch the specified keys",
+            Denied::Channel(_) => "no permission to access one of the channels used as arguments",
+        };
+        format!(
+            "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This \
+             command is no longer allowed for the following reason: {reason}"
+        )
+    }
+
     /// The NOPERM text Redis answers with (without `-`).
     pub fn text(self, id: usize) -> String {
         match self {
@@ -49,6 +62,33 @@ impl Denied {
             }
         }
     }
+}
+
+/// Records a refusal of `conn`'s command `id` in the ACL LOG.
+pub fn log_denied(
+    core: &mut crate::shard::Core,
+    conn: &crate::server::conn::Conn,
+    denied: Denied,
+    id: usize,
+    argv: &Argv<'_>,
+    context: super::log::Context,
+) {
+    use super::log::{Entry, Reason};
+    let (reason, object) = match denied {
+        Denied::Command => (Reason::Command, registry().entries[id].full_name.as_bytes().to_vec()),
+        Denied::Key(p) => (Reason::Key, argv.get(p).to_vec()),
+        Denied::Channel(p) => (Reason::Channel, argv.get(p).to_vec()),
+    };
+    let entry = Entry {
+        count: 1,
+        reason,
+        context,
+        object,
+        username: conn.user.name.clone(),
+        ctime_ms: crate::shard::now_ms(),
+        client_info: conn.info_line(std::time::Instant::now()),
+    };
+    super::log::record(core, entry);
 }
 
 /// May `user` run command `id` with `argv`?

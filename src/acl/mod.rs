@@ -20,6 +20,7 @@
 //! user's connections at once, as in Redis, where the user is changed in place.
 
 pub mod check;
+pub mod log;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -696,11 +697,13 @@ impl Users {
 /// What one core holds of the ACL subsystem.
 pub struct Acl {
     pub users: Arc<Users>,
+    /// The server's ACL LOG (kept on shard 0 only: see [`log`]).
+    pub log: log::Log,
 }
 
 impl Acl {
     pub fn new(users: Arc<Users>) -> Acl {
-        Acl { users }
+        Acl { users, log: log::Log::default() }
     }
 
     /// Brings `conn`'s user up to this core's table: the user's new rules, or, when the user

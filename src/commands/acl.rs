@@ -280,6 +280,38 @@ fn random_bytes(buf: &mut [u8]) {
     }
 }
 
+/// ACL LOG [count | RESET], read from shard 0, which keeps the log.
+fn log(cx: &mut Cx) -> R {
+    let argv = cx.argv;
+    let mut count = 10usize;
+    let reset = argv.len() == 3 && argv.is(2, "reset");
+    if argv.len() == 3 && !reset {
+        count = int_arg(argv.get(2))?.max(0) as usize;
+    } else if argv.len() > 3 {
+        return Err(CmdError::WrongArity("acl|log".into()));
+    }
+    let resp3 = cx.conn.out.resp3;
+    let job: Job = Box::new(move |core: &mut Core| -> JobOut {
+        let mut out = Out::new(resp3);
+        if reset {
+            core.acl.log.reset();
+            out.ok();
+        } else {
+            core.acl.log.write(&mut out, count, crate::shard::now_ms());
+        }
+        Box::new(out.buf)
+    });
+    Ok(Flow::Wait(FanOut {
+        jobs: vec![(0, job)],
+        finish: Box::new(|_core, conn, mut parts| {
+            if let Some(Ok(bytes)) = parts.pop().map(|p| p.downcast::<Vec<u8>>()) {
+                conn.out.raw(&bytes);
+            }
+            Flow::Done
+        }),
+    }))
+}
+
 /// ACL LOAD / ACL SAVE, without an ACL file.
 fn load_save(_cx: &mut Cx) -> R {
     Err(CmdError::other(
@@ -343,6 +375,7 @@ const ACL_SUBS: &[Spec] = &[
     cmd("deluser", -3, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(deluser)),
     cmd("save", 2, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(load_save)),
     cmd("whoami", 2, N, (0, 0, 0), SLOW, Handler::Conn(whoami)),
+    cmd("log", -2, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(log)),
 ];
 
 pub const SPECS: &[Spec] = &[container("acl", -2, 0, SLOW, ACL_SUBS)];

@@ -47,14 +47,28 @@ fn echo(cx: &mut Cx) -> R {
     Ok(Flow::Done)
 }
 
-/// Logs `conn` in as `user` when `pass` is right for it (ACLAuthenticateUser).
-fn log_in(core: &Core, conn: &mut crate::server::conn::Conn, user: &[u8], pass: &[u8]) -> bool {
+/// Logs `conn` in as `user` when `pass` is right for it (ACLAuthenticateUser); a failure goes
+/// to the ACL LOG under `command`, the name the client sent.
+fn log_in(core: &mut Core, conn: &mut crate::server::conn::Conn, command: &[u8], user: &[u8], pass: &[u8]) -> bool {
     match core.acl.users.get(user) {
         Some(u) if u.accepts(pass) => {
             (conn.user, conn.acl_version, conn.authenticated) = (u.clone(), core.acl.users.version, true);
             true
         }
-        _ => false,
+        _ => {
+            use crate::acl::log::{Context, Entry, Reason};
+            let entry = Entry {
+                count: 1,
+                reason: Reason::Auth,
+                context: if conn.multi.is_some() { Context::Multi } else { Context::Toplevel },
+                object: command.to_vec(),
+                username: user.to_vec(),
+                ctime_ms: crate::shard::now_ms(),
+                client_info: conn.info_line(std::time::Instant::now()),
+            };
+            crate::acl::log::record(core, entry);
+            false
+        }
     }
 }
 
@@ -73,7 +87,7 @@ fn auth(cx: &mut Cx) -> R {
         3 => (cx.argv.get(1), cx.argv.get(2)),
         _ => return Err(CmdError::Syntax),
     };
-    if log_in(cx.core, cx.conn, user, pass) {
+    if log_in(cx.core, cx.conn, cx.argv.get(0), user, pass) {
         cx.out().ok();
         Ok(Flow::Done)
     } else {
@@ -118,7 +132,7 @@ fn hello(cx: &mut Cx) -> R {
         }
     }
     if let Some((user, pass)) = creds {
-        if !log_in(cx.core, cx.conn, user, pass) {
+        if !log_in(cx.core, cx.conn, argv.get(0), user, pass) {
             return Err(CmdError::WrongPass);
         }
     }

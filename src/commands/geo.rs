@@ -687,15 +687,21 @@ fn parse<'a>(argv: &Argv<'a>, form: Form, z: Option<&ZSet>) -> Result<Query<'a>,
                 i += 1;
             }
             b"storedist" if form == Form::SearchStore => q.store = Some((1, true)),
-            b"frommember" if is_search && left >= 1 && q.from_member.is_none() && q.from_lonlat.is_none() => {
-                q.from_member = Some(argv.get(i + 1));
+            // A repeated FROM* or BY* option replaces the earlier one; the other kind is an error.
+            b"frommember" if is_search && left >= 1 && q.from_lonlat.is_none() => {
+                let member = argv.get(i + 1);
+                // Redis decodes the member as it reads it, before any later option.
+                if z.is_some_and(|z| z.score(member).is_none()) {
+                    return Err(CmdError::other("ERR could not decode requested zset member"));
+                }
+                q.from_member = Some(member);
                 i += 1;
             }
-            b"fromlonlat" if is_search && left >= 2 && q.from_member.is_none() && q.from_lonlat.is_none() => {
+            b"fromlonlat" if is_search && left >= 2 && q.from_member.is_none() => {
                 q.from_lonlat = Some(lon_lat(argv, i + 1)?);
                 i += 2;
             }
-            b"byradius" if is_search && left >= 2 && shape.is_none() => {
+            b"byradius" if is_search && left >= 2 && !matches!(shape, Some(Shape::Box(..))) => {
                 let r = number(i + 1, "radius")?;
                 if r < 0.0 {
                     return Err(CmdError::other("ERR radius cannot be negative"));
@@ -704,7 +710,7 @@ fn parse<'a>(argv: &Argv<'a>, form: Form, z: Option<&ZSet>) -> Result<Query<'a>,
                 shape = Some(Shape::Radius(r));
                 i += 2;
             }
-            b"bybox" if is_search && left >= 3 && shape.is_none() => {
+            b"bybox" if is_search && left >= 3 && !matches!(shape, Some(Shape::Radius(_))) => {
                 let (w, h) = (number(i + 1, "width")?, number(i + 2, "height")?);
                 if w < 0.0 || h < 0.0 {
                     return Err(CmdError::other("ERR height or width cannot be negative"));
@@ -717,18 +723,23 @@ fn parse<'a>(argv: &Argv<'a>, form: Form, z: Option<&ZSet>) -> Result<Query<'a>,
         }
         i += 1;
     }
-    if is_search && q.from_member.is_none() && q.from_lonlat.is_none() {
-        return Err(CmdError::other("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for geosearch"));
-    }
-    if is_search && shape.is_none() {
-        return Err(CmdError::other("ERR exactly one of BYRADIUS and BYBOX can be specified for geosearch"));
-    }
     if q.store.is_some() && (q.with_dist || q.with_hash || q.with_coord) {
         return Err(CmdError::other(if form == Form::SearchStore {
             "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
         } else {
             "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
         }));
+    }
+    // The command's name as the client wrote it, as Redis words these two.
+    let typed = || String::from_utf8_lossy(argv.get(0)).into_owned();
+    if is_search && q.from_member.is_none() && q.from_lonlat.is_none() {
+        return Err(CmdError::other(format!(
+            "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {}",
+            typed()
+        )));
+    }
+    if is_search && shape.is_none() {
+        return Err(CmdError::other(format!("ERR exactly one of BYRADIUS and BYBOX can be specified for {}", typed())));
     }
     if q.any && q.count == 0 {
         return Err(CmdError::other("ERR the ANY argument requires COUNT argument"));

@@ -284,7 +284,7 @@ fn fetch(core: &mut Core, db: usize, key: &[u8], field: Option<&[u8]>) -> Option
 }
 
 /// One lookup: pattern `.0` of the element `.1`.
-type Ask = (u16, u32);
+type Ask = (u32, u32);
 
 /// How a round reads what a pattern names on the key's owner.
 type Reader<T> = fn(&mut Core, usize, &[u8], Option<&[u8]>) -> T;
@@ -611,7 +611,7 @@ fn after_load(core: &mut Core, conn: &mut Conn, tx: Option<Tx>, loaded: Loaded, 
     match (by, tx) {
         (Some(pattern), Some(tx)) => {
             let db = conn.db;
-            let asks = (0..elems.len() as u32).map(|e| (0u16, e)).collect();
+            let asks = (0..elems.len() as u32).map(|e| (0u32, e)).collect();
             let patterns = Arc::new(vec![pattern]);
             if how.alpha {
                 lookup_round(core, tx, db, elems, patterns, asks, fetch, move |core, conn, elems, values, tx| {
@@ -643,7 +643,7 @@ fn output(
     let range: Vec<u32> = if end >= start { order[start as usize..=end as usize].to_vec() } else { Vec::new() };
     let asks: Vec<Ask> = range
         .iter()
-        .flat_map(|&e| gets.iter().enumerate().filter(|(_, g)| g.looks_up()).map(move |(p, _)| (p as u16, e)))
+        .flat_map(|&e| gets.iter().enumerate().filter(|(_, g)| g.looks_up()).map(move |(p, _)| (p as u32, e)))
         .collect();
     let patterns = Arc::new(gets.clone());
     let finish =

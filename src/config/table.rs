@@ -359,7 +359,7 @@ pub static DIRECTIVES: &[Spec] = &[
     // Longs (compared as signed by Redis).
     int("active-defrag-max-scan-fields", None, 0, (1, LONG_MAX), "1000"),
     int("slowlog-max-len", None, IMPL, (0, LONG_MAX), "128"),
-    int("acllog-max-len", None, 0, (0, LONG_MAX), "128"),
+    int("acllog-max-len", None, IMPL, (0, LONG_MAX), "128"),
     int("busy-reply-threshold", Some("lua-time-limit"), IMPL, (0, LONG_MAX), "5000"),
     int("cluster-node-timeout", None, 0, (0, LONG_MAX), "15000"),
     int("slowlog-log-slower-than", None, IMPL, (-1, LONG_MAX), "10000"),

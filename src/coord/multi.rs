@@ -117,6 +117,9 @@ enum Step {
     Spread,
     /// A command with client state (PING, SELECT, DBSIZE, FLUSHALL...), on this core.
     Conn,
+    /// Not allowed to the user any more (ACL rules changed after it was queued): answered with
+    /// an error, not run.
+    Denied,
 }
 
 /// What EXEC must run and lock.
@@ -305,7 +308,21 @@ pub fn exec(cx: &mut Cx, mut queue: Box<Queue>) -> Result<Flow, CmdError> {
         forget_watches(core, conn.cref(core.id), &watched);
         return Err(e);
     }
-    let plan = Plan::new(core, conn.db, &queue, &watched);
+    let mut plan = Plan::new(core, conn.db, &queue, &watched);
+    // ACL rules may have changed since the commands were queued: checked again, as Redis does.
+    let mut denied: Vec<Option<String>> = Vec::new();
+    if !conn.user.unrestricted() {
+        for i in 0..queue.len() {
+            let (id, argv) = queue.get(i);
+            if let Err(d) = crate::acl::check::check(&conn.user, id, &argv) {
+                crate::acl::check::log_denied(core, conn, d, id, &argv, crate::acl::log::Context::Multi);
+                denied.resize(queue.len(), None);
+                denied[i] = Some(d.exec_text());
+                plan.steps[i] = Step::Denied;
+                plan.single = None;
+            }
+        }
+    }
     match plan.single {
         Some(shard) if shard == core.id && !plan.blocked_here(core) => {
             let who = WhoRef {
@@ -329,7 +346,7 @@ pub fn exec(cx: &mut Cx, mut queue: Box<Queue>) -> Result<Flow, CmdError> {
             Ok(Flow::Done)
         }
         Some(shard) if shard != core.id => Ok(one_hop(shard, *queue, plan, Who::of(core, conn), watched)),
-        _ => Ok(locked(core, *queue, plan, Who::of(core, conn), watched)),
+        _ => Ok(locked(core, *queue, plan, Who::of(core, conn), watched, denied)),
     }
 }
 
@@ -369,7 +386,7 @@ fn one_hop(shard: usize, queue: Queue, plan: Plan, who: Who, watched: Vec<(usize
                 }
                 Hop::Blocked(queue) => {
                     let plan = Plan { single: None, ..plan };
-                    locked(core, queue, plan, who, watched)
+                    locked(core, queue, plan, who, watched, Vec::new())
                 }
             }
         }),
@@ -430,7 +447,14 @@ pub fn forget_watches(core: &mut Core, me: ConnRef, watched: &[(usize, Vec<u8>)]
 
 /// The general path: lock everything, check watches under the locks, run the commands in
 /// order, release.
-fn locked(core: &mut Core, queue: Queue, plan: Plan, who: Who, watched: Vec<(usize, Vec<u8>)>) -> Flow {
+fn locked(
+    core: &mut Core,
+    queue: Queue,
+    plan: Plan,
+    who: Who,
+    watched: Vec<(usize, Vec<u8>)>,
+    denied: Vec<Option<String>>,
+) -> Flow {
     let mut tx = Tx::keys(core, plan.keys.iter().map(|(db, k)| (*db, k.as_slice())), true);
     if !plan.dbs.is_empty() {
         // Whole databases on every shard, with the databases of the keys too (a shard's lock
@@ -442,7 +466,7 @@ fn locked(core: &mut Core, queue: Queue, plan: Plan, who: Who, watched: Vec<(usi
         tx = Tx { parts: Tx::dbs(core, dbs).parts, ..tx };
     }
     tx.touch = false;
-    let run = Run { queue, steps: plan.steps, next: 0, who };
+    let run = Run { queue, steps: plan.steps, next: 0, who, denied };
     if watched.is_empty() {
         return tx.lock(Box::new(move |core, conn, tx| run.start(core, conn, tx)));
     }
@@ -473,6 +497,8 @@ struct Run {
     steps: Vec<Step>,
     next: usize,
     who: Who,
+    /// The error of each [`Step::Denied`] command (empty when none is).
+    denied: Vec<Option<String>>,
 }
 
 impl Run {
@@ -559,6 +585,11 @@ impl Run {
                     self.next += 1;
                 }
                 Step::Shard { shard, .. } => return self.ship(core, conn, shard, tx),
+                Step::Denied => {
+                    let text = self.denied[i].take().unwrap_or_default();
+                    conn.out.error(text.as_bytes());
+                    self.next += 1;
+                }
                 Step::Spread | Step::Conn => {
                     let (id, argv) = self.queue.get(i);
                     feed(core, conn, id, &argv);

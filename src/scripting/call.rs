@@ -277,7 +277,8 @@ fn call(run: &mut Run) -> Called {
     // The script runs as its caller's user (Redis's scriptVerifyACL).
     if !client.user.unrestricted() {
         if let Err(denied) = crate::acl::check::check(&client.user, id, &argv) {
-            out.error(denied.script_text().as_bytes());
+            crate::acl::check::log_denied(core, client, denied, id, &argv, crate::acl::log::Context::Lua);
+            client.out.error(denied.script_text().as_bytes());
             return Called::Reply;
         }
     }

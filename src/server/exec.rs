@@ -309,6 +309,9 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
     }
     if !conn.user.unrestricted() {
         if let Err(denied) = crate::acl::check::check(&conn.user, id, argv) {
+            let context =
+                if conn.multi.is_some() { crate::acl::log::Context::Multi } else { crate::acl::log::Context::Toplevel };
+            crate::acl::check::log_denied(core, conn, denied, id, argv, context);
             return Route::Reject(Some(id), denied.text(id));
         }
     }
