@@ -204,6 +204,72 @@ fn exec_checks_permissions_again() {
     ]]);
 }
 
+/// ACL DRYRUN: OK, or what is refused, named; its own errors.
+#[test]
+fn dryrun_as_redis() {
+    run_cases(&[&[
+        "ACL SETUSER dr on nopass ~a* &ch* +get +publish +config|get",
+        "ACL DRYRUN dr get a",
+        "ACL DRYRUN dr get b",
+        "ACL DRYRUN dr set a 1",
+        "ACL DRYRUN dr publish x 1",
+        "ACL DRYRUN dr publish ch 1",
+        "ACL DRYRUN nosuch get a",
+        "ACL DRYRUN dr nosuchcmd a",
+        "ACL DRYRUN dr get",
+        "ACL DRYRUN dr config get x",
+        "ACL DRYRUN dr config set x y",
+        "ACL DRYRUN dr config nosub",
+        "ACL DRYRUN dr config",
+        "ACL DRYRUN default get a",
+        "ACL DRYRUN dr",
+    ]]);
+}
+
+/// Subscribers whose user loses a channel or pattern they are subscribed to are disconnected;
+/// a change that keeps every subscription (or gives all channels) keeps them.
+#[test]
+fn subscribers_losing_a_channel_are_disconnected() {
+    run_cases(&[&[
+        "ACL SETUSER sub on nopass +@all allkeys resetchannels &news* &sports",
+        "@2 AUTH sub x",
+        "@2 SUBSCRIBE news1 sports",
+        "@3 AUTH sub x",
+        "@3 PSUBSCRIBE news*",
+        "@4 AUTH sub x",
+        "@4 PING",
+        "ACL SETUSER sub &more",
+        "@2 <none 200",
+        "@3 <none 200",
+        "ACL SETUSER sub resetchannels &news* &more",
+        "@2 <none 200",
+        "@3 <none 200",
+        "@4 PING",
+        "ACL SETUSER sub resetchannels &news1",
+        "@3 <none 200",
+        "@4 PING",
+    ]]);
+}
+
+/// CLIENT KILL USER closes the user's clients (on every shard), and names an unknown user.
+#[test]
+fn client_kill_user_as_redis() {
+    run_cases(&[&[
+        "ACL SETUSER k1 on nopass +@all",
+        "@2 AUTH k1 x",
+        "@3 AUTH k1 x",
+        "@4 PING",
+        "CLIENT KILL USER nosuch",
+        "CLIENT KILL USER k1",
+        "@2 <none 200",
+        "@3 <none 200",
+        "@4 PING",
+        "CLIENT KILL USER default",
+        "@4 <none 200",
+        "PING",
+    ]]);
+}
+
 /// A script runs as its caller's user: each call is checked, with the scripting errors, raised
 /// (redis.call) or returned (redis.pcall); keys on four shards.
 #[test]

@@ -23,6 +23,18 @@ impl Denied {
         }
     }
 
+    /// ACL DRYRUN's answer: what is refused, named.
+    pub fn verbose(self, id: usize, argv: &Argv<'_>) -> String {
+        let shown = |p: usize| String::from_utf8_lossy(argv.get(p)).into_owned();
+        match self {
+            Denied::Command => {
+                format!("This user has no permissions to run the '{}' command", registry().entries[id].full_name)
+            }
+            Denied::Key(p) => format!("This user has no permissions to access the '{}' key", shown(p)),
+            Denied::Channel(p) => format!("This user has no permissions to access the '{}' channel", shown(p)),
+        }
+    }
+
     /// The error a script's call raises (scriptVerifyACL).
     pub fn script_text(self) -> &'static str {
         match self {
@@ -152,6 +164,21 @@ fn check_selector(s: &Selector, id: usize, argv: &Argv<'_>, keys: &mut Option<Ve
         }
     }
     Ok(())
+}
+
+/// Would `user` still be allowed the subscriptions `subs` (ACLKillPubsubClientsIfNeeded)?
+/// Patterns must be allowed as they are written, channels by the user's channel patterns.
+pub fn keeps_subscriptions(user: &User, subs: &crate::pubsub::Subs) -> bool {
+    use crate::pubsub::Kind;
+    if user.selectors.iter().any(|s| s.all_channels) {
+        return true;
+    }
+    let allowed: Vec<&Vec<u8>> = user.selectors.iter().flat_map(|s| s.channels.iter()).collect();
+    let literal = |p: &[u8]| allowed.iter().any(|a| c_str(a) == c_str(p));
+    let matched = |c: &[u8]| allowed.iter().any(|a| crate::config::glob_match(a, c, false));
+    subs.of(Kind::Pattern).iter().all(|p| literal(p))
+        && subs.of(Kind::Channel).iter().all(|c| matched(c))
+        && subs.of(Kind::Shard).iter().all(|c| matched(c))
 }
 
 /// The bytes C's strcmp sees: up to a NUL.

@@ -65,13 +65,23 @@ pub fn change(
 }
 
 /// Takes a newer table on this shard and closes the clients of users it no longer has (the
-/// caller after its reply, as Redis closes it after the command).
+/// caller after its reply, as Redis closes it after the command), and the subscribers whose
+/// user lost a channel or pattern they are subscribed to.
 fn install(core: &mut Core, next: &Arc<Users>, caller: u64) {
     if !core.acl.install(next) {
         return;
     }
     for c in core.conns.iter_mut() {
-        if c.closing == Closing::Open && c.acl_version != 0 && next.get(&c.user.name).is_none() {
+        if c.closing != Closing::Open || c.acl_version == 0 {
+            continue;
+        }
+        let close = match next.get(&c.user.name) {
+            None => true,
+            Some(u) => {
+                c.subs.total() > 0 && !Arc::ptr_eq(u, &c.user) && !crate::acl::check::keeps_subscriptions(u, &c.subs)
+            }
+        };
+        if close {
             c.closing = if c.id == caller { Closing::AfterFlush } else { Closing::Now };
             core.dirty.push(c.slot);
         }
@@ -312,6 +322,32 @@ fn log(cx: &mut Cx) -> R {
     }))
 }
 
+/// ACL DRYRUN username command [arg ...]
+fn dryrun(cx: &mut Cx) -> R {
+    let argv = cx.argv;
+    let Some(user) = cx.core.acl.users.get(argv.get(2)).cloned() else {
+        return Err(CmdError::other(format!("ERR User '{}' not found", String::from_utf8_lossy(argv.get(2)))));
+    };
+    let reg = super::registry();
+    let not_found = || CmdError::other(format!("ERR Command '{}' not found", String::from_utf8_lossy(argv.get(3))));
+    let mut id = reg.lookup(argv.get(3)).ok_or_else(not_found)?;
+    if matches!(reg.entries[id].spec.handler, Handler::Container(_)) && argv.len() > 4 {
+        id = reg.lookup_sub(id, argv.get(4)).ok_or_else(not_found)?;
+    }
+    let command = argv.tail(3);
+    if !super::arity_ok(reg.entries[id].spec.arity, command.len()) {
+        return Err(CmdError::WrongArity(reg.entries[id].full_name.clone()));
+    }
+    match crate::acl::check::check(&user, id, &command) {
+        Ok(()) => cx.out().ok(),
+        Err(d) => {
+            let text = d.verbose(id, &command);
+            cx.out().bulk(text.as_bytes());
+        }
+    }
+    Ok(Flow::Done)
+}
+
 /// ACL LOAD / ACL SAVE, without an ACL file.
 fn load_save(_cx: &mut Cx) -> R {
     Err(CmdError::other(
@@ -376,6 +412,7 @@ const ACL_SUBS: &[Spec] = &[
     cmd("save", 2, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(load_save)),
     cmd("whoami", 2, N, (0, 0, 0), SLOW, Handler::Conn(whoami)),
     cmd("log", -2, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(log)),
+    cmd("dryrun", -4, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(dryrun)),
 ];
 
 pub const SPECS: &[Spec] = &[container("acl", -2, 0, SLOW, ACL_SUBS)];

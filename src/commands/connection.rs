@@ -559,7 +559,7 @@ struct Filter {
     addr: Option<String>,
     laddr: Option<String>,
     kind: Option<String>,
-    user: Option<String>,
+    user: Option<Vec<u8>>,
     skip_id: Option<u64>,
 }
 
@@ -574,7 +574,8 @@ impl Filter {
             return false;
         }
         if let Some(kind) = &self.kind {
-            let is_pubsub = false;
+            // Redis 7.0's getClientType: a RESP2 client with subscriptions.
+            let is_pubsub = c.subs.total() > 0 && !c.out.resp3;
             let ok = match kind.as_str() {
                 "normal" => !is_pubsub,
                 "pubsub" => is_pubsub,
@@ -584,7 +585,7 @@ impl Filter {
                 return false;
             }
         }
-        if self.user.as_ref().is_some_and(|u| u != "default") {
+        if self.user.as_ref().is_some_and(|u| *u != c.user.name) {
             return false;
         }
         self.skip_id != Some(c.id)
@@ -673,7 +674,10 @@ fn client_kill(cx: &mut Cx) -> R {
             } else if argv.is(i, "TYPE") {
                 filter.kind = Some(client_type(value)?);
             } else if argv.is(i, "USER") {
-                filter.user = Some(text);
+                if cx.core.acl.users.get(value).is_none() {
+                    return Err(CmdError::other(format!("ERR No such user '{text}'")));
+                }
+                filter.user = Some(value.to_vec());
             } else if argv.is(i, "ADDR") {
                 filter.addr = Some(text);
             } else if argv.is(i, "LADDR") {

@@ -310,6 +310,11 @@ impl<'a> Argv<'a> {
         self.iter().map(|a| a.to_vec()).collect()
     }
 
+    /// The arguments from `from` on (ACL DRYRUN's command).
+    pub fn tail(&self, from: usize) -> Argv<'a> {
+        Argv { buf: self.buf, ranges: &self.ranges[from..] }
+    }
+
     /// `self.get(i)` upper-cased matches `word`.
     pub fn is(&self, i: usize, word: &str) -> bool {
         i < self.len() && self.get(i).eq_ignore_ascii_case(word.as_bytes())

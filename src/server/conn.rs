@@ -258,7 +258,7 @@ impl Conn {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} \
              qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events={} \
-             cmd={} user=default redir={} resp={} lib-name={} lib-ver={}",
+             cmd={} user={} redir={} resp={} lib-name={} lib-ver={}",
             self.id,
             self.peer,
             self.local,
@@ -282,6 +282,7 @@ impl Conn {
             tot_mem,
             events,
             self.last_cmd,
+            String::from_utf8_lossy(&self.user.name),
             self.tracking.as_ref().map_or(-1, |m| m.redirect as i64),
             if self.resp3() { 3 } else { 2 },
             self.lib_name,
