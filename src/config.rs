@@ -282,6 +282,10 @@ pub struct Config {
     pub loglevel: LogLevel,
     /// `logfile`: `None` logs to standard output.
     pub logfile: Option<PathBuf>,
+    /// `aclfile`: where ACL LOAD and ACL SAVE read and write users.
+    pub aclfile: Option<PathBuf>,
+    /// `user` lines: each a user name and its rules (selectors already joined), in file order.
+    pub users: Vec<Vec<Vec<u8>>>,
     /// `proto-max-bulk-len`: largest bulk string a client may send, in bytes.
     pub proto_max_bulk_len: u64,
     /// `client-query-buffer-limit`: largest query buffer of one client, in bytes.
@@ -385,6 +389,8 @@ impl Default for Config {
             pidfile: None,
             loglevel: LogLevel::Notice,
             logfile: None,
+            aclfile: None,
+            users: Vec::new(),
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             client_output_buffer_limit: [(0, 0, 0), (256 << 20, 64 << 20, 60), (32 << 20, 8 << 20, 60)],
@@ -461,7 +467,7 @@ fn lossy(bytes: &[u8]) -> String {
 
 /// `strerror` text of an I/O error ("No such file or directory"), without Rust's
 /// " (os error N)".
-fn os_reason(err: &std::io::Error) -> String {
+pub(crate) fn os_reason(err: &std::io::Error) -> String {
     let text = err.to_string();
     match text.find(" (os error ") {
         Some(cut) => text[..cut].to_string(),
@@ -933,6 +939,7 @@ impl Config {
             "pidfile" => path(&self.pidfile),
             "loglevel" => self.loglevel.name().as_bytes().to_vec(),
             "logfile" => path(&self.logfile),
+            "aclfile" => path(&self.aclfile),
             "proto-max-bulk-len" => number(self.proto_max_bulk_len),
             "client-query-buffer-limit" => number(self.client_query_buffer_limit),
             "client-output-buffer-limit" => render_obuf_limits(&self.client_output_buffer_limit),
@@ -997,6 +1004,7 @@ impl Config {
             ("unixsocket", Val::Bytes(b)) => self.unixsocket = optional_path(b),
             ("pidfile", Val::Bytes(b)) => self.pidfile = optional_path(b),
             ("logfile", Val::Bytes(b)) => self.logfile = optional_path(b),
+            ("aclfile", Val::Bytes(b)) => self.aclfile = optional_path(b),
             ("dbfilename", Val::Bytes(b)) => self.dbfilename = bytes_to_path(&b),
             ("requirepass", Val::Bytes(b)) => self.requirepass = (!b.is_empty()).then_some(b),
             ("loglevel", Val::Enum(id)) => self.loglevel = LogLevel::ALL[id as usize],
@@ -1370,6 +1378,9 @@ impl Loader {
             if name_str == "include" {
                 return self.include(&args[0]);
             }
+            if name_str == "user" {
+                return self.user(args);
+            }
             self.warn_once(name_str, format!("directive '{shown}' is not implemented by shardis yet; ignored"));
             return Ok(());
         }
@@ -1388,6 +1399,36 @@ impl Loader {
             return Ok(());
         }
         Err(Failure::Here("Bad directive or wrong number of arguments".to_string()))
+    }
+
+    /// `user NAME RULES...`: checked now with a user nobody sees (Redis's
+    /// ACLAppendUserForLoading), loaded when the server starts.
+    fn user(&mut self, args: &[Vec<u8>]) -> Result<(), Failure> {
+        let name = &args[0];
+        // Redis names the token at the failing rule's index in the whole line.
+        let token = |j: usize| {
+            let line: Vec<&[u8]> = std::iter::once(&b"user"[..]).chain(args.iter().map(Vec::as_slice)).collect();
+            lossy(line.get(j).copied().unwrap_or_default())
+        };
+        if self.cfg.users.iter().any(|u| u[0] == *name) {
+            return Err(Failure::Here(format!(
+                "Error in user declaration '{}': Duplicate user found. A user can only be defined once in config files",
+                token(1)
+            )));
+        }
+        let rules: Vec<&[u8]> = args[1..].iter().map(Vec::as_slice).collect();
+        let merged = crate::acl::merge_selectors(&rules)
+            .map_err(|j| Failure::Here(format!("Error in user declaration '{}': Syntax error", token(j))))?;
+        let mut fake = crate::acl::User::new(b"__fakeuser__", self.cfg.acl_pubsub_default_all);
+        for (j, rule) in merged.iter().enumerate() {
+            if let Err(e) = fake.apply(rule, self.cfg.acl_pubsub_default_all) {
+                return Err(Failure::Here(format!("Error in user declaration '{}': {}", token(j), e.text())));
+            }
+        }
+        let mut user = vec![name.clone()];
+        user.extend(merged);
+        self.cfg.users.push(user);
+        Ok(())
     }
 
     /// `include PATH`: reads the file (every match, in order, if PATH has a wildcard; none is

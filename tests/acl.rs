@@ -26,13 +26,16 @@ fn sorted_rules(text: &str) -> String {
         head.extend(singles);
         head.join(" ")
     };
-    text.split("\r\n")
-        .map(|line| match line.find("-@all").or_else(|| line.find("+@all")) {
-            Some(at) if !line[at..].contains('(') => format!("{}{}", &line[..at], sort(&line[at..])),
-            _ => line.to_string(),
+    text.split('\n')
+        .map(|line| {
+            let (line, cr) = line.strip_suffix('\r').map_or((line, ""), |l| (l, "\r"));
+            match line.find("-@all").or_else(|| line.find("+@all")) {
+                Some(at) if !line[at..].contains('(') => format!("{}{}{cr}", &line[..at], sort(&line[at..])),
+                _ => format!("{line}{cr}"),
+            }
         })
         .collect::<Vec<_>>()
-        .join("\r\n")
+        .join("\n")
 }
 
 fn run_sorted(cases: &[&[&str]]) {
@@ -392,4 +395,61 @@ fn acl_log_as_redis() {
     let redis = Proc::redis(&[]);
     let shardis = Proc::shardis(&[]);
     assert_eq!(entries(shardis.port), entries(redis.port));
+}
+
+/// `user` lines and the ACL file against Redis: users at start-up, ACL SAVE's file, ACL LOAD
+/// all or nothing (with Redis's error list), and the clients of the old users closed by a
+/// LOAD. Each server has its own file; its path is shown as ACLFILE.
+#[test]
+fn aclfile_and_user_lines_as_redis() {
+    fn session(start: impl Fn(&[&str]) -> Proc, tag: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("shardis-acl-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("users.acl");
+        let path = file.to_string_lossy().into_owned();
+        std::fs::write(&file, "user alice on >pw ~a* &* -@all +@read +@hash\n\nuser default on nopass ~* &* +@all\n")
+            .unwrap();
+        let mut out = String::new();
+        {
+            let server = start(&["--aclfile", &path]);
+            let mut c = server.raw();
+            let mut other = server.raw();
+            let run = |out: &mut String, c: &mut Raw, line: &str| {
+                out.push_str(&format!("> {line}\n{}", s(&c.cmd(&line_args(line))).replace(&path, "ACLFILE")));
+            };
+            for line in ["ACL LIST", "AUTH alice pw", "GET a", "SET a 1", "AUTH default x"] {
+                run(&mut out, &mut c, line);
+            }
+            run(&mut out, &mut other, "AUTH alice pw");
+            for line in ["ACL SETUSER bob on nopass +@string allkeys", "ACL SAVE"] {
+                run(&mut out, &mut c, line);
+            }
+            out.push_str(&std::fs::read_to_string(&file).unwrap());
+            std::fs::write(&file, "user carol on +nosuch\nnotuser x\nuser carol off\nuser dave (~a +get\n").unwrap();
+            for line in ["ACL LOAD", "ACL USERS"] {
+                run(&mut out, &mut c, line);
+            }
+            std::fs::write(&file, "user bob on nopass allkeys -@all +@list\n").unwrap();
+            for line in ["ACL LOAD", "ACL LIST"] {
+                run(&mut out, &mut c, line);
+            }
+            // alice's client was closed by the LOAD (alice is gone, and so is every old user).
+            out.push_str(&format!("alice's client closed: {}\n", other.closed()));
+            std::fs::remove_file(&file).unwrap();
+            run(&mut out, &mut c, "ACL LOAD");
+        }
+        {
+            let server =
+                start(&["--user", "alice", "on", ">pw", "~*", "+@all", "--user", "default", "on", "nopass", "+get"]);
+            let mut c = server.raw();
+            for line in ["ACL LIST", "AUTH alice pw", "SET x 1", "AUTH default x", "GET x", "SET x 1"] {
+                out.push_str(&format!("> {line}\n{}", s(&c.cmd(&line_args(line)))));
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        out
+    }
+    let want = sorted_rules(&session(Proc::redis, "redis"));
+    let got = sorted_rules(&session(Proc::shardis, "shardis"));
+    assert_eq!(got, want);
 }

@@ -20,6 +20,7 @@
 //! user's connections at once, as in Redis, where the user is changed in place.
 
 pub mod check;
+pub mod file;
 pub mod log;
 
 use std::collections::BTreeMap;

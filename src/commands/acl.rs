@@ -22,6 +22,16 @@ pub fn change(
     edit: impl FnOnce(&Users) -> Result<Users, CmdError> + Send + 'static,
     done: impl FnOnce(&mut Out) + 'static,
 ) -> Flow {
+    change_with(edit, false, done)
+}
+
+/// [`change`]; with `reload` (ACL LOAD), every client of a user other than `default` is
+/// closed, as Redis frees all the old users then.
+fn change_with(
+    edit: impl FnOnce(&Users) -> Result<Users, CmdError> + Send + 'static,
+    reload: bool,
+    done: impl FnOnce(&mut Out) + 'static,
+) -> Flow {
     let job: Job = Box::new(move |core: &mut Core| -> JobOut {
         let current = core.acl.users.clone();
         let next = edit(&current).map(|mut next| {
@@ -50,7 +60,7 @@ pub fn change(
                 |_| {
                     let next = next.clone();
                     Box::new(move |core: &mut Core| -> JobOut {
-                        install(core, &next, caller);
+                        install(core, &next, caller, reload);
                         Box::new(())
                     })
                 },
@@ -67,7 +77,7 @@ pub fn change(
 /// Takes a newer table on this shard and closes the clients of users it no longer has (the
 /// caller after its reply, as Redis closes it after the command), and the subscribers whose
 /// user lost a channel or pattern they are subscribed to.
-fn install(core: &mut Core, next: &Arc<Users>, caller: u64) {
+fn install(core: &mut Core, next: &Arc<Users>, caller: u64, reload: bool) {
     if !core.acl.install(next) {
         return;
     }
@@ -76,6 +86,7 @@ fn install(core: &mut Core, next: &Arc<Users>, caller: u64) {
             continue;
         }
         let close = match next.get(&c.user.name) {
+            _ if reload && c.user.name != b"default" => true,
             None => true,
             Some(u) => {
                 c.subs.total() > 0 && !Arc::ptr_eq(u, &c.user) && !crate::acl::check::keeps_subscriptions(u, &c.subs)
@@ -348,13 +359,35 @@ fn dryrun(cx: &mut Cx) -> R {
     Ok(Flow::Done)
 }
 
-/// ACL LOAD / ACL SAVE, without an ACL file.
-fn load_save(_cx: &mut Cx) -> R {
-    Err(CmdError::other(
+/// ACL LOAD: the users of the ACL file, all or none.
+fn load(cx: &mut Cx) -> R {
+    let file = crate::acl::file::path(&cx.core.config).ok_or_else(no_aclfile)?;
+    let all_channels = cx.core.config.acl_pubsub_default_all;
+    let users = crate::acl::file::load(&file, &cx.core.acl.users, all_channels)
+        .map_err(|e| CmdError::other(format!("ERR {e}")))?;
+    Ok(change_with(move |_| Ok(users), true, |out| out.ok()))
+}
+
+/// ACL SAVE: every user to the ACL file.
+fn save(cx: &mut Cx) -> R {
+    let file = crate::acl::file::path(&cx.core.config).ok_or_else(no_aclfile)?;
+    crate::acl::file::save(&file, &cx.core.acl.users).map_err(|e| {
+        crate::warning!("Saving the ACL file {}: {e}", file.display());
+        CmdError::other(
+            "ERR There was an error trying to save the ACLs. Please check the server logs for more information",
+        )
+    })?;
+    cx.out().ok();
+    Ok(Flow::Done)
+}
+
+/// ACL LOAD / ACL SAVE without an ACL file.
+fn no_aclfile() -> CmdError {
+    CmdError::other(
         "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL \
          SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in \
          order to store users in the Redis configuration.",
-    ))
+    )
 }
 
 /// ACL HELP
@@ -404,12 +437,12 @@ const ACL_SUBS: &[Spec] = &[
     cmd("genpass", -2, N, (0, 0, 0), SLOW, Handler::Conn(genpass)),
     cmd("cat", -2, N, (0, 0, 0), SLOW, Handler::Conn(cat)),
     cmd("setuser", -3, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(setuser)),
-    cmd("load", 2, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(load_save)),
+    cmd("load", 2, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(load)),
     cmd("list", 2, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(list)),
     cmd("users", 2, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(users)),
     cmd("getuser", 3, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(getuser)),
     cmd("deluser", -3, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(deluser)),
-    cmd("save", 2, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(load_save)),
+    cmd("save", 2, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(save)),
     cmd("whoami", 2, N, (0, 0, 0), SLOW, Handler::Conn(whoami)),
     cmd("log", -2, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(log)),
     cmd("dryrun", -4, A, (0, 0, 0), ADMIN_SLOW, Handler::Conn(dryrun)),

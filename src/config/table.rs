@@ -275,7 +275,7 @@ pub static DIRECTIVES: &[Spec] = &[
     boolean("aof-disable-auto-gc", None, 0, "no"),
     boolean("replica-ignore-disk-write-errors", None, 0, "no"),
     // Strings.
-    string("aclfile", None, I, EMPTY_OK, StrCheck::None, ""),
+    string("aclfile", None, I | IMPL, EMPTY_OK, StrCheck::None, ""),
     string("unixsocket", None, I | IMPL, NULL, StrCheck::None, ""),
     string("pidfile", None, I | IMPL, NULL, StrCheck::None, ""),
     string("replica-announce-ip", Some("slave-announce-ip"), 0, NULL, StrCheck::None, ""),

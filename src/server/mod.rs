@@ -32,6 +32,9 @@ pub enum StartError {
     Unix(std::io::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The ACL users could not be loaded (`user` lines, `aclfile`).
+    #[error("{0}")]
+    Acl(String),
 }
 
 /// A running server: its threads and what they share.
@@ -55,6 +58,7 @@ impl Server {
             }
             None => None,
         };
+        let users = Arc::new(crate::acl::file::at_startup(&config).map_err(StartError::Acl)?);
         let files = crate::persistence::snapshot::files_to_load(&config);
         let shared = Arc::new(Shared::new(shards, config.config_file.clone(), port)?);
         if !files.is_empty() {
@@ -71,7 +75,7 @@ impl Server {
             if let Some(fd) = unix {
                 listeners.push(Listener { fd, unix: true });
             }
-            let (shared, config) = (shared.clone(), config.clone());
+            let (shared, config, users) = (shared.clone(), config.clone(), users.clone());
             let cpu = cpus[id % cpus.len()];
             let ready = ready_tx.clone();
             let loading = !files.is_empty();
@@ -79,6 +83,7 @@ impl Server {
                 pin_to(cpu);
                 // Built on its own thread: a core holds connection state that never moves.
                 let mut core = Core::new(id, shared, config);
+                core.acl = crate::acl::Acl::new(users);
                 core.snapshot.loading = loading;
                 let reactor = Reactor::new(core, listeners);
                 let reactor = match reactor {
