@@ -105,7 +105,7 @@ pub fn log_denied(
 
 /// May `user` run command `id` with `argv`?
 pub fn check(user: &User, id: usize, argv: &Argv<'_>) -> Result<(), Denied> {
-    let mut keys: Option<Vec<(usize, u8)>> = None;
+    let mut keys: Option<crate::commands::introspection::KeyAccess> = None;
     let mut worst: Option<Denied> = None;
     for s in &user.selectors {
         match check_selector(s, id, argv, &mut keys) {
@@ -120,7 +120,12 @@ pub fn check(user: &User, id: usize, argv: &Argv<'_>) -> Result<(), Denied> {
     Err(worst.unwrap_or(Denied::Command))
 }
 
-fn check_selector(s: &Selector, id: usize, argv: &Argv<'_>, keys: &mut Option<Vec<(usize, u8)>>) -> Result<(), Denied> {
+fn check_selector(
+    s: &Selector,
+    id: usize,
+    argv: &Argv<'_>,
+    keys: &mut Option<crate::commands::introspection::KeyAccess>,
+) -> Result<(), Denied> {
     let entry = &registry().entries[id];
     if !s.all_commands && entry.spec.flags & flag::NO_AUTH == 0 && !s.allows(id) {
         let at = if entry.parent.is_some() { 2 } else { 1 };
@@ -131,7 +136,7 @@ fn check_selector(s: &Selector, id: usize, argv: &Argv<'_>, keys: &mut Option<Ve
         }
     }
     if !s.all_keys {
-        for &(p, need) in keys.get_or_insert_with(|| crate::commands::introspection::key_access(argv)).iter() {
+        for &(p, need) in keys.get_or_insert_with(|| crate::commands::introspection::key_access_of(id, argv)).iter() {
             let key = argv.get(p);
             let ok = s
                 .keys

@@ -9,6 +9,8 @@ use super::flag::*;
 use super::{arity_ok, cmd, docs, help, key_positions, registry, Argv, Cx, Flow, Handler, Spec};
 use crate::error::CmdError;
 use crate::protocol::Out;
+use hashbrown::HashMap;
+use std::sync::OnceLock;
 
 type R = Result<Flow, CmdError>;
 
@@ -224,6 +226,53 @@ pub fn key_access(argv: &Argv<'_>) -> Vec<(usize, u8)> {
             (p, bits)
         })
         .collect()
+}
+
+/// Does where the keys of registry entry `id` are depend on the number of arguments only (every
+/// key spec found by index, keys in a range; no variable flags)? Then [`key_access_of`] keeps
+/// its answer per argument count.
+fn positional(id: usize) -> bool {
+    static POSITIONAL: OnceLock<Vec<bool>> = OnceLock::new();
+    POSITIONAL.get_or_init(|| {
+        registry()
+            .entries
+            .iter()
+            .map(|e| {
+                let specs = docs_entry(&e.full_name).and_then(|info| info_field(info, 8)).and_then(|v| v.as_slice());
+                let Some(specs) = specs.filter(|s| !s.is_empty()) else { return e.spec.flags & MOVABLEKEYS == 0 };
+                e.spec.flags & MOVABLEKEYS == 0
+                    && specs.iter().all(|ks| {
+                        let kind = |field: &str| ks.get(field).and_then(|v| v.get("type")).and_then(|t| t.as_str());
+                        let variable = ks
+                            .get("flags")
+                            .and_then(|f| f.as_slice())
+                            .is_some_and(|f| f.iter().any(|x| x.as_str() == Some("variable_flags")));
+                        kind("begin_search") == Some("index") && kind("find_keys") == Some("range") && !variable
+                    })
+            })
+            .collect()
+    })[id]
+}
+
+/// Keys and the access each needs (see [`key_access`]), shared.
+pub type KeyAccess = std::rc::Rc<[(usize, u8)]>;
+
+/// [`key_access`] for registry entry `id`, kept per (command, argument count) on this thread
+/// when the positions depend on nothing else: an ACL check of a plain command then costs a
+/// lookup, not a walk of its key specs.
+pub fn key_access_of(id: usize, argv: &Argv<'_>) -> KeyAccess {
+    thread_local! {
+        static CACHE: std::cell::RefCell<HashMap<(usize, usize), KeyAccess>> = std::cell::RefCell::new(HashMap::new());
+    }
+    // SET's one key spec has variable flags (Redis's setGetKeys): its key is read too with GET.
+    let is_set = registry().entries[id].full_name == "set" && argv.len() >= 3;
+    let get = is_set && argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
+    if !(positional(id) || is_set) {
+        return key_access(argv).into();
+    }
+    CACHE.with(|cache| {
+        cache.borrow_mut().entry((id, argv.len() * 2 + get as usize)).or_insert_with(|| key_access(argv).into()).clone()
+    })
 }
 
 /// The positions of the keys in `argv` (name first), found as COMMAND GETKEYS finds them
