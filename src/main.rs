@@ -61,6 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     for w in &warnings {
         warning!("{}", w);
     }
+    server::adjust_open_files_limit(&mut config)?;
     if let Some(pidfile) = &config.pidfile {
         std::fs::write(pidfile, format!("{}\n", std::process::id()))
             .with_context(|| format!("Failed to write PID file {}", pidfile.display()))?;

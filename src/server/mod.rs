@@ -37,6 +37,66 @@ pub enum StartError {
     Acl(String),
 }
 
+/// File descriptors kept for other than clients, as Redis's CONFIG_MIN_RESERVED_FDS.
+const RESERVED_FDS: u64 = 32;
+
+/// Raises the open-file limit to what `maxclients` needs, or lowers `maxclients` to what the
+/// limit allows, saying so, as Redis's adjustOpenFilesLimit does. Err: too few to start.
+pub fn adjust_open_files_limit(config: &mut Config) -> anyhow::Result<()> {
+    let want = config.maxclients as u64 + RESERVED_FDS;
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit only writes the struct we pass.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == -1 {
+        crate::warning!(
+            "Unable to obtain the current NOFILE limit ({}), assuming 1024 and setting the max clients configuration accordingly.",
+            std::io::Error::last_os_error()
+        );
+        config.maxclients = (1024 - RESERVED_FDS) as u32;
+        return Ok(());
+    }
+    let old = limit.rlim_cur;
+    if old >= want {
+        return Ok(());
+    }
+    let mut best = want;
+    let mut error = None;
+    while best > old {
+        let tried = libc::rlimit { rlim_cur: best, rlim_max: best.max(limit.rlim_max) };
+        // SAFETY: setrlimit only reads the struct we pass.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &tried) } != -1 {
+            break;
+        }
+        error = Some(std::io::Error::last_os_error());
+        if best < 16 {
+            best = old;
+            break;
+        }
+        best -= 16;
+    }
+    best = best.max(old);
+    if best < want {
+        if best <= RESERVED_FDS {
+            anyhow::bail!(
+                "Your current 'ulimit -n' of {old} is not enough for the server to start. Please increase your open file limit to at least {want}. Exiting."
+            );
+        }
+        let requested = config.maxclients;
+        config.maxclients = (best - RESERVED_FDS) as u32;
+        crate::warning!("You requested maxclients of {requested} requiring at least {want} max file descriptors.");
+        crate::warning!(
+            "Server can't set maximum open files to {want} because of OS error: {}.",
+            error.map_or_else(String::new, |e| e.to_string())
+        );
+        crate::warning!(
+            "Current maximum open files is {best}. maxclients has been reduced to {} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+            config.maxclients
+        );
+    } else {
+        crate::notice!("Increased maximum number of open files to {want} (it was originally set to {old}).");
+    }
+    Ok(())
+}
+
 /// A running server: its threads and what they share.
 pub struct Server {
     pub shared: Arc<Shared>,

@@ -582,6 +582,7 @@ impl Reactor {
                 && !conn.monitor
                 && conn.wait.is_none()
                 && conn.blocked.is_none()
+                && conn.subs.total() == 0
                 && now.duration_since(conn.last_interaction) > Duration::from_secs(timeout)
             {
                 crate::verbose!("Closing idle client id={} addr={}", conn.id, conn.peer);
@@ -768,6 +769,25 @@ pub fn busy_turn(core: &mut Core) {
     }
 }
 
+/// Redis 7.0's protected-mode refusal.
+const DENIED: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is \
+set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect \
+from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending \
+the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the \
+server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to \
+make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration \
+file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server \
+manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for \
+the default user. NOTE: You only need to do one of the above things in order for the server to start accepting \
+connections from the outside.\r\n";
+
+/// A peer address (`ip:port`) on the loopback interface, as Redis's connIsLocal sees it.
+fn is_loopback(peer: &str) -> bool {
+    let ip = peer.rsplit_once(':').map_or(peer, |(ip, _)| ip);
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    ip.starts_with("127.") || ip == "::1"
+}
+
 /// A new connection: counted, set up, its receive armed.
 fn accept(core: &mut Core, io: &RefCell<Io>, fd: RawFd, unix: bool) {
     let shared = &core.shared;
@@ -782,7 +802,6 @@ fn accept(core: &mut Core, io: &RefCell<Io>, fd: RawFd, unix: bool) {
         core.stats.rejected_connections += 1;
         return;
     }
-    shared.clients.fetch_add(1, Ordering::Relaxed);
     let (peer, local) = if unix {
         // Redis shows a Unix socket client as `path:0` on both ends.
         let path = core.config.unixsocket.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
@@ -791,6 +810,23 @@ fn accept(core: &mut Core, io: &RefCell<Io>, fd: RawFd, unix: bool) {
         set_tcp_options(fd, core.config.tcp_keepalive);
         (sock_name(fd, true), sock_name(fd, false))
     };
+    // Protected mode, as Redis 7.0: while the default user needs no password, only the
+    // loopback interface (and the Unix socket) may connect.
+    if !unix && core.config.protected_mode && core.acl.users.default_user().nopass && !is_loopback(&peer) {
+        // SAFETY: a freshly accepted fd of ours; best-effort write then close, as Redis does.
+        unsafe {
+            libc::send(
+                fd,
+                DENIED.as_ptr() as *const libc::c_void,
+                DENIED.len(),
+                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+            );
+            libc::close(fd);
+        }
+        core.stats.rejected_connections += 1;
+        return;
+    }
+    shared.clients.fetch_add(1, Ordering::Relaxed);
     let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
     let default = core.acl.users.default_user().clone();
     let mut conn = Box::new(Conn::new(fd, id, unix, peer, local, default.logs_in_alone()));

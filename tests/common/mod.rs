@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 pub const SHARDS: usize = 4;
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 

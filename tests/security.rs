@@ -1,0 +1,130 @@
+//! Protected mode and connection limits against redis-server 7.0.15.
+
+mod common;
+use common::*;
+use std::io::{Read, Write};
+use std::net::{IpAddr, TcpStream, UdpSocket};
+use std::time::Duration;
+
+/// This machine's address on a non-loopback interface, found without sending anything.
+fn outside_address() -> Option<IpAddr> {
+    let s = UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.1:9").ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// What a client connecting from `ip` reads first after sending PING (or that it was closed).
+fn first_words(ip: IpAddr, port: u16) -> String {
+    let mut s = TcpStream::connect((ip, port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = s.write_all(b"PING\r\n");
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while let Ok(n) = s.read(&mut chunk) {
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.ends_with(b"\r\n") {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// Protected mode: with the default user nopass, a client from another interface gets Redis's
+/// DENIED text; a password for the default user, or protected mode off, lets it in.
+#[test]
+fn protected_mode_as_redis() {
+    let ip = outside_address().expect("a non-loopback address to connect from (this test needs one)");
+    let session = |server: Proc| -> Vec<String> {
+        let mut out = vec![first_words(ip, server.port)];
+        let mut admin = server.raw();
+        admin.words("CONFIG SET requirepass secret");
+        out.push(first_words(ip, server.port));
+        admin.words("AUTH secret");
+        admin.words("CONFIG SET requirepass ''");
+        out.push(first_words(ip, server.port));
+        admin.words("CONFIG SET protected-mode no");
+        out.push(first_words(ip, server.port));
+        out
+    };
+    let want = session(Proc::redis(&["--bind", "0.0.0.0"]));
+    let got = session(Proc::shardis(&["--bind", "0.0.0.0"]));
+    assert_eq!(got, want);
+    assert!(want[0].starts_with("-DENIED"), "{want:?}");
+}
+
+/// Starts `program` under `ulimit -n 100` on a free port; returns the child and the port.
+fn start_limited(program: &str, extra: &[&str]) -> (std::process::Child, u16) {
+    let port = free_port();
+    let script = format!("ulimit -n 100 && exec {program} --port {port} --save '' {}", extra.join(" "));
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if Raw::try_connect(port) {
+            return (child, port);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("{program} did not start");
+}
+
+/// maxclients is clamped to the open-file limit less 32, as Redis does, and the client past it
+/// gets Redis's error while the others are served.
+#[test]
+fn maxclients_follows_the_open_file_limit() {
+    let shardis_bin = env!("CARGO_BIN_EXE_shardis-server");
+    let session = |program: &str, extra: &[&str]| -> Vec<String> {
+        let (mut child, port) = start_limited(program, extra);
+        let mut out = Vec::new();
+        let mut admin = Raw::connect(port);
+        out.push(s(&admin.words("CONFIG GET maxclients")));
+        admin.words("CONFIG SET maxclients 5");
+        let mut held: Vec<Raw> = (0..4).map(|_| Raw::connect(port)).collect();
+        for c in &mut held {
+            out.push(s(&c.words("PING")));
+        }
+        out.push(first_words("127.0.0.1".parse().unwrap(), port));
+        drop(held);
+        std::thread::sleep(Duration::from_millis(200));
+        out.push(first_words("127.0.0.1".parse().unwrap(), port));
+        let _ = child.kill();
+        let _ = child.wait();
+        out
+    };
+    let want = session("redis-server", &["--appendonly", "no"]);
+    let got = session(shardis_bin, &["--shards", "2"]);
+    assert_eq!(got, want);
+    assert_eq!(want[0], "*2\r\n$10\r\nmaxclients\r\n$2\r\n68\r\n");
+}
+
+/// `timeout` closes idle clients, never blocked or subscribed ones.
+#[test]
+fn idle_timeout_spares_blocked_and_subscribed_clients() {
+    run_cases_then(
+        &[&[
+            "CONFIG SET timeout 1",
+            "@2 PING",
+            "@3 SUBSCRIBE ch",
+            "@5 & BLPOP nolist 0",
+            "sleep 2600",
+            "@2 <none 100",
+            "@3 <none 100",
+            "@5 <none 100",
+            "@6 PUBLISH ch hi",
+            "@3 <",
+            "@6 RPUSH nolist x",
+            "@5 <",
+            "@1 <none 100",
+        ]],
+        &["CONFIG SET timeout 0"],
+    );
+}
