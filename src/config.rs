@@ -286,6 +286,8 @@ pub struct Config {
     pub aclfile: Option<PathBuf>,
     /// `user` lines: each a user name and its rules (selectors already joined), in file order.
     pub users: Vec<Vec<Vec<u8>>>,
+    /// `rename-command` lines (old name, new name; empty: removed), in file order.
+    pub renames: Vec<(Vec<u8>, Vec<u8>)>,
     /// `proto-max-bulk-len`: largest bulk string a client may send, in bytes.
     pub proto_max_bulk_len: u64,
     /// `client-query-buffer-limit`: largest query buffer of one client, in bytes.
@@ -391,6 +393,7 @@ impl Default for Config {
             logfile: None,
             aclfile: None,
             users: Vec::new(),
+            renames: Vec::new(),
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             client_output_buffer_limit: [(0, 0, 0), (256 << 20, 64 << 20, 60), (32 << 20, 8 << 20, 60)],
@@ -1380,6 +1383,17 @@ impl Loader {
             }
             if name_str == "user" {
                 return self.user(args);
+            }
+            if name_str == "rename-command" {
+                let renamed = crate::commands::Renames::new(&self.cfg.renames);
+                if renamed.lookup(&args[0]).is_none() {
+                    return Err(Failure::Here("No such command in rename-command".to_string()));
+                }
+                if !args[1].is_empty() && renamed.lookup(&args[1]).is_some() {
+                    return Err(Failure::Here("Target command name already exists".to_string()));
+                }
+                self.cfg.renames.push((args[0].clone(), args[1].clone()));
+                return Ok(());
             }
             self.warn_once(name_str, format!("directive '{shown}' is not implemented by shardis yet; ignored"));
             return Ok(());

@@ -276,6 +276,25 @@ fn client_kill_user_as_redis() {
     ]]);
 }
 
+/// SORT's BY (with a pattern) and GET read keys SORT does not declare: they need read access
+/// to every key, as in Redis 7.0.
+#[test]
+fn sort_by_and_get_need_every_key() {
+    run_cases(&[&[
+        "RPUSH l 3 1 2",
+        "ACL SETUSER srt on nopass ~l* +sort",
+        "ACL SETUSER all on nopass %R~* +sort",
+        "AUTH srt x",
+        "SORT l BY w_*",
+        "SORT l BY nosort",
+        "SORT l GET #",
+        "SORT l",
+        "SORT other",
+        "AUTH all x",
+        "SORT l BY w_* GET #",
+    ]]);
+}
+
 /// A script runs as its caller's user: each call is checked, with the scripting errors, raised
 /// (redis.call) or returned (redis.pcall); keys on four shards.
 #[test]

@@ -128,3 +128,28 @@ fn idle_timeout_spares_blocked_and_subscribed_clients() {
         &["CONFIG SET timeout 0"],
     );
 }
+
+/// rename-command as Redis: the old name is unknown, the new one runs the command (in scripts
+/// too), an empty new name removes it.
+#[test]
+fn rename_command_as_redis() {
+    let args = ["--rename-command", "GET", "MYGET", "--rename-command", "FLUSHALL", "''"];
+    let lines = [
+        "SET x 1",
+        "GET x",
+        "MYGET x",
+        "myget x",
+        "FLUSHALL",
+        "EVAL return(redis.call('myget','x')) 0",
+        "EVAL return(redis.pcall('get','x')) 0",
+        "DEL x",
+    ];
+    let session = |server: Proc| -> String {
+        let mut c = server.raw();
+        lines.iter().map(|l| format!("> {l}\n{}", s(&c.cmd(&line_args(l))))).collect()
+    };
+    let redis_args: Vec<&str> = args.iter().map(|a| if *a == "''" { "" } else { a }).collect();
+    let want = session(Proc::redis(&redis_args));
+    let got = session(Proc::shardis(&redis_args));
+    assert_eq!(got, want);
+}

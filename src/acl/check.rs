@@ -186,6 +186,14 @@ pub fn keeps_subscriptions(user: &User, subs: &crate::pubsub::Subs) -> bool {
         && subs.of(Kind::Shard).iter().all(|c| matched(c))
 }
 
+/// May `user` read any key (Redis checks the key `*` for read access)? SORT's BY and GET need it.
+pub fn reads_every_key(user: &User) -> bool {
+    user.selectors.iter().any(|s| {
+        s.all_keys
+            || s.keys.iter().any(|(p, flags)| flags & super::READ != 0 && crate::config::glob_match(p, b"*", false))
+    })
+}
+
 /// The bytes C's strcmp sees: up to a NUL.
 fn c_str(s: &[u8]) -> &[u8] {
     &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())]

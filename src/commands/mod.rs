@@ -508,6 +508,42 @@ fn with_lower<T>(name: &[u8], f: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
     f(&buf[..name.len()])
 }
 
+/// Command names changed by `rename-command`: each renamed or removed name, lower case, and the
+/// command it now names (None: no command). Lookups go through this only when there are any.
+#[derive(Clone, Debug, Default)]
+pub struct Renames {
+    names: HashMap<Vec<u8>, Option<usize>>,
+}
+
+impl Renames {
+    pub fn new(renames: &[(Vec<u8>, Vec<u8>)]) -> Renames {
+        let mut r = Renames::default();
+        for (old, new) in renames {
+            let id = r.lookup(old);
+            r.names.insert(old.to_ascii_lowercase(), None);
+            if !new.is_empty() {
+                r.names.insert(new.to_ascii_lowercase(), id);
+            }
+        }
+        r
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The top-level command a client names with `name`.
+    pub fn lookup(&self, name: &[u8]) -> Option<usize> {
+        if self.names.is_empty() {
+            return registry().lookup(name);
+        }
+        match self.names.get(&name.to_ascii_lowercase()) {
+            Some(id) => *id,
+            None => registry().lookup(name),
+        }
+    }
+}
+
 /// The process-wide command registry, built on first use.
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();

@@ -114,7 +114,9 @@ struct Opts {
     store: Option<Vec<u8>>,
 }
 
-fn parse(argv: &Argv, readonly: bool) -> Result<Opts, CmdError> {
+/// Parses SORT's options. `all_keys`: the user may read every key (ACL), which BY with a
+/// pattern and GET need, since the keys they read are not declared.
+fn parse(argv: &Argv, readonly: bool, all_keys: bool) -> Result<Opts, CmdError> {
     let mut o = Opts {
         desc: false,
         alpha: false,
@@ -146,10 +148,15 @@ fn parse(argv: &Argv, readonly: bool) -> Result<Opts, CmdError> {
             let p = Pattern::parse(argv.get(j + 1));
             if !p.looks_up() {
                 o.dontsort = true;
+            } else if !all_keys {
+                return Err(CmdError::other("ERR BY option of SORT denied due to insufficient ACL permissions."));
             }
             o.by = Some(p);
             j += 1;
         } else if a.eq_ignore_ascii_case(b"get") && left >= 1 {
+            if !all_keys {
+                return Err(CmdError::other("ERR GET option of SORT denied due to insufficient ACL permissions."));
+            }
             o.gets.push(Pattern::parse(argv.get(j + 1)));
             j += 1;
         } else {
@@ -517,7 +524,7 @@ fn sort_ro(cx: &mut Cx) -> F {
 }
 
 fn sort_generic(cx: &mut Cx, readonly: bool) -> F {
-    let o = parse(&cx.argv, readonly)?;
+    let o = parse(&cx.argv, readonly, crate::acl::check::reads_every_key(&cx.conn.user))?;
     let db = cx.conn.db;
     let src = cx.argv.get(1).to_vec();
     let sorts_by = !o.dontsort && o.by.as_ref().is_some_and(Pattern::looks_up);

@@ -479,7 +479,6 @@ fn config_warnings_once_per_directive() {
         strings(&[
             "directive 'lazyfree-lazy-eviction' is not implemented by shardis yet; ignored",
             "directive 'slave-read-only' is not implemented by shardis yet; ignored",
-            "directive 'rename-command' is not implemented by shardis yet; ignored",
             "directive 'loadmodule' is not implemented by shardis yet; ignored",
             "module config 'mymodule.opt' ignored: shardis does not load modules",
             "directive 'sentinel' ignored: shardis has no sentinel mode",
@@ -491,7 +490,8 @@ fn config_warnings_once_per_directive() {
         (get(&config, "lazyfree-lazy-eviction"), get(&config, "replica-read-only")),
         ("no".into(), "yes".into())
     );
-    // A user line is kept for start-up.
+    // Renames and user lines are kept for start-up.
+    assert_eq!(config.renames, vec![(b"FLUSHALL".to_vec(), Vec::new()), (b"KEYS".to_vec(), Vec::new())]);
     let alice: Vec<Vec<u8>> = ["alice", "on", ">pw", "~*", "+@all"].iter().map(|a| a.as_bytes().to_vec()).collect();
     assert_eq!(config.users, vec![alice]);
 }

@@ -247,7 +247,7 @@ fn call(run: &mut Run) -> Called {
     let argv = Argv::new(&run.args, &run.ranges);
     let out = &mut client.out;
     let reg = registry();
-    let Some(mut id) = reg.lookup(argv.get(0)) else {
+    let Some(mut id) = core.renames.lookup(argv.get(0)) else {
         out.error(b"ERR Unknown Redis command called from script");
         return Called::Reply;
     };

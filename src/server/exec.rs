@@ -279,7 +279,8 @@ fn count_error(core: &mut Core, text: &[u8]) {
 fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
     let reg = registry();
     let name = argv.get(0);
-    let Some(mut id) = reg.lookup(name) else {
+    let found = if core.renames.is_empty() { reg.lookup(name) } else { core.renames.lookup(name) };
+    let Some(mut id) = found else {
         return Route::Reject(None, error::unknown_command(name, &mut argv.iter().skip(1)));
     };
     let mut spec = reg.entries[id].spec;

@@ -210,6 +210,8 @@ impl Pause {
 pub struct Core {
     /// ACL users (see [`crate::acl`]).
     pub acl: crate::acl::Acl,
+    /// Commands renamed by `rename-command`.
+    pub renames: crate::commands::Renames,
     pub id: usize,
     pub shared: Arc<Shared>,
     pub config: Config,
@@ -281,8 +283,10 @@ impl Core {
         let stats = Stats::new(registry().len());
         let pubsub = crate::pubsub::PubSub::new(shared.shards());
         let acl = crate::acl::Acl::new(Arc::new(crate::acl::Users::initial(config.requirepass.as_deref())));
+        let renames = crate::commands::Renames::new(&config.renames);
         Core {
             acl,
+            renames,
             id,
             shared,
             config,
