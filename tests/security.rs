@@ -153,3 +153,50 @@ fn rename_command_as_redis() {
     let got = session(Proc::shardis(&redis_args));
     assert_eq!(got, want);
 }
+
+/// Raises this process's open-file limit to its hard limit; returns the new soft limit.
+fn raise_open_files() -> u64 {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        limit.rlim_cur = limit.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+    }
+    limit.rlim_cur
+}
+
+/// 10,000 clients at once on four shards: every one is served, and the one past maxclients
+/// gets Redis's error; once some leave, new ones are let in again. (With a hard open-file
+/// limit under 10,200 it uses as many as the limit allows, and says so.)
+#[test]
+fn ten_thousand_clients_and_the_one_past_maxclients() {
+    let have = raise_open_files();
+    let n = 10_000usize.min(have.saturating_sub(200) as usize);
+    assert!(n >= 1_000, "the open-file limit ({have}) is too low for this test");
+    if n < 10_000 {
+        eprintln!("only {n} clients: the hard open-file limit is {have}");
+    }
+    let max = n.to_string();
+    let server = Proc::shardis(&["--maxclients", &max]);
+    let mut clients: Vec<TcpStream> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let c = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        clients.push(c);
+    }
+    // Every client is served (pipelined: all send, then all read).
+    for c in &mut clients {
+        c.write_all(b"PING\r\n").unwrap();
+    }
+    for c in &mut clients {
+        let mut buf = [0u8; 7];
+        c.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"+PONG\r\n");
+    }
+    assert_eq!(first_words("127.0.0.1".parse().unwrap(), server.port), "-ERR max number of clients reached\r\n");
+    clients.truncate(n - 10);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(first_words("127.0.0.1".parse().unwrap(), server.port), "+PONG\r\n");
+}
