@@ -121,9 +121,9 @@ pub fn load(file: &Path, _current: &Users, all_channels: bool) -> Result<Users, 
 /// Writes every user to the ACL file, as ACL LIST shows them (a temporary file renamed over
 /// it, so a reader never sees half of it).
 pub fn save(file: &Path, users: &Users) -> std::io::Result<()> {
-    let mut text = String::new();
+    let mut text = Vec::new();
     for (name, u) in &users.users {
-        text.push_str(&format!("user {} {}\n", String::from_utf8_lossy(name), u.describe()));
+        text.extend([b"user ".as_slice(), name, b" ", &u.describe(), b"\n"].concat());
     }
     let tmp = PathBuf::from(format!("{}.tmp-{}-{}", file.display(), std::process::id(), crate::shard::now_ms()));
     let written = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, file));

@@ -193,15 +193,15 @@ fn selector_fields(out: &mut Out, s: &crate::acl::Selector) {
     if s.all_keys {
         out.bulk(b"~*");
     } else {
-        let keys: Vec<String> = s.keys.iter().map(|(p, f)| crate::acl::pattern_text(p, *f)).collect();
-        out.bulk(keys.join(" ").as_bytes());
+        let keys: Vec<Vec<u8>> = s.keys.iter().map(|(p, f)| crate::acl::pattern_text(p, *f)).collect();
+        out.bulk(&keys.join(&b' '));
     }
     out.bulk(b"channels");
     if s.all_channels {
         out.bulk(b"&*");
     } else {
-        let channels: Vec<String> = s.channels.iter().map(|c| format!("&{}", String::from_utf8_lossy(c))).collect();
-        out.bulk(channels.join(" ").as_bytes());
+        let channels: Vec<Vec<u8>> = s.channels.iter().map(|c| [b"&".as_slice(), c].concat()).collect();
+        out.bulk(&channels.join(&b' '));
     }
 }
 
@@ -211,7 +211,7 @@ fn list(cx: &mut Cx) -> R {
     let out = cx.out();
     out.array(users.users.len());
     for (name, u) in &users.users {
-        out.bulk(format!("user {} {}", String::from_utf8_lossy(name), u.describe()).as_bytes());
+        out.bulk(&[b"user ".as_slice(), name, b" ", &u.describe()].concat());
     }
     Ok(Flow::Done)
 }
