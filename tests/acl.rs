@@ -74,6 +74,8 @@ fn users_and_rules_as_redis() {
         "ACL SETUSER eve on ~a +get bogus",
         "ACL GETUSER eve",
         "ACL SETUSER eve %R~a %W~a %R %R~ ~ &",
+        "ACL SETUSER eve (''\x20+get)",
+        "ACL SETUSER eve (+get\x20'')",
         "ACL GETUSER eve",
         "ACL SETUSER eve reset",
         "ACL GETUSER eve",

@@ -213,6 +213,10 @@ impl Selector {
 
     /// Applies one selector rule (ACLSetSelector).
     pub fn apply(&mut self, op: &[u8]) -> Result<(), RuleError> {
+        // (An empty rule inside a selector: Redis reads its NUL as no rule it knows.)
+        if op.is_empty() {
+            return Err(RuleError::Syntax);
+        }
         let reg = registry();
         let is = |w: &str| op.eq_ignore_ascii_case(w.as_bytes());
         if is("allkeys") || is("~*") {
@@ -800,6 +804,8 @@ mod tests {
         round_trip(b"on &c\xcaon &c\xc2on %R~\xff\xfe").unwrap();
         let _ = round_trip(include_bytes!("../../tests/fixtures/fuzz/acl_rules-binary-channels"));
         let _ = round_trip(include_bytes!("../../tests/fixtures/fuzz/acl_rules-selector-firstarg"));
+        // A crash: an empty rule inside a selector.
+        let _ = round_trip(include_bytes!("../../tests/fixtures/fuzz/acl_rules-empty-rule-in-selector"));
     }
 
     #[test]
