@@ -51,7 +51,7 @@ pub fn at_startup(config: &Config) -> Result<Users, String> {
         users.users.insert(name.clone(), Arc::new(user));
     }
     if let Some(file) = path(config) {
-        users = load(&file, &users, all_channels)
+        users = load(&file, all_channels)
             .map_err(|errors| format!("Aborting Redis startup because of ACL errors: {errors}"))?;
     }
     Ok(users)
@@ -59,7 +59,7 @@ pub fn at_startup(config: &Config) -> Result<Users, String> {
 
 /// Reads the ACL file into a new table (version 1: a change sets its own). Nothing is
 /// taken unless every line is right: Err is every problem found, in Redis's words.
-pub fn load(file: &Path, _current: &Users, all_channels: bool) -> Result<Users, String> {
+pub fn load(file: &Path, all_channels: bool) -> Result<Users, String> {
     let shown = file.display().to_string();
     let text = std::fs::read(file)
         .map_err(|e| format!("Error loading ACLs, opening file '{shown}': {}", crate::config::os_reason(&e)))?;

@@ -363,8 +363,7 @@ fn dryrun(cx: &mut Cx) -> R {
 fn load(cx: &mut Cx) -> R {
     let file = crate::acl::file::path(&cx.core.config).ok_or_else(no_aclfile)?;
     let all_channels = cx.core.config.acl_pubsub_default_all;
-    let users = crate::acl::file::load(&file, &cx.core.acl.users, all_channels)
-        .map_err(|e| CmdError::other(format!("ERR {e}")))?;
+    let users = crate::acl::file::load(&file, all_channels).map_err(|e| CmdError::other(format!("ERR {e}")))?;
     Ok(change_with(move |_| Ok(users), true, |out| out.ok()))
 }
 

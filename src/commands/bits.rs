@@ -11,7 +11,7 @@
 
 use super::flag::*;
 use super::{cmd, int_arg, multi, Cx, Flow, Handler, KeyCx, Spec};
-use crate::coord::{Scope, Tx};
+use crate::coord::Tx;
 use crate::error::CmdError;
 use crate::pubsub::notify::class::{GENERIC, STRING};
 use crate::shard::mesh::JobOut;
@@ -391,10 +391,7 @@ fn bitop_spread(cx: &mut Cx) -> F {
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run(
             |_, scope| {
-                let mine: Vec<Vec<u8>> = match scope {
-                    Scope::Keys(keys) => keys.iter().map(|(_, k)| k.clone()).filter(|k| wanted.contains(k)).collect(),
-                    Scope::Dbs(_) => Vec::new(),
-                };
+                let mine: Vec<Vec<u8>> = scope.keys().into_iter().filter(|k| wanted.contains(k)).collect();
                 Box::new(move |core: &mut Core| -> JobOut {
                     let read: Read = mine
                         .into_iter()

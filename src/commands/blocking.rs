@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use super::flag::*;
 use super::{cmd, lists, mpop, Cx, FanOut, Flow, Handler, Spec};
 use crate::coord::block::{self, Blocked, First, Serve};
-use crate::coord::{Scope, Tx};
+use crate::coord::Tx;
 use crate::error::CmdError;
 use crate::server::conn::Conn;
 use crate::shard::mesh::{Job, JobOut};
@@ -157,10 +157,7 @@ fn across(core: &mut Core, conn: &mut Conn, keys: Vec<Vec<u8>>, serve: Serve, de
         let look_dst = dst.clone();
         tx.run(
             move |_, scope| {
-                let mine: Vec<Vec<u8>> = match scope {
-                    Scope::Keys(ks) => ks.iter().map(|(_, k)| k.clone()).collect(),
-                    Scope::Dbs(_) => Vec::new(),
-                };
+                let mine: Vec<Vec<u8>> = scope.keys();
                 let (srcs, dst) = (look_keys.clone(), look_dst.clone());
                 Box::new(move |core: &mut Core| -> JobOut {
                     let states: Vec<(Vec<u8>, State)> = mine
@@ -214,12 +211,8 @@ fn across(core: &mut Core, conn: &mut Conn, keys: Vec<Vec<u8>>, serve: Serve, de
                         let srcs = keys.clone();
                         tx.run_and_release(
                             move |_, scope| {
-                                let mine: Vec<Vec<u8>> = match scope {
-                                    Scope::Keys(ks) => {
-                                        ks.iter().map(|(_, k)| k.clone()).filter(|k| srcs.contains(k)).collect()
-                                    }
-                                    Scope::Dbs(_) => Vec::new(),
-                                };
+                                let mine: Vec<Vec<u8>> =
+                                    scope.keys().into_iter().filter(|k| srcs.contains(k)).collect();
                                 Box::new(move |core: &mut Core| -> JobOut {
                                     block::register(core, me, wait, kind, db, &mine);
                                     Box::new(())

@@ -265,7 +265,8 @@ pub fn key_access_of(id: usize, argv: &Argv<'_>) -> KeyAccess {
         static CACHE: std::cell::RefCell<HashMap<(usize, usize), KeyAccess>> = std::cell::RefCell::new(HashMap::new());
     }
     // SET's one key spec has variable flags (Redis's setGetKeys): its key is read too with GET.
-    let is_set = registry().entries[id].full_name == "set" && argv.len() >= 3;
+    static SET: OnceLock<Option<usize>> = OnceLock::new();
+    let is_set = *SET.get_or_init(|| registry().lookup(b"set")) == Some(id) && argv.len() >= 3;
     let get = is_set && argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
     if !(positional(id) || is_set) {
         return key_access(argv).into();

@@ -7,7 +7,7 @@
 //! command sees the keys between the two rounds, so the pick is still true when the pop runs.
 
 use super::{parse_i64, Argv, Cx, Flow};
-use crate::coord::{Scope, Tx};
+use crate::coord::Tx;
 use crate::error::CmdError;
 use crate::protocol::Out;
 use crate::shard::mesh::JobOut;
@@ -86,10 +86,7 @@ pub fn run<E: Send + 'static>(
     tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run(
             |_, scope| {
-                let mine: Vec<Vec<u8>> = match scope {
-                    Scope::Keys(ks) => ks.iter().map(|(_, k)| k.clone()).collect(),
-                    Scope::Dbs(_) => Vec::new(),
-                };
+                let mine: Vec<Vec<u8>> = scope.keys();
                 Box::new(move |core: &mut Core| -> JobOut {
                     let found: Found = mine
                         .into_iter()

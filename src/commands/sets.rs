@@ -10,7 +10,7 @@
 use super::flag::*;
 use super::{cmd, int_arg, multi, Cx, Flow, Handler, KeyCx, Spec};
 use crate::config::glob_match;
-use crate::coord::{Scope, Tx};
+use crate::coord::Tx;
 use crate::error::CmdError;
 use crate::protocol::Out;
 use crate::pubsub::notify::class::{GENERIC, SET};
@@ -398,13 +398,6 @@ fn sdiffstore(cx: &mut KeyCx) -> R {
 /// One shard's answer to a spread read: a copy of each of its source keys' sets.
 type Read = Vec<(Vec<u8>, Result<Option<Set>, CmdError>)>;
 
-fn scope_keys(scope: &Scope) -> Vec<Vec<u8>> {
-    match scope {
-        Scope::Keys(keys) => keys.iter().map(|(_, k)| k.clone()).collect(),
-        Scope::Dbs(_) => Vec::new(),
-    }
-}
-
 /// The per-key results of a spread read, in `keys` order; WRONGTYPE if any key has another type.
 fn gather(parts: Vec<JobOut>, keys: &[Vec<u8>]) -> Result<Vec<Option<Set>>, CmdError> {
     let mut all: hashbrown::HashMap<Vec<u8>, Option<Set>> = hashbrown::HashMap::new();
@@ -449,7 +442,7 @@ fn spread_read(
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run(
             |_, scope| {
-                let mine: Vec<Vec<u8>> = scope_keys(scope).into_iter().filter(|k| wanted.contains(k)).collect();
+                let mine: Vec<Vec<u8>> = scope.keys().into_iter().filter(|k| wanted.contains(k)).collect();
                 Box::new(move |core: &mut Core| -> JobOut {
                     let read: Read = mine.into_iter().map(|k| (k.clone(), snapshot(core, db, &k))).collect();
                     Box::new(read)

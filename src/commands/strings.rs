@@ -6,7 +6,7 @@
 
 use super::flag::*;
 use super::{cmd, int_arg, multi, Cx, Flow, Handler, KeyCx, Spec};
-use crate::coord::{Scope, Tx};
+use crate::coord::Tx;
 use crate::error::CmdError;
 use crate::protocol::Out;
 use crate::pubsub::notify::class::{GENERIC, STRING};
@@ -280,13 +280,6 @@ fn read_values(core: &mut Core, db: usize, keys: &[Vec<u8>]) -> Vec<(Vec<u8>, Op
         .collect()
 }
 
-fn scope_keys(scope: &Scope) -> Vec<Vec<u8>> {
-    match scope {
-        Scope::Keys(keys) => keys.iter().map(|(_, k)| k.clone()).collect(),
-        Scope::Dbs(_) => Vec::new(),
-    }
-}
-
 /// Collects the per-shard `(key, value)` lists of a spread read.
 fn gather(parts: Vec<JobOut>) -> hashbrown::HashMap<Vec<u8>, Option<Value>> {
     let mut all = hashbrown::HashMap::new();
@@ -306,7 +299,7 @@ fn mget_spread(cx: &mut Cx) -> Result<Flow, CmdError> {
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run_and_release(
             |_, scope| {
-                let mine = scope_keys(scope);
+                let mine = scope.keys();
                 Box::new(move |core: &mut Core| -> JobOut { Box::new(read_values(core, db, &mine)) })
             },
             Box::new(move |_core, conn, parts| {
@@ -418,7 +411,7 @@ fn msetnx_spread(cx: &mut Cx) -> Result<Flow, CmdError> {
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run(
             |_, scope| {
-                let mine = scope_keys(scope);
+                let mine = scope.keys();
                 Box::new(move |core: &mut Core| -> JobOut { Box::new(mine.iter().any(|k| core.exists(db, k))) })
             },
             move |_core, _conn, parts, tx| {
@@ -762,7 +755,7 @@ fn lcs_spread(cx: &mut Cx) -> Result<Flow, CmdError> {
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run_and_release(
             |_, scope| {
-                let mine = scope_keys(scope);
+                let mine = scope.keys();
                 Box::new(move |core: &mut Core| -> JobOut {
                     let pairs: Vec<(Vec<u8>, Option<Value>)> = mine
                         .iter()

@@ -14,7 +14,7 @@
 use super::flag::*;
 use super::{cmd, int_arg, mpop, multi, strtod, Argv, Cx, Flow, Handler, KeyCx, Spec};
 use crate::config::glob_match;
-use crate::coord::{Scope, Tx};
+use crate::coord::Tx;
 use crate::error::CmdError;
 use crate::protocol::encode::format_double;
 use crate::protocol::Out;
@@ -1018,10 +1018,7 @@ fn spread(
     Ok(tx.lock(Box::new(move |_core, _conn, tx| {
         tx.run(
             |_, scope| {
-                let mine: Vec<Vec<u8>> = match scope {
-                    Scope::Keys(keys) => keys.iter().map(|(_, k)| k.clone()).filter(|k| wanted.contains(k)).collect(),
-                    Scope::Dbs(_) => Vec::new(),
-                };
+                let mine: Vec<Vec<u8>> = scope.keys().into_iter().filter(|k| wanted.contains(k)).collect();
                 let pick = pick.clone();
                 Box::new(move |core: &mut Core| -> JobOut {
                     let read: Read =

@@ -62,6 +62,17 @@ pub enum Scope {
     Dbs(Vec<usize>),
 }
 
+impl Scope {
+    /// The keys this scope holds on its shard (none for whole databases): what a round's job
+    /// there reads or writes.
+    pub fn keys(&self) -> Vec<Vec<u8>> {
+        match self {
+            Scope::Keys(keys) => keys.iter().map(|(_, k)| k.clone()).collect(),
+            Scope::Dbs(_) => Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default)]
 struct Hold {
     exclusive: bool,
