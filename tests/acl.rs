@@ -105,6 +105,44 @@ fn users_and_rules_as_redis() {
     ]]);
 }
 
+/// Rules with bytes that are not text: Redis reads keywords and command rules up to a NUL (C
+/// strings), refuses a NUL in a pattern, and keeps other bytes (a first argument, a password).
+#[test]
+fn binary_rules_as_redis() {
+    let rules: &[&[u8]] = &[
+        b"on\x00x",
+        b"allkeys\x00x",
+        b"~*\x00x",
+        b"+@all\x00x",
+        b"-get\x00x",
+        b"+get\x00x",
+        b"+@read\x00x",
+        b"+se\x00lect|a",
+        b"+select|a\x00b",
+        b"+select|\x00",
+        b"+select|\xff\xfe",
+        b"(+get\x00 +set)",
+        b"%R~a\x00",
+        b"&c\x00d",
+        b">\x00\xff",
+        b"\x00",
+    ];
+    let redis = Proc::redis(&[]);
+    let shardis = Proc::shardis(&[]);
+    let (mut want, mut got) = (Raw::connect(redis.port), Raw::connect(shardis.port));
+    for (i, rule) in rules.iter().enumerate() {
+        let name = format!("u{i}");
+        let setuser: &[&[u8]] = &[b"ACL", b"SETUSER", name.as_bytes(), rule];
+        assert_eq!(got.cmd(setuser), want.cmd(setuser), "rule {rule:?}");
+        let list: &[&[u8]] = &[b"ACL", b"GETUSER", name.as_bytes()];
+        assert_eq!(got.cmd(list), want.cmd(list), "rule {rule:?}");
+    }
+    let auth: &[&[u8]] = &[b"AUTH", b"u14", b"\x00\xff"];
+    assert_eq!(got.cmd(&[b"ACL", b"SETUSER", b"u14", b"on", b"+@all"]), b"+OK\r\n");
+    want.cmd(&[b"ACL", b"SETUSER", b"u14", b"on", b"+@all"]);
+    assert_eq!(got.cmd(auth), want.cmd(auth));
+}
+
 #[test]
 fn permissions_as_redis() {
     run_cases(&[&[
@@ -472,6 +510,37 @@ fn aclfile_and_user_lines_as_redis() {
         }
         std::fs::remove_dir_all(&dir).unwrap();
         out
+    }
+    let want = sorted_rules(&session(Proc::redis, "redis"));
+    let got = sorted_rules(&session(Proc::shardis, "shardis"));
+    assert_eq!(got, want);
+}
+
+/// CONFIG REWRITE writes the live users as `user` lines: the first old `user` line is replaced
+/// in place, the other old ones go, and users beyond them are appended.
+#[test]
+fn config_rewrite_writes_users_as_redis() {
+    fn session(start: impl Fn(&[&str]) -> Proc, tag: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("shardis-acl-rewrite-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf = dir.join("redis.conf");
+        std::fs::write(&conf, "# users\nuser bob off\nmaxmemory 1mb\nuser alice on >pw ~a* +get\n").unwrap();
+        let server = start(&[conf.to_str().unwrap()]);
+        let mut c = server.raw();
+        for line in ["ACL SETUSER carol on nopass %R~c* +@hash -hdel", "ACL DELUSER bob", "CONFIG REWRITE"] {
+            assert_eq!(s(&c.cmd(&line_args(line))), if line.contains("DELUSER") { ":1\r\n" } else { "+OK\r\n" });
+        }
+        let text = std::fs::read_to_string(&conf).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        // Other directives differ (the port, the directory): keep the file's own and the users.
+        text.lines().filter(|l| l.starts_with("user ") || l.starts_with('#') || l.starts_with("maxmemory ")).fold(
+            String::new(),
+            |mut out, l| {
+                out.push_str(l);
+                out.push('\n');
+                out
+            },
+        )
     }
     let want = sorted_rules(&session(Proc::redis, "redis"));
     let got = sorted_rules(&session(Proc::shardis, "shardis"));

@@ -143,6 +143,26 @@ fn rename_command_as_redis() {
         "EVAL return(redis.call('myget','x')) 0",
         "EVAL return(redis.pcall('get','x')) 0",
         "DEL x",
+        // Lookups take the new names; entries keep their own; a removed command is gone.
+        "COMMAND INFO myget get flushall",
+        "COMMAND DOCS myget flushall",
+        "COMMAND GETKEYS myget a",
+        "COMMAND GETKEYS get a",
+        "COMMAND LIST FILTERBY PATTERN *flushall*",
+        "COMMAND LIST FILTERBY PATTERN myget",
+        // ACL key checks find a renamed command's keys.
+        "ACL SETUSER u on nopass ~a* +@all",
+        "AUTH u x",
+        "MYGET b",
+        "MYGET a",
+        "ACL DRYRUN u myget b",
+        "EVAL return(redis.acl_check_cmd('myget','b')) 0",
+        "EVAL return(redis.acl_check_cmd('myget','a')) 0",
+        "EVAL return(redis.acl_check_cmd('get','a')) 0",
+        "EVAL return(redis.acl_check_cmd('config','nosuch')) 0",
+        "EVAL return(redis.acl_check_cmd('config','get','x')) 0",
+        "EVAL return(redis.acl_check_cmd()) 0",
+        "EVAL return(redis.acl_check_cmd({})) 0",
     ];
     let session = |server: Proc| -> String {
         let mut c = server.raw();
@@ -152,6 +172,15 @@ fn rename_command_as_redis() {
     let want = session(Proc::redis(&redis_args));
     let got = session(Proc::shardis(&redis_args));
     assert_eq!(got, want);
+    // COMMAND and COMMAND COUNT leave FLUSHALL out, and only it.
+    let count = |server: Proc| -> (i64, usize) {
+        let mut con = server.client();
+        let n: i64 = redis::cmd("COMMAND").arg("COUNT").query(&mut con).unwrap();
+        let all: Vec<redis::Value> = redis::cmd("COMMAND").query(&mut con).unwrap();
+        (n, all.len())
+    };
+    let (before, renamed) = (count(Proc::shardis(&[])), count(Proc::shardis(&redis_args)));
+    assert_eq!(renamed, (before.0 - 1, before.1 - 1));
 }
 
 /// Raises this process's open-file limit to its hard limit; returns the new soft limit.

@@ -122,8 +122,9 @@ pub fn load(file: &Path, all_channels: bool) -> Result<Users, String> {
 /// it, so a reader never sees half of it).
 pub fn save(file: &Path, users: &Users) -> std::io::Result<()> {
     let mut text = Vec::new();
-    for (name, u) in &users.users {
-        text.extend([b"user ".as_slice(), name, b" ", &u.describe(), b"\n"].concat());
+    for line in users.lines() {
+        text.extend(line);
+        text.push(b'\n');
     }
     let tmp = PathBuf::from(format!("{}.tmp-{}-{}", file.display(), std::process::id(), crate::shard::now_ms()));
     let written = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, file));

@@ -218,7 +218,9 @@ impl Selector {
             return Err(RuleError::Syntax);
         }
         let reg = registry();
-        let is = |w: &str| op.eq_ignore_ascii_case(w.as_bytes());
+        // Redis reads keywords and command rules as C strings, up to a NUL; patterns whole.
+        let word = c_str(op);
+        let is = |w: &str| word.eq_ignore_ascii_case(w.as_bytes());
         if is("allkeys") || is("~*") {
             self.all_keys = true;
             self.keys.clear();
@@ -279,10 +281,10 @@ impl Selector {
                 self.channels.push(pattern.to_vec());
             }
         } else if (op[0] == b'+' || op[0] == b'-') && op.get(1) == Some(&b'@') {
-            let cat = category(&op[2..]).ok_or(RuleError::Unknown)?;
+            let cat = category(&word[2..]).ok_or(RuleError::Unknown)?;
             self.change_category(reg, cat, op[0] == b'+');
         } else if op[0] == b'+' {
-            let name = &op[1..];
+            let name = &word[1..];
             match memchr::memrchr(b'|', name) {
                 None => {
                     let id = lookup(reg, name).ok_or(RuleError::Unknown)?;
@@ -313,7 +315,7 @@ impl Selector {
                 }
             }
         } else if op[0] == b'-' {
-            let id = lookup(reg, &op[1..]).ok_or(RuleError::Unknown)?;
+            let id = lookup(reg, &word[1..]).ok_or(RuleError::Unknown)?;
             self.change(reg, id, false);
         } else {
             return Err(RuleError::Syntax);
@@ -323,11 +325,11 @@ impl Selector {
 
     /// The command rules that rebuild this selector's bits (ACLDescribeSelectorCommandRules):
     /// `+@all` or `-@all`, the categories that fit best, then single commands.
-    pub fn describe_commands(&self) -> String {
+    pub fn describe_commands(&self) -> Vec<u8> {
         let reg = registry();
         let cats = categories();
         let additive = !self.future;
-        let mut out = String::from(if additive { "-@all " } else { "+@all " });
+        let mut out = if additive { b"-@all ".to_vec() } else { b"+@all ".to_vec() };
         let mut fake = Selector::new(false, false);
         fake.set_all(!additive);
         let mut temp = self.clone();
@@ -357,26 +359,26 @@ impl Selector {
             let Some(j) = best else { break };
             fake.change_category(reg, j, additive);
             temp.change_category(reg, j, !additive);
-            out.push_str(if additive { "+@" } else { "-@" });
-            out.push_str(CATEGORIES[j]);
-            out.push(' ');
+            out.extend_from_slice(if additive { b"+@" } else { b"-@" });
+            out.extend_from_slice(CATEGORIES[j].as_bytes());
+            out.push(b' ');
             applied[j] = true;
         }
         for &id in command_order() {
             let (mine, theirs) = (self.allows(id), fake.allows(id));
             if mine != theirs {
-                out.push(if mine { '+' } else { '-' });
-                out.push_str(&reg.entries[id].full_name);
-                out.push(' ');
+                out.push(if mine { b'+' } else { b'-' });
+                out.extend_from_slice(reg.entries[id].full_name.as_bytes());
+                out.push(b' ');
                 fake.change(reg, id, mine);
             }
             if !mine {
                 for arg in self.firstargs(id).unwrap_or(&[]) {
-                    out.push('+');
-                    out.push_str(&reg.entries[id].full_name);
-                    out.push('|');
-                    out.push_str(&String::from_utf8_lossy(arg));
-                    out.push(' ');
+                    out.push(b'+');
+                    out.extend_from_slice(reg.entries[id].full_name.as_bytes());
+                    out.push(b'|');
+                    out.extend_from_slice(arg);
+                    out.push(b' ');
                 }
             }
         }
@@ -406,7 +408,7 @@ impl Selector {
                 out.push(b' ');
             }
         }
-        out.extend_from_slice(self.describe_commands().as_bytes());
+        out.extend(self.describe_commands());
         out
     }
 
@@ -445,6 +447,11 @@ fn lookup(reg: &Registry, name: &[u8]) -> Option<usize> {
 }
 
 /// Spaces or NUL bytes, which user names and patterns may not hold (ACLStringHasSpaces).
+/// `s` up to its first NUL, as C string functions read it.
+pub fn c_str(s: &[u8]) -> &[u8] {
+    memchr::memchr(0, s).map_or(s, |end| &s[..end])
+}
+
 pub fn has_spaces(s: &[u8]) -> bool {
     s.iter().any(|&c| c == 0 || c.is_ascii_whitespace() || c == 0x0b)
 }
@@ -505,7 +512,8 @@ impl User {
         if op.is_empty() {
             return Ok(());
         }
-        let is = |w: &str| op.eq_ignore_ascii_case(w.as_bytes());
+        let word = c_str(op);
+        let is = |w: &str| word.eq_ignore_ascii_case(w.as_bytes());
         if is("on") {
             self.enabled = true;
         } else if is("off") {
@@ -544,7 +552,7 @@ impl User {
             self.passwords.remove(at);
         } else if op[0] == b'(' && op[op.len() - 1] == b')' {
             let mut s = Selector::new(false, all_channels);
-            let inner = &op[1..op.len() - 1];
+            let inner = c_str(&op[1..op.len() - 1]);
             let words = crate::config::split_args(inner).ok_or(RuleError::Syntax)?;
             for w in words {
                 s.apply(&w)?;
@@ -677,6 +685,11 @@ pub struct Users {
 }
 
 impl Users {
+    /// Every user as a `user` line of a config or ACL file (ACL LIST's text), by name.
+    pub fn lines(&self) -> Vec<Vec<u8>> {
+        self.users.iter().map(|(name, u)| [b"user ".as_slice(), name, b" ", &u.describe()].concat()).collect()
+    }
+
     /// The table a server starts with: the default user, with `requirepass` as its password.
     pub fn initial(requirepass: Option<&[u8]>) -> Users {
         let mut default = User::default_user();
@@ -804,6 +817,9 @@ mod tests {
         round_trip(b"on &c\xcaon &c\xc2on %R~\xff\xfe").unwrap();
         let _ = round_trip(include_bytes!("../../tests/fixtures/fuzz/acl_rules-binary-channels"));
         let _ = round_trip(include_bytes!("../../tests/fixtures/fuzz/acl_rules-selector-firstarg"));
+        // First arguments that are not UTF-8 (with NULs, which end the rule as in Redis).
+        let _ = round_trip(include_bytes!("../../tests/fixtures/fuzz/acl_rules-binary-firstarg"));
+        round_trip(b"+select|\xff\xfe +select|\xfe\xff").unwrap();
         // A crash: an empty rule inside a selector.
         let _ = round_trip(include_bytes!("../../tests/fixtures/fuzz/acl_rules-empty-rule-in-selector"));
     }

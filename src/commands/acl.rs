@@ -124,7 +124,7 @@ fn setuser(cx: &mut Cx) -> R {
                 user.apply(rule, all_channels).map_err(|e| {
                     CmdError::other(format!(
                         "ERR Error in ACL SETUSER modifier '{}': {}",
-                        String::from_utf8_lossy(rule),
+                        String::from_utf8_lossy(crate::acl::c_str(rule)),
                         e.text()
                     ))
                 })?;
@@ -188,7 +188,7 @@ fn getuser(cx: &mut Cx) -> R {
 /// `commands`, `keys` and `channels` of a selector, as ACL GETUSER shows them.
 fn selector_fields(out: &mut Out, s: &crate::acl::Selector) {
     out.bulk(b"commands");
-    out.bulk(s.describe_commands().as_bytes());
+    out.bulk(&s.describe_commands());
     out.bulk(b"keys");
     if s.all_keys {
         out.bulk(b"~*");
@@ -207,11 +207,11 @@ fn selector_fields(out: &mut Out, s: &crate::acl::Selector) {
 
 /// ACL LIST
 fn list(cx: &mut Cx) -> R {
-    let users = cx.core.acl.users.clone();
+    let lines = cx.core.acl.users.lines();
     let out = cx.out();
-    out.array(users.users.len());
-    for (name, u) in &users.users {
-        out.bulk(&[b"user ".as_slice(), name, b" ", &u.describe()].concat());
+    out.array(lines.len());
+    for line in &lines {
+        out.bulk(line);
     }
     Ok(Flow::Done)
 }
@@ -341,7 +341,7 @@ fn dryrun(cx: &mut Cx) -> R {
     };
     let reg = super::registry();
     let not_found = || CmdError::other(format!("ERR Command '{}' not found", String::from_utf8_lossy(argv.get(3))));
-    let mut id = reg.lookup(argv.get(3)).ok_or_else(not_found)?;
+    let mut id = cx.core.renames.lookup(argv.get(3)).ok_or_else(not_found)?;
     if matches!(reg.entries[id].spec.handler, Handler::Container(_)) && argv.len() > 4 {
         id = reg.lookup_sub(id, argv.get(4)).ok_or_else(not_found)?;
     }

@@ -6,7 +6,7 @@
 //! `docs.resp3` (see `scripts/gen-command-docs.sh`) and replayed for the commands we implement.
 
 use super::flag::*;
-use super::{arity_ok, cmd, docs, help, key_positions, registry, Argv, Cx, Flow, Handler, Spec};
+use super::{arity_ok, cmd, docs, help, key_positions, registry, Argv, Cx, Flow, Handler, Renames, Spec};
 use crate::error::CmdError;
 use crate::protocol::Out;
 use hashbrown::HashMap;
@@ -66,9 +66,14 @@ fn info_field(info: &'static docs::Value, index: usize) -> Option<&'static docs:
     }
 }
 
+/// The top-level commands some name reaches (all of them unless `rename-command` removed some).
+fn reachable(renames: &Renames) -> impl Iterator<Item = (usize, &'static super::Entry)> + '_ {
+    registry().top_level().filter(|(id, _)| renames.reaches(*id))
+}
+
 /// COMMAND
 fn command(cx: &mut Cx) -> R {
-    let ids: Vec<usize> = registry().top_level().map(|(id, _)| id).collect();
+    let ids: Vec<usize> = reachable(&cx.core.renames).map(|(id, _)| id).collect();
     let out = cx.out();
     out.array(ids.len());
     for id in ids {
@@ -79,7 +84,7 @@ fn command(cx: &mut Cx) -> R {
 
 /// COMMAND COUNT
 fn command_count(cx: &mut Cx) -> R {
-    let n = registry().top_level().count() as i64;
+    let n = reachable(&cx.core.renames).count() as i64;
     cx.out().int(n);
     Ok(Flow::Done)
 }
@@ -89,38 +94,37 @@ fn command_info(cx: &mut Cx) -> R {
     if cx.argv.len() == 2 {
         return command(cx);
     }
-    let reg = registry();
     let argv = cx.argv;
+    let ids: Vec<Option<usize>> = argv.iter().skip(2).map(|name| lookup_full(&cx.core.renames, name)).collect();
     let out = cx.out();
-    out.array(argv.len() - 2);
-    for name in argv.iter().skip(2) {
-        match lookup_full(name) {
+    out.array(ids.len());
+    for id in ids {
+        match id {
             Some(id) => write_info(out, id),
-            None => {
-                let _ = reg;
-                out.null();
-            }
+            None => out.null(),
         }
     }
     Ok(Flow::Done)
 }
 
-/// A command by its full name: `get` or `client|list`.
-pub fn lookup_full(name: &[u8]) -> Option<usize> {
+/// A command by the full name a client uses for it: `get` or `client|list` (after
+/// `rename-command`, `myget`).
+pub fn lookup_full(renames: &Renames, name: &[u8]) -> Option<usize> {
     let reg = registry();
     match memchr::memchr(b'|', name) {
-        Some(bar) => reg.lookup(&name[..bar]).and_then(|p| reg.lookup_sub(p, &name[bar + 1..])),
-        None => reg.lookup(name),
+        Some(bar) => renames.lookup(&name[..bar]).and_then(|p| reg.lookup_sub(p, &name[bar + 1..])),
+        None => renames.lookup(name),
     }
 }
 
 /// COMMAND DOCS [command-name ...]
 fn command_docs(cx: &mut Cx) -> R {
     let reg = registry();
+    let renames = &cx.core.renames;
     let names: Vec<String> = if cx.argv.len() == 2 {
-        reg.top_level().map(|(_, e)| e.full_name.clone()).collect()
+        reachable(renames).map(|(_, e)| e.full_name.clone()).collect()
     } else {
-        cx.argv.iter().skip(2).filter_map(|n| reg.lookup(n).map(|id| reg.entries[id].full_name.clone())).collect()
+        cx.argv.iter().skip(2).filter_map(|n| renames.lookup(n).map(|id| reg.entries[id].full_name.clone())).collect()
     };
     let found: Vec<(String, &docs::Value)> = names.into_iter().filter_map(|n| docs::docs(&n).map(|d| (n, d))).collect();
     let out = cx.out();
@@ -154,11 +158,10 @@ const INVALID_ARGS: &str = "ERR Invalid arguments specified for command";
 /// first from Redis's own key specifications (replayed from docs.resp3) the way
 /// getKeysUsingKeySpecs walks them; if a specification does not fit the arguments, from the
 /// command's numkeys rule the way Redis's getkeys procs (genericGetKeys) read it.
-fn find_keys(args: &[&[u8]]) -> Result<Vec<FoundKey>, CmdError> {
+/// The keys of `args` (name first) for registry entry `id`, which the caller resolved from the
+/// name (through `rename-command`); a container's subcommand is found here.
+fn find_keys(mut id: usize, args: &[&[u8]]) -> Result<Vec<FoundKey>, CmdError> {
     let reg = registry();
-    let Some(mut id) = reg.lookup(args[0]) else {
-        return Err(CmdError::other("ERR Invalid command specified"));
-    };
     if let Handler::Container(_) = reg.entries[id].spec.handler {
         if args.len() >= 2 {
             id = reg.lookup_sub(id, args[1]).ok_or_else(|| CmdError::other("ERR Invalid command specified"))?;
@@ -201,9 +204,9 @@ fn find_keys(args: &[&[u8]]) -> Result<Vec<FoundKey>, CmdError> {
 /// per [`crate::acl::READ`] (the key spec says `access`) and [`crate::acl::WRITE`] (`insert`,
 /// `delete` or `update`). Empty when the command names no keys; a shard channel (SPUBLISH's,
 /// a `not_key` spec) is not a key.
-pub fn key_access(argv: &Argv<'_>) -> Vec<(usize, u8)> {
+pub fn key_access(id: usize, argv: &Argv<'_>) -> Vec<(usize, u8)> {
     let args: Vec<&[u8]> = argv.iter().collect();
-    let Ok(found) = find_keys(&args) else { return Vec::new() };
+    let Ok(found) = find_keys(id, &args) else { return Vec::new() };
     let need = |names: &mut dyn Iterator<Item = &str>| {
         names.fold(0u8, |m, f| match f {
             "access" => m | crate::acl::READ,
@@ -269,18 +272,22 @@ pub fn key_access_of(id: usize, argv: &Argv<'_>) -> KeyAccess {
     let is_set = *SET.get_or_init(|| registry().lookup(b"set")) == Some(id) && argv.len() >= 3;
     let get = is_set && argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
     if !(positional(id) || is_set) {
-        return key_access(argv).into();
+        return key_access(id, argv).into();
     }
     CACHE.with(|cache| {
-        cache.borrow_mut().entry((id, argv.len() * 2 + get as usize)).or_insert_with(|| key_access(argv).into()).clone()
+        cache
+            .borrow_mut()
+            .entry((id, argv.len() * 2 + get as usize))
+            .or_insert_with(|| key_access(id, argv).into())
+            .clone()
     })
 }
 
 /// The positions of the keys in `argv` (name first), found as COMMAND GETKEYS finds them
 /// (movable keys included); None when the arguments do not say (the command will refuse them).
-pub fn keys_of(argv: &Argv<'_>) -> Option<Vec<usize>> {
+pub fn keys_of(id: usize, argv: &Argv<'_>) -> Option<Vec<usize>> {
     let args: Vec<&[u8]> = argv.iter().collect();
-    find_keys(&args).ok().map(|found| found.into_iter().map(|(p, _)| p).filter(|&p| p < args.len()).collect())
+    find_keys(id, &args).ok().map(|found| found.into_iter().map(|(p, _)| p).filter(|&p| p < args.len()).collect())
 }
 
 /// Redis's getKeysUsingKeySpecs: None when a specification does not fit (Redis's
@@ -434,7 +441,8 @@ fn atoi(bytes: &[u8]) -> i64 {
 fn command_getkeys(cx: &mut Cx) -> R {
     let argv = cx.argv;
     let args: Vec<&[u8]> = argv.iter().skip(2).collect();
-    let found = find_keys(&args)?;
+    let id = cx.core.renames.lookup(args[0]).ok_or_else(|| CmdError::other("ERR Invalid command specified"))?;
+    let found = find_keys(id, &args)?;
     let out = cx.out();
     out.array(found.len());
     for (pos, _) in found {
@@ -447,7 +455,8 @@ fn command_getkeys(cx: &mut Cx) -> R {
 fn command_getkeysandflags(cx: &mut Cx) -> R {
     let argv = cx.argv;
     let args: Vec<&[u8]> = argv.iter().skip(2).collect();
-    let found = find_keys(&args)?;
+    let id = cx.core.renames.lookup(args[0]).ok_or_else(|| CmdError::other("ERR Invalid command specified"))?;
+    let found = find_keys(id, &args)?;
     let out = cx.out();
     out.array(found.len());
     for (pos, flags) in found {
@@ -476,7 +485,13 @@ fn command_list(cx: &mut Cx) -> R {
     let argv = cx.argv;
     let reg = registry();
     let mut names: Vec<&str> = Vec::new();
-    let every = reg.entries.iter().map(|e| (e.full_name.as_str(), e.spec));
+    let renames = &cx.core.renames;
+    let every = reg
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(id, _)| renames.reaches(*id))
+        .map(|(_, e)| (e.full_name.as_str(), e.spec));
     match argv.len() {
         2 => names.extend(every.map(|(n, _)| n)),
         5 if argv.is(2, "FILTERBY") => {

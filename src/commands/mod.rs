@@ -532,6 +532,21 @@ impl Renames {
         self.names.is_empty()
     }
 
+    /// Whether some name still reaches registry entry `id` (a subcommand through its
+    /// container): COMMAND, COMMAND COUNT, DOCS and LIST leave out the removed ones. Their
+    /// entries keep their own names, as Redis's keep `fullname`.
+    pub fn reaches(&self, id: usize) -> bool {
+        if self.names.is_empty() {
+            return true;
+        }
+        let reg = registry();
+        let top = reg.entries[id].parent.unwrap_or(id);
+        match self.names.get(reg.entries[top].full_name.as_bytes()) {
+            None => true,
+            Some(to) => *to == Some(top) || self.names.values().any(|to| *to == Some(top)),
+        }
+    }
+
     /// The top-level command a client names with `name`.
     pub fn lookup(&self, name: &[u8]) -> Option<usize> {
         if self.names.is_empty() {

@@ -104,7 +104,7 @@ fn config_resetstat(cx: &mut Cx) -> R {
 
 /// CONFIG REWRITE
 fn config_rewrite(cx: &mut Cx) -> R {
-    cx.core.config.rewrite().map_err(CmdError::Other)?;
+    cx.core.config.rewrite(&cx.core.acl.users.lines()).map_err(CmdError::Other)?;
     crate::notice!("CONFIG REWRITE executed with success.");
     cx.out().ok();
     Ok(Flow::Done)
@@ -919,7 +919,7 @@ fn latency_histogram(cx: &mut Cx) -> R {
         }
     } else {
         for name in cx.argv.iter().skip(2) {
-            if let Some(id) = super::introspection::lookup_full(name) {
+            if let Some(id) = super::introspection::lookup_full(&cx.core.renames, name) {
                 with_subs(id, &mut ids);
             }
         }

@@ -12,9 +12,12 @@
 //! - the new file replaces the old one atomically (temporary file, fsync, rename), mode 0644
 //!   less the umask.
 //!
-//! Deliberate differences: `include`, `rename-command`, `user` and `loadmodule` lines are left
-//! untouched (Redis regenerates `user` and `loadmodule` lines from its live ACL and modules,
-//! which shardis does not have), and a `bind` equal to shardis's default keeps its line instead
+//! `user` lines are regenerated from the live ACL users, as ACL LIST shows them (or dropped when
+//! an `aclfile` holds the users).
+//!
+//! Deliberate differences: `include`, `rename-command` and `loadmodule` lines are left
+//! untouched (Redis regenerates `loadmodule` lines from its loaded modules, which shardis does
+//! not have), and a `bind` equal to shardis's default keeps its line instead
 //! of being removed (Redis removes `bind` lines when the value is its own default).
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -207,21 +210,29 @@ fn rewrite_directive(config: &Config, idx: usize, state: &mut State) {
     }
 }
 
-pub(super) fn rewrite_content(config: &Config, old: &[u8]) -> Vec<u8> {
+pub(super) fn rewrite_content(config: &Config, old: &[u8], users: &[Vec<u8>]) -> Vec<u8> {
     let mut state = State::read(old);
     for idx in 0..DIRECTIVES.len() {
         rewrite_directive(config, idx, &mut state);
     }
+    // rewriteConfigUserOption: with an ACL file the users live there, and the file's `user`
+    // lines go; otherwise every user is written, the default user included.
+    if config.aclfile.is_none() {
+        for user in users {
+            state.rewrite_line("user", user.clone(), true);
+        }
+    }
+    state.mark_processed("user");
     state.finish()
 }
 
-pub(super) fn rewrite_file(config: &Config, path: &Path) -> std::io::Result<()> {
+pub(super) fn rewrite_file(config: &Config, path: &Path, users: &[Vec<u8>]) -> std::io::Result<()> {
     let old = match std::fs::read(path) {
         Ok(old) => old,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e),
     };
-    let content = rewrite_content(config, &old);
+    let content = rewrite_content(config, &old, users);
     write_atomically(path, &content)
 }
 

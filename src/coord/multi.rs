@@ -163,7 +163,7 @@ impl Plan {
                     // come from numkeys (LMPOP, BLMPOP, ZMPOP, ZUNIONSTORE...) lock the keys
                     // COMMAND GETKEYS finds, or the whole database when it finds none.
                     if spec.flags & crate::commands::flag::MOVABLEKEYS != 0 {
-                        match crate::commands::introspection::keys_of(&argv) {
+                        match crate::commands::introspection::keys_of(id, &argv) {
                             Some(found) => plan.keys.extend(found.into_iter().map(|p| (db, argv.get(p).to_vec()))),
                             None => plan.dbs.push(db),
                         }

@@ -137,27 +137,8 @@ unsafe fn generic(l: *mut lua_State, raise: bool) -> c_int {
         raise_static(l, ESCALATE);
     }
     check_killed(l, run);
-    let argc = ffi::lua_gettop(l);
-    if argc == 0 {
-        return fail(l, raise, c"ERR Please specify at least one argument for this redis lib call");
-    }
-    run.args.clear();
-    run.ranges.clear();
-    for i in 1..=argc {
-        let t = ffi::lua_type(l, i);
-        if t != ffi::LUA_TSTRING && t != ffi::LUA_TNUMBER {
-            return fail(l, raise, c"ERR Lua redis lib command arguments must be strings or integers");
-        }
-        let start = run.args.len() as u32;
-        if t == ffi::LUA_TNUMBER {
-            // As Redis writes a number argument: %.17g.
-            let mut buf = [0u8; 32];
-            let n = libc::snprintf(buf.as_mut_ptr() as *mut _, buf.len(), c"%.17g".as_ptr(), ffi::lua_tonumber(l, i));
-            run.args.extend_from_slice(&buf[..(n.max(0) as usize).min(buf.len() - 1)]);
-        } else {
-            run.args.extend_from_slice(to_bytes(l, i).unwrap_or_default());
-        }
-        run.ranges.push((start, run.args.len() as u32));
+    if let Err(e) = take_args(l, run) {
+        return fail(l, raise, e);
     }
     let called = call(run);
     if let Called::Escalate = called {
@@ -179,6 +160,33 @@ unsafe fn generic(l: *mut lua_State, raise: bool) -> c_int {
         }
     }
     1
+}
+
+/// Copies the Lua call's arguments into `run.args` as Redis makes them (luaArgsToRedisArgv).
+unsafe fn take_args(l: *mut lua_State, run: &mut Run) -> Result<(), &'static std::ffi::CStr> {
+    let argc = ffi::lua_gettop(l);
+    if argc == 0 {
+        return Err(c"ERR Please specify at least one argument for this redis lib call");
+    }
+    run.args.clear();
+    run.ranges.clear();
+    for i in 1..=argc {
+        let t = ffi::lua_type(l, i);
+        if t != ffi::LUA_TSTRING && t != ffi::LUA_TNUMBER {
+            return Err(c"ERR Lua redis lib command arguments must be strings or integers");
+        }
+        let start = run.args.len() as u32;
+        if t == ffi::LUA_TNUMBER {
+            // As Redis writes a number argument: %.17g.
+            let mut buf = [0u8; 32];
+            let n = libc::snprintf(buf.as_mut_ptr() as *mut _, buf.len(), c"%.17g".as_ptr(), ffi::lua_tonumber(l, i));
+            run.args.extend_from_slice(&buf[..(n.max(0) as usize).min(buf.len() - 1)]);
+        } else {
+            run.args.extend_from_slice(to_bytes(l, i).unwrap_or_default());
+        }
+        run.ranges.push((start, run.args.len() as u32));
+    }
+    Ok(())
 }
 
 /// The text a killed script stops with (both kinds say SCRIPT KILL, as Redis 7.0 does).
@@ -300,7 +308,7 @@ fn call(run: &mut Run) -> Called {
     let positions = &mut run.positions;
     positions.clear();
     if spec.flags & flag::MOVABLEKEYS != 0 && spec.more_keys.is_none() {
-        positions.extend(crate::commands::introspection::keys_of(&argv).unwrap_or_default());
+        positions.extend(crate::commands::introspection::keys_of(id, &argv).unwrap_or_default());
     } else {
         positions.extend(keys_at(spec, &argv));
     }
@@ -512,18 +520,27 @@ pub(crate) unsafe extern "C-unwind" fn redis_setresp(l: *mut lua_State) -> c_int
     0
 }
 
-/// redis.acl_check_cmd(command, args...): every command is allowed for the default user
-/// until ACLs exist; unknown commands are an error.
+/// redis.acl_check_cmd(command, args...): whether the script's caller may run the command
+/// with these arguments (its name as clients use it, after `rename-command`); an unknown
+/// command is an error.
 pub(crate) unsafe extern "C-unwind" fn redis_acl_check_cmd(l: *mut lua_State) -> c_int {
-    let argc = ffi::lua_gettop(l);
-    if argc == 0 {
-        raise_static(l, c"ERR Please specify at least one argument for this redis lib call");
+    let run = current(l);
+    if let Err(e) = take_args(l, run) {
+        raise_static(l, e);
     }
-    let known =
-        ffi::lua_type(l, 1) == ffi::LUA_TSTRING && to_bytes(l, 1).is_some_and(|name| registry().lookup(name).is_some());
-    if !known {
+    let (core, client) = (&*run.core, &*run.client);
+    let argv = Argv::new(&run.args, &run.ranges);
+    let reg = registry();
+    let mut id = core.renames.lookup(argv.get(0));
+    if let Some(top) =
+        id.filter(|&top| argv.len() > 1 && matches!(reg.entries[top].spec.handler, Handler::Container(_)))
+    {
+        id = reg.lookup_sub(top, argv.get(1));
+    }
+    let Some(id) = id else {
         raise_static(l, c"ERR Invalid command passed to redis.acl_check_cmd()");
-    }
-    ffi::lua_pushboolean(l, 1);
+    };
+    let allowed = client.user.unrestricted() || crate::acl::check::check(&client.user, id, &argv).is_ok();
+    ffi::lua_pushboolean(l, allowed as c_int);
     1
 }

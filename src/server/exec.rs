@@ -400,7 +400,7 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
         // the release like a key command (instead of running, escalating and holding every
         // shard); the check costs nothing while no transaction holds anything here.
         Handler::Conn(_) if spec.flags & flag::SCRIPT != 0 && !core.locks.is_empty() => {
-            let blocked = crate::commands::introspection::keys_of(argv).is_some_and(|found| {
+            let blocked = crate::commands::introspection::keys_of(id, argv).is_some_and(|found| {
                 found.iter().any(|&p| {
                     let key = argv.get(p);
                     core.owner(key) == core.id && core.locks.blocks(conn.db, key, true)

@@ -78,8 +78,14 @@ impl Proc {
 
     /// Starts the reference redis-server 7.0.15 (Debian's package; `.ci/run` installs it).
     pub fn redis(args: &[&str]) -> Proc {
-        let mut all = vec!["--save", "", "--appendonly", "no"];
-        all.extend_from_slice(args);
+        // A config file, if any, stays first.
+        let (file, flags) = match args.first() {
+            Some(first) if !first.starts_with("--") => (&args[..1], &args[1..]),
+            _ => (&args[..0], args),
+        };
+        let mut all = file.to_vec();
+        all.extend_from_slice(&["--save", "", "--appendonly", "no"]);
+        all.extend_from_slice(flags);
         Self::spawn("redis-server", &all)
     }
 
