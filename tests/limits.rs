@@ -150,3 +150,53 @@ fn output_buffer_limits_close_clients_that_do_not_read_like_redis() {
     }
     assert!(shardis.log_text().contains("overcoming of output buffer limits"), "{}", shardis.log_text());
 }
+
+/// Clients that send half a request and stall: inside a header, after announcing a 400 MB
+/// bulk or a million arguments, and 60 KB into a 100 KB bulk. Each holds what it sent, no more
+/// (nothing is set aside for what was only announced), every shard keeps serving others
+/// meanwhile, and a stalled request that is finished later runs.
+#[test]
+fn stalled_half_requests_hold_only_what_they_sent() {
+    let server = Proc::shardis(&[]);
+    let before = rss(server.pid());
+    let partial =
+        [&b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$400000000\r\nabc"[..], b"*3\r\n$3\r\nSE", b"*1000000\r\n$3\r\nSET\r\n"];
+    let big_head = b"*3\r\n$3\r\nSET\r\n$5\r\nhalf:\r\n$100000\r\n";
+    let mut stalled = Vec::new();
+    let mut sent = 0;
+    for i in 0..40 {
+        let mut raw = server.raw();
+        let bytes = match partial.get(i % 4) {
+            Some(p) => p.to_vec(),
+            None => [&big_head[..], &[b'x'; 60_000]].concat(),
+        };
+        raw.send(&bytes);
+        sent += bytes.len();
+        stalled.push(raw);
+    }
+    // Every shard serves other clients meanwhile.
+    for shard in 0..SHARDS {
+        let key = key_on_shard("served:", shard, SHARDS);
+        let mut c = server.raw();
+        assert_eq!(c.cmd(&[b"SET", key.as_bytes(), b"v"]), b"+OK\r\n");
+        assert_eq!(c.cmd(&[b"GET", key.as_bytes()]), b"$1\r\nv\r\n");
+    }
+    // What the stalled clients hold: their query buffers (used and free), as CLIENT LIST counts
+    // them, within a read's worth of what they sent...
+    let list = s(&server.raw().words("CLIENT LIST"));
+    let field = |line: &str, name: &str| -> usize {
+        line.split(' ').find_map(|f| f.strip_prefix(name)).and_then(|v| v.parse().ok()).unwrap_or(0)
+    };
+    let used: usize = list.lines().map(|l| field(l, "qbuf=")).sum();
+    let held: usize = list.lines().map(|l| field(l, "qbuf=") + field(l, "qbuf-free=")).sum();
+    assert!(used <= sent && used >= sent - 64, "{used} bytes unparsed of {sent} sent: {list}");
+    assert!(held <= sent + 40 * (64 << 10), "{held} bytes of buffers for {sent} sent: {list}");
+    // ...and no more in the process: 10 announced 400 MB bulks would be 4 GB.
+    let grown = rss(server.pid()).saturating_sub(before);
+    assert!(grown < 64 << 20, "grew {grown} bytes");
+    // A stalled request, finished, runs.
+    let last = stalled.last_mut().unwrap();
+    last.send(&[&[b'x'; 40_000][..], b"\r\n"].concat());
+    assert_eq!(last.reply(), b"+OK\r\n");
+    assert_eq!(server.raw().cmd(&[b"STRLEN", b"half:"]), b":100000\r\n");
+}

@@ -306,13 +306,6 @@ fn publish_order_with_subscribers_coming_and_going() {
     }
 }
 
-/// The resident set size of process `pid`, in bytes.
-fn rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
-}
-
 /// A subscriber that never reads, flooded with 1 GB from another shard: it is disconnected at
 /// `client-output-buffer-limit pubsub` (32 MB hard), the server's memory stays bounded, and a
 /// subscriber that reads keeps receiving throughout.

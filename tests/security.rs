@@ -96,6 +96,10 @@ fn maxclients_follows_the_open_file_limit() {
         drop(held);
         std::thread::sleep(Duration::from_millis(200));
         out.push(first_words("127.0.0.1".parse().unwrap(), port));
+        // Past the open-file limit at run time: refused, with the number that would fit.
+        for line in ["CONFIG SET maxclients 1000", "CONFIG GET maxclients", "CONFIG SET maxclients 60"] {
+            out.push(s(&admin.words(line)));
+        }
         let _ = child.kill();
         let _ = child.wait();
         out

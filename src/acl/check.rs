@@ -80,6 +80,7 @@ impl Denied {
 pub fn log_denied(
     core: &mut crate::shard::Core,
     conn: &crate::server::conn::Conn,
+    client_info: String,
     denied: Denied,
     id: usize,
     argv: &Argv<'_>,
@@ -98,7 +99,7 @@ pub fn log_denied(
         object,
         username: conn.user.name.clone(),
         ctime_ms: crate::shard::now_ms(),
-        client_info: conn.info_line(std::time::Instant::now()),
+        client_info,
     };
     super::log::record(core, entry);
 }

@@ -36,6 +36,7 @@ struct Owned {
     reader: Option<crate::pubsub::tracking::Tracker>,
     /// The caller's ACL user: the script's calls are checked against it.
     user: std::sync::Arc<crate::acl::User>,
+    caller_info: Option<String>,
 }
 
 impl Owned {
@@ -61,6 +62,7 @@ impl Owned {
             command,
             reader: self.reader,
             user: self.user.clone(),
+            caller_info: self.caller_info.clone(),
         };
         let saved = core.client_now;
         core.client_now = self.client;
@@ -132,6 +134,7 @@ fn owned_call(cx: &Cx, not_int: CmdError, sha: Sha, function: Option<String>, ro
         client: cx.conn.id,
         reader: cx.conn.tracking.as_ref().and_then(|m| m.reader(cx.conn, cx.core.id)),
         user: cx.conn.user.clone(),
+        caller_info: (!cx.conn.user.unrestricted()).then(|| cx.conn.info_line(std::time::Instant::now())),
     })
 }
 

@@ -52,6 +52,17 @@ fn config_set(cx: &mut Cx) -> R {
         })?;
         cx.core.shared.tcp_port.store(trial.port, Ordering::Relaxed);
     }
+    if trial.maxclients > cx.core.config.maxclients {
+        // Redis's updateMaxclients: raise the open-file limit now, or refuse the value.
+        let mut raised = trial.clone();
+        let fits = crate::server::adjust_open_files_limit(&mut raised).is_ok() && raised.maxclients == trial.maxclients;
+        if !fits {
+            return Err(CmdError::other(format!(
+                "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating system is not able to handle the specified number of clients, try with {}",
+                raised.maxclients
+            )));
+        }
+    }
     apply_process_wide(&trial);
     let shards = cx.core.shards();
     let password = pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case(b"requirepass")).then(|| trial.requirepass.clone());

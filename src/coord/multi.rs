@@ -315,7 +315,8 @@ pub fn exec(cx: &mut Cx, mut queue: Box<Queue>) -> Result<Flow, CmdError> {
         for i in 0..queue.len() {
             let (id, argv) = queue.get(i);
             if let Err(d) = crate::acl::check::check(&conn.user, id, &argv) {
-                crate::acl::check::log_denied(core, conn, d, id, &argv, crate::acl::log::Context::Multi);
+                let info = conn.info_line(std::time::Instant::now());
+                crate::acl::check::log_denied(core, conn, info, d, id, &argv, crate::acl::log::Context::Multi);
                 denied.resize(queue.len(), None);
                 denied[i] = Some(d.exec_text());
                 plan.steps[i] = Step::Denied;

@@ -55,6 +55,9 @@ pub struct Run {
     pub wrote: bool,
     /// `allow-oom`: denyoom commands run even past maxmemory.
     pub allow_oom: bool,
+    /// The caller's CLIENT INFO line, for the ACL LOG entry of a denied call (Redis logs the
+    /// caller, not the script's client). Only kept for a restricted user.
+    pub caller_info: Option<String>,
     /// Values before the script's writes, to undo them on escalation (only kept where an
     /// escalation can happen: a run that is not wide, with more than one shard).
     pub undo: Option<super::undo::Undo>,
@@ -78,6 +81,7 @@ impl Run {
             spans: false,
             wrote: false,
             allow_oom: false,
+            caller_info: None,
             undo: undo.then(Default::default),
             read: false,
             args: Vec::new(),
@@ -285,7 +289,8 @@ fn call(run: &mut Run) -> Called {
     // The script runs as its caller's user (Redis's scriptVerifyACL).
     if !client.user.unrestricted() {
         if let Err(denied) = crate::acl::check::check(&client.user, id, &argv) {
-            crate::acl::check::log_denied(core, client, denied, id, &argv, crate::acl::log::Context::Lua);
+            let info = run.caller_info.clone().unwrap_or_else(|| client.info_line(std::time::Instant::now()));
+            crate::acl::check::log_denied(core, client, info, denied, id, &argv, crate::acl::log::Context::Lua);
             client.out.error(denied.script_text().as_bytes());
             return Called::Reply;
         }

@@ -395,6 +395,8 @@ pub struct Call<'a> {
     pub reader: Option<crate::pubsub::tracking::Tracker>,
     /// The caller's ACL user, which the script's calls run as.
     pub user: std::sync::Arc<crate::acl::User>,
+    /// The caller's CLIENT INFO line when its user is restricted (for ACL LOG).
+    pub caller_info: Option<String>,
 }
 
 /// The function running on this shard, for FUNCTION STATS (answered by this shard's own
@@ -437,6 +439,7 @@ pub fn execute(core: &mut Core, call: &Call<'_>, wide: bool, out: &mut Out) -> O
     let core_ptr: *mut Core = core;
     let mut run = call::Run::new(core_ptr, client, wide, call.read_only, undo);
     run.allow_oom = call.allow_oom;
+    run.caller_info = call.caller_info.clone();
     // SAFETY: `l` is this core's VM state; the stack is restored to `base` on every path. The
     // run's pointers stay valid while the script runs: nothing here touches `core` or the
     // client until `enter` returns.

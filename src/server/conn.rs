@@ -214,6 +214,11 @@ impl Conn {
 
     /// One line of CLIENT LIST / CLIENT INFO, in Redis 7.2's field order.
     pub fn info_line(&self, now: Instant) -> String {
+        self.info_line_running(now, self.last_cmd)
+    }
+
+    /// [`Conn::info_line`] with `cmd` as the command it runs (one refused before it ran).
+    pub fn info_line_running(&self, now: Instant, cmd: &str) -> String {
         let mut flags = String::new();
         if self.monitor {
             flags.push('O');
@@ -281,7 +286,7 @@ impl Conn {
             omem,
             tot_mem,
             events,
-            self.last_cmd,
+            cmd,
             String::from_utf8_lossy(&self.user.name),
             self.tracking.as_ref().map_or(-1, |m| m.redirect as i64),
             if self.resp3() { 3 } else { 2 },

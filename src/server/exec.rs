@@ -139,6 +139,8 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
                 conn.pos += consumed;
                 if let Some(id) = id {
                     core.stats.commands[id].rejected_calls += 1;
+                    // Redis's lastcmd is the command named, even one refused or queued.
+                    conn.last_cmd = leak_name(id);
                 }
                 let text = match conn.multi.as_mut() {
                     _ if id.is_some_and(|id| registry().entries[id].full_name == "exec") => {
@@ -164,12 +166,14 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
             }
             Route::Queue(id) => {
                 conn.pos += consumed;
+                conn.last_cmd = leak_name(id);
                 conn.multi.as_mut().expect("routed as Queue").push(id, &argv);
                 let (before, mode) = (conn.out.buf.len(), conn.reply);
                 conn.out.simple(b"QUEUED");
                 after_reply(conn, before, mode);
             }
             Route::Remote(id, shard) => {
+                conn.last_cmd = leak_name(id);
                 feed_monitors(core, conn, id, &argv);
                 let mut open = Open::new(shard, conn);
                 if let Some((reader, first_only)) =
@@ -312,7 +316,8 @@ fn route(core: &mut Core, conn: &Conn, argv: &Argv<'_>) -> Route {
         if let Err(denied) = crate::acl::check::check(&conn.user, id, argv) {
             let context =
                 if conn.multi.is_some() { crate::acl::log::Context::Multi } else { crate::acl::log::Context::Toplevel };
-            crate::acl::check::log_denied(core, conn, denied, id, argv, context);
+            let info = conn.info_line_running(std::time::Instant::now(), leak_name(id));
+            crate::acl::check::log_denied(core, conn, info, denied, id, argv, context);
             return Route::Reject(Some(id), denied.text(id));
         }
     }

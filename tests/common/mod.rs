@@ -630,3 +630,10 @@ pub fn restore(con: &mut redis::Connection, key: &str, payload: &[u8]) -> String
         },
     }
 }
+
+/// The resident set size of process `pid`, in bytes.
+pub fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+}
