@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use std::time::Duration;
 
 fn run_cases(cases: &[&[&str]]) {
     run_cases_then(cases, &[]);
@@ -557,4 +558,76 @@ fn config_rewrite_writes_users_as_redis() {
     let want = sorted_rules(&session(Proc::redis, "redis"));
     let got = sorted_rules(&session(Proc::shardis, "shardis"));
     assert_eq!(got, want);
+}
+
+/// An ACL change holds on every shard once it has replied. Clients of one user, spread over the
+/// cores, keep setting keys on every shard while an admin takes `+set` away and gives it back,
+/// 40 times. A SET sent and answered wholly between one change's reply and the next change
+/// must get what the last change says. Then DELUSER closes every one of them mid-stream, and
+/// the server carries on. (Fails when a change stays on the admin's shard. Installed on the
+/// others by a message sent without waiting, it passes here: the message reaches each shard's
+/// queue before the reply leaves, and a shard takes it before the next request it reads.)
+#[test]
+fn acl_changes_hold_on_every_shard_once_replied() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+    use std::sync::Arc;
+    let server = Proc::shardis(&[]);
+    let mut admin = server.raw();
+    assert_eq!(s(&admin.words("ACL SETUSER zed on nopass +@all ~*")), "+OK\r\n");
+    // Even: stable (phase / 2 odd: denied); odd: a change is in flight.
+    let phase = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..6)
+        .map(|w| {
+            let (phase, stop, port) = (phase.clone(), stop.clone(), server.port);
+            std::thread::spawn(move || {
+                let mut c = Raw::connect(port);
+                assert_eq!(s(&c.words("AUTH zed x")), "+OK\r\n");
+                let keys: Vec<String> = (0..SHARDS).map(|i| key_on_shard(&format!("w{w}:"), i, SHARDS)).collect();
+                let (mut judged, mut wrong) = (0, Vec::new());
+                for i in 0.. {
+                    if stop.load(SeqCst) {
+                        break;
+                    }
+                    let before = phase.load(SeqCst);
+                    let sent = c.try_send(&encode(&[b"SET", keys[i % SHARDS].as_bytes(), b"1"]));
+                    // Closed by DELUSER:
+                    let Some(reply) = sent.ok().and_then(|_| c.reply_within(Duration::from_secs(10)).ok()) else {
+                        break;
+                    };
+                    let reply = s(&reply);
+                    let after = phase.load(SeqCst);
+                    if before == after && before % 2 == 0 {
+                        judged += 1;
+                        let denied = (before / 2) % 2 == 1;
+                        let ok = if denied { reply.starts_with("-NOPERM") } else { reply == "+OK\r\n" };
+                        if !ok {
+                            wrong.push(format!("phase {before} shard {}: {reply}", i % SHARDS));
+                        }
+                    }
+                }
+                (judged, wrong, c.closed())
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    for change in 1..=40u64 {
+        phase.store(2 * change - 1, SeqCst);
+        let rule = if change % 2 == 1 { "-set" } else { "+set" };
+        assert_eq!(s(&admin.words(&format!("ACL SETUSER zed {rule}"))), "+OK\r\n");
+        phase.store(2 * change, SeqCst);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(s(&admin.words("ACL DELUSER zed")), ":1\r\n");
+    std::thread::sleep(Duration::from_millis(100));
+    stop.store(true, SeqCst);
+    let mut judged = 0;
+    for w in workers {
+        let (n, wrong, closed) = w.join().unwrap();
+        assert!(wrong.is_empty(), "{wrong:?}");
+        assert!(closed, "a client of the deleted user is still open");
+        judged += n;
+    }
+    assert!(judged > 100, "only {judged} requests fell between changes");
+    assert_eq!(s(&admin.words("PING")), "+PONG\r\n");
 }

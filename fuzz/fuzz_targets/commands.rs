@@ -53,6 +53,8 @@ const LEFT_OUT: &[&str] = &[
     "function|kill",
     "debug",
     "module",
+    // A self test that runs for seconds under the sanitizer, holding its shard.
+    "pfselftest",
 ];
 
 const SCRIPTS: &[&str] = &[
@@ -155,9 +157,9 @@ enum Ended {
 }
 
 /// Reads until `want` has arrived, the server closes the connection, or `limit` passes.
-fn read_until(conn: &mut UnixStream, want: &[u8], limit: Duration) -> Ended {
+/// `seen` keeps the tail of what was read, for the next call to go on from.
+fn read_until(conn: &mut UnixStream, seen: &mut Vec<u8>, want: &[u8], limit: Duration) -> Ended {
     let deadline = Instant::now() + limit;
-    let mut seen = Vec::new();
     let mut buf = [0u8; 65536];
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -170,7 +172,7 @@ fn read_until(conn: &mut UnixStream, want: &[u8], limit: Duration) -> Ended {
             Ok(n) => {
                 // Keep only a tail long enough to find the nonce across reads.
                 seen.extend_from_slice(&buf[..n]);
-                if memchr::memmem::find(&seen, want).is_some() {
+                if memchr::memmem::find(seen, want).is_some() {
                     return Ended::Answered;
                 }
                 let keep = seen.len().saturating_sub(want.len());
@@ -198,7 +200,7 @@ fn still_answers(path: &str) {
     encode(&mut out, &del);
     encode(&mut out, &[b"ECHO", b"still-alive"]);
     let _ = conn.write_all(&out);
-    let answered = read_until(&mut conn, b"still-alive", Duration::from_secs(10));
+    let answered = read_until(&mut conn, &mut Vec::new(), b"still-alive", Duration::from_secs(60));
     assert!(matches!(answered, Ended::Answered), "the server stopped answering");
 }
 
@@ -232,6 +234,10 @@ fuzz_target!(|data: &[u8]| {
                 _ => a,
             });
         }
+        if show() {
+            let words: Vec<String> = args.iter().map(|a| format!("{:?}", String::from_utf8_lossy(a))).collect();
+            eprintln!("{}", words.join(" "));
+        }
         encode(&mut out, &args);
     }
     encode(&mut out, &[b"RESET"]);
@@ -240,20 +246,70 @@ fuzz_target!(|data: &[u8]| {
     // The connection is kept while inputs end cleanly (RESET leaves it as new); one that timed
     // out or was closed (QUIT, a protocol error) is replaced.
     let mut kept = CONN.lock().unwrap_or_else(|e| e.into_inner());
-    let mut conn = match kept.take() {
-        Some(c) => c,
-        None => UnixStream::connect(&server.path).expect("the server accepts"),
-    };
-    let _ = conn.write_all(&out);
-    match read_until(&mut conn, nonce.as_bytes(), Duration::from_millis(300)) {
-        Ended::Answered => *kept = Some(conn),
-        Ended::Closed => {}
-        Ended::TimedOut => {
-            drop(conn);
-            still_answers(&server.path);
+    let mut client = kept.take().unwrap_or_else(|| Client::connect(&server.path));
+    let _ = client.conn.write_all(&out);
+    let mut seen = Vec::new();
+    // A blocking command (BLPOP k 0, XREAD BLOCK, WAIT) is woken with CLIENT UNBLOCK, so that
+    // such inputs cost milliseconds; one that stays stuck for a second is given up on.
+    for tries in 0.. {
+        match read_until(&mut client.conn, &mut seen, nonce.as_bytes(), Duration::from_millis(25)) {
+            Ended::Answered => {
+                *kept = Some(client);
+                return;
+            }
+            Ended::Closed => return,
+            Ended::TimedOut if tries < 40 => unblock(&server.path, &client.id),
+            Ended::TimedOut => break,
         }
     }
+    drop(client);
+    still_answers(&server.path);
 });
 
+/// A connection and its CLIENT ID.
+struct Client {
+    conn: UnixStream,
+    id: Vec<u8>,
+}
+
+impl Client {
+    fn connect(path: &str) -> Client {
+        let mut conn = UnixStream::connect(path).expect("the server accepts");
+        conn.write_all(b"CLIENT ID\r\n").expect("a new connection takes a command");
+        let line = read_line(&mut conn);
+        Client { conn, id: line.strip_prefix(b":").expect("CLIENT ID answers an integer").to_vec() }
+    }
+}
+
+/// One reply line, without its CRLF.
+fn read_line(conn: &mut UnixStream) -> Vec<u8> {
+    conn.set_read_timeout(Some(Duration::from_secs(60))).expect("a read timeout");
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\r\n") {
+        conn.read_exact(&mut byte).expect("a reply line");
+        line.push(byte[0]);
+    }
+    line.truncate(line.len() - 2);
+    line
+}
+
+/// CLIENT UNBLOCK `id`, sent on a connection of its own.
+fn unblock(path: &str, id: &[u8]) {
+    static CONTROL: Mutex<Option<UnixStream>> = Mutex::new(None);
+    let mut control = CONTROL.lock().unwrap_or_else(|e| e.into_inner());
+    let conn = control.get_or_insert_with(|| UnixStream::connect(path).expect("the server accepts"));
+    let mut cmd = Vec::new();
+    encode(&mut cmd, &[b"CLIENT", b"UNBLOCK", id]);
+    conn.write_all(&cmd).expect("the control connection stays open");
+    read_line(conn);
+}
+
+/// `FUZZ_SHOW=1`: print each input's commands (to see what a crash input sends).
+fn show() -> bool {
+    static SHOW: OnceLock<bool> = OnceLock::new();
+    *SHOW.get_or_init(|| std::env::var_os("FUZZ_SHOW").is_some())
+}
+
 static NEXT: AtomicU64 = AtomicU64::new(0);
-static CONN: Mutex<Option<UnixStream>> = Mutex::new(None);
+static CONN: Mutex<Option<Client>> = Mutex::new(None);
