@@ -16,9 +16,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let described = user.describe();
-    let describable = user.selectors[1..].iter().all(|s| {
-        s.keys.iter().map(|(p, _)| p).chain(&s.channels).all(|p| !p.iter().any(|b| b"()\"'\\".contains(b)))
-    });
+    let describable = user.selectors[1..]
+        .iter()
+        .all(|s| s.keys.iter().map(|(p, _)| p).chain(&s.channels).all(|p| !p.iter().any(|b| b"()\"'\\".contains(b))));
     if !describable {
         return;
     }
