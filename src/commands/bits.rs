@@ -11,10 +11,9 @@
 
 use super::flag::*;
 use super::{cmd, int_arg, multi, Cx, Flow, Handler, KeyCx, Spec};
-use crate::coord::Tx;
+use crate::coord::gather;
 use crate::error::CmdError;
 use crate::pubsub::notify::class::{GENERIC, STRING};
-use crate::shard::mesh::JobOut;
 use crate::shard::Core;
 use crate::store::value::{Kind, Value};
 
@@ -380,75 +379,31 @@ fn bitop(cx: &mut KeyCx) -> R {
 /// BITOP with keys on several shards: one transaction reads the sources and stores the result.
 fn bitop_spread(cx: &mut Cx) -> F {
     let op = parse_op(&cx.argv)?;
-    let db = cx.conn.db;
     let dst = cx.argv.get(2).to_vec();
     let sources: Vec<Vec<u8>> = (3..cx.argv.len()).map(|i| cx.argv.get(i).to_vec()).collect();
-    let dst_shard = cx.core.owner(&dst);
-    let all = sources.iter().chain(std::iter::once(&dst)).map(|k| (db, k.as_slice()));
-    let mut tx = Tx::keys(cx.core, all, true);
-    tx.touch = false;
-    let wanted: hashbrown::HashSet<Vec<u8>> = sources.iter().cloned().collect();
-    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
-        tx.run(
-            |_, scope| {
-                let mine: Vec<Vec<u8>> = scope.keys().into_iter().filter(|k| wanted.contains(k)).collect();
-                Box::new(move |core: &mut Core| -> JobOut {
-                    let read: Read = mine
-                        .into_iter()
-                        .map(|k| {
-                            let found = read_bytes(core, db, &k);
-                            (k, found)
-                        })
-                        .collect();
-                    Box::new(read)
-                })
-            },
-            move |_core, _conn, parts, tx| {
-                let mut found = hashbrown::HashMap::new();
-                let mut wrong = false;
-                for part in parts {
-                    if let Ok(read) = part.downcast::<Read>() {
-                        for (k, r) in *read {
-                            match r {
-                                Ok(v) => {
-                                    found.insert(k, v);
-                                }
-                                Err(_) => wrong = true,
-                            }
-                        }
-                    }
+    gather::read_then_store(
+        cx,
+        sources,
+        Some(dst),
+        read_bytes,
+        move |found| {
+            let values: Result<Vec<Option<Vec<u8>>>, CmdError> =
+                found.into_iter().map(|v| v.unwrap_or(Ok(None))).collect();
+            match values {
+                Err(e) => gather::Outcome::error(e),
+                Ok(values) => {
+                    let result = compute(op, &values);
+                    let n = result.len() as i64;
+                    gather::Outcome { store: Some(result), reply: Box::new(move |out| out.int(n)) }
                 }
-                if wrong {
-                    return tx.release(Box::new(|_core, conn, _| {
-                        conn.out.error(CmdError::WrongType.to_string().as_bytes());
-                        Flow::Done
-                    }));
-                }
-                let values: Vec<Option<Vec<u8>>> = sources.iter().map(|k| found.get(k).cloned().flatten()).collect();
-                let mut result = Some(compute(op, &values));
-                let n = result.as_ref().map_or(0, Vec::len) as i64;
-                tx.run_and_release(
-                    |shard, _| {
-                        let job = if shard == dst_shard { result.take().map(|r| (dst.clone(), r)) } else { None };
-                        Box::new(move |core: &mut Core| -> JobOut {
-                            if let Some((d, r)) = job {
-                                store(core, db, &d, r);
-                            }
-                            Box::new(())
-                        })
-                    },
-                    Box::new(move |_core, conn, _| {
-                        conn.out.int(n);
-                        Flow::Done
-                    }),
-                )
-            },
-        )
-    })))
+            }
+        },
+        |core, db, dst, result| {
+            store(core, db, dst, result);
+            Ok(())
+        },
+    )
 }
-
-/// One shard's answer to BITOP's read: each of its source keys' bytes (None: missing).
-type Read = Vec<(Vec<u8>, Result<Option<Vec<u8>>, CmdError>)>;
 
 /// BITFIELD's overflow behaviours.
 #[derive(Clone, Copy, PartialEq, Eq)]

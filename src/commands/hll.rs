@@ -18,10 +18,9 @@
 
 use super::flag::*;
 use super::{cmd, multi, Cx, Flow, Handler, KeyCx, Spec};
-use crate::coord::{Scope, Tx};
+use crate::coord::gather;
 use crate::error::CmdError;
 use crate::pubsub::notify::class::STRING;
-use crate::shard::mesh::JobOut;
 use crate::shard::Core;
 use crate::store::value::{Kind, Value};
 
@@ -525,24 +524,20 @@ fn pfcount(cx: &mut KeyCx) -> R {
     Ok(())
 }
 
-/// What one shard read of a multi-key HyperLogLog command's keys: by argument index, each
-/// key's registers folded, or what was wrong with it, and whether it was dense.
+/// Each key of a multi-key HyperLogLog command read, by argument index: its registers
+/// unfolded and whether it was dense, or what was wrong with it.
 type Read = Vec<(usize, Result<Option<(Vec<u8>, bool)>, Bad>)>;
 
-fn read_for_union(core: &mut Core, db: usize, keys: &[(usize, Vec<u8>)]) -> Read {
-    keys.iter()
-        .map(|(i, k)| {
-            let found = read_hll(core, db, k).and_then(|b| match b {
-                None => Ok(None),
-                Some(bytes) => {
-                    let mut max = vec![0u8; REGISTERS];
-                    merge_into(&mut max, bytes)?;
-                    Ok(Some((max, bytes[4] == DENSE)))
-                }
-            });
-            (*i, found)
-        })
-        .collect()
+/// One key's registers, unfolded, and whether it is dense (None: no such key).
+fn registers(core: &mut Core, db: usize, key: &[u8]) -> Result<Option<(Vec<u8>, bool)>, Bad> {
+    read_hll(core, db, key).and_then(|b| match b {
+        None => Ok(None),
+        Some(bytes) => {
+            let mut max = vec![0u8; REGISTERS];
+            merge_into(&mut max, bytes)?;
+            Ok(Some((max, bytes[4] == DENSE)))
+        }
+    })
 }
 
 /// The union of every key's registers, checked in argument order as Redis checks them, and
@@ -591,8 +586,8 @@ fn store_merge(core: &mut Core, db: usize, dst: &[u8], max: &[u8], dense: bool) 
 
 /// PFMERGE destkey [sourcekey ...], every key on this shard.
 fn pfmerge(cx: &mut KeyCx) -> R {
-    let keys: Vec<(usize, Vec<u8>)> = (1..cx.argv.len()).map(|i| (i, cx.argv.get(i).to_vec())).collect();
-    let (max, dense) = union(read_for_union(cx.core, cx.db, &keys))?;
+    let reads: Read = (1..cx.argv.len()).map(|i| (i, registers(cx.core, cx.db, cx.argv.get(i)))).collect();
+    let (max, dense) = union(reads)?;
     store_merge(cx.core, cx.db, cx.argv.get(1), &max, dense)?;
     cx.out.ok();
     Ok(())
@@ -601,69 +596,28 @@ fn pfmerge(cx: &mut KeyCx) -> R {
 /// PFCOUNT of several keys, or PFMERGE, with keys on several shards: one transaction reads
 /// every key's registers and (PFMERGE) stores the union.
 fn spread(cx: &mut Cx, merge: bool) -> F {
-    let db = cx.conn.db;
-    let keys: Vec<(usize, Vec<u8>)> = (1..cx.argv.len()).map(|i| (i, cx.argv.get(i).to_vec())).collect();
-    let dst = cx.argv.get(1).to_vec();
-    let dst_shard = cx.core.owner(&dst);
-    let mut tx = Tx::keys(cx.core, keys.iter().map(|(_, k)| (db, k.as_slice())), merge);
-    tx.touch = false;
-    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
-        tx.run(
-            |_, scope| {
-                let mine: Vec<(usize, Vec<u8>)> = match scope {
-                    Scope::Keys(held) => {
-                        keys.iter().filter(|(_, k)| held.iter().any(|(_, h)| h == k)).cloned().collect()
-                    }
-                    Scope::Dbs(_) => Vec::new(),
-                };
-                Box::new(move |core: &mut Core| -> JobOut { Box::new(read_for_union(core, db, &mine)) })
-            },
-            move |_core, _conn, parts, tx| {
-                let reads: Read =
-                    parts.into_iter().filter_map(|p| p.downcast::<Read>().ok()).flat_map(|r| *r).collect();
-                let (max, dense) = match union(reads) {
-                    Ok(u) => u,
-                    Err(bad) => {
-                        return tx.release(Box::new(move |_core, conn, _| {
-                            conn.out.error(CmdError::from(bad).to_string().as_bytes());
-                            Flow::Done
-                        }))
-                    }
-                };
-                if !merge {
-                    let n = estimate(&histogram_of_registers(max.into_iter()));
-                    return tx.release(Box::new(move |_core, conn, _| {
-                        conn.out.int(n as i64);
-                        Flow::Done
-                    }));
+    let keys: Vec<Vec<u8>> = (1..cx.argv.len()).map(|i| cx.argv.get(i).to_vec()).collect();
+    let dst = merge.then(|| keys[0].clone());
+    gather::read_then_store(
+        cx,
+        keys,
+        dst,
+        registers,
+        move |found| {
+            let reads: Read = found.into_iter().enumerate().map(|(i, r)| (i, r.unwrap_or(Ok(None)))).collect();
+            match union(reads) {
+                Err(bad) => gather::Outcome::error(CmdError::from(bad)),
+                Ok((max, dense)) if merge => {
+                    gather::Outcome { store: Some((max, dense)), reply: Box::new(|out| out.ok()) }
                 }
-                let mut job = Some((dst.clone(), max));
-                tx.run_and_release(
-                    |shard, _| {
-                        let mine = if shard == dst_shard { job.take() } else { None };
-                        Box::new(move |core: &mut Core| -> JobOut {
-                            let stored = match mine {
-                                Some((d, max)) => store_merge(core, db, &d, &max, dense),
-                                None => Ok(()),
-                            };
-                            Box::new(stored)
-                        })
-                    },
-                    Box::new(|_core, conn, parts| {
-                        let bad = parts
-                            .into_iter()
-                            .filter_map(|p| p.downcast::<Result<(), Bad>>().ok())
-                            .find_map(|r| r.err());
-                        match bad {
-                            Some(b) => conn.out.error(CmdError::from(b).to_string().as_bytes()),
-                            None => conn.out.ok(),
-                        }
-                        Flow::Done
-                    }),
-                )
-            },
-        )
-    })))
+                Ok((max, _)) => {
+                    let n = estimate(&histogram_of_registers(max.into_iter()));
+                    gather::Outcome { store: None, reply: Box::new(move |out| out.int(n as i64)) }
+                }
+            }
+        },
+        |core, db, dst, (max, dense)| store_merge(core, db, dst, &max, dense).map_err(CmdError::from),
+    )
 }
 
 fn pfcount_spread(cx: &mut Cx) -> F {

@@ -10,7 +10,7 @@
 use super::flag::*;
 use super::{cmd, int_arg, multi, Cx, Flow, Handler, KeyCx, Spec};
 use crate::config::glob_match;
-use crate::coord::Tx;
+use crate::coord::{gather, Tx};
 use crate::error::CmdError;
 use crate::protocol::Out;
 use crate::pubsub::notify::class::{GENERIC, SET};
@@ -395,33 +395,9 @@ fn sdiffstore(cx: &mut KeyCx) -> R {
     algebra(cx, Op::Diff, true)
 }
 
-/// One shard's answer to a spread read: a copy of each of its source keys' sets.
-type Read = Vec<(Vec<u8>, Result<Option<Set>, CmdError>)>;
-
-/// The per-key results of a spread read, in `keys` order; WRONGTYPE if any key has another type.
-fn gather(parts: Vec<JobOut>, keys: &[Vec<u8>]) -> Result<Vec<Option<Set>>, CmdError> {
-    let mut all: hashbrown::HashMap<Vec<u8>, Option<Set>> = hashbrown::HashMap::new();
-    let mut wrong = false;
-    for part in parts {
-        if let Ok(read) = part.downcast::<Read>() {
-            for (k, r) in *read {
-                match r {
-                    Ok(s) => {
-                        all.insert(k, s);
-                    }
-                    Err(_) => wrong = true,
-                }
-            }
-        }
-    }
-    if wrong {
-        return Err(CmdError::WrongType);
-    }
-    Ok(super::in_key_order(all, keys).into_iter().map(Option::flatten).collect())
-}
-
-/// Locks `keys` (+ `dst`), reads every source set, and hands the sets (in `sources` order) to
-/// `then`, which returns what the final round writes at `dst` and how to reply.
+/// Locks `sources` (+ `dst`), reads every source set, and hands the sets (in `sources` order;
+/// WRONGTYPE if any key has another type) to `then`, which returns what is written at `dst` and
+/// how to reply.
 fn spread_read(
     cx: &mut Cx,
     op: Op,
@@ -430,44 +406,22 @@ fn spread_read(
     then: impl FnOnce(Result<Vec<Option<Set>>, CmdError>, usize) -> (Option<Set>, Box<dyn FnOnce(&mut Out) + Send>)
         + 'static,
 ) -> F {
-    let db = cx.conn.db;
-    let write = dst.is_some();
     let max = max_ints(cx.core);
-    let dst_shard = dst.as_ref().map(|d| cx.core.owner(d));
-    let all = sources.iter().chain(dst.iter()).map(|k| (db, k.as_slice()));
-    // The destination is signalled by `store`, when it changes; the sources are only read.
-    let mut tx = Tx::keys(cx.core, all, write);
-    tx.touch = false;
-    let wanted: hashbrown::HashSet<Vec<u8>> = sources.iter().cloned().collect();
-    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
-        tx.run(
-            |_, scope| {
-                let mine: Vec<Vec<u8>> = scope.keys().into_iter().filter(|k| wanted.contains(k)).collect();
-                Box::new(move |core: &mut Core| -> JobOut {
-                    let read: Read = mine.into_iter().map(|k| (k.clone(), snapshot(core, db, &k))).collect();
-                    Box::new(read)
-                })
-            },
-            move |_core, _conn, parts, tx| {
-                let (mut result, reply) = then(gather(parts, &sources), max);
-                tx.run_and_release(
-                    |shard, _| {
-                        let job = if Some(shard) == dst_shard { result.take().map(|s| (dst.clone(), s)) } else { None };
-                        Box::new(move |core: &mut Core| -> JobOut {
-                            if let Some((Some(d), s)) = job {
-                                store(core, db, &d, s, op);
-                            }
-                            Box::new(())
-                        })
-                    },
-                    Box::new(move |_core, conn, _| {
-                        reply(&mut conn.out);
-                        Flow::Done
-                    }),
-                )
-            },
-        )
-    })))
+    gather::read_then_store(
+        cx,
+        sources,
+        dst,
+        snapshot,
+        move |sets| {
+            let sets = sets.into_iter().map(|s| s.unwrap_or(Ok(None))).collect();
+            let (store, reply) = then(sets, max);
+            gather::Outcome { store, reply }
+        },
+        move |core, db, dst, set| {
+            store(core, db, dst, set, op);
+            Ok(())
+        },
+    )
 }
 
 fn error_reply(e: CmdError) -> Box<dyn FnOnce(&mut Out) + Send> {

@@ -14,12 +14,11 @@
 use super::flag::*;
 use super::{cmd, int_arg, mpop, multi, strtod, Argv, Cx, Flow, Handler, KeyCx, Spec};
 use crate::config::glob_match;
-use crate::coord::Tx;
+use crate::coord::gather;
 use crate::error::CmdError;
 use crate::protocol::encode::format_double;
 use crate::protocol::Out;
 use crate::pubsub::notify::class::{GENERIC, ZSET};
-use crate::shard::mesh::JobOut;
 use crate::shard::Core;
 use crate::store::set::Set;
 use crate::store::value::{Kind, Value};
@@ -960,9 +959,6 @@ impl Src {
     }
 }
 
-/// One shard's answer to a spread read: each of its keys and what is there (Err: WRONGTYPE).
-type Read = Vec<(Vec<u8>, Result<Src, CmdError>)>;
-
 /// What the last round writes and how the command replies.
 struct Done {
     store: Option<(Entries, Build)>,
@@ -1007,56 +1003,22 @@ fn spread(
     pick: Option<Pick>,
     then: impl FnOnce(Result<Vec<Src>, CmdError>) -> Done + 'static,
 ) -> F {
-    let db = cx.conn.db;
-    let write = dst.is_some();
-    let dst_shard = dst.as_ref().map(|d| cx.core.owner(d));
-    let all = sources.iter().chain(dst.iter()).map(|k| (db, k.as_slice()));
-    // The destination is signalled by `store`, when it changes; the sources are only read.
-    let mut tx = Tx::keys(cx.core, all, write);
-    tx.touch = false;
-    let wanted: hashbrown::HashSet<Vec<u8>> = sources.iter().cloned().collect();
-    Ok(tx.lock(Box::new(move |_core, _conn, tx| {
-        tx.run(
-            |_, scope| {
-                let mine: Vec<Vec<u8>> = scope.keys().into_iter().filter(|k| wanted.contains(k)).collect();
-                let pick = pick.clone();
-                Box::new(move |core: &mut Core| -> JobOut {
-                    let read: Read =
-                        mine.into_iter().map(|k| (k.clone(), read_src(core, db, &k, pick.as_ref()))).collect();
-                    Box::new(read)
-                })
-            },
-            move |_core, _conn, parts, tx| {
-                let mut all: hashbrown::HashMap<Vec<u8>, Result<Src, CmdError>> = hashbrown::HashMap::new();
-                for part in parts {
-                    if let Ok(read) = part.downcast::<Read>() {
-                        all.extend(*read);
-                    }
-                }
-                // The first source (in the command's order) that failed says why.
-                let srcs = super::in_key_order(all, &sources)
-                    .into_iter()
-                    .map(|s| s.unwrap_or(Ok(Src::Missing)))
-                    .collect::<Result<Vec<Src>, CmdError>>();
-                let Done { store: mut stored, reply } = then(srcs);
-                tx.run_and_release(
-                    |shard, _| {
-                        let job = if Some(shard) == dst_shard { stored.take().map(|e| (dst.clone(), e)) } else { None };
-                        Box::new(move |core: &mut Core| -> JobOut {
-                            if let Some((Some(d), (entries, build))) = job {
-                                store(core, db, &d, &entries, build, event);
-                            }
-                            Box::new(())
-                        })
-                    },
-                    Box::new(move |_core, conn, _| {
-                        reply(&mut conn.out);
-                        Flow::Done
-                    }),
-                )
-            },
-        )
-    })))
+    gather::read_then_store(
+        cx,
+        sources,
+        dst,
+        move |core, db, key| read_src(core, db, key, pick.as_ref()),
+        move |srcs| {
+            // The first source (in the command's order) that failed says why.
+            let srcs = srcs.into_iter().map(|s| s.unwrap_or(Ok(Src::Missing))).collect();
+            let Done { store, reply } = then(srcs);
+            gather::Outcome { store, reply }
+        },
+        move |core, db, dst, (entries, build)| {
+            store(core, db, dst, &entries, build, event);
+            Ok(())
+        },
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -35,6 +35,7 @@
 //! [`Tx`]; a multi-shard command inside EXEC joins EXEC's transaction instead of locking again.
 
 pub mod block;
+pub mod gather;
 pub mod multi;
 pub mod watch;
 
