@@ -98,6 +98,9 @@ fn users_and_rules_as_redis() {
         "ACL GENPASS 0",
         "ACL GENPASS 5000",
         "ACL GENPASS x",
+        "ACL HELP",
+        "ACL SETUSER kim on >a >b resetpass nocommands +get",
+        "ACL GETUSER kim",
         "ACL LOAD",
         "ACL SAVE",
         "ACL NOSUCH",
@@ -220,6 +223,13 @@ fn permissions_as_redis() {
         "GET other",
         "RESET",
         "ACL WHOAMI",
+        "ACL SETUSER sub on nopass &chan:* +@pubsub",
+        "AUTH sub x",
+        "SSUBSCRIBE other",
+        "SUBSCRIBE chan:1 other",
+        "PSUBSCRIBE chan:1*",
+        "SSUBSCRIBE chan:1",
+        "RESET",
         "PSUBSCRIBE chan:*",
     ]]);
 }
