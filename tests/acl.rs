@@ -141,6 +141,14 @@ fn binary_rules_as_redis() {
         let list: &[&[u8]] = &[b"ACL", b"GETUSER", name.as_bytes()];
         assert_eq!(got.cmd(list), want.cmd(list), "rule {rule:?}");
     }
+    // A selector over several arguments is joined up to each one's NUL, and closed by the
+    // whole argument.
+    for setuser in [
+        &[&b"ACL"[..], b"SETUSER", b"sel", b"(~a", b"+get\x00x)"],
+        &[b"ACL", b"SETUSER", b"sel2", b"(~a\x00b", b"+get)"],
+    ] {
+        assert_eq!(got.cmd(setuser), want.cmd(setuser), "{setuser:?}");
+    }
     let auth: &[&[u8]] = &[b"AUTH", b"u14", b"\x00\xff"];
     assert_eq!(got.cmd(&[b"ACL", b"SETUSER", b"u14", b"on", b"+@all"]), b"+OK\r\n");
     want.cmd(&[b"ACL", b"SETUSER", b"u14", b"on", b"+@all"]);

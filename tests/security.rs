@@ -154,6 +154,7 @@ fn rename_command_as_redis() {
         "COMMAND GETKEYS get a",
         "COMMAND LIST FILTERBY PATTERN *flushall*",
         "COMMAND LIST FILTERBY PATTERN myget",
+        "COMMAND DOCS client|list",
         // ACL key checks find a renamed command's keys.
         "ACL SETUSER u on nopass ~a* +@all",
         "AUTH u x",
@@ -232,4 +233,40 @@ fn ten_thousand_clients_and_the_one_past_maxclients() {
     clients.truncate(n - 10);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(first_words("127.0.0.1".parse().unwrap(), server.port), "+PONG\r\n");
+}
+
+/// CLIENT LIST's `cmd=` is the last command a client named, as Redis's lastcmd: the last of a
+/// pipelined run (here of keys on one shard, which may be another core's), NULL after an
+/// unknown command, and a refused one.
+#[test]
+fn client_list_shows_the_last_command_named() {
+    let session = |server: Proc| -> Vec<String> {
+        let mut a = server.raw();
+        let mut b = server.raw();
+        a.words("CLIENT SETNAME watched");
+        let cmd_of_a = |b: &mut Raw| -> String {
+            let list = s(&b.words("CLIENT LIST"));
+            let line = list.lines().find(|l| l.contains("name=watched")).expect("a's line").to_string();
+            line.split(' ').find(|f| f.starts_with("cmd=")).unwrap_or("").to_string()
+        };
+        let mut out = Vec::new();
+        a.send(b"GET {t}1\r\nSTRLEN {t}2\r\nTTL {t}3\r\n");
+        for _ in 0..3 {
+            a.reply();
+        }
+        out.push(cmd_of_a(&mut b));
+        a.words("NOSUCH x");
+        out.push(cmd_of_a(&mut b));
+        a.words("CONFIG NOSUCH");
+        out.push(cmd_of_a(&mut b));
+        a.words("GET");
+        out.push(cmd_of_a(&mut b));
+        a.words("MULTI");
+        a.words("INCR {t}1");
+        out.push(cmd_of_a(&mut b));
+        out
+    };
+    let want = session(Proc::redis(&[]));
+    assert_eq!(session(Proc::shardis(&[])), want);
+    assert_eq!(want, ["cmd=ttl", "cmd=NULL", "cmd=NULL", "cmd=get", "cmd=incr"]);
 }

@@ -656,8 +656,9 @@ pub fn merge_selectors(args: &[&[u8]]) -> Result<Vec<Vec<u8>>, usize> {
     let mut open: Option<(usize, Vec<u8>)> = None;
     for (j, op) in args.iter().enumerate() {
         if let Some((start, mut sel)) = open.take() {
+            // Joined as Redis joins it (`" %s"`: up to a NUL), closed by the whole argument.
             sel.push(b' ');
-            sel.extend_from_slice(op);
+            sel.extend_from_slice(c_str(op));
             if op.last() == Some(&b')') {
                 out.push(sel);
             } else {

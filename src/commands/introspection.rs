@@ -124,7 +124,11 @@ fn command_docs(cx: &mut Cx) -> R {
     let names: Vec<String> = if cx.argv.len() == 2 {
         reachable(renames).map(|(_, e)| e.full_name.clone()).collect()
     } else {
-        cx.argv.iter().skip(2).filter_map(|n| renames.lookup(n).map(|id| reg.entries[id].full_name.clone())).collect()
+        cx.argv
+            .iter()
+            .skip(2)
+            .filter_map(|n| lookup_full(renames, n).map(|id| reg.entries[id].full_name.clone()))
+            .collect()
     };
     let found: Vec<(String, &docs::Value)> = names.into_iter().filter_map(|n| docs::docs(&n).map(|d| (n, d))).collect();
     let out = cx.out();

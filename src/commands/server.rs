@@ -41,17 +41,6 @@ fn config_set(cx: &mut Cx) -> R {
     // Check once here; every shard then applies the same, already valid, change.
     let mut trial = cx.core.config.clone();
     trial.set(&borrow_pairs(&pairs)).map_err(CmdError::Other)?;
-    let relisten = pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case(b"port") || k.eq_ignore_ascii_case(b"bind"));
-    if relisten && (trial.port != cx.core.config.port || trial.bind != cx.core.config.bind) {
-        // Checked here, so every shard can then listen on the new address.
-        crate::server::probe_all(&trial).map_err(|_| {
-            let name = if trial.port != cx.core.config.port { "port" } else { "bind" };
-            CmdError::other(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{name}') - Unable to listen on this port"
-            ))
-        })?;
-        cx.core.shared.tcp_port.store(trial.port, Ordering::Relaxed);
-    }
     if trial.maxclients > cx.core.config.maxclients {
         // Redis's updateMaxclients: raise the open-file limit now, or refuse the value.
         let mut raised = trial.clone();
@@ -62,6 +51,17 @@ fn config_set(cx: &mut Cx) -> R {
                 raised.maxclients
             )));
         }
+    }
+    let relisten = pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case(b"port") || k.eq_ignore_ascii_case(b"bind"));
+    if relisten && (trial.port != cx.core.config.port || trial.bind != cx.core.config.bind) {
+        // Checked here, so every shard can then listen on the new address.
+        crate::server::probe_all(&trial).map_err(|_| {
+            let name = if trial.port != cx.core.config.port { "port" } else { "bind" };
+            CmdError::other(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - Unable to listen on this port"
+            ))
+        })?;
+        cx.core.shared.tcp_port.store(trial.port, Ordering::Relaxed);
     }
     apply_process_wide(&trial);
     let shards = cx.core.shards();

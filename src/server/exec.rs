@@ -117,6 +117,7 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
         if let Some(open) = &mut batch {
             match route {
                 Route::Remote(id, shard) if shard == open.shard && open.batch.cmds.len() < MAX_BATCH => {
+                    conn.last_cmd = leak_name(id);
                     open.push(id, &argv);
                     conn.pos += consumed;
                     continue;
@@ -137,10 +138,10 @@ pub fn process(core: &mut Core, conn: &mut Conn) {
             }
             Route::Reject(id, text) => {
                 conn.pos += consumed;
+                // Redis's lastcmd is the command named, even one refused or queued (NULL: none).
+                conn.last_cmd = id.map_or("NULL", leak_name);
                 if let Some(id) = id {
                     core.stats.commands[id].rejected_calls += 1;
-                    // Redis's lastcmd is the command named, even one refused or queued.
-                    conn.last_cmd = leak_name(id);
                 }
                 let text = match conn.multi.as_mut() {
                     _ if id.is_some_and(|id| registry().entries[id].full_name == "exec") => {
