@@ -200,3 +200,38 @@ fn stalled_half_requests_hold_only_what_they_sent() {
     assert_eq!(last.reply(), b"+OK\r\n");
     assert_eq!(server.raw().cmd(&[b"STRLEN", b"half:"]), b":100000\r\n");
 }
+
+/// A short request for a huge reply of repeated picks (SRANDMEMBER, ZRANDMEMBER, HRANDFIELD
+/// with a count of minus two billion, keys on every shard) stops at the client's hard output
+/// limit: the client is closed, as Redis closes it, memory stays bounded, and the server
+/// serves on.
+#[test]
+fn huge_repeated_picks_stop_at_the_output_limit() {
+    let server = Proc::shardis(&["--client-output-buffer-limit", "normal 8mb 0 0"]);
+    let before = rss(server.pid());
+    for shard in 0..SHARDS {
+        let mut setup = server.raw();
+        let (s, z, h) = (
+            key_on_shard("picks:s:", shard, SHARDS),
+            key_on_shard("picks:z:", shard, SHARDS),
+            key_on_shard("picks:h:", shard, SHARDS),
+        );
+        assert_eq!(setup.cmd(&[b"SADD", s.as_bytes(), b"a", b"b"]), b":2\r\n");
+        assert_eq!(setup.cmd(&[b"ZADD", z.as_bytes(), b"1", b"a"]), b":1\r\n");
+        assert_eq!(setup.cmd(&[b"HSET", h.as_bytes(), b"f", b"v"]), b":1\r\n");
+        for cmd in [
+            &[&b"SRANDMEMBER"[..], s.as_bytes(), b"-2000000000"][..],
+            &[b"ZRANDMEMBER", z.as_bytes(), b"-2000000000", b"WITHSCORES"],
+            &[b"HRANDFIELD", h.as_bytes(), b"-2000000000", b"WITHVALUES"],
+        ] {
+            let mut c = server.raw();
+            c.send(&encode(cmd));
+            let (ended, _) = drain(&mut c);
+            assert!(ended, "{cmd:?} did not close the client");
+        }
+    }
+    let grown = rss(server.pid()).saturating_sub(before);
+    assert!(grown < 256 << 20, "grew {grown} bytes");
+    assert_eq!(server.raw().words("PING"), b"+PONG\r\n");
+    assert!(server.log_text().contains("overcoming of output buffer limits"));
+}

@@ -277,6 +277,7 @@ fn hrandfield(cx: &mut KeyCx) -> R {
         return Err(CmdError::other("ERR value is out of range"));
     }
     let KeyCx { core, db, out, .. } = cx;
+    let cap = super::picks_cap(core);
     let hash = match core.read(*db, argv.get(1)) {
         Some((v, _)) => v.as_hash().ok_or(CmdError::WrongType)?,
         None => {
@@ -308,7 +309,10 @@ fn hrandfield(cx: &mut KeyCx) -> R {
     if l < 0 || count == 1 {
         // Repeats allowed: `count` independent picks.
         header(out, count);
-        for _ in 0..count {
+        for i in 0..count {
+            if i % 1024 == 0 && out.len() > cap {
+                break;
+            }
             emit(out, at(fastrand::usize(..size)));
         }
     } else if count >= size {

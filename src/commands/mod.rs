@@ -701,6 +701,17 @@ pub fn distinct_positions(size: usize, count: usize) -> Vec<usize> {
     }
 }
 
+/// How far a reply of repeated picks (SRANDMEMBER, ZRANDMEMBER, HRANDFIELD with a negative
+/// count) is built: to a normal client's hard output limit (none unless one is configured).
+/// Past it the client is closed once the command ends, as Redis closes it (dropping what the
+/// command still adds), so `SRANDMEMBER k -2000000000` stops there instead of filling memory.
+pub fn picks_cap(core: &Core) -> usize {
+    match core.config.client_output_buffer_limit[0].0 {
+        0 => usize::MAX,
+        hard => hard as usize + 16 * 1024,
+    }
+}
+
 /// The values read for `keys`, in `keys` order, moved out of `all`: a key named twice
 /// (`SUNION a a`) gets a copy for all but its last place, so no big set is copied needlessly.
 pub fn in_key_order<V: Clone>(mut all: hashbrown::HashMap<Vec<u8>, V>, keys: &[Vec<u8>]) -> Vec<Option<V>> {

@@ -201,6 +201,7 @@ fn srandmember(cx: &mut KeyCx) -> R {
         ));
     }
     let KeyCx { core, db, out, .. } = cx;
+    let cap = super::picks_cap(core);
     let set = match read_arg(core, *db, key)? {
         Some(set) if l != 0 => set,
         _ => {
@@ -212,7 +213,10 @@ fn srandmember(cx: &mut KeyCx) -> R {
     let count = l.unsigned_abs() as usize;
     if l < 0 {
         out.array(count);
-        for _ in 0..count {
+        for i in 0..count {
+            if i % 1024 == 0 && out.len() > cap {
+                break;
+            }
             out.bulk(&set.at(fastrand::usize(..size)));
         }
     } else if count >= size {

@@ -842,6 +842,7 @@ fn zrandmember(cx: &mut KeyCx) -> R {
         return Err(err("ERR value is out of range"));
     }
     let KeyCx { core, db, out, .. } = cx;
+    let cap = super::picks_cap(core);
     let z = match read_z(core, *db, key)? {
         Some(z) if l != 0 => z,
         _ => {
@@ -863,7 +864,10 @@ fn zrandmember(cx: &mut KeyCx) -> R {
     let header = |out: &mut Out, n: usize| out.array(if withscores && !out.resp3 { n * 2 } else { n });
     if l < 0 || count == 1 {
         header(out, count);
-        for _ in 0..count {
+        for i in 0..count {
+            if i % 1024 == 0 && out.len() > cap {
+                break;
+            }
             emit(out, z.at_rank(fastrand::usize(..size)));
         }
     } else if count >= size {
