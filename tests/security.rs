@@ -235,6 +235,51 @@ fn ten_thousand_clients_and_the_one_past_maxclients() {
     assert_eq!(first_words("127.0.0.1".parse().unwrap(), server.port), "+PONG\r\n");
 }
 
+/// 1,000 idle connections held open through a pipelined load: 8 busy clients, each with 200
+/// rounds of 50 pipelined SETs and GETs on keys of every shard, get every reply right, and
+/// every idle connection still answers afterwards. (How throughput and p99 fare is measured,
+/// not asserted: `scripts/bench-idle-clients.sh`, BENCHMARKS.md.)
+#[test]
+fn busy_clients_are_served_beside_a_thousand_idle_ones() {
+    let have = raise_open_files();
+    assert!(have >= 1_200, "the open-file limit ({have}) is too low for this test");
+    let server = Proc::shardis(&[]);
+    let mut idle: Vec<Raw> = (0..1_000).map(|_| server.raw()).collect();
+    let busy: Vec<_> = (0..8)
+        .map(|w| {
+            let port = server.port;
+            std::thread::spawn(move || {
+                let mut c = Raw::connect(port);
+                let keys: Vec<String> =
+                    (0..50).map(|i| key_on_shard(&format!("busy{w}:{i}:"), i % SHARDS, SHARDS)).collect();
+                for round in 0..200 {
+                    let value = format!("{w}-{round}");
+                    let mut pipeline = Vec::new();
+                    for k in &keys {
+                        pipeline.extend(encode(&[b"SET", k.as_bytes(), value.as_bytes()]));
+                        pipeline.extend(encode(&[b"GET", k.as_bytes()]));
+                    }
+                    c.send(&pipeline);
+                    let want = format!("${}\r\n{value}\r\n", value.len());
+                    for k in &keys {
+                        assert_eq!(c.reply(), b"+OK\r\n", "SET {k}");
+                        assert_eq!(s(&c.reply()), want, "GET {k}");
+                    }
+                }
+            })
+        })
+        .collect();
+    for b in busy {
+        b.join().unwrap();
+    }
+    for c in &mut idle {
+        c.send(b"PING\r\n");
+    }
+    for c in &mut idle {
+        assert_eq!(c.reply(), b"+PONG\r\n");
+    }
+}
+
 /// CLIENT LIST's `cmd=` is the last command a client named, as Redis's lastcmd: the last of a
 /// pipelined run (here of keys on one shard, which may be another core's), NULL after an
 /// unknown command, and a refused one.
