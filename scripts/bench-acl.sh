@@ -7,12 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-cargo build --release --quiet --bin shardis-server
-ROUNDS=${ROUNDS:-3}; N=${N:-1000000}; ROW_DIGITS=3
-work=$(mktemp -d); pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-read -r PA PORTA < <(start_pinned "$PWD/target/release/shardis-server --port {PORT} --shards 1 --save ''"); pids+=("$PA")
-read -r PB PORTB < <(start_pinned "redis-server --port {PORT} --save '' --appendonly no"); pids+=("$PB")
+bench_begin 1000000
+start_pair
 for port in "$PORTA" "$PORTB"; do
   redis-cli -p "$port" ACL SETUSER bench on '>pw' '~a:*' '~b:*' '~c:*' '~key:*' '+@all' >/dev/null
 done

@@ -8,10 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-cargo build --release --quiet --bin shardis-server
-ROUNDS=${ROUNDS:-3}; N=${N:-100000}; ROW_DIGITS=3
-work=$(mktemp -d); pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+bench_begin 100000
 python3 - >"$work/load.resp" <<'PY'
 import random, sys
 out = sys.stdout.buffer; rng = random.Random(3)
@@ -21,8 +18,7 @@ for b in range(1000):
         args += [b"%.6f" % rng.uniform(-180, 180), b"%.6f" % rng.uniform(-80, 80), b"p%d" % (b * 100 + i)]
     out.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
 PY
-read -r PA PORTA < <(start_pinned "$PWD/target/release/shardis-server --port {PORT} --shards 1 --save ''"); pids+=("$PA")
-read -r PB PORTB < <(start_pinned "redis-server --port {PORT} --save '' --appendonly no"); pids+=("$PB")
+start_pair
 load() { # pid port -> "points/s 0 0 us_per_point"
   local t0 t1 s0 s1; redis-cli -p "$2" DEL bench:geo >/dev/null
   t0=$(cpu_ticks "$1"); s0=$(date +%s.%N)

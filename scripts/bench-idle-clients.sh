@@ -6,13 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-cargo build --release --quiet --bin shardis-server
-ROUNDS=${ROUNDS:-3}; N=${N:-1000000}; ROW_DIGITS=3
-work=$(mktemp -d); pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+bench_begin 1000000
 ulimit -n 4096
-read -r PA PORTA < <(start_pinned "$PWD/target/release/shardis-server --port {PORT} --shards 1 --save ''"); pids+=("$PA")
-read -r PB PORTB < <(start_pinned "redis-server --port {PORT} --save '' --appendonly no"); pids+=("$PB")
+start_pair
 idle() { # port -> pid of a process holding 1,000 idle connections
   python3 - "$1" >/dev/null 2>&1 <<'PY' &
 import socket, sys, time

@@ -67,3 +67,19 @@ row = next(csv.reader(io.StringIO(sys.argv[4])))
 print("%s %s %s %.3f" % (row[1], row[4], row[6], (t1 - t0) / 100 / n * 1e6))
 PY
 }
+
+# The start of a benchmark script: a release build, ROUNDS (default 3) and N (default $1), a
+# work directory, and a trap that stops the processes in `pids` and removes the directory.
+bench_begin() {
+  cargo build --release --quiet --bin shardis-server
+  ROUNDS=${ROUNDS:-3}; N=${N:-$1}; ROW_DIGITS=3
+  work=$(mktemp -d); pids=()
+  trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+}
+
+# shardis with one shard and Debian's redis-server, each pinned as start_pinned pins it:
+# sets PA PORTA (shardis) and PB PORTB (redis), and adds both to `pids`.
+start_pair() {
+  read -r PA PORTA < <(start_pinned "$PWD/target/release/shardis-server --port {PORT} --shards 1 --save ''"); pids+=("$PA")
+  read -r PB PORTB < <(start_pinned "redis-server --port {PORT} --save '' --appendonly no"); pids+=("$PB")
+}

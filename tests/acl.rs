@@ -39,6 +39,16 @@ fn sorted_rules(text: &str) -> String {
         .join("\n")
 }
 
+/// How a session starts its server: `Proc::redis` or `Proc::shardis`.
+type Start = fn(&[&str]) -> Proc;
+
+/// Runs `session` against Redis and against shardis (each with its own tag, for its files)
+/// and compares the transcripts, single commands in rules sorted.
+fn same_session_sorted(session: fn(Start, &str) -> String) {
+    let want = sorted_rules(&session(Proc::redis, "redis"));
+    assert_eq!(sorted_rules(&session(Proc::shardis, "shardis")), want);
+}
+
 fn run_sorted(cases: &[&[&str]]) {
     same_on_both(cases, |port, lines| sorted_rules(&transcript(port, lines)));
 }
@@ -495,7 +505,7 @@ fn acl_log_as_redis() {
 /// LOAD. Each server has its own file; its path is shown as ACLFILE.
 #[test]
 fn aclfile_and_user_lines_as_redis() {
-    fn session(start: impl Fn(&[&str]) -> Proc, tag: &str) -> String {
+    fn session(start: Start, tag: &str) -> String {
         let dir = std::env::temp_dir().join(format!("shardis-acl-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("users.acl");
@@ -542,16 +552,14 @@ fn aclfile_and_user_lines_as_redis() {
         std::fs::remove_dir_all(&dir).unwrap();
         out
     }
-    let want = sorted_rules(&session(Proc::redis, "redis"));
-    let got = sorted_rules(&session(Proc::shardis, "shardis"));
-    assert_eq!(got, want);
+    same_session_sorted(session);
 }
 
 /// CONFIG REWRITE writes the live users as `user` lines: the first old `user` line is replaced
 /// in place, the other old ones go, and users beyond them are appended.
 #[test]
 fn config_rewrite_writes_users_as_redis() {
-    fn session(start: impl Fn(&[&str]) -> Proc, tag: &str) -> String {
+    fn session(start: Start, tag: &str) -> String {
         let dir = std::env::temp_dir().join(format!("shardis-acl-rewrite-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let conf = dir.join("redis.conf");
@@ -564,18 +572,10 @@ fn config_rewrite_writes_users_as_redis() {
         let text = std::fs::read_to_string(&conf).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         // Other directives differ (the port, the directory): keep the file's own and the users.
-        text.lines().filter(|l| l.starts_with("user ") || l.starts_with('#') || l.starts_with("maxmemory ")).fold(
-            String::new(),
-            |mut out, l| {
-                out.push_str(l);
-                out.push('\n');
-                out
-            },
-        )
+        let kept = text.lines().filter(|l| l.starts_with("user ") || l.starts_with('#') || l.starts_with("maxmemory "));
+        kept.map(|l| format!("{l}\n")).collect()
     }
-    let want = sorted_rules(&session(Proc::redis, "redis"));
-    let got = sorted_rules(&session(Proc::shardis, "shardis"));
-    assert_eq!(got, want);
+    same_session_sorted(session);
 }
 
 /// An ACL change holds on every shard once it has replied. Clients of one user, spread over the
